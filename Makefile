@@ -1,0 +1,39 @@
+# Two commands for a new user: `make demo` and `make test`. Everything installs from this repo's files.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint reliability bench-import serve clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# Sets up, seeds the demo municipality, runs import -> key -> allocation, then serves the site.
+demo: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) manage.py seed_demo
+	$(PY) manage.py run_demo_job
+	@echo "Serving on http://127.0.0.1:8000/ (Ctrl-C stops)"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: lint
+	$(PY) -m pytest -q -rs
+
+bench-import: $(STAMP)
+	$(PY) bench/import_bench.py
+
+clean:
+	rm -rf $(VENV) var media staticfiles

@@ -1,0 +1,59 @@
+"""allocate --key ID (--pool ID | --amount DECIMAL [--unit ore|krona])"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from allocation.models import AllocationKey, CostPool
+from allocation.services import allocation_run_create, run_amounts
+
+
+class Command(BaseCommand):
+    help = "Distribute a pool's net amount (or a given amount) by a key, for the year and its 12 months."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--key", type=int, required=True)
+        group = parser.add_mutually_exclusive_group(required=True)
+        group.add_argument("--pool", type=int)
+        group.add_argument("--amount")
+        parser.add_argument("--unit", choices=CostPool.Unit.values, default=CostPool.Unit.ORE)
+        parser.add_argument("--year", type=int, help="Budget year for the month labels (default: the key's)")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        key = AllocationKey.objects.filter(pk=options["key"]).first()
+        if key is None:
+            raise CommandError(f"Nyckel #{options['key']} finns inte.", returncode=2)
+        pool = None
+        amount = None
+        if options["pool"] is not None:
+            pool = CostPool.objects.filter(pk=options["pool"]).first()
+            if pool is None:
+                raise CommandError(f"Kostnadspool #{options['pool']} finns inte.", returncode=2)
+        else:
+            try:
+                amount = Decimal(options["amount"].replace(",", "."))
+            except InvalidOperation as exc:
+                raise CommandError(f"{options['amount']!r} är inget belopp.", returncode=2) from exc
+        try:
+            run = allocation_run_create(key=key, pool=pool, amount=amount, unit=options["unit"])
+        except ValidationError as exc:
+            raise CommandError("Fördelningen kunde inte göras: " + " ".join(exc.messages), returncode=1) from exc
+        annual, months = run_amounts(run)
+        year = options["year"] or (pool.year if pool else key.valid_from.year)
+        if options["json"]:
+            doc = {
+                "run": run.pk,
+                "amounts": {k: str(v) for k, v in annual.items()},
+                "months": {f"{year}-{m:02d}": {k: str(v) for k, v in row.items()} for m, row in sorted(months.items())},
+            }
+            self.stdout.write(json.dumps(doc))
+            return
+        self.stdout.write(f"Körning #{run.pk}: {run.net_amount} kr fördelat med nyckel #{key.pk}")
+        for code, value in annual.items():
+            self.stdout.write(f"  {code:<6} {value:>16,.2f} kr".replace(",", " "))

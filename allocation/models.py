@@ -1,0 +1,236 @@
+"""Allocation keys, cost pools and allocation runs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Administration, Grouping, GroupingMapVersion
+
+
+class AllocationKey(models.Model):
+    """Each administration's share, with everything needed to reproduce it.
+
+    Approved keys never change: save() refuses, and on PostgreSQL a trigger refuses too.
+    """
+
+    class Kind(models.TextChoices):
+        MEASURED = "measured", _("measured")
+        DRIVER = "driver", _("driver")
+        FIXED = "fixed", _("fixed percentages")
+
+    class Basis(models.TextChoices):
+        CASES = "cases", _("cases")
+        MINUTES = "minutes", _("handle time")
+        WEIGHTED = "weighted", _("channel-weighted cases")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        PROPOSED = "proposed", _("proposed")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+        SUPERSEDED = "superseded", _("superseded")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MEASURED)
+    basis = models.CharField(_("basis"), max_length=20, choices=Basis.choices, blank=True)
+    window_from = models.DateField(_("window from"), null=True, blank=True)
+    window_to = models.DateField(_("window to"), null=True, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    map_version = models.ForeignKey(
+        GroupingMapVersion, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("grouping map")
+    )
+    sources = models.JSONField(_("sources"), default=list, blank=True)
+    channel_weights = models.JSONField(_("channel weights"), default=dict, blank=True)
+    central_load = models.DecimalField(_("central load"), max_digits=30, decimal_places=10, default=Decimal(0))
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    comment = models.TextField(_("comment"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("allocation key")
+        verbose_name_plural = _("allocation keys")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="measured") | (Q(window_from__isnull=False) & Q(window_to__isnull=False)),
+                name="measured_key_has_window",
+            ),
+            models.CheckConstraint(
+                condition=Q(window_from__isnull=True) | Q(window_to__gte=models.F("window_from")),
+                name="key_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.name} ({self.get_status_display()})"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            stored = AllocationKey.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored == AllocationKey.Status.APPROVED and self.status in (
+                AllocationKey.Status.APPROVED,
+                AllocationKey.Status.DRAFT,
+                AllocationKey.Status.PROPOSED,
+            ):
+                raise ValidationError(_("An approved key cannot be changed. Create a new key instead."))
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class KeyShare(models.Model):
+    """One administration's load and share in a key."""
+
+    key = models.ForeignKey(AllocationKey, on_delete=models.CASCADE, related_name="shares")
+    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, verbose_name=_("administration"))
+    load = models.DecimalField(_("load"), max_digits=30, decimal_places=10)
+    share = models.DecimalField(_("share"), max_digits=15, decimal_places=12)
+
+    class Meta:
+        ordering = ["key", "administration__code"]
+        verbose_name = _("key share")
+        verbose_name_plural = _("key shares")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "administration"], name="one_share_per_admin"),
+            models.CheckConstraint(condition=Q(load__gte=0) & Q(share__gte=0) & Q(share__lte=1), name="share_in_0_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.administration_id}: {self.share}"
+
+
+class KeyLoadLine(models.Model):
+    """Why an administration got its share: the load of each grouping and channel."""
+
+    key = models.ForeignKey(AllocationKey, on_delete=models.CASCADE, related_name="lines")
+    grouping = models.ForeignKey(Grouping, on_delete=models.PROTECT)
+    channel = models.CharField(max_length=20)
+    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, null=True, blank=True)
+    cases = models.DecimalField(max_digits=20, decimal_places=6)
+    load = models.DecimalField(max_digits=30, decimal_places=10)
+
+    class Meta:
+        verbose_name = _("key load line")
+        verbose_name_plural = _("key load lines")
+
+    def __str__(self) -> str:
+        return f"{self.grouping_id}/{self.channel} → {self.administration_id}: {self.load}"
+
+
+class CostPool(models.Model):
+    """An amount for a budget year, distributed by one key, net of central funding."""
+
+    class Unit(models.TextChoices):
+        ORE = "ore", _("öre")
+        KRONA = "krona", _("whole kronor")
+
+    name = models.CharField(_("name"), max_length=200)
+    year = models.PositiveIntegerField(_("budget year"))
+    gross_amount = models.DecimalField(_("gross cost"), max_digits=16, decimal_places=2)
+    key = models.ForeignKey(
+        AllocationKey, on_delete=models.PROTECT, null=True, blank=True, related_name="pools", verbose_name=_("key")
+    )
+    unit = models.CharField(_("rounding unit"), max_length=10, choices=Unit.choices, default=Unit.ORE)
+
+    class Meta:
+        ordering = ["-year", "name"]
+        verbose_name = _("cost pool")
+        verbose_name_plural = _("cost pools")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "year"], name="pool_name_per_year"),
+            models.CheckConstraint(condition=Q(gross_amount__gte=0), name="pool_gross_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.year}"
+
+
+class FundingLine(models.Model):
+    """Central funding deducted from a pool (citizen office, switchboard, start-up grant …)."""
+
+    pool = models.ForeignKey(CostPool, on_delete=models.CASCADE, related_name="funding_lines")
+    label = models.CharField(_("label"), max_length=200)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("central funding line")
+        verbose_name_plural = _("central funding lines")
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="funding_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.amount}"
+
+
+class AllocationRun(models.Model):
+    """The amounts one key gives each administration for a year and its months. Never edited."""
+
+    key = models.ForeignKey(AllocationKey, on_delete=models.PROTECT, related_name="runs", verbose_name=_("key"))
+    pool = models.ForeignKey(
+        CostPool, on_delete=models.PROTECT, null=True, blank=True, related_name="runs", verbose_name=_("pool")
+    )
+    net_amount = models.DecimalField(_("net amount"), max_digits=16, decimal_places=2)
+    unit = models.CharField(_("rounding unit"), max_length=10, choices=CostPool.Unit.choices)
+    inputs = models.JSONField(_("inputs"), default=dict)
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("supersedes")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("allocation run")
+        verbose_name_plural = _("allocation runs")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.net_amount} kr"
+
+
+class RunAmount(models.Model):
+    """One administration's amount in a run: the year (month null) or one month."""
+
+    run = models.ForeignKey(AllocationRun, on_delete=models.CASCADE, related_name="amounts")
+    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, verbose_name=_("administration"))
+    month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["run", "administration__code", "month"]
+        verbose_name = _("run amount")
+        verbose_name_plural = _("run amounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "administration", "month"], name="run_amount_once", nulls_distinct=False
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="run_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(month__isnull=True) | (Q(month__gte=1) & Q(month__lte=12)), name="run_month_1_12"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.administration_id} {self.month or 'år'}: {self.amount}"

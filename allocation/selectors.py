@@ -1,0 +1,47 @@
+"""Reads for keys and runs: window volumes from the monthly aggregates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Sum
+
+from allocation.calculation import MapOwner, VolumeCell
+from cases.models import DataSource, GroupingMapVersion, MonthlyAggregate
+
+
+def window_volumes(*, window_from: date, window_to: date, source_ids: list[int]) -> list[VolumeCell]:
+    """Cases and handle time per grouping and channel over the window: one GROUP BY on aggregates."""
+    rows = (
+        MonthlyAggregate.objects.filter(month__gte=window_from, month__lte=window_to, source_id__in=source_ids)
+        .values("grouping__code", "channel__code")
+        .annotate(cases=Sum("cases"), handle=Sum("handle_seconds"))
+        .order_by("grouping__code", "channel__code")
+    )
+    return [VolumeCell(r["grouping__code"], r["channel__code"], int(r["cases"]), int(r["handle"])) for r in rows]
+
+
+def months_with_data(*, window_from: date, window_to: date, source_ids: list[int]) -> dict[int, set[date]]:
+    """Which months each source has any aggregate for (for the missing-month warnings)."""
+    out: dict[int, set[date]] = {sid: set() for sid in source_ids}
+    pairs = (
+        MonthlyAggregate.objects.filter(month__gte=window_from, month__lte=window_to, source_id__in=source_ids)
+        .values_list("source_id", "month")
+        .distinct()
+    )
+    for source_id, month in pairs:
+        out[source_id].add(month)
+    return out
+
+
+def own_source_ids() -> list[int]:
+    return list(DataSource.objects.filter(is_reference=False).values_list("id", flat=True))
+
+
+def map_owners(version: GroupingMapVersion) -> dict[str, list[MapOwner]]:
+    owners: dict[str, list[MapOwner]] = {}
+    for grouping_code, admin_code, fraction, central in version.entries.values_list(
+        "grouping__code", "administration__code", "fraction", "is_central"
+    ):
+        owners.setdefault(grouping_code, []).append(MapOwner(None if central else admin_code, fraction))
+    return owners

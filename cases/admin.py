@@ -1,0 +1,122 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import (
+    Administration,
+    AuditEntry,
+    CaseRecord,
+    Channel,
+    DataSource,
+    Grouping,
+    GroupingMapEntry,
+    GroupingMapVersion,
+    MonthlyAggregate,
+)
+
+admin.site.site_header = _("Contact centre co-financing")
+admin.site.site_title = _("Contact centre co-financing")
+admin.site.index_title = _("Administration")
+
+
+@admin.register(Administration)
+class AdministrationAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "cost_centre", "valid_from", "valid_to"]
+    search_fields = ["code", "name", "cost_centre"]
+    list_filter = ["valid_to"]
+    filter_horizontal = ["heads"]
+
+
+@admin.register(Grouping)
+class GroupingAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "area"]
+    search_fields = ["code", "name", "area"]
+    list_filter = ["area"]
+
+
+class GroupingMapEntryInline(admin.TabularInline):
+    model = GroupingMapEntry
+    extra = 0
+    autocomplete_fields = ["grouping", "administration"]
+    readonly_fields = ["grouping", "administration", "fraction", "is_central"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Map versions are written through the import or the what-if service, which audit them.
+        return False
+
+
+@admin.register(GroupingMapVersion)
+class GroupingMapVersionAdmin(admin.ModelAdmin):
+    list_display = ["valid_from", "name", "is_draft", "created_at"]
+    list_filter = ["is_draft"]
+    search_fields = ["name"]
+    inlines = [GroupingMapEntryInline]
+    readonly_fields = ["valid_from", "is_draft", "created_at"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(GroupingMapEntry)
+class GroupingMapEntryAdmin(admin.ModelAdmin):
+    list_display = ["version", "grouping", "administration", "fraction", "is_central"]
+    list_filter = ["version", "is_central", "administration"]
+    search_fields = ["grouping__code", "grouping__name"]
+    list_select_related = ["version", "grouping", "administration"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "weight"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(DataSource)
+class DataSourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_reference", "delivers_monthly", "date_format"]
+    list_filter = ["is_reference", "delivers_monthly"]
+    search_fields = ["name"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Generated data: visible, never edited by hand."""
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(CaseRecord)
+class CaseRecordAdmin(ReadOnlyAdmin):
+    list_display = ["case_id", "source", "opened_at", "channel", "grouping", "handle_seconds", "batch_id"]
+    list_filter = ["source", "channel", "month"]
+    search_fields = ["case_id"]
+    list_select_related = ["source", "channel", "grouping"]
+    show_full_result_count = False
+
+
+@admin.register(MonthlyAggregate)
+class MonthlyAggregateAdmin(ReadOnlyAdmin):
+    list_display = ["month", "source", "grouping", "channel", "cases", "handle_seconds"]
+    list_filter = ["source", "month", "channel"]
+    search_fields = ["grouping__code", "grouping__name"]
+    list_select_related = ["source", "grouping", "channel"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "user", "action", "object_type", "object_id"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id", "user__username"]
+    list_select_related = ["user"]

@@ -1,0 +1,273 @@
+"""The municipality's organisation and the contact centre's handled cases."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Administration(models.Model):
+    """A paying organisational unit (förvaltning or municipal company)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    cost_centre = models.CharField(_("cost centre"), max_length=40, blank=True)
+    valid_from = models.DateField(_("valid from"), default=date(2000, 1, 1))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    heads = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("department heads"),
+        related_name="headed_administrations",
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("administration")
+        verbose_name_plural = _("administrations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="administration_valid_to_after_from",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Grouping(models.Model):
+    """One of the ~235 case categories (ärendegrupperingar); each case carries exactly one."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    area = models.CharField(_("area"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("grouping")
+        verbose_name_plural = _("groupings")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class GroupingMapVersion(models.Model):
+    """A complete grouping map, in force from `valid_from` until the next version's date.
+
+    Drafts (from a what-if) are never in force until finance staff activate them.
+    """
+
+    valid_from = models.DateField(_("valid from"))
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    is_draft = models.BooleanField(_("draft"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-valid_from"]
+        verbose_name = _("grouping map version")
+        verbose_name_plural = _("grouping map versions")
+        constraints = [
+            models.UniqueConstraint(fields=["valid_from"], condition=Q(is_draft=False), name="one_active_map_per_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.valid_from:%Y-%m-%d} {self.name}".strip()
+
+
+class GroupingMapEntry(models.Model):
+    """Who owns a grouping in one map version: a fraction of it, or central (not co-financed)."""
+
+    version = models.ForeignKey(
+        GroupingMapVersion, on_delete=models.CASCADE, related_name="entries", verbose_name=_("version")
+    )
+    grouping = models.ForeignKey(Grouping, on_delete=models.PROTECT, verbose_name=_("grouping"))
+    administration = models.ForeignKey(
+        Administration, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("administration")
+    )
+    fraction = models.DecimalField(_("fraction"), max_digits=7, decimal_places=6, default=Decimal(1))
+    is_central = models.BooleanField(_("central"), default=False)
+
+    class Meta:
+        ordering = ["version", "grouping__code"]
+        verbose_name = _("grouping map entry")
+        verbose_name_plural = _("grouping map entries")
+        constraints = [
+            models.CheckConstraint(condition=Q(fraction__gt=0) & Q(fraction__lte=1), name="map_fraction_in_0_1"),
+            # A central grouping has no owner; every other entry has exactly one.
+            models.CheckConstraint(
+                condition=(Q(is_central=True) & Q(administration__isnull=True) & Q(fraction=1))
+                | (Q(is_central=False) & Q(administration__isnull=False)),
+                name="map_central_xor_owner",
+            ),
+            models.UniqueConstraint(fields=["version", "grouping", "administration"], name="map_one_entry_per_owner"),
+            models.UniqueConstraint(
+                fields=["version", "grouping"], condition=Q(is_central=True), name="map_one_central_entry"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = "central" if self.is_central else self.administration_id
+        return f"{self.grouping_id} → {owner} ({self.fraction})"
+
+
+class Channel(models.Model):
+    """A contact channel with the weight used by `weighted` keys (maintained by finance staff)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    weight = models.DecimalField(_("weight"), max_digits=8, decimal_places=4, default=Decimal(1))
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        constraints = [models.CheckConstraint(condition=Q(weight__gte=0), name="channel_weight_not_negative")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DataSource(models.Model):
+    """An export system (telephony, e-mail, chat …) or a body of reference statistics.
+
+    The profile (column_map, date_format) lets a new system's export be read by
+    configuration: column_map maps the file's header to a canonical column name.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_reference = models.BooleanField(
+        _("reference statistics"),
+        default=False,
+        help_text=_("Another organisation's statistics: never part of this municipality's own volumes."),
+    )
+    delivers_monthly = models.BooleanField(_("delivers every month"), default=True)
+    column_map = models.JSONField(_("column renames"), default=dict, blank=True)
+    date_format = models.CharField(
+        _("date format"), max_length=40, blank=True, help_text=_("strftime format, e.g. %d/%m/%Y %H:%M")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("data source")
+        verbose_name_plural = _("data sources")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseRecord(models.Model):
+    """One handled case from a case log. Written only by the import loader."""
+
+    # Foreign keys without their own indexes: every index slows the bulk load, and reads go
+    # through the monthly aggregates. (source, …) is covered by the composite indexes below.
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, db_index=False, verbose_name=_("source"))
+    case_id = models.CharField(_("case id"), max_length=100)
+    opened_at = models.DateTimeField(_("opened at"))
+    month = models.DateField(_("month"))
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, db_index=False, verbose_name=_("channel"))
+    grouping = models.ForeignKey(Grouping, on_delete=models.PROTECT, db_index=False, verbose_name=_("grouping"))
+    handle_seconds = models.IntegerField(_("handle seconds"), null=True, blank=True)
+    wait_seconds = models.IntegerField(_("wait seconds"), null=True, blank=True)
+    resolved_first_contact = models.BooleanField(_("resolved at first contact"), null=True, blank=True)
+    forwarded_to = models.ForeignKey(
+        Administration,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        verbose_name=_("forwarded to"),
+    )
+    # Plain id, not a foreign key: cases must not depend on the imports app.
+    batch_id = models.BigIntegerField(_("import batch"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [models.Index(fields=["source", "month"], name="case_source_month")]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "case_id"], name="case_id_unique_per_source"),
+            models.CheckConstraint(
+                condition=Q(handle_seconds__isnull=True) | Q(handle_seconds__gte=0), name="case_handle_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(wait_seconds__isnull=True) | Q(wait_seconds__gte=0), name="case_wait_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="case_month_is_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}:{self.case_id}"
+
+
+class MonthlyAggregate(models.Model):
+    """Month × source × grouping × channel totals; keys and statistics read these, not raw cases.
+
+    For reference statistics the handle and wait columns may be unknown (zero counts).
+    """
+
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, verbose_name=_("source"))
+    month = models.DateField(_("month"))
+    grouping = models.ForeignKey(Grouping, on_delete=models.PROTECT, verbose_name=_("grouping"))
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, verbose_name=_("channel"))
+    cases = models.IntegerField(_("cases"))
+    handle_seconds = models.BigIntegerField(_("handle seconds"), default=0)
+    handle_known = models.IntegerField(_("cases with handle time"), default=0)
+    wait_seconds = models.BigIntegerField(_("wait seconds"), default=0)
+    wait_known = models.IntegerField(_("cases with wait time"), default=0)
+    answered_within_60 = models.IntegerField(_("answered within 60 s"), default=0)
+    resolved_first = models.IntegerField(_("resolved at first contact"), default=0)
+    resolved_known = models.IntegerField(_("cases with resolution flag"), default=0)
+    forwarded = models.IntegerField(_("forwarded"), default=0)
+
+    class Meta:
+        verbose_name = _("monthly aggregate")
+        verbose_name_plural = _("monthly aggregates")
+        indexes = [models.Index(fields=["month"], name="aggregate_month")]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "month", "grouping", "channel"], name="aggregate_unique_cell"),
+            models.CheckConstraint(
+                condition=Q(cases__gte=0)
+                & Q(handle_seconds__gte=0)
+                & Q(wait_seconds__gte=0)
+                & Q(handle_known__lte=models.F("cases"))
+                & Q(wait_known__lte=models.F("cases"))
+                & Q(resolved_first__lte=models.F("resolved_known"))
+                & Q(resolved_known__lte=models.F("cases"))
+                & Q(answered_within_60__lte=models.F("wait_known"))
+                & Q(forwarded__lte=models.F("cases")),
+                name="aggregate_counts_consistent",
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="aggregate_month_is_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.grouping_id}/{self.channel_id}: {self.cases}"
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when, with the state before and after (grouping map, keys, pools, uploads)."""
+
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("user")
+    )
+    action = models.CharField(_("action"), max_length=100)
+    object_type = models.CharField(_("object type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=100)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"

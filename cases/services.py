@@ -1,0 +1,207 @@
+"""Writes to the organisation, the grouping map and the monthly aggregates."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from cases.models import Administration, AuditEntry, Grouping, GroupingMapEntry, GroupingMapVersion
+
+
+def audit_record(
+    *, user: Any, action: str, obj_type: str, obj_id: Any, before: Any = None, after: Any = None
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        action=action,
+        object_type=obj_type,
+        object_id=str(obj_id),
+        before=before,
+        after=after,
+    )
+
+
+@dataclass(frozen=True)
+class AdministrationRow:
+    code: str
+    name: str
+    cost_centre: str = ""
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+@transaction.atomic
+def administrations_upsert(*, rows: list[AdministrationRow], user: Any = None) -> tuple[int, int]:
+    """Create or update administrations by code. Returns (created, updated)."""
+    created = updated = 0
+    for row in rows:
+        admin = Administration.objects.filter(code=row.code).first()
+        before = None
+        if admin is None:
+            admin = Administration(code=row.code)
+            created += 1
+        else:
+            before = {"name": admin.name, "cost_centre": admin.cost_centre}
+            updated += 1
+        admin.name = row.name
+        admin.cost_centre = row.cost_centre
+        if row.valid_from:
+            admin.valid_from = row.valid_from
+        admin.valid_to = row.valid_to
+        admin.full_clean()
+        admin.save()
+        audit_record(
+            user=user,
+            action="administration.upsert",
+            obj_type="administration",
+            obj_id=admin.code,
+            before=before,
+            after={"name": admin.name, "cost_centre": admin.cost_centre},
+        )
+    return created, updated
+
+
+@dataclass(frozen=True)
+class MapRow:
+    """One line of a grouping map file (DESIGN.md §6); `row` is the file's row number."""
+
+    row: int
+    grouping: str
+    name: str
+    administration: str
+    fraction: Decimal
+    central: bool
+
+
+@transaction.atomic
+def grouping_map_version_create(
+    *, valid_from: date, rows: list[MapRow], name: str = "", is_draft: bool = False, user: Any = None
+) -> GroupingMapVersion:
+    """Create (or replace) the map version valid from `valid_from`, creating unknown groupings.
+
+    Refuses with row-level reasons when an administration is unknown or a grouping's
+    fractions do not add up to exactly 1. Nothing is written then.
+    """
+    errors: list[str] = []
+    admins = {a.code: a for a in Administration.objects.all()}
+    by_grouping: dict[str, list[MapRow]] = defaultdict(list)
+    for r in rows:
+        by_grouping[r.grouping].append(r)
+        if not r.central and r.administration not in admins:
+            errors.append(f"Rad {r.row}, kolumn administration: okänd förvaltningskod {r.administration!r}.")
+        if not r.central and not (Decimal(0) < r.fraction <= Decimal(1)):
+            errors.append(f"Rad {r.row}, kolumn fraction: {r.fraction} måste vara större än 0 och högst 1.")
+    for code, group_rows in by_grouping.items():
+        if any(r.central for r in group_rows):
+            if len(group_rows) > 1:
+                errors.append(
+                    f"Gruppering {code} (rad {', '.join(str(r.row) for r in group_rows)}): "
+                    "en central gruppering kan inte också ha ägare."
+                )
+            continue
+        total = sum((r.fraction for r in group_rows), Decimal(0))
+        if total != Decimal(1):
+            errors.append(
+                f"Gruppering {code} (rad {', '.join(str(r.row) for r in group_rows)}): "
+                f"andelarna summerar till {total}, inte 1."
+            )
+        owners = [r.administration for r in group_rows]
+        if len(set(owners)) != len(owners):
+            errors.append(f"Gruppering {code}: samma förvaltning förekommer två gånger.")
+    if not rows:
+        errors.append("Filen innehåller inga rader.")
+    if errors:
+        raise ValidationError(errors)
+
+    existing = {g.code: g for g in Grouping.objects.all()}
+    for code, group_rows in by_grouping.items():
+        if code not in existing:
+            g = Grouping(code=code, name=group_rows[0].name or code)
+            g.full_clean()
+            g.save()
+            existing[code] = g
+        elif group_rows[0].name and existing[code].name != group_rows[0].name:
+            existing[code].name = group_rows[0].name
+            existing[code].save(update_fields=["name"])
+
+    before = None
+    if not is_draft:
+        old = GroupingMapVersion.objects.filter(valid_from=valid_from, is_draft=False).first()
+        if old is not None:
+            before = _map_snapshot(old)
+            old.delete()
+    version = GroupingMapVersion.objects.create(valid_from=valid_from, name=name, is_draft=is_draft)
+    GroupingMapEntry.objects.bulk_create(
+        [
+            GroupingMapEntry(
+                version=version,
+                grouping=existing[r.grouping],
+                administration=None if r.central else admins[r.administration],
+                fraction=Decimal(1) if r.central else r.fraction,
+                is_central=r.central,
+            )
+            for r in rows
+        ]
+    )
+    audit_record(
+        user=user,
+        action="grouping_map.create",
+        obj_type="grouping_map_version",
+        obj_id=version.pk,
+        before=before,
+        after=_map_snapshot(version),
+    )
+    return version
+
+
+def _map_snapshot(version: GroupingMapVersion) -> dict[str, Any]:
+    return {
+        "valid_from": version.valid_from.isoformat(),
+        "is_draft": version.is_draft,
+        "entries": [
+            [e.grouping.code, e.administration.code if e.administration else None, str(e.fraction), e.is_central]
+            for e in version.entries.select_related("grouping", "administration")
+        ],
+    }
+
+
+def monthly_aggregates_refresh(*, source_id: int, months: list[date]) -> None:
+    """Recompute the aggregate cells of one source's months from its case records.
+
+    Runs inside the caller's transaction (the import's replace step), so readers
+    never see a month with cases but without aggregates.
+    """
+    if not months:
+        return
+    table_agg = "cases_monthlyaggregate"
+    table_case = "cases_caserecord"
+    placeholders = ", ".join(["%s"] * len(months))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"DELETE FROM {table_agg} WHERE source_id = %s AND month IN ({placeholders})",
+            [source_id, *months],
+        )
+        # Phone wait statistics: "answered within 60 s" counts cases whose wait is known and <= 60.
+        cur.execute(
+            f"""
+            INSERT INTO {table_agg} (source_id, month, grouping_id, channel_id, cases,
+                handle_seconds, handle_known, wait_seconds, wait_known, answered_within_60,
+                resolved_first, resolved_known, forwarded)
+            SELECT source_id, month, grouping_id, channel_id, COUNT(*),
+                COALESCE(SUM(handle_seconds), 0), COUNT(handle_seconds),
+                COALESCE(SUM(wait_seconds), 0), COUNT(wait_seconds),
+                SUM(CASE WHEN wait_seconds <= 60 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN resolved_first_contact THEN 1 ELSE 0 END), COUNT(resolved_first_contact),
+                COUNT(forwarded_to_id)
+            FROM {table_case}
+            WHERE source_id = %s AND month IN ({placeholders})
+            GROUP BY source_id, month, grouping_id, channel_id
+            """,
+            [source_id, *months],
+        )

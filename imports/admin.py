@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from imports.forms import UploadForm
+from imports.models import ImportBatch, ImportRowError
+from imports.services import import_batch_create, import_batch_requeue
+
+STUCK_AFTER = timedelta(minutes=10)
+
+
+class ImportRowErrorInline(admin.TabularInline):
+    model = ImportRowError
+    fields = ("row_number", "column", "value", "reason")
+    readonly_fields = ("row_number", "column", "value", "reason")
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).order_by("row_number", "id")
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "original_name",
+        "source",
+        "kind",
+        "status_shown",
+        "progress",
+        "rows_loaded",
+        "rows_rejected",
+        "months",
+        "created_at",
+        "created_by",
+    ]
+    list_filter = ["status", "source", "kind"]
+    search_fields = ["original_name", "sha256"]
+    list_select_related = ["source", "created_by"]
+    readonly_fields = (*(f.name for f in ImportBatch._meta.fields), "error_report")
+    inlines = [ImportRowErrorInline]
+    actions = ["requeue"]
+    change_list_template = "admin/imports/importbatch/change_list.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # kept for the record
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_shown(self, obj: ImportBatch) -> str:
+        if (
+            obj.status == ImportBatch.Status.PROCESSING
+            and obj.heartbeat_at
+            and timezone.now() - obj.heartbeat_at > STUCK_AFTER
+        ):
+            return str(_("stuck (no sign of life for 10 min) – re-run it"))
+        return obj.get_status_display()
+
+    @admin.display(description=_("error report"))
+    def error_report(self, obj: ImportBatch) -> str:
+        if not obj.pk or not obj.rows_rejected:
+            return "–"
+        return format_html(
+            '<a href="{}">CSV</a> · <a href="{}">XLSX</a>',
+            reverse("imports:errors", args=[obj.pk, "csv"]),
+            reverse("imports:errors", args=[obj.pk, "xlsx"]),
+        )
+
+    @admin.action(description=_("Re-run the selected failed or stuck batches"))
+    def requeue(self, request: HttpRequest, queryset):  # type: ignore[no-untyped-def]
+        for batch in queryset:
+            try:
+                import_batch_requeue(batch_id=batch.pk, user=request.user)
+                self.message_user(request, _("Batch #%(id)s queued again.") % {"id": batch.pk})
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), level=messages.ERROR)
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        return [
+            path("upload/", self.admin_site.admin_view(self.upload_view), name="imports_importbatch_upload"),
+            *super().get_urls(),
+        ]
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("imports.add_importbatch"):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                batch = import_batch_create(
+                    source=form.cleaned_data["source"],
+                    stream=upload,
+                    filename=upload.name,
+                    kind=form.cleaned_data["kind"],
+                    declared_month=form.cleaned_data["month"],
+                    load_valid_rows=form.cleaned_data["load_valid_rows"],
+                    user=request.user,
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                return HttpResponseRedirect(reverse("admin:imports_importbatch_upload") + f"?batch={batch.pk}")
+        batch_id = request.GET.get("batch")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Upload case log"),
+            "form": form,
+            "batch": ImportBatch.objects.filter(pk=batch_id).first() if batch_id and batch_id.isdigit() else None,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/imports/importbatch/upload.html", context)

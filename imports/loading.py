@@ -1,0 +1,182 @@
+"""Moving validated rows into the database: staging, duplicate checks, the atomic replace.
+
+PostgreSQL gets `COPY` into an unlogged staging table; SQLite (the embedded demo) gets
+`executemany` into the same table. The replace step is one SQL statement on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.db import connection, transaction
+
+from imports.parsing import STOCKHOLM, RowError
+
+STAGE = "imports_stagedcase"
+CASES = "cases_caserecord"
+STAGE_COLUMNS = (
+    "batch_id, row_no, case_id, opened_at, month, channel_id, grouping_id, "
+    "handle_seconds, wait_seconds, resolved_first_contact, forwarded_to_id"
+)
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def staging_clear(batch_id: int) -> None:
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {STAGE} WHERE batch_id = %s", [batch_id])
+
+
+def _copy_text(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    text = str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _utc_text(opened_at: str) -> str:
+    # SQLite keeps Django datetimes as naive UTC text; naive input means Stockholm time.
+    dt = datetime.fromisoformat(opened_at)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=STOCKHOLM)
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def staging_write(batch_id: int, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Append validated rows (CaseRowValidator's tuples) to the staging table."""
+    if not rows:
+        return
+    if is_postgres():
+        prefix = f"{batch_id}\t"
+        esc = _copy_text
+        payload = "".join(
+            f"{prefix}{r[0]}\t{esc(r[1])}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t"
+            f"{esc(r[6])}\t{esc(r[7])}\t{esc(r[8])}\t{esc(r[9])}\n"
+            for r in rows
+        )
+        with connection.cursor() as cur:
+            raw = cur.cursor  # the psycopg 3 cursor underneath Django's wrapper
+            with raw.copy(f"COPY {STAGE} ({STAGE_COLUMNS}) FROM STDIN") as copy:
+                copy.write(payload)
+        return
+    # One transaction per chunk: in autocommit SQLite would sync the disk after every row.
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.executemany(
+            f"INSERT INTO {STAGE} ({STAGE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [(batch_id, r[0], r[1], _utc_text(r[2]), *r[3:]) for r in rows],
+        )
+
+
+def staging_duplicate_errors(
+    *, batch_id: int, source_id: int, months: list[date], limit: int
+) -> tuple[list[RowError], int, list[int]]:
+    """Case ids repeated within the file, or already loaded for the source in another month.
+
+    Returns (errors to store, total number of refused rows, their row numbers). The first
+    occurrence of a repeated id in the file is kept; later ones are refused.
+    """
+    month_list = ", ".join(["%s"] * len(months)) or "NULL"
+    errors: list[RowError] = []
+    refused: list[int] = []
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT s.row_no, s.case_id, d.first_row
+            FROM {STAGE} s
+            JOIN (SELECT case_id, MIN(row_no) AS first_row FROM {STAGE}
+                  WHERE batch_id = %s GROUP BY case_id HAVING COUNT(*) > 1) d ON d.case_id = s.case_id
+            WHERE s.batch_id = %s AND s.row_no <> d.first_row
+            ORDER BY s.row_no
+            """,
+            [batch_id, batch_id],
+        )
+        for row_no, case_id, first_row in cur.fetchall():
+            refused.append(row_no)
+            if len(errors) < limit:
+                errors.append(
+                    RowError(row_no, "case_id", case_id, f"ärende-id förekommer redan på rad {first_row} i filen")
+                )
+        cur.execute(
+            f"""
+            SELECT s.row_no, s.case_id, c.month, c.batch_id
+            FROM {STAGE} s JOIN {CASES} c ON c.source_id = %s AND c.case_id = s.case_id
+            WHERE s.batch_id = %s AND c.month NOT IN ({month_list})
+            ORDER BY s.row_no
+            """,
+            [source_id, batch_id, *months],
+        )
+        for row_no, case_id, month, other_batch in cur.fetchall():
+            refused.append(row_no)
+            if len(errors) < limit:
+                month_text = month if isinstance(month, str) else f"{month:%Y-%m}"
+                errors.append(
+                    RowError(
+                        row_no,
+                        "case_id",
+                        case_id,
+                        f"ärende-id finns redan för källan i månad {month_text[:7]} (batch #{other_batch})",
+                    )
+                )
+    return errors, len(refused), refused
+
+
+def staging_drop_rows(batch_id: int, row_numbers: list[int]) -> None:
+    with connection.cursor() as cur:
+        for start in range(0, len(row_numbers), 5000):
+            chunk = row_numbers[start : start + 5000]
+            cur.execute(
+                f"DELETE FROM {STAGE} WHERE batch_id = %s AND row_no IN ({', '.join(['%s'] * len(chunk))})",
+                [batch_id, *chunk],
+            )
+
+
+def cases_replace_from_staging(*, batch_id: int, source_id: int, months: list[date]) -> int:
+    """Replace the source's cases for `months` with the staged rows. Call inside a transaction."""
+    placeholders = ", ".join(["%s"] * len(months))
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {CASES} WHERE source_id = %s AND month IN ({placeholders})", [source_id, *months])
+        if is_postgres():
+            # Naive timestamps in the file are Stockholm time; SET LOCAL ends with the transaction.
+            cur.execute("SET LOCAL TIME ZONE 'Europe/Stockholm'")
+            opened = "CAST(opened_at AS timestamptz)"
+        else:
+            opened = "opened_at"
+        cur.execute(
+            f"""
+            INSERT INTO {CASES} (source_id, case_id, opened_at, month, channel_id, grouping_id,
+                handle_seconds, wait_seconds, resolved_first_contact, forwarded_to_id, batch_id)
+            SELECT %s, case_id, {opened}, month, channel_id, grouping_id,
+                handle_seconds, wait_seconds, resolved_first_contact, forwarded_to_id, batch_id
+            FROM {STAGE} WHERE batch_id = %s
+            """,
+            [source_id, batch_id],
+        )
+        inserted = cur.rowcount
+        if is_postgres():
+            cur.execute("SET LOCAL TIME ZONE 'UTC'")
+    return inserted
+
+
+def try_lock_batch(batch_id: int) -> bool:
+    """A session-level advisory lock: held while a worker processes the batch, freed if it dies."""
+    if not is_postgres():
+        return True
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(4711, %s)", [batch_id])
+        return bool(cur.fetchone()[0])
+
+
+def unlock_batch(batch_id: int) -> None:
+    if is_postgres():
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(4711, %s)", [batch_id])

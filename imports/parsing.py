@@ -1,0 +1,604 @@
+"""Reading and validating uploaded files. Pure: no database access.
+
+Everything here streams: a file is read row by row and memory does not grow with
+its size. Problems come back as `RowError` (row, column, value, reason in Swedish)
+or, for a file that cannot be read at all, as `FileRejected`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+HEADER_SEARCH_ROWS = 20
+MAX_CELL_CHARS = 1000
+CSV_FIELD_LIMIT = 100_000
+csv.field_size_limit(CSV_FIELD_LIMIT)
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be read; the message says why in Swedish."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+# --- Column names --------------------------------------------------------------------------
+
+
+def normalise_header(text: Any) -> str:
+    value = "" if text is None else str(text)
+    value = value.replace("\ufeff", "").strip().lower()
+    for ch in (" ", "-", "."):
+        value = value.replace(ch, "_")
+    while "__" in value:
+        value = value.replace("__", "_")
+    return value.strip("_")
+
+
+def _synonyms(table: dict[str, list[str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for canonical, names in table.items():
+        for name in [canonical, *names]:
+            out[normalise_header(name)] = canonical
+    return out
+
+
+CASE_COLUMNS = _synonyms(
+    {
+        "case_id": ["ärende_id", "ärendeid", "ärendenummer", "ärendenr", "id"],
+        "opened_at": ["öppnad", "skapad", "registrerad", "datum", "tidpunkt", "starttid"],
+        "channel": ["kanal", "kontaktväg"],
+        "grouping": ["ärendegruppering", "gruppering", "kategori", "ärendetyp"],
+        "handle_seconds": ["hanteringstid", "handläggningstid", "samtalstid", "hanteringstid_s"],
+        "wait_seconds": ["väntetid", "kötid", "väntetid_s"],
+        "resolved_first_contact": ["löst_vid_första_kontakt", "löst_direkt", "fcr", "löst_första_kontakt"],
+        "forwarded_to": ["vidarebefordrad_till", "kopplad_till", "överlämnad_till"],
+    }
+)
+CASE_REQUIRED = ("case_id", "opened_at", "channel", "grouping")
+
+AGGREGATE_COLUMNS = _synonyms(
+    {
+        "month": ["månad", "period"],
+        "grouping": ["ärendegruppering", "gruppering", "kategori"],
+        "cases": ["antal", "ärenden", "antal_ärenden"],
+        "channel": ["kanal"],
+        "handle_seconds": ["hanteringstid", "handläggningstid"],
+    }
+)
+AGGREGATE_REQUIRED = ("month", "grouping", "cases")
+
+MAP_COLUMNS = _synonyms(
+    {
+        "grouping": ["ärendegruppering", "gruppering"],
+        "name": ["namn", "benämning"],
+        "administration": ["förvaltning"],
+        "fraction": ["andel"],
+        "central": ["centralt", "centralt_finansierad"],
+        "valid_from": ["giltig_från", "gäller_från"],
+    }
+)
+MAP_REQUIRED = ("grouping", "administration", "valid_from")
+
+ADMIN_COLUMNS = _synonyms(
+    {
+        "code": ["kod", "förvaltningskod"],
+        "name": ["namn"],
+        "cost_centre": ["kostnadsställe", "ansvar"],
+        "valid_from": ["giltig_från"],
+        "valid_to": ["giltig_till"],
+    }
+)
+ADMIN_REQUIRED = ("code", "name")
+
+COLUMN_LABELS_SV = {
+    "case_id": "ärende-id",
+    "opened_at": "öppnad",
+    "channel": "kanal",
+    "grouping": "ärendegruppering",
+    "handle_seconds": "hanteringstid",
+    "wait_seconds": "väntetid",
+    "resolved_first_contact": "löst vid första kontakt",
+    "forwarded_to": "vidarebefordrad till",
+    "month": "månad",
+    "cases": "antal",
+    "administration": "förvaltning",
+    "fraction": "andel",
+    "central": "central",
+    "valid_from": "giltig från",
+    "code": "kod",
+    "name": "namn",
+}
+
+CHANNEL_SYNONYMS = {
+    "phone": "phone",
+    "telefon": "phone",
+    "tel": "phone",
+    "samtal": "phone",
+    "email": "email",
+    "e_mail": "email",
+    "e_post": "email",
+    "epost": "email",
+    "mejl": "email",
+    "mail": "email",
+    "chat": "chat",
+    "chatt": "chat",
+    "visit": "visit",
+    "besök": "visit",
+    "fysiskt_besök": "visit",
+    "eservice": "eservice",
+    "e_service": "eservice",
+    "e_tjänst": "eservice",
+    "etjänst": "eservice",
+    "social": "social",
+    "sociala_medier": "social",
+    "letter": "letter",
+    "brev": "letter",
+    "unspecified": "unspecified",
+    "ospecificerad": "unspecified",
+}
+
+_TRUE = {"1", "true", "ja", "j", "yes", "y", "sant"}
+_FALSE = {"0", "false", "nej", "n", "no", "falskt"}
+
+
+def channel_code(text: str) -> str | None:
+    return CHANNEL_SYNONYMS.get(normalise_header(text))
+
+
+# --- Opening files -------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """A readable table: its rows as lists of strings with their row numbers in the file."""
+
+    rows: Iterator[tuple[int, list[str]]]
+    progress: Callable[[], float] = lambda: 0.0
+    kind: str = "csv"
+    encoding: str = ""
+    delimiter: str = ""
+
+
+def open_table(stream: IO[bytes], *, size: int, max_xlsx_bytes: int) -> Table:
+    """Open a CSV or XLSX file by its content, whatever its name claims."""
+    head = stream.read(4096)
+    stream.seek(0)
+    if not head.strip():
+        raise FileRejected("Filen är tom.")
+    if head.startswith(b"PK\x03\x04"):
+        return _open_xlsx(stream, max_xlsx_bytes=max_xlsx_bytes)
+    if head.startswith(b"%PDF"):
+        raise FileRejected("Filen är en PDF. Ladda upp ärendeloggen som CSV eller Excel (xlsx).")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileRejected("Filen är i det gamla Excel-formatet (xls). Spara den som xlsx eller CSV.")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRejected("Filen är kodad som UTF-16. Spara den som UTF-8 eller Windows-1252 (CSV).")
+    if b"\x00" in head:
+        raise FileRejected("Filen ser ut att vara binär, inte en CSV-textfil eller xlsx.")
+    return _open_csv(stream, size=size)
+
+
+def _detect_encoding(sample: bytes) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def _detect_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+class _CountingReader(io.RawIOBase):
+    """Wraps a binary stream and counts bytes read, for progress."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        data = self.raw.read(len(b))
+        n = len(data)
+        b[:n] = data
+        self.count += n
+        return n
+
+
+def _open_csv(stream: IO[bytes], *, size: int) -> Table:
+    sample = stream.read(1 << 20)
+    stream.seek(0)
+    encoding = _detect_encoding(sample)
+    first_line = sample.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()[0]
+    delimiter = _detect_delimiter(first_line)
+    counter = _CountingReader(stream)
+    text = io.TextIOWrapper(
+        io.BufferedReader(counter, buffer_size=1 << 16), encoding=encoding, errors="strict", newline=""
+    )
+    reader = csv.reader(text, delimiter=delimiter, strict=False)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        row_no = 0
+        try:
+            for row_no, cells in enumerate(reader, start=1):
+                yield row_no, cells
+        except UnicodeDecodeError as exc:
+            raise FileRejected(
+                f"Filen har ogiltiga tecken för teckenkodningen {encoding} efter rad {row_no}. "
+                "Spara filen som UTF-8 och ladda upp igen."
+            ) from exc
+        except csv.Error as exc:
+            raise FileRejected(
+                f"Rad {row_no + 1}: filen kan inte läsas som CSV ({exc}). Kontrollera citattecken och cellstorlek."
+            ) from exc
+
+    return Table(
+        rows=rows(),
+        progress=lambda: min(counter.count / size, 1.0) if size else 0.0,
+        kind="csv",
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+
+
+def check_xlsx_container(stream: IO[bytes], *, max_bytes: int) -> None:
+    """Refuse zip bombs before any XML is parsed: total size and compression ratio bounded."""
+    try:
+        with zipfile.ZipFile(stream) as zf:
+            infos = zf.infolist()
+    except zipfile.BadZipFile as exc:
+        raise FileRejected("Filen är inte en giltig Excel-fil (xlsx): zip-arkivet är skadat.") from exc
+    finally:
+        stream.seek(0)
+    total = sum(i.file_size for i in infos)
+    if total > max_bytes:
+        raise FileRejected(
+            f"Excel-filen packas upp till {total // (1024 * 1024)} MB, mer än tillåtna "
+            f"{max_bytes // (1024 * 1024)} MB. Dela upp filen eller spara som CSV."
+        )
+    for info in infos:
+        if info.file_size > 10 * 1024 * 1024 and info.file_size > 200 * max(info.compress_size, 1):
+            raise FileRejected("Excel-filen är misstänkt hårt packad (möjlig zip-bomb) och läses inte.")
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        raise FileRejected("Filen är ett zip-arkiv men ingen Excel-arbetsbok (xlsx).")
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _open_xlsx(stream: IO[bytes], *, max_xlsx_bytes: int) -> Table:
+    check_xlsx_container(stream, max_bytes=max_xlsx_bytes)
+    import openpyxl  # imported here: only XLSX uploads pay for it
+
+    try:
+        wb = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken or hostile files
+        raise FileRejected(f"Excel-filen kan inte läsas ({type(exc).__name__}). Spara om den i Excel.") from exc
+    ws = wb.worksheets[0]
+    total = ws.max_row or 0
+    state = {"row": 0}
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for row_no, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                state["row"] = row_no
+                yield row_no, [_cell_text(v) for v in values]
+        except Exception as exc:
+            raise FileRejected(f"Excel-filen kan inte läsas efter rad {state['row']} ({type(exc).__name__}).") from exc
+        finally:
+            wb.close()
+
+    return Table(rows=rows(), progress=lambda: state["row"] / total if total else 0.0, kind="xlsx")
+
+
+# --- Header -------------------------------------------------------------------------------
+
+
+@dataclass
+class Header:
+    row: int
+    index: dict[str, int]
+    width: int
+
+
+def locate_header(
+    table: Table,
+    *,
+    synonyms: dict[str, str],
+    required: Iterable[str],
+    renames: dict[str, str] | None = None,
+) -> Header:
+    """Find the header row (a title may stand above it) and map its cells to canonical names."""
+    lookup = dict(synonyms)
+    for file_name, target in (renames or {}).items():
+        lookup[normalise_header(file_name)] = target
+    required = tuple(required)
+    best: tuple[int, list[str], dict[str, int]] | None = None
+    for row_no, cells in table.rows:
+        index: dict[str, int] = {}
+        duplicates: list[str] = []
+        for i, text in enumerate(cells):
+            canonical = lookup.get(normalise_header(text))
+            if canonical is None:
+                continue
+            if canonical in index:
+                duplicates.append(str(text))
+            index[canonical] = i
+        if all(c in index for c in required):
+            if duplicates:
+                raise FileRejected(f"Rad {row_no}: kolumnen {duplicates[0]!r} förekommer mer än en gång i rubrikraden.")
+            return Header(row=row_no, index=index, width=len(cells))
+        if best is None or len(index) > len(best[2]):
+            best = (row_no, cells, index)
+        if row_no >= HEADER_SEARCH_ROWS:
+            break
+    if best is None:
+        raise FileRejected("Filen innehåller inga rader.")
+    row_no, cells, index = best
+    missing = [f"{c} ({COLUMN_LABELS_SV.get(c, c)})" for c in required if c not in index]
+    found = ", ".join(repr(c) for c in cells if str(c).strip()) or "inga"
+    raise FileRejected(
+        f"Rubrikraden saknar obligatoriska kolumner: {', '.join(missing)}. "
+        f"Närmast en rubrikrad var rad {row_no} med {found}."
+    )
+
+
+# --- Case rows -----------------------------------------------------------------------------
+
+
+@dataclass
+class References:
+    """Codes the file may name, mapped to database ids (passed in: this module reads no tables)."""
+
+    groupings: dict[str, int]
+    channels: dict[str, int]
+    administrations: dict[str, int]
+
+
+@dataclass
+class CaseRowValidator:
+    """Validates one case-log row and returns the values to stage, or the row's errors.
+
+    The output tuple is (row, case_id, opened_at, month, channel_id, grouping_id,
+    handle_seconds, wait_seconds, resolved_first_contact, forwarded_to_id), where
+    opened_at is an ISO-8601 text (naive means Europe/Stockholm) and month is 'YYYY-MM-01'.
+    """
+
+    header: Header
+    refs: References
+    declared_month: date | None = None
+    date_format: str = ""
+    _months: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        idx = self.header.index
+        self._i_case = idx["case_id"]
+        self._i_open = idx["opened_at"]
+        self._i_chan = idx["channel"]
+        self._i_grp = idx["grouping"]
+        self._i_handle = idx.get("handle_seconds")
+        self._i_wait = idx.get("wait_seconds")
+        self._i_res = idx.get("resolved_first_contact")
+        self._i_fwd = idx.get("forwarded_to")
+        self._needed = max(idx.values()) + 1
+        self._channel_ids = {
+            alias: self.refs.channels[code] for alias, code in CHANNEL_SYNONYMS.items() if code in self.refs.channels
+        }
+
+    def _month(self, year: int, month: int) -> str:
+        key = (year, month)
+        text = self._months.get(key)
+        if text is None:
+            text = f"{year:04d}-{month:02d}-01"
+            self._months[key] = text
+        return text
+
+    def _timestamp(self, raw: str) -> tuple[str, str] | str:
+        """(opened_at text, month text), or a reason."""
+        text = raw.strip()
+        try:
+            if self.date_format:
+                dt = datetime.strptime(text, self.date_format)
+                out = dt.isoformat(sep=" ")
+            else:
+                dt = datetime.fromisoformat(text)
+                # Only the plain shapes pass through verbatim; anything else is rewritten
+                # so the database parses exactly what Python validated.
+                plain = len(text) in (16, 19) and text[4] == "-" and text[10] in " T"
+                out = text if plain else dt.isoformat(sep=" ")
+        except ValueError:
+            fmt = self.date_format or "ÅÅÅÅ-MM-DD TT:MM[:SS] eller ISO 8601"
+            return f"tidpunkten kan inte tolkas; väntat format {fmt}"
+        if len(text) == 10 and not self.date_format:
+            return "tidpunkten saknar klockslag; väntat ÅÅÅÅ-MM-DD TT:MM"
+        if dt.tzinfo is not None:
+            local = dt.astimezone(STOCKHOLM)
+            year, month = local.year, local.month
+            out = dt.isoformat(sep=" ")
+        else:
+            year, month = dt.year, dt.month
+        if not 2000 <= year <= 2100:
+            return f"året {year} är orimligt"
+        month_text = self._month(year, month)
+        if self.declared_month is not None and (year, month) != (
+            self.declared_month.year,
+            self.declared_month.month,
+        ):
+            return f"tidpunkten ligger utanför filens månad {self.declared_month:%Y-%m}"
+        return out, month_text
+
+    def __call__(self, row_no: int, cells: list[str]) -> tuple[Any, ...] | list[RowError]:
+        if len(cells) < self._needed:
+            return [
+                RowError(
+                    row_no,
+                    "",
+                    _clip(";".join(cells)),
+                    f"raden har {len(cells)} kolumner men rubrikraden har {self.header.width}; "
+                    "kontrollera avgränsare och citattecken",
+                )
+            ]
+        if len(cells) > self.header.width and any(c.strip() for c in cells[self.header.width :]):
+            return [
+                RowError(
+                    row_no,
+                    "",
+                    _clip(";".join(cells)),
+                    f"raden har {len(cells)} kolumner men rubrikraden har {self.header.width}",
+                )
+            ]
+        errors: list[RowError] = []
+        case_id = cells[self._i_case].strip()
+        if not case_id:
+            errors.append(RowError(row_no, "case_id", "", "ärende-id saknas"))
+        elif len(case_id) > 100:
+            errors.append(RowError(row_no, "case_id", _clip(case_id), "ärende-id är längre än 100 tecken"))
+        elif case_id[0] in "=+-@\t\r" and not case_id[1:].replace("-", "").isalnum():
+            errors.append(RowError(row_no, "case_id", _clip(case_id), "ärende-id ser ut som en formel"))
+        opened = cells[self._i_open]
+        stamp = self._timestamp(opened) if opened.strip() else "tidpunkt saknas"
+        if isinstance(stamp, str):
+            errors.append(RowError(row_no, "opened_at", _clip(opened), stamp))
+        raw_channel = cells[self._i_chan]
+        channel_id = self._channel_ids.get(normalise_header(raw_channel))
+        if channel_id is None:
+            reason = (
+                "kanal saknas"
+                if not raw_channel.strip()
+                else "okänd kanal; tillåtna: " + ", ".join(sorted(self.refs.channels))
+            )
+            errors.append(RowError(row_no, "channel", _clip(raw_channel), reason))
+        raw_grouping = cells[self._i_grp].strip()
+        grouping_id = self.refs.groupings.get(raw_grouping)
+        if grouping_id is None:
+            reason = "ärendegruppering saknas" if not raw_grouping else "okänd ärendegrupperingskod"
+            errors.append(RowError(row_no, "grouping", _clip(raw_grouping), reason))
+        handle = _int_cell(cells, self._i_handle, row_no, "handle_seconds", errors)
+        wait = _int_cell(cells, self._i_wait, row_no, "wait_seconds", errors)
+        resolved: bool | None = None
+        if self._i_res is not None:
+            raw = cells[self._i_res].strip().lower()
+            if raw in _TRUE:
+                resolved = True
+            elif raw in _FALSE:
+                resolved = False
+            elif raw:
+                errors.append(
+                    RowError(row_no, "resolved_first_contact", _clip(raw), "väntat 1/0, ja/nej eller true/false")
+                )
+        forwarded: int | None = None
+        if self._i_fwd is not None:
+            raw = cells[self._i_fwd].strip()
+            if raw:
+                forwarded = self.refs.administrations.get(raw)
+                if forwarded is None:
+                    errors.append(RowError(row_no, "forwarded_to", _clip(raw), "okänd förvaltningskod"))
+        if errors:
+            return errors
+        assert not isinstance(stamp, str)
+        return (row_no, case_id, stamp[0], stamp[1], channel_id, grouping_id, handle, wait, resolved, forwarded)
+
+
+def _clip(value: str) -> str:
+    return value if len(value) <= 200 else value[:197] + "…"
+
+
+def _int_cell(cells: list[str], index: int | None, row_no: int, column: str, errors: list[RowError]) -> int | None:
+    if index is None:
+        return None
+    raw = cells[index].strip()
+    if not raw:
+        return None
+    if raw.isdigit() and len(raw) <= 9:
+        return int(raw)
+    if raw.startswith("-") and raw[1:].isdigit():
+        errors.append(RowError(row_no, column, raw, "får inte vara negativt"))
+    elif raw.isdigit():
+        errors.append(RowError(row_no, column, _clip(raw), "orimligt stort värde"))
+    else:
+        errors.append(RowError(row_no, column, _clip(raw), "måste vara ett heltal (sekunder) ≥ 0"))
+    return None
+
+
+def is_blank(cells: list[str]) -> bool:
+    return not any(c.strip() for c in cells)
+
+
+# --- Aggregated statistics, grouping map and administrations -------------------------------
+
+
+def parse_month(raw: str) -> date | None:
+    text = raw.strip()
+    for candidate in (text, text[:7]):
+        if len(candidate) == 7 and candidate[4] == "-":
+            try:
+                return date(int(candidate[:4]), int(candidate[5:7]), 1)
+            except ValueError:
+                return None
+    return None
+
+
+def parse_date(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw.strip()[:10])
+    except ValueError:
+        return None
+
+
+def parse_decimal(raw: str) -> Decimal | None:
+    text = raw.strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def parse_bool(raw: str) -> bool | None:
+    text = raw.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE or text == "":
+        return False
+    return None
+
+
+def cell(cells: list[str], header: Header, column: str) -> str:
+    i = header.index.get(column)
+    if i is None or i >= len(cells):
+        return ""
+    return cells[i]

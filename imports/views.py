@@ -1,0 +1,51 @@
+"""HTML-side endpoints of imports: the downloadable error report."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from cases.roles import is_finance
+from cases.spreadsheet import safe_cell
+from imports.models import ImportBatch
+
+HEADER = ["rad", "kolumn", "värde", "orsak"]
+
+
+@login_required
+def error_report(request: HttpRequest, batch_id: int, fmt: str) -> HttpResponse:
+    if not is_finance(request.user):
+        raise PermissionDenied
+    batch = get_object_or_404(ImportBatch, pk=batch_id)
+    rows = [[e.row_number, e.column, safe_cell(e.value), e.reason] for e in batch.errors.order_by("row_number", "id")]
+    name = f"fel-batch-{batch.pk}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+        # BOM so Excel opens åäö correctly.
+        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("Fel")
+        ws.append(HEADER)
+        for row in rows:
+            ws.append(row)
+        out = io.BytesIO()
+        wb.save(out)
+        response = HttpResponse(
+            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    raise Http404
