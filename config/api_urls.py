@@ -12,4 +12,9 @@ urlpatterns = [
     path("imports/", imports_api.ImportListApi.as_view(), name="import-list"),
     path("imports/upload/", imports_api.ImportUploadApi.as_view(), name="import-upload"),
     path("imports/<int:batch_id>/", imports_api.ImportDetailApi.as_view(), name="import-detail"),
+    path(
+        "imports/<int:batch_id>/errors.<str:fmt>",
+        imports_api.ImportErrorReportApi.as_view(),
+        name="import-errors",
+    ),
 ]

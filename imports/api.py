@@ -81,7 +81,7 @@ class ImportBatchDetailOutput(ImportBatchOutput):
     def get_errors_csv(self, obj: ImportBatch) -> str | None:
         if not obj.rows_rejected:
             return None
-        return reverse("imports:errors", args=[obj.pk, "csv"], request=self.context.get("request"))
+        return reverse("api:import-errors", args=[obj.pk, "csv"], request=self.context.get("request"))
 
 
 class ImportListApi(ListAPIView):
@@ -166,3 +166,15 @@ class ImportDetailApi(APIView):
     def get(self, request: Request, batch_id: int) -> Response:
         batch = get_object_or_404(ImportBatch.objects.select_related("source"), pk=batch_id)
         return Response(ImportBatchDetailOutput(batch, context={"request": request}).data)
+
+
+class ImportErrorReportApi(APIView):
+    """All row errors of a batch as CSV or XLSX (text from the file is escaped against formulas)."""
+
+    permission_classes = [IsFinance]
+
+    @extend_schema(responses={(200, "text/csv"): bytes})
+    def get(self, request: Request, batch_id: int, fmt: str) -> Any:
+        from imports.views import error_report_response
+
+        return error_report_response(get_object_or_404(ImportBatch, pk=batch_id), fmt)

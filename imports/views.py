@@ -21,7 +21,11 @@ HEADER = ["rad", "kolumn", "värde", "orsak"]
 def error_report(request: HttpRequest, batch_id: int, fmt: str) -> HttpResponse:
     if not is_finance(request.user):
         raise PermissionDenied
-    batch = get_object_or_404(ImportBatch, pk=batch_id)
+    return error_report_response(get_object_or_404(ImportBatch, pk=batch_id), fmt)
+
+
+def error_report_response(batch: ImportBatch, fmt: str) -> HttpResponse:
+    """The batch's row errors as a CSV (semicolon, BOM for Excel) or XLSX download."""
     rows = [[e.row_number, e.column, safe_cell(e.value), e.reason] for e in batch.errors.order_by("row_number", "id")]
     name = f"fel-batch-{batch.pk}"
     if fmt == "csv":

@@ -87,7 +87,7 @@ BAD_FILES = [
     ("empty-channel", csv_bytes([_row(channel="")]), "a.csv", "channel"),
     ("missing-case-id", csv_bytes([_row(case_id="")]), "a.csv", "case_id"),
     ("too-long-case-id", csv_bytes([_row(case_id="X" * 101)]), "a.csv", "case_id"),
-    ("formula-case-id", csv_bytes([_row(case_id="=HYPERLINK(\"http://x\")")]), "a.csv", "case_id"),
+    ("formula-case-id", csv_bytes([_row(case_id='=HYPERLINK("http://x")')]), "a.csv", "case_id"),
     ("formula-case-id-cmd", csv_bytes([_row(case_id="@SUM(A1:A2)")]), "a.csv", "case_id"),
     ("date-unparseable", csv_bytes([_row(opened_at="igår")]), "a.csv", "opened_at"),
     ("date-swedish-order", csv_bytes([_row(opened_at="02/03/2026 09:00")]), "a.csv", "opened_at"),
@@ -124,8 +124,14 @@ BAD_FILES = [
 
 
 COLUMNS = {
-    "case_id", "opened_at", "channel", "grouping", "handle_seconds", "wait_seconds",
-    "resolved_first_contact", "forwarded_to",
+    "case_id",
+    "opened_at",
+    "channel",
+    "grouping",
+    "handle_seconds",
+    "wait_seconds",
+    "resolved_first_contact",
+    "forwarded_to",
 }
 
 

@@ -159,7 +159,9 @@ def test_a_task_killed_halfway_is_redone_from_scratch(org, django_capture_on_com
     # Create the batch without running it, then leave what a killed worker leaves behind:
     # status processing and half of the rows in staging.
     with django_capture_on_commit_callbacks(execute=False):
-        batch = import_batch_create(source=org["source"], stream=io.BytesIO(csv_bytes(good_rows(n=8))), filename="x.csv")
+        batch = import_batch_create(
+            source=org["source"], stream=io.BytesIO(csv_bytes(good_rows(n=8))), filename="x.csv"
+        )
     ImportBatch.objects.filter(pk=batch.pk).update(status="processing", attempts=1)
     loading.staging_write(batch.pk, [(2, "A0", "2026-03-01 09:00", "2026-03-01", 1, 1, None, None, None, None)])
     assert import_batch_process(batch_id=batch.pk) == "loaded"

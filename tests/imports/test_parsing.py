@@ -61,16 +61,28 @@ def test_a_missing_column_is_named_in_swedish_and_english():
 
 @pytest.mark.parametrize(
     ("label", "code"),
-    [("Telefon", "phone"), ("e-post", "email"), ("E-post", "email"), ("BESÖK", "visit"), ("e-tjänst", "eservice"),
-     ("chatt", "chat"), ("Sociala medier", "social"), ("brev", "letter"), ("fax", None)],
+    [
+        ("Telefon", "phone"),
+        ("e-post", "email"),
+        ("E-post", "email"),
+        ("BESÖK", "visit"),
+        ("e-tjänst", "eservice"),
+        ("chatt", "chat"),
+        ("Sociala medier", "social"),
+        ("brev", "letter"),
+        ("fax", None),
+    ],
 )
 def test_swedish_channel_labels_are_accepted(label, code):
     assert channel_code(label) == code
 
 
 def _validator(**kwargs):  # type: ignore[no-untyped-def]
-    table = open_table(io.BytesIO(b"case_id,opened_at,channel,grouping,handle_seconds,resolved_first_contact,forwarded_to\n"),
-                       size=10, max_xlsx_bytes=1)
+    table = open_table(
+        io.BytesIO(b"case_id,opened_at,channel,grouping,handle_seconds,resolved_first_contact,forwarded_to\n"),
+        size=10,
+        max_xlsx_bytes=1,
+    )
     header = locate_header(table, synonyms=CASE_COLUMNS, required=CASE_REQUIRED)
     return CaseRowValidator(header=header, refs=REFS, **kwargs)
 
@@ -91,7 +103,13 @@ def test_every_problem_in_a_row_is_reported_with_its_column():
     result = _validator()(7, ["", "x", "fax", "NO", "-1", "kanske", "XX"])
     assert isinstance(result, list)
     assert [e.column for e in result] == [
-        "case_id", "opened_at", "channel", "grouping", "handle_seconds", "resolved_first_contact", "forwarded_to",
+        "case_id",
+        "opened_at",
+        "channel",
+        "grouping",
+        "handle_seconds",
+        "resolved_first_contact",
+        "forwarded_to",
     ]
     assert all(isinstance(e, RowError) and e.row == 7 for e in result)
 

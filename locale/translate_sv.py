@@ -1,0 +1,239 @@
+"""Fill locale/sv/LC_MESSAGES/django.po from the table below (run after makemessages).
+
+Kept in the repository so a new string gets its Swedish text in review; the compiled
+.mo file is committed too, so no gettext tools are needed to run the service.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+SV = {
+    "Allocation": "Fördelning",
+    "measured": "uppmätt",
+    "driver": "drivare",
+    "fixed percentages": "fasta procentsatser",
+    "cases": "ärenden",
+    "handle time": "hanteringstid",
+    "channel-weighted cases": "kanalviktade ärenden",
+    "draft": "utkast",
+    "proposed": "föreslagen",
+    "approved": "godkänd",
+    "rejected": "avvisad",
+    "superseded": "ersatt",
+    "name": "namn",
+    "kind": "typ",
+    "basis": "grund",
+    "window from": "period från",
+    "window to": "period till",
+    "valid from": "giltig från",
+    "grouping map": "fördelning av grupperingar",
+    "sources": "källor",
+    "channel weights": "kanalvikter",
+    "central load": "central belastning",
+    "warnings": "varningar",
+    "status": "status",
+    "comment": "kommentar",
+    "created by": "skapad av",
+    "created at": "skapad",
+    "decided by": "beslutad av",
+    "decided at": "beslutad",
+    "allocation key": "fördelningsnyckel",
+    "allocation keys": "fördelningsnycklar",
+    "An approved key cannot be changed. Create a new key instead.": (
+        "En godkänd nyckel kan inte ändras. Skapa en ny nyckel i stället."
+    ),
+    "administration": "förvaltning",
+    "load": "belastning",
+    "share": "andel",
+    "key share": "nyckelandel",
+    "key shares": "nyckelandelar",
+    "key load line": "belastningsrad",
+    "key load lines": "belastningsrader",
+    "öre": "öre",
+    "whole kronor": "hela kronor",
+    "budget year": "budgetår",
+    "gross cost": "bruttokostnad",
+    "key": "nyckel",
+    "rounding unit": "avrundningsenhet",
+    "cost pool": "kostnadspool",
+    "cost pools": "kostnadspooler",
+    "label": "benämning",
+    "amount": "belopp",
+    "central funding line": "central finansiering",
+    "central funding lines": "centrala finansieringar",
+    "pool": "pool",
+    "net amount": "nettobelopp",
+    "inputs": "indata",
+    "supersedes": "ersätter",
+    "allocation run": "fördelningskörning",
+    "allocation runs": "fördelningskörningar",
+    "month": "månad",
+    "run amount": "belopp i körning",
+    "run amounts": "belopp i körningar",
+    "Contact centre co-financing": "Kontaktcenter – medfinansiering",
+    "Administration": "Administration",
+    "Cases and organisation": "Ärenden och organisation",
+    "code": "kod",
+    "cost centre": "kostnadsställe",
+    "valid to": "giltig till",
+    "department heads": "förvaltningschefer",
+    "administrations": "förvaltningar",
+    "area": "område",
+    "grouping": "ärendegruppering",
+    "groupings": "ärendegrupperingar",
+    "grouping map version": "version av grupperingsfördelning",
+    "grouping map versions": "versioner av grupperingsfördelning",
+    "version": "version",
+    "fraction": "andel",
+    "central": "central",
+    "grouping map entry": "rad i grupperingsfördelning",
+    "grouping map entries": "rader i grupperingsfördelning",
+    "weight": "vikt",
+    "channel": "kanal",
+    "channels": "kanaler",
+    "reference statistics": "referensstatistik",
+    "Another organisation's statistics: never part of this municipality's own volumes.": (
+        "En annan organisations statistik: räknas aldrig in i kommunens egna volymer."
+    ),
+    "delivers every month": "levererar varje månad",
+    "column renames": "kolumnnamn i exporten",
+    "date format": "datumformat",
+    "strftime format, e.g. %d/%m/%Y %H:%M": "strftime-format, t.ex. %d/%m/%Y %H:%M",
+    "data source": "datakälla",
+    "data sources": "datakällor",
+    "source": "källa",
+    "case id": "ärende-id",
+    "opened at": "öppnad",
+    "handle seconds": "hanteringstid (s)",
+    "wait seconds": "väntetid (s)",
+    "resolved at first contact": "löst vid första kontakt",
+    "forwarded to": "vidarebefordrad till",
+    "import batch": "importbatch",
+    "case": "ärende",
+    "cases with handle time": "ärenden med hanteringstid",
+    "cases with wait time": "ärenden med väntetid",
+    "answered within 60 s": "besvarade inom 60 s",
+    "cases with resolution flag": "ärenden med uppgift om lösning",
+    "forwarded": "vidarebefordrade",
+    "monthly aggregate": "månadssammanställning",
+    "monthly aggregates": "månadssammanställningar",
+    "at": "tidpunkt",
+    "user": "användare",
+    "action": "händelse",
+    "object type": "objekttyp",
+    "object id": "objekt-id",
+    "before": "före",
+    "after": "efter",
+    "audit entry": "loggpost",
+    "audit entries": "ändringslogg",
+    "Swedish": "Svenska",
+    "English": "Engelska",
+    "stuck (no sign of life for 10 min) – re-run it": "fastnat (inget livstecken på 10 min) – kör om",
+    "error report": "felrapport",
+    "Re-run the selected failed or stuck batches": "Kör om markerade misslyckade eller fastnade batcher",
+    "Batch #%(id)s queued again.": "Batch #%(id)s är köad igen.",
+    "Upload case log": "Ladda upp ärendelogg",
+    "Imports": "Importer",
+    "File (CSV or XLSX)": "Fil (CSV eller XLSX)",
+    "Source": "Källa",
+    "Format": "Format",
+    "Month the file covers (YYYY-MM)": "Månad som filen avser (ÅÅÅÅ-MM)",
+    "Optional. Rows outside this month are then errors.": "Valfritt. Rader utanför månaden blir då fel.",
+    "Load the valid rows and set the erroneous ones aside": "Läs in de giltiga raderna och lägg felaktiga åt sidan",
+    "Write the month as YYYY-MM, e.g. 2026-03.": "Skriv månaden som ÅÅÅÅ-MM, t.ex. 2026-03.",
+    "case log": "ärendelogg",
+    "aggregated statistics": "sammanställd statistik",
+    "waiting": "väntar",
+    "processing": "bearbetas",
+    "loaded": "inläst",
+    "replaced by a later upload": "ersatt av senare uppladdning",
+    "failed": "misslyckades",
+    "format": "format",
+    "file": "fil",
+    "file name": "filnamn",
+    "size (bytes)": "storlek (byte)",
+    "SHA-256": "SHA-256",
+    "declared month": "angiven månad",
+    "load the valid rows and set the rest aside": "läs in giltiga rader och lägg resten åt sidan",
+    "progress (%)": "förlopp (%)",
+    "rows read": "lästa rader",
+    "rows loaded": "inlästa rader",
+    "rows rejected": "avvisade rader",
+    "months covered": "månader",
+    "message": "meddelande",
+    "attempts": "försök",
+    "replaced by": "ersatt av",
+    "uploaded by": "uppladdad av",
+    "uploaded at": "uppladdad",
+    "started at": "startad",
+    "last sign of life": "senaste livstecken",
+    "finished at": "klar",
+    "import batches": "importbatcher",
+    "row": "rad",
+    "column": "kolumn",
+    "value": "värde",
+    "reason": "orsak",
+    "row error": "radfel",
+    "row errors": "radfel",
+    "staged case": "mellanlagrat ärende",
+    "staged cases": "mellanlagrade ärenden",
+    "Home": "Hem",
+    "Batch #%(id)s: %(name)s": "Batch #%(id)s: %(name)s",
+    "Full error report:": "Hela felrapporten:",
+    "Open the batch": "Öppna batchen",
+    "Upload": "Ladda upp",
+    "Start": "Start",
+    "Language": "Språk",
+    "Change": "Byt",
+    "Log out": "Logga ut",
+    "Welcome, %(name)s": "Välkommen, %(name)s",
+    "Finance staff": "Ekonomi",
+    "Upload a case log": "Ladda upp en ärendelogg",
+    "Import batches": "Importbatcher",
+    "Administrations, groupings, map, keys and pools": "Förvaltningar, grupperingar, fördelning, nycklar och pooler",
+    "Administrations": "Förvaltningar",
+    "Log in": "Logga in",
+    "Wrong user name or password. Try again.": "Fel användarnamn eller lösenord. Försök igen.",
+    "You are not linked to any administration yet. Ask finance staff to link your user to your administration.": (
+        "Du är ännu inte kopplad till någon förvaltning. Be ekonomienheten koppla din användare till din förvaltning."
+    ),
+}
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def fill(po_path: Path, table: dict[str, str]) -> list[str]:
+    blocks = po_path.read_text(encoding="utf-8").split("\n\n")
+    missing = []
+    out = []
+    for block in blocks:
+        match = re.search(r'^msgid ((?:".*"\n?)+)msgstr ((?:".*"\n?)+)', block, re.M)
+        if not match:
+            out.append(block)
+            continue
+        msgid = "".join(re.findall(r'"(.*)"', match.group(1))).replace('\\"', '"')
+        if not msgid:
+            out.append(block)
+            continue
+        translation = table.get(msgid)
+        if translation is None:
+            missing.append(msgid)
+            out.append(block)
+            continue
+        block = block[: match.start(2)] + _quote(translation) + ("\n" if match.group(2).endswith("\n") else "")
+        block = block.replace("#, fuzzy\n", "")
+        out.append(block)
+    po_path.write_text("\n\n".join(out), encoding="utf-8")
+    return missing
+
+
+if __name__ == "__main__":
+    missing = fill(Path(__file__).parent / "sv" / "LC_MESSAGES" / "django.po", SV)
+    if missing:
+        print("Missing Swedish for:", *missing, sep="\n  ")
+        sys.exit(1)
