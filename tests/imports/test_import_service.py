@@ -201,7 +201,8 @@ def test_xlsx_with_a_title_row_above_the_header_loads(org):
 
 def test_windows_1252_semicolon_swedish_headers_load_with_aao_intact(org):
     data = (
-        "Ärende-id;Öppnad;Kanal;Ärendegruppering;Hanteringstid;Väntetid;Löst vid första kontakt;Vidarebefordrad till\r\n"
+        "Ärende-id;Öppnad;Kanal;Ärendegruppering;Hanteringstid;Väntetid;"
+        "Löst vid första kontakt;Vidarebefordrad till\r\n"
         "Å1;2026-03-02 09:00;Besök;UF-01;100;;ja;\r\n"
         "Ö2;2026-03-02 09:05;telefon;SOF-01;200;30;nej;UF\r\n"
     ).encode("cp1252")
