@@ -33,7 +33,7 @@ test: lint
 	$(PY) -m pytest -q -rs
 
 bench-import: $(STAMP)
-	$(PY) bench/import_bench.py
+	cd bench && ../$(PY) import_bench.py
 
 clean:
 	rm -rf $(VENV) var media staticfiles

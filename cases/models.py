@@ -164,14 +164,22 @@ class DataSource(models.Model):
 class CaseRecord(models.Model):
     """One handled case from a case log. Written only by the import loader."""
 
-    # Foreign keys without their own indexes: every index slows the bulk load, and reads go
-    # through the monthly aggregates. (source, …) is covered by the composite indexes below.
-    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, db_index=False, verbose_name=_("source"))
+    # Foreign keys without their own indexes and without database-level triggers: per-row
+    # FK checks cost a COPY of a million rows 10 s. The import (the only writer) validates
+    # every code and then checks the batch's references in one set-based query before it
+    # commits (imports.loading.cases_check_references); PROTECT stops deletes in the ORM.
+    source = models.ForeignKey(
+        DataSource, on_delete=models.PROTECT, db_index=False, db_constraint=False, verbose_name=_("source")
+    )
     case_id = models.CharField(_("case id"), max_length=100)
     opened_at = models.DateTimeField(_("opened at"))
     month = models.DateField(_("month"))
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, db_index=False, verbose_name=_("channel"))
-    grouping = models.ForeignKey(Grouping, on_delete=models.PROTECT, db_index=False, verbose_name=_("grouping"))
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, db_index=False, db_constraint=False, verbose_name=_("channel")
+    )
+    grouping = models.ForeignKey(
+        Grouping, on_delete=models.PROTECT, db_index=False, db_constraint=False, verbose_name=_("grouping")
+    )
     handle_seconds = models.IntegerField(_("handle seconds"), null=True, blank=True)
     wait_seconds = models.IntegerField(_("wait seconds"), null=True, blank=True)
     resolved_first_contact = models.BooleanField(_("resolved at first contact"), null=True, blank=True)
@@ -181,6 +189,7 @@ class CaseRecord(models.Model):
         null=True,
         blank=True,
         db_index=False,
+        db_constraint=False,
         verbose_name=_("forwarded to"),
     )
     # Plain id, not a foreign key: cases must not depend on the imports app.
@@ -191,7 +200,13 @@ class CaseRecord(models.Model):
         verbose_name_plural = _("cases")
         indexes = [models.Index(fields=["source", "month"], name="case_source_month")]
         constraints = [
-            models.UniqueConstraint(fields=["source", "case_id"], name="case_id_unique_per_source"),
+            # Deferred, so a corrected month can be loaded before the rows it replaces are
+            # deleted in the same transaction; checked no later than the commit.
+            models.UniqueConstraint(
+                fields=["source", "case_id"],
+                name="case_id_unique_per_source",
+                deferrable=models.Deferrable.DEFERRED,
+            ),
             models.CheckConstraint(
                 condition=Q(handle_seconds__isnull=True) | Q(handle_seconds__gte=0), name="case_handle_not_negative"
             ),

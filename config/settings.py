@@ -91,8 +91,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# SQLite (the demo) cannot express RunAmount's NULLS NOT DISTINCT; PostgreSQL enforces it.
-SILENCED_SYSTEM_CHECKS = ["models.W047"]
+# SQLite (the demo) cannot express NULLS NOT DISTINCT (W047) or deferrable uniqueness (W038);
+# PostgreSQL enforces both, and migration cases.0004 gives SQLite a plain unique index instead.
+SILENCED_SYSTEM_CHECKS = ["models.W047", "models.W038"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

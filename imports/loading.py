@@ -6,13 +6,13 @@ PostgreSQL gets `COPY` into an unlogged staging table; SQLite (the embedded demo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
-from imports.parsing import STOCKHOLM, RowError
+from imports.parsing import STOCKHOLM, References, RowError
 
 STAGE = "imports_stagedcase"
 CASES = "cases_caserecord"
@@ -44,6 +44,105 @@ def _copy_text(value: Any) -> str:
     return text
 
 
+def _copy_payload(prefix: str, rows: Sequence[tuple[Any, ...]], *, with_row_no: bool) -> str:
+    """COPY text format for validated rows; only the case id is free text and may need escaping."""
+    esc = _copy_text
+    if with_row_no:
+        return "".join(
+            f"{prefix}{r[0]}\t{esc(r[1])}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t"
+            f"{esc(r[6])}\t{esc(r[7])}\t{esc(r[8])}\t{esc(r[9])}\n"
+            for r in rows
+        )
+    return "".join(
+        f"{prefix}{esc(r[1])}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t{esc(r[6])}\t{esc(r[7])}\t{esc(r[8])}\t{esc(r[9])}\n"
+        for r in rows
+    )
+
+
+def cases_copy_prefix(source_id: int, batch_id: int) -> str:
+    """The first two columns of every COPY line into the case table."""
+    return f"{source_id}\t{batch_id}\t"
+
+
+def cases_copy(*, batch_id: int, source_id: int, chunks: Iterable[Sequence[Any]]) -> int:
+    """PostgreSQL: COPY validated rows straight into the case table. Call inside a transaction.
+
+    Returns the number of rows written. Naive timestamps are Stockholm time (SET LOCAL
+    lasts only for this transaction and is reset right after).
+    """
+    columns = (
+        "source_id, batch_id, case_id, opened_at, month, channel_id, grouping_id, "
+        "handle_seconds, wait_seconds, resolved_first_contact, forwarded_to_id"
+    )
+    prefix = cases_copy_prefix(source_id, batch_id)
+    written = 0
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL TIME ZONE 'Europe/Stockholm'")
+        with cur.cursor.copy(f"COPY {CASES} ({columns}) FROM STDIN") as copy:
+            for chunk in chunks:
+                # Clean rows arrive as ready lines; rows that took the full check are tuples.
+                lines = [
+                    item if item.__class__ is str else _copy_payload(prefix, [item], with_row_no=False)
+                    for item in chunk
+                ]
+                copy.write("".join(lines))
+                written += len(chunk)
+        cur.execute("SET LOCAL TIME ZONE 'UTC'")
+    return written
+
+
+def cases_replace_copied(*, batch_id: int, source_id: int, months: list[date]) -> int:
+    """Remove the source's older rows for the covered months, then check case-id uniqueness now.
+
+    Raises IntegrityError when a case id repeats in the file or exists in another month.
+    """
+    placeholders = ", ".join(["%s"] * len(months))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"DELETE FROM {CASES} WHERE source_id = %s AND month IN ({placeholders}) AND batch_id IS DISTINCT FROM %s",
+            [source_id, *months, batch_id],
+        )
+        cur.execute("SET CONSTRAINTS case_id_unique_per_source IMMEDIATE")
+        cur.execute(f"SELECT COUNT(*) FROM {CASES} WHERE batch_id = %s", [batch_id])
+        return int(cur.fetchone()[0])
+
+
+def references_lock(refs: References) -> None:
+    """PostgreSQL: share-lock every code a file may name until commit, and prove they exist.
+
+    This is the foreign-key check of the case table, done once per code instead of once per
+    row: nothing the rows refer to can be deleted before the rows are committed.
+    """
+    with connection.cursor() as cur:
+        for table, ids in (
+            ("cases_channel", refs.channels.values()),
+            ("cases_grouping", refs.groupings.values()),
+            ("cases_administration", refs.administrations.values()),
+        ):
+            wanted = sorted(set(ids))
+            cur.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) FOR KEY SHARE", [wanted])
+            if len(cur.fetchall()) != len(wanted):
+                raise IntegrityError(f"{table}: a referenced row disappeared during the import")
+
+
+def staging_check_references(batch_id: int) -> None:
+    """The staged rows' codes must still exist (the SQL twin of references_lock)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT COUNT(*) FROM {STAGE} s
+            LEFT JOIN cases_channel ch ON ch.id = s.channel_id
+            LEFT JOIN cases_grouping g ON g.id = s.grouping_id
+            LEFT JOIN cases_administration a ON a.id = s.forwarded_to_id
+            WHERE s.batch_id = %s
+              AND (ch.id IS NULL OR g.id IS NULL OR (s.forwarded_to_id IS NOT NULL AND a.id IS NULL))
+            """,
+            [batch_id],
+        )
+        if cur.fetchone()[0]:
+            raise IntegrityError("a channel, grouping or administration disappeared during the import")
+
+
 def _utc_text(opened_at: str) -> str:
     # SQLite keeps Django datetimes as naive UTC text; naive input means Stockholm time.
     dt = datetime.fromisoformat(opened_at)
@@ -57,13 +156,7 @@ def staging_write(batch_id: int, rows: Sequence[tuple[Any, ...]]) -> None:
     if not rows:
         return
     if is_postgres():
-        prefix = f"{batch_id}\t"
-        esc = _copy_text
-        payload = "".join(
-            f"{prefix}{r[0]}\t{esc(r[1])}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t"
-            f"{esc(r[6])}\t{esc(r[7])}\t{esc(r[8])}\t{esc(r[9])}\n"
-            for r in rows
-        )
+        payload = _copy_payload(f"{batch_id}\t", rows, with_row_no=True)
         with connection.cursor() as cur:
             raw = cur.cursor  # the psycopg 3 cursor underneath Django's wrapper
             with raw.copy(f"COPY {STAGE} ({STAGE_COLUMNS}) FROM STDIN") as copy:

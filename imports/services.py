@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import queue
+import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import IO, Any
@@ -14,7 +17,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -225,8 +228,38 @@ def _heartbeat(batch: ImportBatch, *, progress: float, rows_read: int) -> None:
     )
 
 
-def _process_cases(batch: ImportBatch) -> None:
+@dataclass
+class _Reading:
+    """What reading a case log found, filled in while its chunks are consumed."""
+
+    rows_read: int = 0
+    error_rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    months: set[str] = field(default_factory=set)
+
+    def month_dates(self, declared: date | None) -> list[date]:
+        dates = sorted(date.fromisoformat(m) for m in self.months)
+        if declared and declared not in dates:
+            dates.append(declared)
+        return dates
+
+
+class _Rejected(Exception):
+    """Rows failed and the user asked for all or nothing: roll the transaction back."""
+
+
+def _validated_chunks(
+    batch: ImportBatch, reading: _Reading, refs: References, copy_prefix: str | None = None
+) -> Iterator[list[Any]]:
+    """Stream the kept file, validate every row, and yield the valid rows in chunks.
+
+    With all-or-nothing, once a row has failed nothing will load, so nothing more is yielded;
+    the rest of the file is still read so that every error is reported. Items are tuples,
+    or ready COPY lines when `copy_prefix` is given (see CaseRowValidator).
+    """
     limit = settings.IMPORT_STORED_ERRORS
+    max_rows = settings.IMPORT_MAX_ROWS
+    all_or_nothing = not batch.load_valid_rows
     with batch.file.open("rb") as stream:
         table = open_table(stream, size=batch.size_bytes, max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES)
         header = locate_header(
@@ -234,47 +267,151 @@ def _process_cases(batch: ImportBatch) -> None:
         )
         validate = CaseRowValidator(
             header=header,
-            refs=_references(),
+            refs=refs,
             declared_month=batch.declared_month,
             date_format=batch.source.date_format,
+            copy_prefix=copy_prefix,
         )
-        errors: list[RowError] = []
-        error_rows = 0
+        chunk: list[Any] = []
+        months = reading.months
         rows_read = 0
-        months: set[str] = set()
-        chunk: list[tuple[Any, ...]] = []
-        # Reading is 0–80 % of the progress bar; checks and the atomic load the rest.
+        # The hot loop: about a million iterations a file, so everything it needs is local.
         for row_no, cells in table.rows:
             if is_blank(cells):
                 continue
             rows_read += 1
-            if rows_read > settings.IMPORT_MAX_ROWS:
-                raise FileRejected(
-                    f"Filen har fler än {settings.IMPORT_MAX_ROWS} rader (gränsen). Dela upp den per månad."
-                )
             result = validate(row_no, cells)
-            if isinstance(result, list):
-                error_rows += 1
-                if len(errors) < limit:
-                    errors.extend(result)
+            if result.__class__ is list:
+                reading.error_rows += 1
+                if len(reading.errors) < limit:
+                    reading.errors.extend(result)  # type: ignore[arg-type]
+                if rows_read > max_rows:
+                    break
                 continue
-            months.add(result[3])
-            # With all-or-nothing, once a row has failed nothing will load: stop staging.
-            if error_rows and not batch.load_valid_rows:
+            if result.__class__ is tuple:
+                months.add(result[3])  # type: ignore[index, arg-type]
+            if all_or_nothing and reading.error_rows:
                 continue
             chunk.append(result)
             if len(chunk) >= CHUNK_ROWS:
-                loading.staging_write(batch.pk, chunk)
-                chunk.clear()
+                if rows_read > max_rows:
+                    break
+                yield chunk
+                chunk = []
+                reading.rows_read = rows_read
+                # Reading is 0–80 % of the progress bar; checks and the atomic load the rest.
                 _heartbeat(batch, progress=table.progress() * 0.8, rows_read=rows_read)
-        if not (error_rows and not batch.load_valid_rows):
-            loading.staging_write(batch.pk, chunk)
+        reading.rows_read = rows_read
+        months |= validate.line_months
+        if rows_read > max_rows:
+            raise FileRejected(f"Filen har fler än {max_rows} rader (gränsen). Dela upp den per månad.")
+        if chunk and not (all_or_nothing and reading.error_rows):
+            yield chunk
     _heartbeat(batch, progress=0.8, rows_read=rows_read)
     if rows_read == 0:
         raise FileRejected("Filen innehåller en rubrikrad men inga ärenderader.")
-    month_dates = sorted(date.fromisoformat(m) for m in months)
-    if batch.declared_month and batch.declared_month not in month_dates:
-        month_dates.append(batch.declared_month)
+
+
+def _in_background(chunks: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    """Run the reading in a thread so PostgreSQL ingests one chunk while Python validates the next.
+
+    The thread has its own database connection (Django's are per thread), which it uses
+    only for progress updates, in autocommit so pollers see them. It is closed at the end.
+    """
+    handoff: queue.Queue[object] = queue.Queue(maxsize=3)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        handoff.put(chunk, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            handoff.put(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            handoff.put(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+def _process_cases(batch: ImportBatch) -> None:
+    if loading.is_postgres():
+        try:
+            _process_cases_streaming(batch)
+            return
+        except IntegrityError:
+            # A case id repeats (in the file, or in another month of the source). The careful
+            # path below finds every such row and reports it; it is also the SQLite path.
+            logger.info("batch %s: duplicate case ids, re-reading through staging", batch.pk)
+    _process_cases_staged(batch)
+
+
+def _process_cases_streaming(batch: ImportBatch) -> None:
+    """PostgreSQL: COPY straight into the case table in one transaction, while the file is read.
+
+    The uniqueness of (source, case id) is checked at the end of the transaction (the
+    constraint is deferred), after the source's old rows for the covered months are gone.
+    """
+    reading = _Reading()
+    try:
+        with transaction.atomic():
+            # Imports of one source serialise on its row: two uploads never interleave.
+            DataSource.objects.select_for_update().get(pk=batch.source_id)
+            refs = _references()
+            loading.references_lock(refs)
+            loading.cases_copy(
+                batch_id=batch.pk,
+                source_id=batch.source_id,
+                chunks=_in_background(
+                    _validated_chunks(
+                        batch, reading, refs, copy_prefix=loading.cases_copy_prefix(batch.source_id, batch.pk)
+                    )
+                ),
+            )
+            if reading.error_rows and not batch.load_valid_rows:
+                raise _Rejected
+            month_dates = reading.month_dates(batch.declared_month)
+            if reading.rows_read - reading.error_rows <= 0:
+                raise _Rejected
+            _heartbeat(batch, progress=0.85, rows_read=reading.rows_read)
+            inserted = loading.cases_replace_copied(batch_id=batch.pk, source_id=batch.source_id, months=month_dates)
+            monthly_aggregates_refresh(source_id=batch.source_id, months=month_dates)
+            _mark_loaded(batch, month_dates=month_dates, reading=reading, inserted=inserted)
+    except _Rejected:
+        all_or_nothing_failed = reading.error_rows and not batch.load_valid_rows
+        message = "" if all_or_nothing_failed else "Ingen rad i filen är giltig."
+        _finish_rejected(batch, message, reading.errors, reading.error_rows, rows_read=reading.rows_read)
+
+
+def _process_cases_staged(batch: ImportBatch) -> None:
+    """Validated rows into the staging table, duplicate checks in SQL, then the atomic replace."""
+    reading = _Reading()
+    loading.staging_clear(batch.pk)
+    for chunk in _validated_chunks(batch, reading, _references()):
+        loading.staging_write(batch.pk, chunk)
+    limit = settings.IMPORT_STORED_ERRORS
+    errors, error_rows, rows_read = reading.errors, reading.error_rows, reading.rows_read
+    month_dates = reading.month_dates(batch.declared_month)
     dup_errors, dup_count, dup_rows = loading.staging_duplicate_errors(
         batch_id=batch.pk, source_id=batch.source_id, months=month_dates, limit=max(limit - len(errors), 0)
     )
@@ -302,37 +439,49 @@ def _load_atomically(
         if current.status != ImportBatch.Status.PROCESSING:
             return
         if batch.kind == ImportBatch.Kind.CASES:
+            loading.staging_check_references(batch.pk)
             inserted = loading.cases_replace_from_staging(
                 batch_id=batch.pk, source_id=batch.source_id, months=month_dates
             )
             monthly_aggregates_refresh(source_id=batch.source_id, months=month_dates)
         else:
             inserted = rows_read - error_rows
-        _supersede_earlier(batch, month_dates)
-        _store_errors(batch, errors)
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatch.Status.LOADED,
-            progress=100,
-            rows_read=rows_read,
-            rows_loaded=inserted,
-            rows_rejected=error_rows,
-            months=[f"{m:%Y-%m}" for m in month_dates],
-            message=(
-                f"{inserted} rader laddades för {', '.join(f'{m:%Y-%m}' for m in month_dates)}."
-                + (f" {error_rows} rader med fel lades åt sidan." if error_rows else "")
-            ),
-            finished_at=timezone.now(),
-            heartbeat_at=timezone.now(),
+        _mark_loaded(
+            batch,
+            month_dates=month_dates,
+            reading=_Reading(rows_read=rows_read, error_rows=error_rows, errors=errors),
+            inserted=inserted,
         )
-        audit_record(
-            user=batch.created_by,
-            action="import.loaded",
-            obj_type="import_batch",
-            obj_id=batch.pk,
-            after={"rows": inserted, "months": [f"{m:%Y-%m}" for m in month_dates]},
-        )
-        loaded = ImportBatch.objects.get(pk=batch.pk)
-        transaction.on_commit(lambda: batch_loaded.send(sender=ImportBatch, batch=loaded, months=month_dates))
+
+
+def _mark_loaded(batch: ImportBatch, *, month_dates: list[date], reading: _Reading, inserted: int) -> None:
+    """Inside the loading transaction: record the outcome and announce the months after commit."""
+    _supersede_earlier(batch, month_dates)
+    _store_errors(batch, reading.errors)
+    months_text = ", ".join(f"{m:%Y-%m}" for m in month_dates)
+    set_aside = f" {reading.error_rows} rader med fel lades åt sidan." if reading.error_rows else ""
+    updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PROCESSING).update(
+        status=ImportBatch.Status.LOADED,
+        progress=100,
+        rows_read=reading.rows_read,
+        rows_loaded=inserted,
+        rows_rejected=reading.error_rows,
+        months=[f"{m:%Y-%m}" for m in month_dates],
+        message=f"{inserted} rader laddades för {months_text}.{set_aside}",
+        finished_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+    )
+    if not updated:
+        raise ValidationError(f"Batch #{batch.pk} bearbetas inte längre; laddningen avbryts.")
+    audit_record(
+        user=batch.created_by,
+        action="import.loaded",
+        obj_type="import_batch",
+        obj_id=batch.pk,
+        after={"rows": inserted, "months": [f"{m:%Y-%m}" for m in month_dates]},
+    )
+    loaded = ImportBatch.objects.get(pk=batch.pk)
+    transaction.on_commit(lambda: batch_loaded.send(sender=ImportBatch, batch=loaded, months=month_dates))
 
 
 def _supersede_earlier(batch: ImportBatch, month_dates: list[date]) -> None:

@@ -167,3 +167,47 @@ def test_any_csv_under_a_valid_header_gives_a_tuple_or_row_errors(rows, delimite
                 assert result and all(e.reason for e in result)
     except FileRejected as exc:
         assert str(exc)
+
+
+cell_values = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "A1",
+            "Å2",
+            "=1+1",
+            "-5",
+            "12",
+            "007",
+            "1",
+            "ja",
+            "nej",
+            "true",
+            "UF",
+            "XX",
+            "UF-01",
+            "phone",
+            "Telefon",
+            "e-post",
+            "fax",
+            "2026-03-01 10:00",
+            "2026-03-01T10:00:00",
+            "2026-02-30 10:00",
+            "1999-03-01 10:00",
+            "2026-03-01",
+            "2026-03-01 10:00 ",
+            "9999999999",
+        ]
+    ),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(cell_values, min_size=7, max_size=7), st.sampled_from([None, date(2026, 3, 1)]))
+def test_the_fast_path_agrees_with_the_full_check(cells, declared):
+    validator = _validator(declared_month=declared)
+    fast = validator._fast(5, cells)
+    if fast is not None:
+        assert validator._full(5, cells) == fast
