@@ -187,6 +187,12 @@ def monthly_aggregates_refresh(*, source_id: int, months: list[date]) -> None:
             f"DELETE FROM {table_agg} WHERE source_id = %s AND month IN ({placeholders})",
             [source_id, *months],
         )
+        postgres = connection.vendor == "postgresql"
+        if postgres:
+            # Just after a bulk load the planner's row estimate is stale and it picks a sort
+            # that spills to disk; a hash aggregate over the ~10^4 cells is 3x faster.
+            cur.execute("SET LOCAL enable_sort = off")
+            cur.execute("SET LOCAL work_mem = '64MB'")
         # Phone wait statistics: "answered within 60 s" counts cases whose wait is known and <= 60.
         cur.execute(
             f"""
@@ -205,3 +211,6 @@ def monthly_aggregates_refresh(*, source_id: int, months: list[date]) -> None:
             """,
             [source_id, *months],
         )
+        if postgres:
+            cur.execute("SET LOCAL enable_sort = on")
+            cur.execute("RESET work_mem")
