@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Sum
 
@@ -45,3 +46,11 @@ def map_owners(version: GroupingMapVersion) -> dict[str, list[MapOwner]]:
     ):
         owners.setdefault(grouping_code, []).append(MapOwner(None if central else admin_code, fraction))
     return owners
+
+
+def key_loads(key) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
+    return dict(key.shares.values_list("administration__code", "load"))
+
+
+def key_lines(key) -> list[tuple[str, str | None, Decimal]]:  # type: ignore[no-untyped-def]
+    return list(key.lines.values_list("grouping__code", "administration__code", "load"))

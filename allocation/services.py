@@ -248,3 +248,117 @@ def allocation_key_decide(*, key: AllocationKey, status: str, user: Any, comment
             after={"status": status, "comment": comment},
         )
     return key
+
+
+@transaction.atomic
+def allocation_key_create_from_values(
+    *, name: str, kind: str, valid_from: date, values: dict[str, Decimal], user: Any = None, comment: str = ""
+) -> AllocationKey:
+    """A driver key (per-administration quantities, e.g. phone extensions) or a fixed key
+    (percentages decided by the council). Same share rule as a measured key.
+    """
+    if kind not in (AllocationKey.Kind.DRIVER, AllocationKey.Kind.FIXED):
+        raise ValidationError(f"Okänd nyckeltyp {kind!r}; välj driver eller fixed.")
+    admins = dict(Administration.objects.values_list("code", "id"))
+    unknown = sorted(set(values) - set(admins))
+    if unknown:
+        raise ValidationError(f"Okända förvaltningskoder: {', '.join(unknown)}.")
+    negative = sorted(code for code, v in values.items() if v < 0)
+    if negative:
+        raise ValidationError(f"Negativa värden för {', '.join(negative)}; alla värden måste vara ≥ 0.")
+    loads = {code: values.get(code, Decimal(0)) for code in admins}
+    try:
+        if kind == AllocationKey.Kind.FIXED:
+            calculation.fixed_key_check(loads)
+        key_shares = calculation.shares(loads)
+    except AllocationError as exc:
+        raise ValidationError(str(exc)) from exc
+    key = AllocationKey(
+        name=name,
+        kind=kind,
+        valid_from=valid_from,
+        comment=comment,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    key.full_clean()
+    key.save()
+    KeyShare.objects.bulk_create(
+        [
+            KeyShare(key=key, administration_id=admins[code], load=loads[code], share=key_shares[code])
+            for code in sorted(loads)
+        ]
+    )
+    audit_record(
+        user=user,
+        action=f"key.create_{kind}",
+        obj_type="allocation_key",
+        obj_id=key.pk,
+        after={"values": {k: str(v) for k, v in sorted(loads.items())}},
+    )
+    return key
+
+
+def allocation_what_if(
+    *, key: AllocationKey, changes: dict[str, list[calculation.MapOwner]], amount: Decimal | None = None
+) -> tuple[dict[str, Decimal], list[Any]]:
+    """The shares (and amounts) a measured key would give with some groupings moved or split.
+
+    Nothing is saved. `changes` maps a grouping code to its new owners (an owner of None
+    makes it central). Returns the new loads and the comparison with the key.
+    """
+    from allocation.comparison import compare_loads
+
+    if key.kind != AllocationKey.Kind.MEASURED or key.map_version is None:
+        raise ValidationError("Vad händer om-analys kräver en uppmätt nyckel.")
+    errors = []
+    admins = set(Administration.objects.values_list("code", flat=True))
+    for grouping, owners in changes.items():
+        total = sum((o.fraction for o in owners), Decimal(0))
+        if total != 1:
+            errors.append(f"Gruppering {grouping}: andelarna summerar till {total}, inte 1.")
+        bad = [o.administration for o in owners if o.administration is not None and o.administration not in admins]
+        if bad:
+            errors.append(f"Gruppering {grouping}: okända förvaltningar {', '.join(bad)}.")
+    if errors:
+        raise ValidationError(errors)
+    grouping_map = map_owners(key.map_version)
+    grouping_map.update(changes)
+    source_ids = list(DataSource.objects.filter(name__in=key.sources).values_list("id", flat=True))
+    assert key.window_from is not None and key.window_to is not None
+    cells = window_volumes(window_from=key.window_from, window_to=key.window_to, source_ids=source_ids)
+    weights = {code: Decimal(w) for code, w in key.channel_weights.items()}
+    try:
+        result = calculation.measured_loads(
+            cells=cells,
+            grouping_map=grouping_map,
+            basis=key.basis,
+            channel_weights=weights,
+            administrations=sorted(admins),
+        )
+        calculation.check_loads(result)
+        comparison = compare_loads(dict(key.shares.values_list("administration__code", "load")), result.loads, amount)
+    except AllocationError as exc:
+        raise ValidationError(str(exc)) from exc
+    return result.loads, comparison
+
+
+@transaction.atomic
+def grouping_map_what_if_save(
+    *, key: AllocationKey, changes: dict[str, list[calculation.MapOwner]], valid_from: date, user: Any = None
+) -> Any:
+    """Save the key's map with the what-if changes as a draft map version (not in force)."""
+    from cases.services import MapRow, grouping_map_version_create
+
+    if key.map_version is None:
+        raise ValidationError("Nyckeln har ingen fördelning av grupperingar att utgå från.")
+    owners = map_owners(key.map_version)
+    owners.update(changes)
+    names = dict(Grouping.objects.values_list("code", "name"))
+    rows = [
+        MapRow(i, code, names.get(code, code), o.administration or "", o.fraction, o.administration is None)
+        for i, (code, group) in enumerate(sorted(owners.items()), start=1)
+        for o in group
+    ]
+    return grouping_map_version_create(
+        valid_from=valid_from, rows=rows, name=f"Vad händer om – utgår från nyckel #{key.pk}", is_draft=True, user=user
+    )
