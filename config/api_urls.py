@@ -1,5 +1,6 @@
 from django.urls import path
 
+from allocation import api as allocation_api
 from cases import api as cases_api
 from imports import api as imports_api
 
@@ -17,4 +18,15 @@ urlpatterns = [
         imports_api.ImportErrorReportApi.as_view(),
         name="import-errors",
     ),
+    path("keys/", allocation_api.KeyListApi.as_view(), name="key-list"),
+    path("keys/compute/", allocation_api.KeyComputeApi.as_view(), name="key-compute"),
+    path("keys/compare/", allocation_api.KeyCompareApi.as_view(), name="key-compare"),
+    path("keys/<int:key_id>/", allocation_api.KeyDetailApi.as_view(), name="key-detail"),
+    path("keys/<int:key_id>/decision/", allocation_api.KeyDecisionApi.as_view(), name="key-decision"),
+    path("keys/<int:key_id>/what-if/", allocation_api.KeyWhatIfApi.as_view(), name="key-what-if"),
+    path("keys/<int:key_id>/excel/", allocation_api.KeyExcelApi.as_view(), name="key-excel"),
+    path("runs/", allocation_api.RunListApi.as_view(), name="run-list"),
+    path("runs/create/", allocation_api.RunCreateApi.as_view(), name="run-create"),
+    path("runs/<int:run_id>/", allocation_api.RunDetailApi.as_view(), name="run-detail"),
+    path("runs/<int:run_id>/excel/", allocation_api.RunExcelApi.as_view(), name="run-excel"),
 ]

@@ -200,6 +200,29 @@ SV = {
     "You are not linked to any administration yet. Ask finance staff to link your user to your administration.": (
         "Du är ännu inte kopplad till någon förvaltning. Be ekonomienheten koppla din användare till din förvaltning."
     ),
+    "Compare keys": "Jämför nycklar",
+    "Key #%(a)s compared with key #%(b)s": "Nyckel #%(a)s jämförd med nyckel #%(b)s",
+    "Difference (pp)": "Skillnad (procentenheter)",
+    "Difference (kr)": "Skillnad (kr)",
+    "Groupings that drive the difference": "Grupperingar som driver skillnaden",
+    "Back to the key": "Tillbaka till nyckeln",
+    "Key #%(id)s: %(name)s": "Nyckel #%(id)s: %(name)s",
+    "Shares": "Andelar",
+    "Download as Excel": "Ladda ner som Excel",
+    "Decision": "Beslut",
+    "Propose to the steering group": "Föreslå för styrgruppen",
+    "Approve": "Godkänn",
+    "Reject": "Avvisa",
+    "Compare with another key": "Jämför med en annan nyckel",
+    "Amount to split (kr)": "Belopp att fördela (kr)",
+    "Compare": "Jämför",
+    "Largest groupings in the key": "Största grupperingarna i nyckeln",
+    "Allocation keys": "Fördelningsnycklar",
+    "Window": "Mätperiod",
+    "No keys yet. Finance staff compute a measured key with compute_key or the API.": (
+        "Inga nycklar ännu. Ekonomienheten beräknar en uppmätt nyckel med compute_key eller API:t."
+    ),
+    "Allocation keys: review, compare and approve": "Fördelningsnycklar: granska, jämför och godkänn",
 }
 
 

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from allocation.models import AllocationKey, AllocationRun, CostPool, FundingLine, KeyShare, RunAmount
+from cases.services import audit_record
+
+
+class KeyShareInline(admin.TabularInline):
+    model = KeyShare
+    fields = ("administration", "load", "share")
+    readonly_fields = ("administration", "load", "share")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AllocationKey)
+class AllocationKeyAdmin(admin.ModelAdmin):
+    """Keys are made by the services (compute_key, API) and decided on the review page; here they are read."""
+
+    list_display = ["id", "name", "kind", "basis", "window_from", "window_to", "valid_from", "status", "review"]
+    list_filter = ["status", "kind", "basis"]
+    search_fields = ["name"]
+    list_select_related = ["map_version"]
+    inlines = [KeyShareInline]
+    readonly_fields = [f.name for f in AllocationKey._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # nothing about a key is edited by hand, least of all an approved one
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and obj.status in (AllocationKey.Status.DRAFT, AllocationKey.Status.REJECTED)
+
+    @admin.display(description=_("review"))
+    def review(self, obj: AllocationKey) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("allocation:key-detail", args=[obj.pk]), _("Open"))
+
+
+class FundingLineInline(admin.TabularInline):
+    model = FundingLine
+    extra = 1
+
+
+@admin.register(CostPool)
+class CostPoolAdmin(admin.ModelAdmin):
+    list_display = ["name", "year", "gross_amount", "key", "unit"]
+    list_filter = ["year", "unit"]
+    search_fields = ["name"]
+    list_select_related = ["key"]
+    inlines = [FundingLineInline]
+    autocomplete_fields = ["key"]
+
+    def save_model(self, request: HttpRequest, obj: CostPool, form: Any, change: bool) -> None:
+        before = None
+        if change:
+            old = CostPool.objects.get(pk=obj.pk)
+            before = {"gross_amount": str(old.gross_amount), "key": old.key_id, "unit": old.unit}
+        super().save_model(request, obj, form, change)
+        audit_record(
+            user=request.user,
+            action="pool.change" if change else "pool.create",
+            obj_type="cost_pool",
+            obj_id=obj.pk,
+            before=before,
+            after={"gross_amount": str(obj.gross_amount), "key": obj.key_id, "unit": obj.unit},
+        )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        audit_record(
+            user=request.user,
+            action="pool.funding",
+            obj_type="cost_pool",
+            obj_id=form.instance.pk,
+            after={"funding": [[f.label, str(f.amount)] for f in form.instance.funding_lines.all()]},
+        )
+
+
+class RunAmountInline(admin.TabularInline):
+    model = RunAmount
+    fields = ("administration", "month", "amount")
+    readonly_fields = ("administration", "month", "amount")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AllocationRun)
+class AllocationRunAdmin(admin.ModelAdmin):
+    list_display = ["id", "key", "pool", "net_amount", "unit", "supersedes", "created_at", "excel"]
+    list_filter = ["pool", "unit"]
+    list_select_related = ["key", "pool", "supersedes"]
+    search_fields = ["key__name", "pool__name"]
+    inlines = [RunAmountInline]
+    readonly_fields = [f.name for f in AllocationRun._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Excel")
+    def excel(self, obj: AllocationRun) -> str:
+        return format_html('<a href="{}">xlsx</a>', reverse("api:run-excel", args=[obj.pk]))

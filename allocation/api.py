@@ -1,0 +1,370 @@
+"""Allocation endpoints: keys with their shares, comparison, what-if, review decisions, runs."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from allocation import calculation, comparison, excel
+from allocation.models import AllocationKey, AllocationRun, CostPool
+from allocation.selectors import key_lines, key_loads
+from allocation.services import (
+    allocation_key_compute_measured,
+    allocation_key_decide,
+    allocation_run_create,
+    allocation_what_if,
+    grouping_map_what_if_save,
+    run_amounts,
+)
+from cases import roles
+from config.api import IsFinance, ReadsEverything
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class KeyShareOutput(serializers.Serializer):
+    administration = serializers.CharField(source="administration.code")
+    name = serializers.CharField(source="administration.name")
+    load = serializers.DecimalField(max_digits=30, decimal_places=10)
+    share = serializers.DecimalField(max_digits=15, decimal_places=12)
+
+
+class KeyOutput(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    shares = KeyShareOutput(many=True, read_only=True)
+
+    class Meta:
+        model = AllocationKey
+        fields = [
+            "id",
+            "url",
+            "name",
+            "kind",
+            "basis",
+            "window_from",
+            "window_to",
+            "valid_from",
+            "map_version",
+            "sources",
+            "channel_weights",
+            "central_load",
+            "warnings",
+            "status",
+            "comment",
+            "created_at",
+            "decided_at",
+            "shares",
+        ]
+
+    def get_url(self, obj: AllocationKey) -> str:
+        return reverse("api:key-detail", args=[obj.pk], request=self.context.get("request"))
+
+
+class KeyListApi(ListAPIView):
+    """Allocation keys, newest first. Filter with ?status=approved&kind=measured."""
+
+    permission_classes = [ReadsEverything]
+    serializer_class = KeyOutput
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = AllocationKey.objects.prefetch_related("shares__administration").order_by("-created_at")
+        for field in ("status", "kind"):
+            if self.request.query_params.get(field):
+                qs = qs.filter(**{field: self.request.query_params[field]})
+        return qs
+
+
+class KeyDetailApi(APIView):
+    permission_classes = [ReadsEverything]
+
+    @extend_schema(responses=KeyOutput)
+    def get(self, request: Request, key_id: int) -> Response:
+        key = get_object_or_404(AllocationKey, pk=key_id)
+        return Response(KeyOutput(key, context={"request": request}).data)
+
+
+class KeyComputeApi(APIView):
+    """Compute a draft measured key from the monthly aggregates (as the compute_key command)."""
+
+    permission_classes = [IsFinance]
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=200)
+        window_from = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="YYYY-MM")
+        window_to = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="YYYY-MM")
+        basis = serializers.ChoiceField(choices=AllocationKey.Basis.choices)
+        valid_from = serializers.DateField()
+        sources = serializers.ListField(child=serializers.CharField(), required=False)
+
+    @extend_schema(request=InputSerializer, responses={201: KeyOutput})
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            window_from = date.fromisoformat(v["window_from"] + "-01")
+            window_to = date.fromisoformat(v["window_to"] + "-01")
+        except ValueError as exc:
+            raise serializers.ValidationError({"window": "Ogiltig månad; skriv ÅÅÅÅ-MM."}) from exc
+        key = allocation_key_compute_measured(
+            name=v["name"],
+            window_from=window_from,
+            window_to=window_to,
+            basis=v["basis"],
+            valid_from=v["valid_from"],
+            source_names=v.get("sources") or None,
+            user=request.user,
+        )
+        return Response(KeyOutput(key, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class KeyDecisionApi(APIView):
+    """Propose (finance), approve or reject (steering group) a key, with a comment."""
+
+    class InputSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=["proposed", "approved", "rejected"])
+        comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses=KeyOutput)
+    def post(self, request: Request, key_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        wanted = data.validated_data["status"]
+        allowed = roles.is_finance(request.user) if wanted == "proposed" else roles.is_steering(request.user)
+        if not allowed:
+            raise PermissionDenied("Finance föreslår nycklar; styrgruppen godkänner eller avvisar dem.")
+        key = get_object_or_404(AllocationKey, pk=key_id)
+        key = allocation_key_decide(key=key, status=wanted, user=request.user, comment=data.validated_data["comment"])
+        return Response(KeyOutput(key, context={"request": request}).data)
+
+
+def _amount_param(raw: str | None) -> Decimal | None:
+    if not raw:
+        return None
+    try:
+        return Decimal(raw.replace(",", "."))
+    except InvalidOperation as exc:
+        raise serializers.ValidationError({"amount": "Beloppet ska vara ett tal, t.ex. 14550000.00."}) from exc
+
+
+def comparison_document(a: AllocationKey, b: AllocationKey, amount: Decimal | None) -> dict[str, Any]:
+    try:
+        rows = comparison.compare_loads(key_loads(a), key_loads(b), amount)
+    except calculation.AllocationError as exc:
+        raise ValidationError(str(exc)) from exc
+    drivers = comparison.grouping_drivers(key_lines(a), key_lines(b))
+    return {
+        "a": a.pk,
+        "b": b.pk,
+        "amount": str(amount) if amount is not None else None,
+        "administrations": [
+            {
+                "administration": r.code,
+                "percent_a": str(r.percent_a),
+                "percent_b": str(r.percent_b),
+                "diff_pp": str(r.diff_pp),
+                "amount_a": None if r.amount_a is None else str(r.amount_a),
+                "amount_b": None if r.amount_b is None else str(r.amount_b),
+                "diff_kr": None if r.diff_kr is None else str(r.diff_kr),
+            }
+            for r in rows
+        ],
+        "groupings": [
+            {
+                "grouping": d.grouping,
+                "administrations": d.administrations,
+                "percent_a": str(d.percent_a),
+                "percent_b": str(d.percent_b),
+                "diff_pp": str(d.diff_pp),
+            }
+            for d in drivers
+        ],
+    }
+
+
+class KeyCompareApi(APIView):
+    """Two keys side by side: shares, percentage points, amounts and the groupings behind the change."""
+
+    permission_classes = [ReadsEverything]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("a", int, required=True),
+            OpenApiParameter("b", int, required=True),
+            OpenApiParameter("amount", str, required=False, description="Amount to split, e.g. 14550000.00"),
+        ]
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            a_id, b_id = int(request.query_params["a"]), int(request.query_params["b"])
+        except (KeyError, ValueError) as exc:
+            raise serializers.ValidationError({"a": "Ange två nyckel-id: ?a=1&b=2."}) from exc
+        a = get_object_or_404(AllocationKey, pk=a_id)
+        b = get_object_or_404(AllocationKey, pk=b_id)
+        return Response(comparison_document(a, b, _amount_param(request.query_params.get("amount"))))
+
+
+class KeyWhatIfApi(APIView):
+    """Move or split groupings and see the effect, without saving; optionally save as a draft map."""
+
+    permission_classes = [ReadsEverything]
+
+    class OwnerSerializer(serializers.Serializer):
+        administration = serializers.CharField(allow_null=True)
+        fraction = serializers.DecimalField(max_digits=7, decimal_places=6, default=Decimal(1))
+
+    class InputSerializer(serializers.Serializer):
+        changes = serializers.DictField(child=serializers.ListField(child=serializers.DictField()))
+        amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)
+        save_as_draft_from = serializers.DateField(required=False)
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request: Request, key_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = get_object_or_404(AllocationKey, pk=key_id)
+        changes: dict[str, list[calculation.MapOwner]] = {}
+        for grouping, owners in data.validated_data["changes"].items():
+            parsed = self.OwnerSerializer(data=owners, many=True)
+            parsed.is_valid(raise_exception=True)
+            changes[grouping] = [
+                calculation.MapOwner(o["administration"], o["fraction"]) for o in parsed.validated_data
+            ]
+        amount = data.validated_data.get("amount")
+        _loads, rows = allocation_what_if(key=key, changes=changes, amount=amount)
+        body: dict[str, Any] = {
+            "key": key.pk,
+            "administrations": [
+                {
+                    "administration": r.code,
+                    "percent_key": str(r.percent_a),
+                    "percent_what_if": str(r.percent_b),
+                    "diff_pp": str(r.diff_pp),
+                    "amount_key": None if r.amount_a is None else str(r.amount_a),
+                    "amount_what_if": None if r.amount_b is None else str(r.amount_b),
+                    "diff_kr": None if r.diff_kr is None else str(r.diff_kr),
+                }
+                for r in rows
+            ],
+        }
+        if data.validated_data.get("save_as_draft_from"):
+            if not roles.is_finance(request.user):
+                raise PermissionDenied("Endast ekonomipersonal sparar en ny fördelning.")
+            version = grouping_map_what_if_save(
+                key=key, changes=changes, valid_from=data.validated_data["save_as_draft_from"], user=request.user
+            )
+            body["draft_map_version"] = version.pk
+        return Response(body)
+
+
+class RunOutput(serializers.ModelSerializer):
+    amounts = serializers.SerializerMethodField()
+    months = serializers.SerializerMethodField()
+    difference_from_superseded = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AllocationRun
+        fields = [
+            "id",
+            "key",
+            "pool",
+            "net_amount",
+            "unit",
+            "inputs",
+            "supersedes",
+            "created_at",
+            "amounts",
+            "months",
+            "difference_from_superseded",
+        ]
+
+    def get_amounts(self, obj: AllocationRun) -> dict[str, str]:
+        return {k: str(v) for k, v in run_amounts(obj)[0].items()}
+
+    def get_months(self, obj: AllocationRun) -> dict[str, dict[str, str]]:
+        return {f"{m:02d}": {k: str(v) for k, v in row.items()} for m, row in run_amounts(obj)[1].items()}
+
+    def get_difference_from_superseded(self, obj: AllocationRun) -> dict[str, str] | None:
+        if obj.supersedes is None:
+            return None
+        new, old = run_amounts(obj)[0], run_amounts(obj.supersedes)[0]
+        return {k: str(new.get(k, Decimal(0)) - old.get(k, Decimal(0))) for k in sorted(set(new) | set(old))}
+
+
+class RunListApi(ListAPIView):
+    """Allocation runs, newest first. Filter with ?pool=ID&key=ID."""
+
+    permission_classes = [ReadsEverything]
+    serializer_class = RunOutput
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = AllocationRun.objects.select_related("supersedes").order_by("-created_at")
+        for field in ("pool", "key"):
+            if self.request.query_params.get(field, "").isdigit():
+                qs = qs.filter(**{f"{field}_id": int(self.request.query_params[field])})
+        return qs
+
+
+class RunCreateApi(APIView):
+    """Allocate a pool's net amount (or a given amount) by a key (as the allocate command)."""
+
+    permission_classes = [IsFinance]
+
+    class InputSerializer(serializers.Serializer):
+        key = serializers.PrimaryKeyRelatedField(queryset=AllocationKey.objects.all())
+        pool = serializers.PrimaryKeyRelatedField(queryset=CostPool.objects.all(), required=False)
+        amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)
+        unit = serializers.ChoiceField(choices=CostPool.Unit.choices, default=CostPool.Unit.ORE)
+
+    @extend_schema(request=InputSerializer, responses={201: RunOutput})
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        run = allocation_run_create(
+            key=v["key"], pool=v.get("pool"), amount=v.get("amount"), unit=v["unit"], user=request.user
+        )
+        return Response(RunOutput(run).data, status=status.HTTP_201_CREATED)
+
+
+class RunDetailApi(APIView):
+    permission_classes = [ReadsEverything]
+
+    @extend_schema(responses=RunOutput)
+    def get(self, request: Request, run_id: int) -> Response:
+        return Response(RunOutput(get_object_or_404(AllocationRun, pk=run_id)).data)
+
+
+class KeyExcelApi(APIView):
+    permission_classes = [ReadsEverything]
+
+    @extend_schema(responses={(200, XLSX): bytes})
+    def get(self, request: Request, key_id: int) -> HttpResponse:
+        key = get_object_or_404(AllocationKey, pk=key_id)
+        response = HttpResponse(excel.key_workbook(key), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="nyckel-{key.pk}.xlsx"'
+        return response
+
+
+class RunExcelApi(APIView):
+    permission_classes = [ReadsEverything]
+
+    @extend_schema(responses={(200, XLSX): bytes})
+    def get(self, request: Request, run_id: int) -> HttpResponse:
+        run = get_object_or_404(AllocationRun, pk=run_id)
+        response = HttpResponse(excel.run_workbook(run), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="fordelning-{run.pk}.xlsx"'
+        return response

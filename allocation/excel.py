@@ -1,0 +1,149 @@
+"""Excel workbooks of a key and of a run: one sheet per view, formatted, figures as on the page."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from allocation.calculation import percentages
+from allocation.models import AllocationKey, AllocationRun
+from cases.spreadsheet import safe_cell
+
+HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+KR = '#,##0.00 "kr"'
+PERCENT = '0.00" %"'
+SHARE = "0.000000000000"
+
+
+def _sheet(
+    wb: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]], formats: dict[int, str]
+) -> None:
+    ws = wb.create_sheet(title)
+    ws.append(list(header))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+    widths = [len(h) for h in header]
+    count = 0
+    for row in rows:
+        count += 1
+        values = [safe_cell(v) for v in row]
+        ws.append(values)
+        for i, v in enumerate(values):
+            widths[i] = max(widths[i], min(len(str(v)), 60))
+    for col, fmt in formats.items():
+        for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+            cell.number_format = fmt
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w + 3
+    ws.freeze_panes = "A2"
+    if count:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
+
+
+def key_workbook(key: AllocationKey) -> bytes:
+    """Shares, loads per grouping and channel, and the inputs needed to reproduce the key."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    shares = list(key.shares.select_related("administration").order_by("administration__code"))
+    percent = percentages({s.administration.code: s.load for s in shares}) if any(s.load for s in shares) else {}
+    _sheet(
+        wb,
+        "Andelar",
+        ["Förvaltning", "Namn", "Belastning", "Andel", "Procent"],
+        [
+            [s.administration.code, s.administration.name, s.load, s.share, percent.get(s.administration.code)]
+            for s in shares
+        ],
+        {3: "#,##0.00", 4: SHARE, 5: PERCENT},
+    )
+    lines = key.lines.select_related("grouping", "administration").order_by("grouping__code", "channel")
+    _sheet(
+        wb,
+        "Belastning per gruppering",
+        ["Gruppering", "Namn", "Kanal", "Förvaltning", "Ärenden", "Belastning"],
+        [
+            [
+                line.grouping.code,
+                line.grouping.name,
+                line.channel,
+                line.administration.code if line.administration else "central",
+                line.cases,
+                line.load,
+            ]
+            for line in lines
+        ],
+        {5: "#,##0.00", 6: "#,##0.00"},
+    )
+    inputs: list[list[Any]] = [
+        ["Nyckel", f"#{key.pk} {key.name}"],
+        ["Typ", key.get_kind_display()],
+        ["Grund", key.get_basis_display() if key.basis else "–"],
+        ["Period", f"{key.window_from:%Y-%m}–{key.window_to:%Y-%m}" if key.window_from and key.window_to else "–"],
+        ["Giltig från", key.valid_from.isoformat()],
+        ["Fördelning av grupperingar", str(key.map_version) if key.map_version else "–"],
+        ["Källor", ", ".join(key.sources)],
+        ["Kanalvikter", ", ".join(f"{k}={v}" for k, v in key.channel_weights.items()) or "–"],
+        ["Central belastning (ej samfinansierad)", key.central_load],
+        ["Status", key.get_status_display()],
+        *[["Varning", w] for w in key.warnings],
+    ]
+    _sheet(wb, "Indata", ["Uppgift", "Värde"], inputs, {})
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def run_workbook(run: AllocationRun) -> bytes:
+    """The year per administration, the 12 months, and the run's recorded inputs."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    amounts = list(run.amounts.select_related("administration").order_by("administration__code", "month"))
+    annual = [a for a in amounts if a.month is None]
+    _sheet(
+        wb,
+        "Årsbelopp",
+        ["Förvaltning", "Namn", "Kostnadsställe", "Belopp"],
+        [[a.administration.code, a.administration.name, a.administration.cost_centre, a.amount] for a in annual]
+        + [["Summa", "", "", sum((a.amount for a in annual), Decimal(0))]],
+        {4: KR},
+    )
+    by_admin: dict[str, dict[int, Decimal]] = {}
+    for a in amounts:
+        if a.month is not None:
+            by_admin.setdefault(a.administration.code, {})[a.month] = a.amount
+    _sheet(
+        wb,
+        "Månader",
+        ["Förvaltning", *[f"{m:02d}" for m in range(1, 13)], "År"],
+        [
+            [code, *[months[m] for m in range(1, 13)], sum(months.values(), Decimal(0))]
+            for code, months in by_admin.items()
+        ],
+        dict.fromkeys(range(2, 15), KR),
+    )
+    _sheet(
+        wb,
+        "Indata",
+        ["Uppgift", "Värde"],
+        [
+            ["Körning", f"#{run.pk}"],
+            ["Nyckel", f"#{run.key_id} {run.key.name}"],
+            ["Pool", str(run.pool) if run.pool else "–"],
+            ["Bruttokostnad", Decimal(run.inputs.get("gross_amount", run.net_amount))],
+            *[[f"Central finansiering: {label}", Decimal(amount)] for label, amount in run.inputs.get("funding", [])],
+            ["Nettobelopp", run.net_amount],
+            ["Avrundning", run.get_unit_display()],
+            ["Ersätter körning", f"#{run.supersedes_id}" if run.supersedes_id else "–"],
+        ],
+        {2: KR},
+    )
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

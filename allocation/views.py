@@ -1,0 +1,100 @@
+"""HTML pages for reviewing keys: list, detail with decision form, side-by-side comparison."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from allocation import calculation, comparison
+from allocation.models import AllocationKey
+from allocation.selectors import key_lines, key_loads
+from allocation.services import allocation_key_decide
+from cases import roles
+
+
+def _reader(request: HttpRequest) -> None:
+    if not roles.reads_everything(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def key_list(request: HttpRequest) -> HttpResponse:
+    _reader(request)
+    keys = AllocationKey.objects.select_related("decided_by").order_by("-created_at")
+    return render(request, "allocation/key_list.html", {"keys": keys})
+
+
+@login_required
+def key_detail(request: HttpRequest, key_id: int) -> HttpResponse:
+    _reader(request)
+    key = get_object_or_404(AllocationKey.objects.select_related("map_version", "created_by", "decided_by"), pk=key_id)
+    shares = list(key.shares.select_related("administration").order_by("administration__code"))
+    loads = {s.administration.code: s.load for s in shares}
+    percent = calculation.percentages(loads) if any(loads.values()) else {}
+    top_groupings = (
+        key.lines.values("grouping__code", "grouping__name", "administration__code")
+        .annotate(load=Sum("load"), cases=Sum("cases"))
+        .order_by("-load")[:25]
+    )
+    context = {
+        "key": key,
+        "rows": [(s, percent.get(s.administration.code)) for s in shares],
+        "top_groupings": top_groupings,
+        "others": AllocationKey.objects.exclude(pk=key.pk).order_by("-created_at")[:50],
+        "can_propose": roles.is_finance(request.user) and key.status == AllocationKey.Status.DRAFT,
+        "can_decide": roles.is_steering(request.user) and key.status == AllocationKey.Status.PROPOSED,
+    }
+    return render(request, "allocation/key_detail.html", context)
+
+
+@login_required
+@require_POST
+def key_decision(request: HttpRequest, key_id: int) -> HttpResponse:
+    wanted = request.POST.get("status", "")
+    allowed = roles.is_finance(request.user) if wanted == "proposed" else roles.is_steering(request.user)
+    if wanted not in ("proposed", "approved", "rejected") or not allowed:
+        raise PermissionDenied
+    key = get_object_or_404(AllocationKey, pk=key_id)
+    try:
+        allocation_key_decide(key=key, status=wanted, user=request.user, comment=request.POST.get("comment", ""))
+        messages.success(request, f"Nyckel #{key.pk}: {AllocationKey.Status(wanted).label}.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return HttpResponseRedirect(reverse("allocation:key-detail", args=[key.pk]))
+
+
+@login_required
+def key_compare(request: HttpRequest) -> HttpResponse:
+    _reader(request)
+    a = get_object_or_404(AllocationKey, pk=request.GET.get("a") or 0)
+    b = get_object_or_404(AllocationKey, pk=request.GET.get("b") or 0)
+    amount = None
+    error = ""
+    raw = (request.GET.get("amount") or "").replace(" ", "").replace(",", ".")
+    if raw:
+        try:
+            amount = Decimal(raw)
+        except InvalidOperation:
+            error = "Beloppet ska vara ett tal, t.ex. 14550000.00."
+    try:
+        rows = comparison.compare_loads(key_loads(a), key_loads(b), amount)
+    except calculation.AllocationError as exc:
+        rows, error = [], str(exc)
+    names = dict(a.shares.values_list("administration__code", "administration__name"))
+    context = {
+        "a": a,
+        "b": b,
+        "amount": amount,
+        "rows": [(r, names.get(r.code, "")) for r in rows],
+        "drivers": comparison.grouping_drivers(key_lines(a), key_lines(b)),
+        "error": error,
+    }
+    return render(request, "allocation/key_compare.html", context)
