@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint reliability bench-import serve clean
+.PHONY: demo test lint venv bench-import bench-allocation clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -34,6 +34,9 @@ test: lint
 
 bench-import: $(STAMP)
 	cd bench && ../$(PY) import_bench.py
+
+bench-allocation: $(STAMP)
+	cd bench && ../$(PY) allocation_bench.py
 
 clean:
 	rm -rf $(VENV) var media staticfiles
