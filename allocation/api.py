@@ -368,3 +368,21 @@ class RunExcelApi(APIView):
         response = HttpResponse(excel.run_workbook(run), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="fordelning-{run.pk}.xlsx"'
         return response
+
+
+class RollingSharesApi(APIView):
+    """Each administration's measured share over the 12 months ending ?month=YYYY-MM, beside the
+    approved key's share (percentage points of drift)."""
+
+    permission_classes = [ReadsEverything]
+
+    @extend_schema(parameters=[OpenApiParameter("month", str, required=True, description="YYYY-MM")])
+    def get(self, request: Request) -> Response:
+        from allocation.services import rolling_shares
+
+        raw = request.query_params.get("month", "")
+        try:
+            month = date.fromisoformat(raw + "-01")
+        except ValueError as exc:
+            raise serializers.ValidationError({"month": "Skriv månaden som ÅÅÅÅ-MM."}) from exc
+        return Response(rolling_shares(month=month))

@@ -362,3 +362,71 @@ def grouping_map_what_if_save(
     return grouping_map_version_create(
         valid_from=valid_from, rows=rows, name=f"Vad händer om – utgår från nyckel #{key.pk}", is_draft=True, user=user
     )
+
+
+def allocation_keys_flag_stale(*, months: list[date]) -> int:
+    """Warn on draft and proposed measured keys whose window covers months whose data changed.
+
+    Approved keys are immutable and keep what they were approved on; a new key is computed.
+    """
+    flagged = 0
+    stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    for key in AllocationKey.objects.filter(
+        kind=AllocationKey.Kind.MEASURED, status__in=[AllocationKey.Status.DRAFT, AllocationKey.Status.PROPOSED]
+    ):
+        assert key.window_from is not None and key.window_to is not None
+        touched = sorted(m for m in months if key.window_from <= m <= key.window_to)
+        if not touched:
+            continue
+        warning = (
+            f"Data för {', '.join(f'{m:%Y-%m}' for m in touched)} ändrades {stamp} efter att nyckeln beräknades; "
+            "beräkna om nyckeln."
+        )
+        key.warnings = [*key.warnings, warning]
+        key.save(update_fields=["warnings"])
+        flagged += 1
+    return flagged
+
+
+def rolling_shares(*, month: date) -> dict[str, Any]:
+    """The measured share over the 12 months ending with `month` (map in force that month),
+    beside the share in the approved key in force then: the drift the steering group watches."""
+    end = month.replace(day=1)
+    start = _month_range(date(end.year - 1, end.month, 1), end)[1]
+    version = grouping_map_in_force(on=end)
+    if version is None:
+        raise ValidationError(f"Ingen fördelning av grupperingar gäller {end:%Y-%m}.")
+    approved = (
+        AllocationKey.objects.filter(status=AllocationKey.Status.APPROVED, valid_from__lte=end)
+        .order_by("-valid_from", "-decided_at")
+        .first()
+    )
+    basis = approved.basis if approved and approved.basis else AllocationKey.Basis.CASES
+    weights = {c.code: c.weight for c in Channel.objects.all()}
+    admins = list(Administration.objects.values_list("code", flat=True))
+    result = calculation.measured_loads(
+        cells=window_volumes(window_from=start, window_to=end, source_ids=own_source_ids()),
+        grouping_map=map_owners(version),
+        basis=basis,
+        channel_weights=weights,
+        administrations=admins,
+    )
+    measured = calculation.percentages(result.loads) if any(result.loads.values()) else {}
+    in_key = {}
+    if approved is not None:
+        loads = dict(approved.shares.values_list("administration__code", "load"))
+        in_key = calculation.percentages(loads) if any(loads.values()) else {}
+    return {
+        "month": f"{end:%Y-%m}",
+        "window": [f"{start:%Y-%m}", f"{end:%Y-%m}"],
+        "basis": basis,
+        "approved_key": approved.pk if approved else None,
+        "administrations": {
+            code: {
+                "rolling_percent": str(measured.get(code, Decimal(0))),
+                "key_percent": str(in_key[code]) if code in in_key else None,
+                "drift_pp": str(measured.get(code, Decimal(0)) - in_key[code]) if code in in_key else None,
+            }
+            for code in sorted(admins)
+        },
+    }

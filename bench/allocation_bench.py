@@ -53,7 +53,11 @@ def main() -> None:
 
     from allocation import calculation
     from allocation.models import AllocationKey
-    from allocation.services import allocation_key_compute_measured, allocation_key_create_from_values, allocation_run_create
+    from allocation.services import (
+        allocation_key_compute_measured,
+        allocation_key_create_from_values,
+        allocation_run_create,
+    )
     from cases.models import Administration
 
     window = (date(2025, 1, 1), date(2025, 12, 1))
@@ -88,11 +92,13 @@ def main() -> None:
     # 20 administrations: the demo's 11 and nine more.
     for i in range(20 - Administration.objects.count()):
         Administration.objects.create(code=f"X{i:02d}", name=f"Extra förvaltning {i}")
-    values = {code: Decimal(100 + 37 * i) for i, code in enumerate(Administration.objects.values_list("code", flat=True))}
+    values = {
+        code: Decimal(100 + 37 * i) for i, code in enumerate(Administration.objects.values_list("code", flat=True))
+    }
     key = allocation_key_create_from_values(name="bench20", kind="driver", valid_from=date(2026, 1, 1), values=values)
     amount = Decimal("18400000.00")
     run_median, run_runs = timed(lambda: allocation_run_create(key=key, amount=amount), args.repeat * 4)
-    pure_median, pure_runs = timed(
+    pure_median, _pure_runs = timed(
         lambda: calculation.monthly_split(calculation.largest_remainder(amount, values)), args.repeat * 4
     )
     results = {

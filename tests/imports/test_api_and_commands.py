@@ -220,3 +220,33 @@ def test_import_administrations_creates_and_updates_by_code(org, tmp_path):
     call_command("import_administrations", str(path))
     assert Administration.objects.get(code="UF").name == "Barn- och utbildningsförvaltningen"
     assert Administration.objects.filter(code="KFF").exists()
+
+
+def test_a_stuck_batch_shows_as_stuck_in_the_admin_and_is_re_run_by_the_admin_action(
+    org, finance_user, client, django_capture_on_commit_callbacks
+):
+    import io
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from imports.services import import_batch_create
+
+    with django_capture_on_commit_callbacks(execute=False):
+        batch = import_batch_create(
+            source=org["source"], stream=io.BytesIO(csv_bytes(good_rows(n=3))), filename="s.csv"
+        )
+    # What a worker that died mid-way leaves: processing, and no sign of life for an hour.
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status="processing", heartbeat_at=timezone.now() - timedelta(hours=1)
+    )
+    client.force_login(finance_user)
+    listing = client.get("/admin/imports/importbatch/").content.decode()
+    assert "fastnat" in listing
+    response = client.post(
+        "/admin/imports/importbatch/", {"action": "requeue", "_selected_action": [batch.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    batch.refresh_from_db()
+    assert batch.status == "loaded"
+    assert CaseRecord.objects.count() == 3
