@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Sum
 
 from cases.models import CaseRecord, DataSource, MonthlyAggregate
@@ -240,3 +241,26 @@ def test_aggregated_statistics_with_a_bad_row_change_nothing(org):
     assert batch.status == "rejected"
     assert {e.column for e in batch.errors.all()} == {"month", "cases"}
     assert database_state() == before
+
+
+def test_the_database_itself_refuses_a_second_case_with_the_same_id_in_a_source(org):
+    from django.db import IntegrityError, transaction
+
+    from cases.models import Channel, Grouping
+
+    common = {
+        "source": org["source"],
+        "case_id": "DUP",
+        "opened_at": datetime(2026, 3, 1, 9, tzinfo=ZoneInfo("Europe/Stockholm")),
+        "month": date(2026, 3, 1),
+        "channel": Channel.objects.get(code="phone"),
+        "grouping": Grouping.objects.get(code="UF-01"),
+    }
+    CaseRecord.objects.create(**common)
+    # On PostgreSQL the constraint is deferred: it bites at the latest at commit.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CaseRecord.objects.create(**common)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SET CONSTRAINTS case_id_unique_per_source IMMEDIATE")
+    assert CaseRecord.objects.filter(case_id="DUP").count() == 1
