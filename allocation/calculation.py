@@ -201,3 +201,8 @@ def net_amount(gross: Decimal, funding: Iterable[Decimal]) -> Decimal:
             f"Poolens nettobelopp är negativt ({net} kr): den centrala finansieringen överstiger bruttokostnaden."
         )
     return net
+
+
+def format_amount(amount: Decimal) -> str:
+    """An amount for a terminal summary: thin thousands groups, two decimals (14 550 000.00)."""
+    return f"{amount:,.2f}".replace(",", " ")

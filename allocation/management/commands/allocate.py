@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from allocation.calculation import format_amount
 from allocation.models import AllocationKey, CostPool
 from allocation.services import allocation_run_create, run_amounts
 
@@ -56,4 +57,4 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Körning #{run.pk}: {run.net_amount} kr fördelat med nyckel #{key.pk}")
         for code, value in annual.items():
-            self.stdout.write(f"  {code:<6} {value:>16,.2f} kr".replace(",", " "))
+            self.stdout.write(f"  {code:<6} {format_amount(value):>16} kr")

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
-from allocation.calculation import percentages
+from allocation.calculation import format_amount, percentages
 from allocation.models import AllocationKey, CostPool
 from allocation.services import allocation_key_compute_measured, allocation_key_decide, allocation_run_create
 from cases.demo_data import months_back
@@ -49,13 +49,14 @@ class Command(BaseCommand):
         percent = percentages({s.administration.code: s.load for s in key_shares})
         self.stdout.write(
             f"\nNyckel #{key.pk} ({key.get_basis_display()}, {window_from:%Y-%m}–{window_to:%Y-%m}), "
-            f"pool {pool.name} {pool.year}: netto {run.net_amount:,.2f} kr".replace(",", " ")
+            f"pool {pool.name} {pool.year}: netto {format_amount(run.net_amount)} kr"
         )
         self.stdout.write(f"{'Förvaltning':<46} {'Andel':>9} {'Belopp (kr)':>16}")
         for code in sorted(names):
-            line = f"{code + ' ' + names[code]:<46} {percent[code]:>8.2f}% {amounts[code]:>16,.2f}"
-            self.stdout.write(line.replace(",", " "))
+            self.stdout.write(
+                f"{code + ' ' + names[code]:<46} {percent[code]:>8.2f}% {format_amount(amounts[code]):>16}"
+            )
         total = sum(amounts.values())
-        self.stdout.write(f"{'Summa':<46} {'100.00%':>9} {total:>16,.2f}".replace(",", " "))
+        self.stdout.write(f"{'Summa':<46} {'100.00%':>9} {format_amount(total):>16}")
         for warning in key.warnings:
             self.stdout.write(f"Varning: {warning}")
