@@ -304,6 +304,18 @@ CENTRAL = [
 
 AREA_NAMES = {code: name for code, name, _ in ADMINISTRATIONS}
 
+# What a Swedish contact centre hears most, in roughly this order; the rest follow at random.
+HIGH_VOLUME = [
+    "Förskola – kö och placeringsbesked", "Ekonomiskt bistånd – utbetalning", "Sophämtning – missad tömning",
+    "Bygglov – ansökan", "Hemtjänst – ansökan", "Förskola – ansökan om plats", "Färdtjänst – resor och bokning",
+    "Parkering – avgifter", "Gator och vägar – felanmälan", "VA-avgifter och fakturor", "Skolskjuts – ansökan",
+    "Fakturor från kommunen", "Gymnasieval och antagning", "Ekonomiskt bistånd – ansökan", "Grundskola – skolval",
+    "Hyresbostäder – felanmälan", "Bibliotek – lån och omlån", "Lediga jobb och rekrytering",
+    "Förskola – avgift och inkomstuppgift", "Särskilt boende – ansökan", "Återvinningscentral",
+    "Snöröjning och halkbekämpning", "Barn och unga – kontakt med handläggare", "Trygghetslarm",
+    "Feriearbete för ungdomar",
+]
+
 CHANNEL_SHARES = [
     ("phone", 0.60),
     ("email", 0.20),
@@ -420,10 +432,12 @@ def demo_groupings(rng: random.Random) -> list[DemoGrouping]:
             out.append(DemoGrouping(f"{admin_code}-{i:02d}", name, AREA_NAMES[admin_code], owners, 0.0))
     for i, name in enumerate(CENTRAL, start=1):
         out.append(DemoGrouping(f"CEN-{i:02d}", name, "Centralt finansierat", (), 0.0))
-    ranks = list(range(1, len(out) + 1))
-    rng.shuffle(ranks)
+    others = [g.name for g in out if g.name not in HIGH_VOLUME and g.name not in CENTRAL]
+    rng.shuffle(others)
+    order = {name: rank for rank, name in enumerate([*HIGH_VOLUME, *others], start=1)}
     result = []
-    for g, rank in zip(out, ranks, strict=True):
+    for g in out:
+        rank = order.get(g.name, 1)
         # Central switchboard and general information are always among the largest.
         popularity = 1.0 / (rank**0.85) if not g.code.startswith("CEN") else 0.06
         result.append(DemoGrouping(g.code, g.name, g.area, g.owners, popularity))

@@ -249,7 +249,9 @@ def fill(po_path: Path, table: dict[str, str]) -> list[str]:
             out.append(block)
             continue
         block = block[: match.start(2)] + _quote(translation) + ("\n" if match.group(2).endswith("\n") else "")
-        block = block.replace("#, fuzzy\n", "")
+        # A filled entry is no longer a guess: drop the fuzzy flag and the previous-msgid hint.
+        block = block.replace("#, fuzzy\n", "").replace("#, fuzzy, ", "#, ")
+        block = "\n".join(line for line in block.split("\n") if not line.startswith("#| "))
         out.append(block)
     po_path.write_text("\n\n".join(out), encoding="utf-8")
     return missing

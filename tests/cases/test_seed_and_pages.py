@@ -139,9 +139,12 @@ def test_every_demo_user_can_log_in_and_sees_what_their_role_allows(tmp_path, us
 
 def test_the_interface_is_swedish_by_default_and_english_on_request(tmp_path):
     client = Client()
-    assert "Logga in" in client.get("/login/").content.decode()
-    english = client.get("/login/", headers={"accept-language": "en"}).content.decode()
-    assert "Log in" in english
+    # Swedish even for a browser that prefers English …
+    assert "Logga in" in client.get("/login/", headers={"accept-language": "en-US,en"}).content.decode()
+    # … until the user picks English in the language menu.
+    client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    english = client.get("/login/").content.decode()
+    assert "Log in" in english and "Logga in" not in english
 
 
 def test_anonymous_users_are_sent_to_the_login_page():

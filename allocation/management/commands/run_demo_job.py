@@ -51,12 +51,12 @@ class Command(BaseCommand):
             f"\nNyckel #{key.pk} ({key.get_basis_display()}, {window_from:%Y-%m}–{window_to:%Y-%m}), "
             f"pool {pool.name} {pool.year}: netto {format_amount(run.net_amount)} kr"
         )
-        self.stdout.write(f"{'Förvaltning':<46} {'Andel':>9} {'Belopp (kr)':>16}")
+        self.stdout.write(f"{'Förvaltning':<50} {'Andel':>9} {'Belopp (kr)':>16}")
         for code in sorted(names):
             self.stdout.write(
-                f"{code + ' ' + names[code]:<46} {percent[code]:>8.2f}% {format_amount(amounts[code]):>16}"
+                f"{code + ' ' + names[code]:<50} {percent[code]:>8.2f}% {format_amount(amounts[code]):>16}"
             )
         total = sum(amounts.values())
-        self.stdout.write(f"{'Summa':<46} {'100.00%':>9} {format_amount(total):>16}")
+        self.stdout.write(f"{'Summa':<50} {'100.00%':>9} {format_amount(total):>16}")
         for warning in key.warnings:
             self.stdout.write(f"Varning: {warning}")
