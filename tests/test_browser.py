@@ -1,0 +1,91 @@
+"""Pages in a real browser: Playwright driving Debian's Chromium against the live server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+
+import pytest
+
+from allocation.models import AllocationKey
+from allocation.services import allocation_key_decide
+from tests.allocation.test_keys_and_runs import _key, volumes  # noqa: F401  (fixture)
+from tests.conftest import IN_CI, make_user
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser():  # type: ignore[no-untyped-def]
+    if not os.path.exists(CHROMIUM):
+        if IN_CI:
+            pytest.fail("CI=true but Chromium is missing (apt-get install chromium)")
+        pytest.skip("needs Debian's chromium: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are
+    # ordinary synchronous ones between browser steps.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def _login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw-for-tests-only")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def test_the_steering_group_approves_a_proposed_key_in_the_browser(volumes, live_server, browser, finance_user):  # noqa: F811
+    steering = make_user("sg.browser", "steering_group", staff=True)
+    key = _key()
+    allocation_key_decide(key=key, status="proposed", user=finance_user)
+    page = browser.new_page(locale="en-US")
+    _login(page, live_server.url, "sg.browser")
+    assert "Välkommen" in page.content()  # Swedish although the browser asks for English
+    page.click("text=Fördelningsnycklar: granska, jämför och godkänn")
+    page.click(f"text={key.name}")
+    assert page.locator("#shares tbody tr").count() == 3
+    page.fill("#decision-form input[name=comment]", "Godkänd i webbläsaren")
+    page.click("#decision-form button[value=approved]")
+    page.wait_for_selector("#key-status")
+    assert page.inner_text("#key-status") == "godkänd"
+    key.refresh_from_db()
+    assert (key.status, key.decided_by, key.comment) == ("approved", steering, "Godkänd i webbläsaren")
+    assert key.valid_from == date(2027, 1, 1)
+
+
+def test_finance_uploads_a_file_and_sees_the_progress_reach_done(org, live_server, browser, finance_user, tmp_path):
+    from tests.conftest import csv_bytes, good_rows
+
+    path = tmp_path / "mars.csv"
+    path.write_bytes(csv_bytes(good_rows(n=25)))
+    page = browser.new_page()
+    _login(page, live_server.url, "ekonom")
+    page.goto(f"{live_server.url}/admin/imports/importbatch/upload/")
+    page.set_input_files("#id_file", str(path))
+    page.select_option("#id_source", "Telefoni")
+    page.click("input[type=submit]")
+    page.wait_for_function("document.getElementById('import-progress').value == 100")
+    assert "inläst" in page.inner_text("#import-state")
+    assert "25 rader laddades" in page.inner_text("#import-message")
+    assert AllocationKey.objects.count() == 0
