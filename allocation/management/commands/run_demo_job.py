@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -56,7 +57,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{code + ' ' + names[code]:<50} {percent[code]:>8.2f}% {format_amount(amounts[code]):>16}"
             )
-        total = sum(amounts.values())
+        total = sum(amounts.values(), Decimal(0))
         self.stdout.write(f"{'Summa':<50} {'100.00%':>9} {format_amount(total):>16}")
         for warning in key.warnings:
             self.stdout.write(f"Varning: {warning}")
