@@ -234,3 +234,58 @@ class RunAmount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.administration_id} {self.month or 'år'}: {self.amount}"
+
+
+class Publication(models.Model):
+    """One published version of a month's statistics: figures, charts and workbooks, never edited.
+
+    Republishing after a correction creates the next version, marked as a revision; earlier
+    versions stay reachable.
+    """
+
+    month = models.DateField(_("month"))
+    version = models.PositiveIntegerField(_("version"))
+    figures = models.JSONField(_("figures"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("published by")
+    )
+    created_at = models.DateTimeField(_("published at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month", "-version"]
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "version"], name="one_publication_version"),
+            models.CheckConstraint(condition=Q(month__day=1), name="publication_month_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} v{self.version}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None and Publication.objects.filter(pk=self.pk).exists():
+            raise ValidationError(_("A publication is never changed; publish a new version."))
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def is_revision(self) -> bool:
+        return self.version > 1
+
+
+class PublicationFile(models.Model):
+    """A chart (SVG) or workbook (XLSX) of a publication; administration empty = municipality."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="files")
+    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, null=True, blank=True)
+    name = models.CharField(_("name"), max_length=100)
+    file = models.FileField(_("file"), upload_to="publications/")
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("publication file")
+        verbose_name_plural = _("publication files")
+        constraints = [models.UniqueConstraint(fields=["publication", "name"], name="publication_file_name_once")]
+
+    def __str__(self) -> str:
+        return f"{self.publication} {self.name}"

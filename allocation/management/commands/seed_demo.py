@@ -17,9 +17,19 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import connection, transaction
 
-from allocation.models import AllocationKey, AllocationRun, CostPool, FundingLine, KeyLoadLine, KeyShare, RunAmount
+from allocation.models import (
+    AllocationKey,
+    AllocationRun,
+    CostPool,
+    FundingLine,
+    KeyLoadLine,
+    KeyShare,
+    Publication,
+    PublicationFile,
+    RunAmount,
+)
 from cases import demo_data, roles
 from cases.models import (
     Administration,
@@ -121,7 +131,17 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _reset(self) -> None:
+        if connection.vendor == "postgresql":
+            # Approved keys refuse DELETE (a trigger); the demo starts over with TRUNCATE instead.
+            with connection.cursor() as cur:
+                cur.execute(
+                    "TRUNCATE allocation_publicationfile, allocation_publication, allocation_runamount, "
+                    "allocation_allocationrun, allocation_fundingline, allocation_costpool, allocation_keyloadline, "
+                    "allocation_keyshare, allocation_allocationkey CASCADE"
+                )
         for model in (
+            PublicationFile,
+            Publication,
             RunAmount,
             AllocationRun,
             FundingLine,
@@ -211,11 +231,13 @@ class Command(BaseCommand):
         return total
 
     def _pools(self, last: date) -> None:
-        year = last.year + 1
-        pool = CostPool.objects.create(name="Kontaktcenter", year=year, gross_amount=Decimal("18400000.00"))
-        for label, amount in [
-            ("Medborgarkontoret (centralt finansierat)", "2100000.00"),
-            ("Växeln (tidigare debiterad per anknytning)", "1250000.00"),
-            ("Startbidrag från kommunstyrelsen", "500000.00"),
-        ]:
-            FundingLine.objects.create(pool=pool, label=label, amount=Decimal(amount))
+        # This year's pool is shared by the first key (another city's statistics); next year's
+        # by the key measured on the centre's own logs, as in the municipality's decision.
+        for year, gross in ((last.year, "17600000.00"), (last.year + 1, "18400000.00")):
+            pool = CostPool.objects.create(name="Kontaktcenter", year=year, gross_amount=Decimal(gross))
+            for label, amount in [
+                ("Medborgarkontoret (centralt finansierat)", "2100000.00"),
+                ("Växeln (tidigare debiterad per anknytning)", "1250000.00"),
+                ("Startbidrag från kommunstyrelsen", "500000.00"),
+            ]:
+                FundingLine.objects.create(pool=pool, label=label, amount=Decimal(amount))

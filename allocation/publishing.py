@@ -1,0 +1,425 @@
+"""Monthly publications: compute the figures once, render charts and workbooks, store a snapshot.
+
+Reads the monthly aggregates (own sources only), the grouping map in force each month, the
+approved key in force, and the latest runs of the month's budget year.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from allocation.calculation import percentages
+from allocation.models import AllocationKey, AllocationRun, Publication, PublicationFile
+from allocation.selectors import map_owners
+from cases import statistics
+from cases.models import Administration, DataSource, Grouping, MonthlyAggregate
+from cases.selectors import grouping_map_in_force
+from cases.services import audit_record
+from cases.spreadsheet import safe_cell
+
+CHANNEL_NAMES = {
+    "phone": "Telefon",
+    "email": "E-post",
+    "chat": "Chatt",
+    "visit": "Besök",
+    "eservice": "E-tjänst",
+    "social": "Sociala medier",
+    "letter": "Brev",
+    "unspecified": "Ospecificerad",
+}
+
+
+def _months_back(month: date, count: int) -> list[date]:
+    out = []
+    y, m = month.year, month.month
+    for _ in range(count):
+        out.append(date(y, m, 1))
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return list(reversed(out))
+
+
+def _text(value: Any) -> Any:
+    """JSON-ready: Decimals as strings, everything else as is."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_text(v) for v in value]
+    return value
+
+
+def _cells(months: list[date]) -> dict[date, list[statistics.Cell]]:
+    own = list(DataSource.objects.filter(is_reference=False).values_list("id", flat=True))
+    rows = MonthlyAggregate.objects.filter(month__in=months, source_id__in=own).values_list(
+        "month",
+        "grouping__code",
+        "channel__code",
+        "cases",
+        "handle_seconds",
+        "handle_known",
+        "wait_seconds",
+        "wait_known",
+        "answered_within_60",
+        "resolved_first",
+        "resolved_known",
+        "forwarded",
+    )
+    out: dict[date, list[statistics.Cell]] = defaultdict(list)
+    for r in rows:
+        out[r[0]].append(statistics.Cell(*r))
+    return out
+
+
+def _owners_for(month: date, cache: dict[int, statistics.Owners]) -> statistics.Owners:
+    version = grouping_map_in_force(on=month)
+    if version is None:
+        return {}
+    if version.pk not in cache:
+        cache[version.pk] = {
+            g: [(o.administration, o.fraction) for o in owners] for g, owners in map_owners(version).items()
+        }
+    return cache[version.pk]
+
+
+def month_figures(month: date) -> dict[str, Any]:
+    """Every figure of the month's pages, for the municipality and each administration."""
+    month = month.replace(day=1)
+    trend_months = _months_back(month, 13)
+    cells = _cells(trend_months)
+    owners_cache: dict[int, statistics.Owners] = {}
+    owners = _owners_for(month, owners_cache)
+    admins = list(Administration.objects.order_by("code").values_list("code", "name", "cost_centre"))
+    names = dict(Grouping.objects.values_list("code", "name"))
+    now = cells.get(month, [])
+
+    by_admin_month, central, unmapped = statistics.cases_by_administration(now, owners)
+    rolling: dict[str, Decimal] = defaultdict(Decimal)
+    for m in trend_months[1:]:
+        part, _c, _u = statistics.cases_by_administration(cells.get(m, []), _owners_for(m, owners_cache))
+        for code, n in part.items():
+            rolling[code] += n
+    codes = [a[0] for a in admins]
+    share_month = percentages({c: by_admin_month.get(c, Decimal(0)) for c in codes}) if by_admin_month else {}
+    share_rolling = percentages({c: rolling.get(c, Decimal(0)) for c in codes}) if rolling else {}
+    key = (
+        AllocationKey.objects.filter(status=AllocationKey.Status.APPROVED, valid_from__lte=month)
+        .order_by("-valid_from", "-decided_at")
+        .first()
+    )
+    key_loads = dict(key.shares.values_list("administration__code", "load")) if key else {}
+    share_key = percentages(key_loads) if key_loads and any(key_loads.values()) else {}
+    charged = _charged(month)
+    weights = statistics.admin_weights(owners)
+
+    def admin_doc(code: str, name: str, cost_centre: str) -> dict[str, Any]:
+        weight = weights.get(code, {})
+        groupings = statistics.cases_by(now, "grouping", weight)
+        trend = []
+        for m in trend_months:
+            w = statistics.admin_weights(_owners_for(m, owners_cache)).get(code, {})
+            trend.append(
+                {
+                    "month": f"{m:%Y-%m}",
+                    "cases": sum(statistics.cases_by(cells.get(m, []), "month", w).values(), Decimal(0)),
+                }
+            )
+        return {
+            "code": code,
+            "name": name,
+            "cost_centre": cost_centre,
+            "kpis": statistics.kpis(now, weight),
+            "channels": _channels(statistics.cases_by(now, "channel", weight)),
+            "groupings": [
+                {"code": g, "name": names.get(g, g), "cases": n}
+                for g, n in sorted(groupings.items(), key=lambda kv: (-kv[1], kv[0]))
+            ],
+            "trend": trend,
+            "share_month": share_month.get(code),
+            "share_rolling": share_rolling.get(code),
+            "share_key": share_key.get(code),
+            "drift_pp": (share_rolling[code] - share_key[code])
+            if code in share_rolling and code in share_key
+            else None,
+            "charged": charged.get(code),
+        }
+
+    overview = {
+        "month": f"{month:%Y-%m}",
+        "kpis": statistics.kpis(now),
+        "channels": _channels(statistics.cases_by(now, "channel")),
+        "central_cases": central,
+        "unmapped_cases": unmapped,
+        "trend": [{"month": f"{m:%Y-%m}", "cases": sum((c.cases for c in cells.get(m, [])), 0)} for m in trend_months],
+        "key": {"id": key.pk, "name": key.name} if key else None,
+        "administrations": [
+            {
+                "code": code,
+                "name": name,
+                "cases": by_admin_month.get(code, Decimal(0)),
+                "share_month": share_month.get(code),
+                "share_rolling": share_rolling.get(code),
+                "share_key": share_key.get(code),
+                "charged": charged.get(code),
+            }
+            for code, name, _cc in admins
+        ],
+        "charged_total": sum(charged.values(), Decimal(0)) if charged else None,
+    }
+    return _text({"overview": overview, "administrations": {a[0]: admin_doc(*a) for a in admins}})
+
+
+def _channels(counts: dict[str, Decimal]) -> list[dict[str, Any]]:
+    return [
+        {"channel": ch, "name": CHANNEL_NAMES.get(ch, ch), "cases": n}
+        for ch, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
+def _charged(month: date) -> dict[str, Decimal]:
+    """This month's charge per administration: the newest run of each pool of the budget year."""
+    latest = (
+        AllocationRun.objects.filter(pool__year=month.year).values("pool_id").annotate(last=Max("id")).values("last")
+    )
+    out: dict[str, Decimal] = defaultdict(Decimal)
+    for code, amount in (
+        AllocationRun.objects.filter(pk__in=latest)
+        .values_list("amounts__administration__code", "amounts__amount")
+        .filter(amounts__month=month.month)
+    ):
+        out[code] += amount
+    return dict(out)
+
+
+# --- Charts (SVG) and workbooks ------------------------------------------------------------
+
+
+def _svg(fig: Any) -> bytes:
+    out = io.BytesIO()
+    fig.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return out.getvalue()
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams["svg.hashsalt"] = "kontaktcenter"  # identical figures give identical files
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def chart_trend(trend: list[dict[str, Any]], title: str) -> bytes:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 2.8))
+    ax.plot([t["month"] for t in trend], [float(t["cases"]) for t in trend], marker="o", color="#005a8c")
+    ax.set_title(title)
+    ax.set_ylabel("Ärenden")
+    ax.tick_params(axis="x", rotation=45, labelsize=8)
+    ax.grid(alpha=0.3)
+    return _svg(fig)
+
+
+def chart_channels(channels: list[dict[str, Any]], title: str) -> bytes:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 2.8))
+    ax.barh([c["name"] for c in channels][::-1], [float(c["cases"]) for c in channels][::-1], color="#4a90b8")
+    ax.set_title(title)
+    ax.set_xlabel("Ärenden")
+    return _svg(fig)
+
+
+def chart_shares(rows: list[dict[str, Any]]) -> bytes:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    codes = [r["code"] for r in rows]
+    x = range(len(codes))
+    ax.bar([i - 0.27 for i in x], [float(r["share_month"] or 0) for r in rows], width=0.27, label="Månaden")
+    ax.bar(list(x), [float(r["share_rolling"] or 0) for r in rows], width=0.27, label="Rullande 12 mån")
+    ax.bar([i + 0.27 for i in x], [float(r["share_key"] or 0) for r in rows], width=0.27, label="Godkänd nyckel")
+    ax.set_xticks(list(x), codes, rotation=45, fontsize=8)
+    ax.set_ylabel("Andel (%)")
+    ax.legend(fontsize=8)
+    ax.set_title("Andel av samfinansierade ärenden jämfört med nyckeln")
+    return _svg(fig)
+
+
+def workbook(doc: dict[str, Any], *, overview: bool) -> bytes:
+    """A summary sheet and one sheet per view, with native Excel charts; text cells formula-safe."""
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    summary = wb.active
+    summary.title = "Sammanfattning"
+    k = doc["kpis"]
+    title = f"Kontaktcenter – {doc['month']}" if overview else f"{doc['name']} – {doc['month']}"
+    summary.append([safe_cell(title)])
+    summary["A1"].font = Font(bold=True, size=14)
+    rows: list[list[Any]] = [
+        ["Ärenden", _num(k["cases"]), "#,##0.00"],
+        ["Löst vid första kontakt", _num(k["first_contact_resolution"]), "0.0%"],
+        ["Vidarebefordrade", _num(k["forwarded_rate"]), "0.0%"],
+        ["Genomsnittlig hanteringstid (s)", _num(k["average_handle_seconds"]), "#,##0.0"],
+        ["Telefon: genomsnittlig väntetid (s)", _num(k["phone_average_wait_seconds"]), "#,##0.0"],
+        ["Telefon: besvarade inom 60 s", _num(k["phone_answered_within_60_rate"]), "0.0%"],
+    ]
+    if not overview:
+        rows += [
+            ["Andel av samfinansierade ärenden, månaden (%)", _num(doc["share_month"]), "0.00"],
+            ["Andel, rullande 12 månader (%)", _num(doc["share_rolling"]), "0.00"],
+            ["Andel i godkänd nyckel (%)", _num(doc["share_key"]), "0.00"],
+            ["Debiterat belopp denna månad (kr)", _num(doc["charged"]), '#,##0.00 "kr"'],
+        ]
+    summary.append([])
+    summary.append(["Mått", "Värde"])
+    for label, value, fmt in rows:
+        summary.append([label, value])
+        summary.cell(row=summary.max_row, column=2).number_format = fmt
+    summary.column_dimensions["A"].width = 48
+    summary.column_dimensions["B"].width = 18
+
+    def sheet(name: str, header: list[str], data: list[list[Any]], formats: dict[int, str]) -> Any:
+        ws = wb.create_sheet(name)
+        ws.append(header)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in data:
+            ws.append([safe_cell(v) for v in row])
+        for col, fmt in formats.items():
+            for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+                cell.number_format = fmt
+        for i, h in enumerate(header, start=1):
+            width = max([len(str(h))] + [len(str(r[i - 1])) for r in data] or [10])
+            ws.column_dimensions[chr(64 + i)].width = min(width + 3, 60)
+        ws.freeze_panes = "A2"
+        if data:
+            ws.auto_filter.ref = f"A1:{chr(64 + len(header))}{len(data) + 1}"
+        return ws
+
+    channels = sheet(
+        "Kanaler", ["Kanal", "Ärenden"], [[c["name"], _num(c["cases"])] for c in doc["channels"]], {2: "#,##0.00"}
+    )
+    if doc["channels"]:
+        chart = BarChart()
+        chart.title = "Ärenden per kanal"
+        chart.add_data(
+            Reference(channels, min_col=2, min_row=1, max_row=len(doc["channels"]) + 1), titles_from_data=True
+        )
+        chart.set_categories(Reference(channels, min_col=1, min_row=2, max_row=len(doc["channels"]) + 1))
+        channels.add_chart(chart, "D2")
+    trend = sheet(
+        "Trend", ["Månad", "Ärenden"], [[t["month"], _num(t["cases"])] for t in doc["trend"]], {2: "#,##0.00"}
+    )
+    line = LineChart()
+    line.title = "Ärenden, 13 månader"
+    line.add_data(Reference(trend, min_col=2, min_row=1, max_row=len(doc["trend"]) + 1), titles_from_data=True)
+    line.set_categories(Reference(trend, min_col=1, min_row=2, max_row=len(doc["trend"]) + 1))
+    trend.add_chart(line, "D2")
+    if overview:
+        sheet(
+            "Förvaltningar",
+            [
+                "Kod",
+                "Förvaltning",
+                "Ärenden",
+                "Andel månaden (%)",
+                "Andel rullande 12 mån (%)",
+                "Andel i nyckeln (%)",
+                "Debiterat (kr)",
+            ],
+            [
+                [
+                    a["code"],
+                    a["name"],
+                    _num(a["cases"]),
+                    _num(a["share_month"]),
+                    _num(a["share_rolling"]),
+                    _num(a["share_key"]),
+                    _num(a["charged"]),
+                ]
+                for a in doc["administrations"]
+            ],
+            {3: "#,##0.00", 4: "0.00", 5: "0.00", 6: "0.00", 7: '#,##0.00 "kr"'},
+        )
+    else:
+        sheet(
+            "Grupperingar",
+            ["Kod", "Gruppering", "Ärenden"],
+            [[g["code"], g["name"], _num(g["cases"])] for g in doc["groupings"]],
+            {3: "#,##0.00"},
+        )
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _num(value: Any) -> Any:
+    return None if value is None else Decimal(value)
+
+
+# --- Publishing ----------------------------------------------------------------------------
+
+
+def publication_create(*, month: date, user: Any = None) -> Publication:
+    """Publish the month as a new version (a revision if one exists). Never edits an older one."""
+    month = month.replace(day=1)
+    figures = month_figures(month)
+    files: list[tuple[str | None, str, bytes]] = []
+    ov = figures["overview"]
+    files.append((None, "kommun.xlsx", workbook(ov, overview=True)))
+    files.append((None, "trend.svg", chart_trend(ov["trend"], "Ärenden per månad, hela kommunen")))
+    files.append((None, "kanaler.svg", chart_channels(ov["channels"], "Ärenden per kanal")))
+    files.append((None, "andelar.svg", chart_shares(ov["administrations"])))
+    for code, doc in figures["administrations"].items():
+        doc = {**doc, "month": ov["month"]}
+        files.append((code, f"{code}.xlsx", workbook(doc, overview=False)))
+        files.append((code, f"{code}-trend.svg", chart_trend(doc["trend"], f"Ärenden per månad, {doc['name']}")))
+        files.append((code, f"{code}-kanaler.svg", chart_channels(doc["channels"], "Ärenden per kanal")))
+    admin_ids = dict(Administration.objects.values_list("code", "id"))
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                last = Publication.objects.filter(month=month).aggregate(v=Max("version"))["v"] or 0
+                publication = Publication.objects.create(
+                    month=month, version=last + 1, figures=figures, created_by=_user(user)
+                )
+                for code, name, data in files:
+                    f = PublicationFile(
+                        publication=publication,
+                        administration_id=admin_ids.get(code) if code else None,
+                        name=name,
+                        sha256=hashlib.sha256(data).hexdigest(),
+                    )
+                    f.file.save(f"{month:%Y-%m}-v{publication.version}-{name}", ContentFile(data), save=False)
+                    f.save()
+                audit_record(
+                    user=user,
+                    action="publication.create",
+                    obj_type="publication",
+                    obj_id=publication.pk,
+                    after={"month": f"{month:%Y-%m}", "version": publication.version},
+                )
+                return publication
+        except IntegrityError:
+            if attempt == 2:
+                raise  # two publishers raced for the same version three times: give up loudly
+    raise AssertionError("unreachable")
+
+
+def _user(user: Any) -> Any:
+    return user if getattr(user, "is_authenticated", False) else None
