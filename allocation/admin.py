@@ -8,7 +8,16 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from allocation.models import AllocationKey, AllocationRun, CostPool, FundingLine, KeyShare, RunAmount
+from allocation.models import (
+    AllocationKey,
+    AllocationRun,
+    CostPool,
+    FundingLine,
+    KeyShare,
+    Publication,
+    PublicationSchedule,
+    RunAmount,
+)
 from cases.services import audit_record
 
 
@@ -120,3 +129,44 @@ class AllocationRunAdmin(admin.ModelAdmin):
     @admin.display(description="Excel")
     def excel(self, obj: AllocationRun) -> str:
         return format_html('<a href="{}">xlsx</a>', reverse("api:run-excel", args=[obj.pk]))
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    list_display = ["month", "version", "created_at", "created_by", "page"]
+    list_filter = ["month"]
+    list_select_related = ["created_by"]
+    search_fields = ["month"]
+    readonly_fields = ["month", "version", "created_at", "created_by"]
+    exclude = ["figures"]
+    actions = ["republish"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("page"))
+    def page(self, obj: Publication) -> str:
+        url = reverse("statistics:overview", args=[f"{obj.month:%Y-%m}"]) + f"?version={obj.version}"
+        return format_html('<a href="{}">{}</a>', url, _("Open"))
+
+    @admin.action(description=_("Republish the selected months (new versions)"))
+    def republish(self, request: HttpRequest, queryset: Any) -> None:
+        from allocation.tasks import publish_month
+
+        for month in sorted({p.month for p in queryset}):
+            publish_month.delay(month.isoformat())
+        self.message_user(request, _("Republishing queued."))
+
+
+@admin.register(PublicationSchedule)
+class PublicationScheduleAdmin(admin.ModelAdmin):
+    list_display = ["working_day", "enabled"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not PublicationSchedule.objects.exists()

@@ -386,3 +386,24 @@ class RollingSharesApi(APIView):
         except ValueError as exc:
             raise serializers.ValidationError({"month": "Skriv månaden som ÅÅÅÅ-MM."}) from exc
         return Response(rolling_shares(month=month))
+
+
+class StatisticsApi(APIView):
+    """The published figures of a month (newest version, or ?version=N): the overview, or one
+    administration's page with /{code}/. Access as for the pages."""
+
+    def get(self, request: Request, month: str, code: str | None = None) -> Response:
+        from allocation.publication_views import may_see_administration, may_see_overview, publication_for
+
+        publication = publication_for(month, request.query_params.get("version"))
+        meta = {"month": month, "version": publication.version, "revised": publication.is_revision}
+        if code is None:
+            if not may_see_overview(request.user):
+                raise PermissionDenied
+            return Response({**meta, **publication.figures["overview"]})
+        if not may_see_administration(request.user, code):
+            raise PermissionDenied
+        doc = publication.figures["administrations"].get(code)
+        if doc is None:
+            return Response({"detail": "Okänd förvaltning."}, status=status.HTTP_404_NOT_FOUND)
+        return Response({**meta, **doc})

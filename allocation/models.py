@@ -289,3 +289,22 @@ class PublicationFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publication} {self.name}"
+
+
+class PublicationSchedule(models.Model):
+    """When celery beat publishes the previous month: on the Nth working day (Mon–Fri) of a month."""
+
+    working_day = models.PositiveSmallIntegerField(
+        _("working day of the month"), default=3, help_text=_("1 = the first weekday of the month")
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+    class Meta:
+        verbose_name = _("publication schedule")
+        verbose_name_plural = _("publication schedule")
+        constraints = [
+            models.CheckConstraint(condition=Q(working_day__gte=1) & Q(working_day__lte=23), name="working_day_1_23")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.working_day}"

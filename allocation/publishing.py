@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from allocation.calculation import percentages
-from allocation.models import AllocationKey, AllocationRun, Publication, PublicationFile
+from allocation.models import AllocationKey, AllocationRun, Publication, PublicationFile, RunAmount
 from allocation.selectors import map_owners
 from cases import statistics
 from cases.models import Administration, DataSource, Grouping, MonthlyAggregate
@@ -187,14 +187,17 @@ def _channels(counts: dict[str, Decimal]) -> list[dict[str, Any]]:
 
 def _charged(month: date) -> dict[str, Decimal]:
     """This month's charge per administration: the newest run of each pool of the budget year."""
+    # order_by() clears the model's default ordering, which would otherwise split the GROUP BY.
     latest = (
-        AllocationRun.objects.filter(pool__year=month.year).values("pool_id").annotate(last=Max("id")).values("last")
+        AllocationRun.objects.filter(pool__year=month.year)
+        .order_by()
+        .values("pool_id")
+        .annotate(last=Max("id"))
+        .values("last")
     )
     out: dict[str, Decimal] = defaultdict(Decimal)
-    for code, amount in (
-        AllocationRun.objects.filter(pk__in=latest)
-        .values_list("amounts__administration__code", "amounts__amount")
-        .filter(amounts__month=month.month)
+    for code, amount in RunAmount.objects.filter(run_id__in=latest, month=month.month).values_list(
+        "administration__code", "amount"
     ):
         out[code] += amount
     return dict(out)

@@ -18,5 +18,13 @@ def home(request: HttpRequest) -> HttpResponse:
         "is_steering": roles.is_steering(user),
         "is_head": roles.is_department_head(user),
         "administrations": administrations_visible_to(user),
+        "latest": _latest_publication(),
     }
     return render(request, "cases/home.html", context)
+
+
+def _latest_publication() -> object | None:
+    # cases must not import allocation: look the model up by name.
+    from django.apps import apps
+
+    return apps.get_model("allocation", "Publication").objects.order_by("-month", "-version").first()

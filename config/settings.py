@@ -146,6 +146,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "costshare") or "costshare"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Beat checks daily; the working day itself is set by finance staff (PublicationSchedule in the admin).
+CELERY_BEAT_SCHEDULE = {
+    "publish-due-month": {"task": "allocation.publish_due", "schedule": 6 * 3600},
+}
 
 # --- Import limits -----------------------------------------------------------------------
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024)

@@ -223,6 +223,61 @@ SV = {
         "Inga nycklar ännu. Ekonomienheten beräknar en uppmätt nyckel med compute_key eller API:t."
     ),
     "Allocation keys: review, compare and approve": "Fördelningsnycklar: granska, jämför och godkänn",
+    "review": "granskning",
+    "Open": "Öppna",
+    "page": "sida",
+    "Republish the selected months (new versions)": "Publicera om markerade månader (nya versioner)",
+    "Republishing queued.": "Ompublicering köad.",
+    "figures": "siffror",
+    "published by": "publicerad av",
+    "published at": "publicerad",
+    "publication": "publicering",
+    "publications": "publiceringar",
+    "A publication is never changed; publish a new version.": (
+        "En publicering ändras aldrig; publicera en ny version."
+    ),
+    "publication file": "publicerad fil",
+    "publication files": "publicerade filer",
+    "working day of the month": "arbetsdag i månaden",
+    "1 = the first weekday of the month": "1 = månadens första vardag",
+    "enabled": "aktiv",
+    "publication schedule": "publiceringsschema",
+    "Monthly statistics": "Månadsstatistik",
+    "The municipality, %(m)s": "Hela kommunen, %(m)s",
+    "All published months": "Alla publicerade månader",
+    "Measure": "Mått",
+    "Cases": "Ärenden",
+    "Resolved at first contact": "Löst vid första kontakt",
+    "Forwarded": "Vidarebefordrade",
+    "Average handle time (s)": "Genomsnittlig hanteringstid (s)",
+    "Phone: average wait (s)": "Telefon: genomsnittlig väntetid (s)",
+    "Phone: answered within 60 s": "Telefon: besvarade inom 60 s",
+    "revised": "reviderad",
+    "Share of co-financed cases this month (%%)": "Andel av samfinansierade ärenden denna månad (%%)",
+    "Rolling 12 months (%%)": "Rullande 12 månader (%%)",
+    "In the approved key (%%)": "I godkänd nyckel (%%)",
+    "Charged this month (kr)": "Debiterat denna månad (kr)",
+    "Municipality": "Kommunen",
+    "Trend, 13 months": "Utveckling, 13 månader",
+    "Cases per month": "Ärenden per månad",
+    "Channels": "Kanaler",
+    "Cases per channel": "Ärenden per kanal",
+    "Groupings": "Grupperingar",
+    "No cases in this administration's groupings this month.": (
+        "Inga ärenden i förvaltningens grupperingar denna månad."
+    ),
+    "Nothing is published yet. Finance staff publish a month with publish_month, or it is published automatically after the month's logs are imported.": (  # noqa: E501
+        "Inget är publicerat ännu. Ekonomienheten publicerar en månad med publish_month, "
+        "eller så publiceras den automatiskt enligt publiceringsschemat."
+    ),
+    "Contact centre %(m)s": "Kontaktcenter %(m)s",
+    "Versions:": "Versioner:",
+    "Download the municipality workbook (Excel)": "Ladda ner kommunens arbetsbok (Excel)",
+    "Share vs key": "Andel jämfört med nyckeln",
+    "Share this month (%%)": "Andel denna månad (%%)",
+    "Central groupings (not co-financed)": "Centrala grupperingar (ej samfinansierade)",
+    "Key": "Nyckel",
+    "No approved key is in force for this month.": "Ingen godkänd nyckel gäller för månaden.",
 }
 
 

@@ -89,3 +89,40 @@ def test_finance_uploads_a_file_and_sees_the_progress_reach_done(org, live_serve
     assert "inläst" in page.inner_text("#import-state")
     assert "25 rader laddades" in page.inner_text("#import-message")
     assert AllocationKey.objects.count() == 0
+
+
+def test_a_department_head_reads_their_month_sees_charts_and_downloads_matching_excel(
+    volumes,  # noqa: F811
+    live_server,
+    browser,
+    head_user,
+    tmp_path,
+):
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    from allocation.publishing import publication_create
+
+    publication_create(month=date(2026, 3, 1))
+    page = browser.new_page()
+    _login(page, live_server.url, "chef.uf")
+    links = page.locator("a[href^='/statistik/2026-03/']").all_inner_texts()
+    assert "UF" in links and "SOF" not in links  # only their own administration
+    page.click("#latest-statistics")
+    page.wait_for_selector("#administrations")
+    # Every chart image loaded and has a size.
+    for img in page.locator("img.chart").all():
+        assert img.evaluate("i => i.complete && i.naturalWidth > 0")
+    page.click("text=UF Utbildningsförvaltningen")
+    page.wait_for_selector("#charge")
+    shown_share = page.inner_text("#share-month")
+    for img in page.locator("img.chart").all():
+        assert img.evaluate("i => i.complete && i.naturalWidth > 0")
+    with page.expect_download() as download_info:
+        page.click("#download-administration")
+    path = tmp_path / "uf.xlsx"
+    download_info.value.save_as(path)
+    summary = {r[0]: r[1] for r in load_workbook(path)["Sammanfattning"].iter_rows(min_row=3, values_only=True) if r[0]}
+    assert Decimal(str(summary["Andel av samfinansierade ärenden, månaden (%)"])) == Decimal(shown_share)
+    assert page.goto(f"{live_server.url}/statistik/2026-03/SOF/").status == 403

@@ -1,0 +1,40 @@
+"""publish_month YYYY-MM — publish (or republish as a revised version) a month's statistics."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from allocation.publishing import publication_create
+
+
+def parse_month(text: str) -> date:
+    try:
+        year, month = text.split("-")
+        return date(int(year), int(month), 1)
+    except ValueError as exc:
+        raise CommandError(f"{text!r} är ingen månad; skriv ÅÅÅÅ-MM.", returncode=2) from exc
+
+
+class Command(BaseCommand):
+    help = "Publish a month's statistics pages, charts and workbooks as a new version."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("month")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        publication = publication_create(month=parse_month(options["month"]))
+        if options["json"]:
+            self.stdout.write(
+                json.dumps({"publication": publication.pk, "month": options["month"], "version": publication.version})
+            )
+            return
+        revised = " (reviderad)" if publication.is_revision else ""
+        self.stdout.write(
+            f"Publicerad {publication.month:%Y-%m} version {publication.version}{revised}: "
+            f"{publication.files.count()} filer."
+        )

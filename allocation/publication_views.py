@@ -1,0 +1,111 @@
+"""Published monthly statistics: list, municipality overview, administration pages, files.
+
+Pages read the stored snapshot only. A department head sees the overview and the pages and
+files of their own administrations; finance staff and the steering group see everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from allocation.models import Publication, PublicationFile
+from cases import roles
+from cases.selectors import administrations_visible_to
+
+
+def may_see_administration(user: Any, code: str) -> bool:
+    return roles.reads_everything(user) or administrations_visible_to(user).filter(code=code).exists()
+
+
+def may_see_overview(user: Any) -> bool:
+    return roles.reads_everything(user) or roles.is_department_head(user)
+
+
+def publication_for(month: str, version: str | None) -> Publication:
+    try:
+        year, mon = (int(p) for p in month.split("-"))
+        qs = Publication.objects.filter(month__year=year, month__month=mon)
+    except ValueError as exc:
+        raise Http404 from exc
+    if version:
+        return get_object_or_404(qs, version=version)
+    publication = qs.order_by("-version").first()
+    if publication is None:
+        raise Http404("Månaden är inte publicerad.")
+    return publication
+
+
+@login_required
+def publication_list(request: HttpRequest) -> HttpResponse:
+    if not may_see_overview(request.user):
+        raise PermissionDenied
+    publications = Publication.objects.order_by("-month", "-version")
+    return render(
+        request,
+        "statistics/list.html",
+        {"publications": publications, "administrations": administrations_visible_to(request.user)},
+    )
+
+
+@login_required
+def overview(request: HttpRequest, month: str) -> HttpResponse:
+    if not may_see_overview(request.user):
+        raise PermissionDenied
+    publication = publication_for(month, request.GET.get("version"))
+    visible = set(administrations_visible_to(request.user).values_list("code", flat=True))
+    doc = publication.figures["overview"]
+    return render(
+        request,
+        "statistics/overview.html",
+        {
+            "publication": publication,
+            "doc": doc,
+            "visible": visible,
+            "versions": Publication.objects.filter(month=publication.month).order_by("version"),
+        },
+    )
+
+
+@login_required
+def administration_page(request: HttpRequest, month: str, code: str) -> HttpResponse:
+    if not may_see_administration(request.user, code):
+        raise PermissionDenied
+    publication = publication_for(month, request.GET.get("version"))
+    doc = publication.figures["administrations"].get(code)
+    if doc is None:
+        raise Http404
+    return render(
+        request,
+        "statistics/administration.html",
+        {"publication": publication, "doc": doc, "municipality": publication.figures["overview"]["kpis"]},
+    )
+
+
+@login_required
+def publication_file(request: HttpRequest, month: str, version: int, name: str) -> FileResponse:
+    publication = publication_for(month, str(version))
+    f = get_object_or_404(PublicationFile.objects.select_related("administration"), publication=publication, name=name)
+    allowed = (
+        may_see_administration(request.user, f.administration.code)
+        if f.administration
+        else may_see_overview(request.user)
+    )
+    if not allowed:
+        raise PermissionDenied
+    content_type = (
+        "image/svg+xml"
+        if name.endswith(".svg")
+        else ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    )
+    response = FileResponse(
+        f.file.open("rb"),
+        content_type=content_type,
+        as_attachment=name.endswith(".xlsx"),
+        filename=f"kontaktcenter-{publication.month:%Y-%m}-v{publication.version}-{name}",
+    )
+    return response

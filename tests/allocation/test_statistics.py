@@ -1,0 +1,170 @@
+"""Monthly publications: figures against the database, versions, access for every role, files."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.test import Client
+from openpyxl import load_workbook
+
+from allocation.models import Publication
+from allocation.publishing import publication_create
+from allocation.services import allocation_key_compute_measured, allocation_key_decide, allocation_run_create
+from allocation.tasks import publish_due, working_day_of_month
+from cases.models import CaseRecord, Grouping
+from tests.allocation.test_keys_and_runs import _key, volumes  # noqa: F401  (fixture)
+from tests.conftest import csv_bytes, make_user
+from tests.imports.helpers import run_import
+
+pytestmark = pytest.mark.django_db(transaction=True)
+MARCH = date(2026, 3, 1)
+
+
+@pytest.fixture
+def published(volumes, finance_user, steering_user):  # noqa: F811
+    # A key in force in 2026 (the fixture's map is valid from 2025-01-01).
+    key = allocation_key_compute_measured(
+        name="2026", window_from=MARCH, window_to=date(2026, 4, 1), basis="cases", valid_from=date(2026, 1, 1)
+    )
+    allocation_key_decide(key=key, status="proposed", user=finance_user)
+    allocation_key_decide(key=key, status="approved", user=steering_user)
+    from allocation.models import CostPool
+
+    pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("1200.00"), key=key)
+    allocation_run_create(key=key, pool=pool)
+    return publication_create(month=MARCH)
+
+
+def test_the_figures_agree_with_the_case_records(published):
+    ov = published.figures["overview"]
+    assert Decimal(ov["kpis"]["cases"]) == CaseRecord.objects.filter(month=MARCH).count() == 19
+    admins = {a["code"]: a for a in ov["administrations"]}
+    # UF 3; SOF 1 + 5 × 0.6; TF 5 × 0.4; CEN-01's 10 cases are central.
+    assert {c: Decimal(a["cases"]) for c, a in admins.items()} == {"UF": 3, "SOF": 4, "TF": 2}
+    assert Decimal(ov["central_cases"]) == 10
+    assert sum(Decimal(a["share_month"]) for a in admins.values()) == Decimal("100.00")
+    assert admins["UF"]["share_key"] == "27.27"
+    # 1200.00 a year by 3:4:4 → UF 327.27; 327.27 / 12 = 27.2725, and the 3 spare öre go to
+    # January–March, so March is 27.28.
+    assert admins["UF"]["charged"] == "27.28"
+    assert Decimal(ov["charged_total"]) == sum(Decimal(a["charged"]) for a in admins.values())
+    phone = next(c for c in ov["channels"] if c["channel"] == "phone")
+    assert Decimal(phone["cases"]) == CaseRecord.objects.filter(month=MARCH, channel__code="phone").count()
+    assert [t["month"] for t in ov["trend"]][-1] == "2026-03" and len(ov["trend"]) == 13
+    uf = published.figures["administrations"]["UF"]
+    assert [(g["code"], Decimal(g["cases"])) for g in uf["groupings"]] == [("UF-01", 3)]
+    assert Decimal(uf["kpis"]["average_handle_seconds"]) == Decimal("120.0")
+
+
+def test_republishing_makes_a_revised_version_and_keeps_the_first(published):
+    again = publication_create(month=MARCH)
+    assert (again.version, again.is_revision) == (2, True)
+    assert Publication.objects.filter(month=MARCH).count() == 2
+    published.figures = {}
+    with pytest.raises(ValidationError):
+        published.save()
+    client = Client()
+    client.force_login(make_user("sg.v", "steering_group", staff=True))
+    assert "reviderad" in client.get("/statistik/2026-03/").content.decode()
+    assert "reviderad" not in client.get("/statistik/2026-03/?version=1").content.decode()
+
+
+def test_a_corrected_import_republishes_the_month(published, volumes):  # noqa: F811
+    run_import(volumes["source"], csv_bytes(["R1,2026-03-09 10:00,phone,UF-01,10,,,"]), name="rattelse.csv")
+    latest = Publication.objects.filter(month=MARCH).order_by("-version").first()
+    assert latest is not None and latest.version == 2
+    assert Decimal(latest.figures["overview"]["kpis"]["cases"]) == 1
+
+
+ROLES = ["finance", "steering", "head_uf", "head_none", "anonymous"]
+PAGES = [
+    # path, who may see it
+    ("/statistik/", {"finance", "steering", "head_uf", "head_none"}),
+    ("/statistik/2026-03/", {"finance", "steering", "head_uf", "head_none"}),
+    ("/statistik/2026-03/UF/", {"finance", "steering", "head_uf"}),
+    ("/statistik/2026-03/SOF/", {"finance", "steering"}),
+    ("/statistik/2026-03/v1/kommun.xlsx", {"finance", "steering", "head_uf", "head_none"}),
+    ("/statistik/2026-03/v1/trend.svg", {"finance", "steering", "head_uf", "head_none"}),
+    ("/statistik/2026-03/v1/UF.xlsx", {"finance", "steering", "head_uf"}),
+    ("/statistik/2026-03/v1/UF-trend.svg", {"finance", "steering", "head_uf"}),
+    ("/statistik/2026-03/v1/SOF.xlsx", {"finance", "steering"}),
+    ("/statistik/2026-03/v1/SOF-kanaler.svg", {"finance", "steering"}),
+    ("/api/v1/statistics/2026-03/", {"finance", "steering", "head_uf", "head_none"}),
+    ("/api/v1/statistics/2026-03/UF/", {"finance", "steering", "head_uf"}),
+    ("/api/v1/statistics/2026-03/SOF/", {"finance", "steering"}),
+]
+
+
+@pytest.mark.parametrize(("path", "allowed"), PAGES, ids=[p for p, _ in PAGES])
+def test_every_role_sees_exactly_what_it_may(published, finance_user, steering_user, head_user, path, allowed):
+    users = {
+        "finance": finance_user,
+        "steering": steering_user,
+        "head_uf": head_user,
+        "head_none": make_user("chef.ingen", "department_head"),
+        "anonymous": None,
+    }
+    for role in ROLES:
+        client = Client()
+        if users[role] is not None:
+            client.force_login(users[role])
+        status = client.get(path).status_code
+        if role in allowed:
+            assert status == 200, (role, path, status)
+        else:
+            assert status in (302, 401, 403), (role, path, status)
+
+
+def test_the_workbook_holds_the_figures_of_the_page_and_formula_text_is_inert(published, steering_user):
+    Grouping.objects.filter(code="UF-01").update(name='=HYPERLINK("http://evil")')
+    publication = publication_create(month=MARCH)
+    client = Client()
+    client.force_login(steering_user)
+    data = b"".join(client.get(f"/statistik/2026-03/v{publication.version}/UF.xlsx").streaming_content)
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["Sammanfattning", "Kanaler", "Trend", "Grupperingar"]
+    summary = {row[0]: row[1] for row in wb["Sammanfattning"].iter_rows(min_row=3, values_only=True) if row[0]}
+    uf = publication.figures["administrations"]["UF"]
+    assert Decimal(str(summary["Ärenden"])) == Decimal(uf["kpis"]["cases"])
+    assert Decimal(str(summary["Andel i godkänd nyckel (%)"])) == Decimal(uf["share_key"])
+    name_cell = wb["Grupperingar"]["B2"].value
+    assert name_cell.startswith("'=")  # text, never a formula
+    assert wb["Trend"]._charts and wb["Kanaler"]._charts  # native Excel charts
+    assert wb["Grupperingar"].freeze_panes == "A2"
+
+
+def test_publish_month_and_export_month_commands(published, tmp_path, capsys):
+    call_command("publish_month", "2026-03")
+    assert "version 2 (reviderad)" in capsys.readouterr().out
+    out = tmp_path / "kommun.xlsx"
+    call_command("export_month", "2026-03", "--out", str(out))
+    wb = load_workbook(out)
+    assert "Förvaltningar" in wb.sheetnames
+    call_command("export_month", "2026-03", "--out", str(tmp_path / "uf.xlsx"), "--administration", "UF")
+    assert "Grupperingar" in load_workbook(tmp_path / "uf.xlsx").sheetnames
+
+
+def test_working_days_and_the_beat_task_publish_last_month_once(published, monkeypatch):
+    assert working_day_of_month(date(2026, 12, 1)) == 1  # a Tuesday
+    assert working_day_of_month(date(2026, 12, 3)) == 3
+    assert working_day_of_month(date(2026, 12, 5)) is None  # Saturday
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda: date(2026, 4, 3))  # the 3rd weekday of April
+    assert publish_due.delay().get() is None  # March is already published
+    monkeypatch.setattr(timezone, "localdate", lambda: date(2026, 5, 5))  # 3rd weekday of May
+    assert publish_due.delay().get() == "2026-04-01"
+    assert Publication.objects.filter(month=date(2026, 4, 1)).count() == 1
+    assert publish_due.delay().get() is None  # once only
+    monkeypatch.setattr(timezone, "localdate", lambda: date(2026, 5, 6))  # 4th weekday: not the day
+    from allocation.models import PublicationFile
+
+    PublicationFile.objects.filter(publication__month=date(2026, 4, 1)).delete()
+    Publication.objects.filter(month=date(2026, 4, 1)).delete()
+    assert publish_due.delay().get() is None
+    assert not Publication.objects.filter(month=date(2026, 4, 1)).exists()
