@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint venv bench-import bench-allocation clean
+.PHONY: demo test lint venv bench-import bench-allocation bench-statistics clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -37,6 +37,10 @@ bench-import: $(STAMP)
 
 bench-allocation: $(STAMP)
 	cd bench && ../$(PY) allocation_bench.py
+
+bench-statistics: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	cd bench && ../$(PY) statistics_bench.py
 
 clean:
 	rm -rf $(VENV) var media staticfiles

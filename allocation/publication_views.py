@@ -6,15 +6,18 @@ files of their own administrations; finance staff and the steering group see eve
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import SimpleLazyObject
 
 from allocation.models import Publication, PublicationFile
 from cases import roles
+from cases.models import Administration
 from cases.selectors import administrations_visible_to
 
 
@@ -26,12 +29,14 @@ def may_see_overview(user: Any) -> bool:
     return roles.reads_everything(user) or roles.is_department_head(user)
 
 
-def publication_for(month: str, version: str | None) -> Publication:
+def publication_for(month: str, version: str | None, *, with_figures: bool = True) -> Publication:
     try:
         year, mon = (int(p) for p in month.split("-"))
-        qs = Publication.objects.filter(month__year=year, month__month=mon)
+        qs = Publication.objects.filter(month=date(year, mon, 1))
     except ValueError as exc:
         raise Http404 from exc
+    if not with_figures:
+        qs = qs.defer("figures")
     if version:
         return get_object_or_404(qs, version=version)
     publication = qs.order_by("-version").first()
@@ -56,33 +61,57 @@ def publication_list(request: HttpRequest) -> HttpResponse:
 def overview(request: HttpRequest, month: str) -> HttpResponse:
     if not may_see_overview(request.user):
         raise PermissionDenied
-    publication = publication_for(month, request.GET.get("version"))
-    visible = set(administrations_visible_to(request.user).values_list("code", flat=True))
-    doc = publication.figures["overview"]
+    publication = publication_for(month, request.GET.get("version"), with_figures=False)
+    # Readers of everything share one cached body; a head's body depends on their own codes.
+    if roles.reads_everything(request.user):
+        visible: Any = SimpleLazyObject(lambda: set(Administration.objects.values_list("code", flat=True)))
+        visible_key = "*"
+    else:
+        visible = sorted(administrations_visible_to(request.user).values_list("code", flat=True))
+        visible_key = ",".join(visible)
+    # The snapshot never changes, so the rendered page body is cached (per publication, the
+    # set of administrations the reader may open, and language); figures load only on a miss.
     return render(
         request,
         "statistics/overview.html",
         {
             "publication": publication,
-            "doc": doc,
+            "doc": SimpleLazyObject(lambda: _figures(publication.pk)["overview"]),
             "visible": visible,
-            "versions": Publication.objects.filter(month=publication.month).order_by("version"),
+            "visible_key": visible_key,
+            "versions": Publication.objects.filter(month=publication.month).order_by("version").only("version"),
         },
     )
+
+
+def _figures(pk: int) -> dict[str, Any]:
+    return Publication.objects.values_list("figures", flat=True).get(pk=pk)  # type: ignore[return-value]
 
 
 @login_required
 def administration_page(request: HttpRequest, month: str, code: str) -> HttpResponse:
     if not may_see_administration(request.user, code):
         raise PermissionDenied
-    publication = publication_for(month, request.GET.get("version"))
-    doc = publication.figures["administrations"].get(code)
-    if doc is None:
+    publication = publication_for(month, request.GET.get("version"), with_figures=False)
+    figures = SimpleLazyObject(lambda: _figures(publication.pk))
+    if not Administration.objects.filter(code=code).exists():
         raise Http404
+
+    def admin_doc() -> dict[str, Any]:
+        doc = figures["administrations"].get(code)
+        if doc is None:  # an administration created after this publication
+            raise Http404("Förvaltningen finns inte i denna publicering.")
+        return doc  # type: ignore[no-any-return]
+
     return render(
         request,
         "statistics/administration.html",
-        {"publication": publication, "doc": doc, "municipality": publication.figures["overview"]["kpis"]},
+        {
+            "publication": publication,
+            "code": code,
+            "doc": SimpleLazyObject(admin_doc),
+            "municipality": SimpleLazyObject(lambda: figures["overview"]["kpis"]),
+        },
     )
 
 

@@ -72,7 +72,7 @@ DataSource.objects.get_or_create(name="Bench")
     manage("shell", "-c", code)
 
 
-def write_canonical_csv(path: Path, rows: int, seed: int = 1, year: int = 2025) -> Path:
+def write_canonical_csv(path: Path, rows: int, seed: int = 1, year: int = 2025, prefix: str = "C") -> Path:
     """A canonical case log (DESIGN.md §6 columns) spread over a year, phone ≈ 60 %."""
     from cases import demo_data
 
@@ -92,7 +92,7 @@ def write_canonical_csv(path: Path, rows: int, seed: int = 1, year: int = 2025) 
             wait = str(rng.randrange(300)) if channel == "phone" else ""
             forwarded = admins[rng.randrange(len(admins))] if rng.random() < 0.1 else ""
             lines.append(
-                f"C{i:09d},{opened:%Y-%m-%d %H:%M:%S},{channel},{codes[rng.randrange(len(codes))]},"
+                f"{prefix}{i:09d},{opened:%Y-%m-%d %H:%M:%S},{channel},{codes[rng.randrange(len(codes))]},"
                 f"{rng.randrange(30, 900)},{wait},{rng.randrange(2)},{forwarded}\n"
             )
             if len(lines) >= 100_000:

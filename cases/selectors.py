@@ -20,6 +20,8 @@ def grouping_map_entries(*, version: GroupingMapVersion) -> QuerySet[GroupingMap
 
 def administrations_visible_to(user) -> QuerySet[Administration]:  # type: ignore[no-untyped-def]
     """Finance staff and the steering group see every administration; a head sees their own."""
-    if user.is_superuser or user.groups.filter(name__in=["finance", "steering_group"]).exists():
+    from cases.roles import reads_everything
+
+    if reads_everything(user):
         return Administration.objects.all()
     return Administration.objects.filter(heads=user)

@@ -50,7 +50,10 @@ def redis_url() -> str:
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
+    from django.core.cache import cache
+
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    cache.clear()  # rendered statistics pages are cached per publication
 
 
 def make_user(username: str, role: str | None, *, staff: bool = False, admins: list[Administration] = ()) -> User:  # type: ignore[assignment]
