@@ -407,3 +407,24 @@ class StatisticsApi(APIView):
         if doc is None:
             return Response({"detail": "Okänd förvaltning."}, status=status.HTTP_404_NOT_FOUND)
         return Response({**meta, **doc})
+
+
+class KeyFromValuesApi(APIView):
+    """Create a draft driver key (per-administration quantities) or fixed key (percentages)."""
+
+    permission_classes = [IsFinance]
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=200)
+        kind = serializers.ChoiceField(choices=["driver", "fixed"])
+        valid_from = serializers.DateField()
+        values = serializers.DictField(child=serializers.DecimalField(max_digits=20, decimal_places=6))
+
+    @extend_schema(request=InputSerializer, responses={201: KeyOutput})
+    def post(self, request: Request) -> Response:
+        from allocation.services import allocation_key_create_from_values
+
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = allocation_key_create_from_values(user=request.user, **data.validated_data)
+        return Response(KeyOutput(key, context={"request": request}).data, status=status.HTTP_201_CREATED)

@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("keys/", allocation_api.KeyListApi.as_view(), name="key-list"),
     path("keys/compute/", allocation_api.KeyComputeApi.as_view(), name="key-compute"),
+    path("keys/from-values/", allocation_api.KeyFromValuesApi.as_view(), name="key-from-values"),
     path("keys/compare/", allocation_api.KeyCompareApi.as_view(), name="key-compare"),
     path("keys/rolling/", allocation_api.RollingSharesApi.as_view(), name="key-rolling"),
     path("keys/<int:key_id>/", allocation_api.KeyDetailApi.as_view(), name="key-detail"),

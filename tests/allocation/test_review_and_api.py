@@ -228,3 +228,45 @@ def test_the_admin_shows_keys_read_only_and_audits_pool_changes(volumes, finance
     assert response.status_code == 302, response.content.decode()[:2000]
     assert AuditEntry.objects.filter(action="pool.create", user=finance_user).exists()
     assert AuditEntry.objects.filter(action="pool.funding").exists()
+
+
+def test_a_switchboard_key_by_extensions_from_a_file_and_through_the_api(volumes, finance_user, tmp_path):  # noqa: F811
+    import json as _json
+
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "anknytningar.csv"
+    path.write_text("förvaltning;antal\nUF;120\nSOF;60\nTF;20\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command(
+        "create_key",
+        "--kind",
+        "driver",
+        "--name",
+        "Växel",
+        "--valid-from",
+        "2027-01-01",
+        "--file",
+        str(path),
+        "--json",
+        stdout=out,
+    )
+    doc = _json.loads(out.getvalue())
+    assert doc["shares"] == {"SOF": "0.300000000000", "TF": "0.100000000000", "UF": "0.600000000000"}
+    bad = tmp_path / "fel.csv"
+    bad.write_text("administration,value\nUF,tio\nUF,5\n", encoding="utf-8")
+    with pytest.raises(CommandError) as excinfo:
+        call_command("create_key", "--kind", "driver", "--name", "X", "--valid-from", "2027-01-01", "--file", str(bad))
+    assert "Rad 2" in str(excinfo.value) and "tio" in str(excinfo.value)
+    response = _api(finance_user).post(
+        "/api/v1/keys/from-values/",
+        {"name": "Fast", "kind": "fixed", "valid_from": "2027-01-01", "values": {"UF": "50", "SOF": "30", "TF": "20"}},
+        format="json",
+    )
+    assert response.status_code == 201
+    refused = _api(finance_user).post(
+        "/api/v1/keys/from-values/",
+        {"name": "Fast", "kind": "fixed", "valid_from": "2027-01-01", "values": {"UF": "50", "SOF": "30"}},
+        format="json",
+    )
+    assert refused.status_code == 400 and "80" in str(refused.json())
