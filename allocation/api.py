@@ -134,6 +134,8 @@ class KeyComputeApi(APIView):
 class KeyDecisionApi(APIView):
     """Propose (finance), approve or reject (steering group) a key, with a comment."""
 
+    permission_classes = [ReadsEverything]
+
     class InputSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=["proposed", "approved", "rejected"])
         comment = serializers.CharField(required=False, allow_blank=True, default="")

@@ -179,6 +179,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Case-log imports, administrations, groupings and allocation of the contact centre's cost.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Anonymous users get nothing but the login page, the API's description included.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 LOGGING = {

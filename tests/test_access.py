@@ -1,0 +1,183 @@
+"""Every URL of the service, for every role, against the access table (README: *Access*).
+
+A URL without a rule in ACCESS fails `test_every_url_has_a_rule`, so a new page, download or
+endpoint cannot be added without deciding who may use it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from allocation.models import AllocationRun, CostPool
+from allocation.publishing import publication_create
+from allocation.services import allocation_key_compute_measured, allocation_run_create
+from imports.models import ImportBatch
+from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
+from tests.conftest import csv_bytes, make_user
+from tests.imports.helpers import run_import
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROLES = ("anonymous", "finance", "steering", "head", "head_none")
+EVERYONE = set(ROLES)
+LOGGED_IN = {"finance", "steering", "head", "head_none"}
+READERS = {"finance", "steering"}
+FINANCE = {"finance"}
+HEADS_TOO = READERS | {"head", "head_none"}
+OWN_ADMIN = READERS | {"head"}  # the head is linked to UF, the administration used in the URLs
+STAFF = "staff"  # the Django admin: staff only; what a staff user may do there is the admin's own rule
+
+ACCESS: dict[str, set[str] | str] = {
+    "login": EVERYONE,
+    "logout": EVERYONE,
+    "set_language": EVERYONE,
+    "home": LOGGED_IN,
+    "schema": LOGGED_IN,
+    "api-docs": LOGGED_IN,
+    "imports:errors": FINANCE,
+    "allocation:key-list": READERS,
+    "allocation:key-detail": READERS,
+    "allocation:key-compare": READERS,
+    "allocation:key-decision": LOGGED_IN,  # POST only; the view then allows finance/steering per step
+    "statistics:list": HEADS_TOO,
+    "statistics:overview": HEADS_TOO,
+    "statistics:administration": OWN_ADMIN,
+    "statistics:file": OWN_ADMIN,
+    "api:administration-list": LOGGED_IN,  # a head gets only their own administrations
+    "api:grouping-list": READERS,
+    "api:channel-list": READERS,
+    "api:grouping-map": READERS,
+    "api:import-list": FINANCE,
+    "api:import-upload": FINANCE,
+    "api:import-detail": FINANCE,
+    "api:import-errors": FINANCE,
+    "api:key-list": READERS,
+    "api:key-compute": FINANCE,
+    "api:key-from-values": FINANCE,
+    "api:key-compare": READERS,
+    "api:key-rolling": READERS,
+    "api:key-detail": READERS,
+    "api:key-decision": READERS,
+    "api:key-what-if": READERS,
+    "api:key-excel": READERS,
+    "api:run-list": READERS,
+    "api:run-create": FINANCE,
+    "api:run-detail": READERS,
+    "api:run-excel": READERS,
+    "api:statistics-overview": HEADS_TOO,
+    "api:statistics-administration": OWN_ADMIN,
+    # The admin's own login and logout pages are public; every other admin URL is STAFF.
+    "admin:login": EVERYONE,
+    "admin:logout": EVERYONE,
+}
+
+
+def all_urls() -> list[tuple[str, URLPattern]]:
+    def walk(patterns, ns):  # type: ignore[no-untyped-def]
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                inner = f"{ns}:{p.namespace}" if ns and p.namespace else (p.namespace or ns)
+                yield from walk(p.url_patterns, inner)
+            elif p.name:
+                yield (f"{ns}:{p.name}" if ns else p.name), p
+
+    return list(walk(get_resolver().url_patterns, None))
+
+
+def rule_for(name: str) -> set[str] | str | None:
+    if name in ACCESS:
+        return ACCESS[name]
+    return STAFF if name.startswith("admin:") else None
+
+
+def test_every_url_has_a_rule():
+    missing = sorted(name for name, _ in all_urls() if rule_for(name) is None)
+    assert not missing, f"URLs without an access rule: {missing}"
+
+
+@pytest.fixture
+def world(volumes, finance_user, steering_user, head_user):  # noqa: F811
+    key = allocation_key_compute_measured(
+        name="K", window_from=date(2026, 3, 1), window_to=date(2026, 4, 1), basis="cases", valid_from=date(2026, 1, 1)
+    )
+    pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("1000.00"), key=key)
+    run = allocation_run_create(key=key, pool=pool)
+    bad = run_import(volumes["source"], csv_bytes(["B1,2026-05-01 10:00,fax,UF-01,1,,,"]), name="fel.csv")
+    publication_create(month=date(2026, 3, 1))
+    users = {
+        "anonymous": None,
+        "finance": finance_user,
+        "steering": steering_user,
+        "head": head_user,
+        "head_none": make_user("chef.utan", "department_head"),
+    }
+    samples = {
+        "batch_id": bad.pk,
+        "key_id": key.pk,
+        "run_id": run.pk,
+        "fmt": "csv",
+        "month": "2026-03",
+        "code": "UF",
+        "version": 1,
+        "name": "UF.xlsx",
+        "object_id": "1",
+        "id": "1",
+        "app_label": "cases",
+        "content_type_id": "1",
+        "uidb64": "x",
+        "token": "y",
+    }
+    return users, samples
+
+
+def _url(name: str, pattern: URLPattern, samples: dict[str, object]) -> str | None:
+    params = list(pattern.pattern.regex.groupindex)
+    try:
+        return reverse(name, kwargs={p: samples[p] for p in params})
+    except Exception:  # a pattern whose parameters we cannot fill is reported, not skipped silently
+        return None
+
+
+def _denied(response) -> bool:  # type: ignore[no-untyped-def]
+    if response.status_code in (401, 403):
+        return True
+    return response.status_code == 302 and "login" in response.get("Location", "")
+
+
+@pytest.mark.slow
+def test_every_url_for_every_role_follows_the_table(world):
+    users, samples = world
+    failures = []
+    unreachable = []
+    for name, pattern in all_urls():
+        url = _url(name, pattern, samples)
+        if url is None:
+            unreachable.append(name)
+            continue
+        rule = rule_for(name)
+        for role in ROLES:
+            client = Client()
+            if users[role] is not None:
+                client.force_login(users[role])
+            if name == "allocation:key-decision":
+                response = client.post(url, {"status": "proposed"})
+                allowed = role in FINANCE
+            else:
+                response = client.get(url)
+                allowed = role in (READERS if rule == STAFF else rule)  # type: ignore[operator]
+            if response.status_code >= 500:
+                failures.append(f"{role} {url}: {response.status_code}")
+            elif allowed and rule == STAFF and response.status_code == 403:
+                pass  # inside the admin, a staff member's model permissions decide (view-only, etc.)
+            elif allowed and _denied(response):
+                failures.append(f"{role} {url}: denied ({response.status_code}) but the table allows it")
+            elif not allowed and not _denied(response):
+                failures.append(f"{role} {url}: answered {response.status_code} but the table denies it")
+    assert not unreachable, f"URLs the walk could not build: {unreachable}"
+    assert not failures, "\n".join(failures)
+    assert AllocationRun.objects.count() == 1 and ImportBatch.objects.count() >= 1
