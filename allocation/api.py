@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -101,7 +102,7 @@ class KeyComputeApi(APIView):
 
     permission_classes = [IsFinance]
 
-    class InputSerializer(serializers.Serializer):
+    class KeyComputeInputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=200)
         window_from = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="YYYY-MM")
         window_to = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="YYYY-MM")
@@ -109,9 +110,9 @@ class KeyComputeApi(APIView):
         valid_from = serializers.DateField()
         sources = serializers.ListField(child=serializers.CharField(), required=False)
 
-    @extend_schema(request=InputSerializer, responses={201: KeyOutput})
+    @extend_schema(request=KeyComputeInputSerializer, responses={201: KeyOutput})
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = self.KeyComputeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         try:
@@ -136,13 +137,13 @@ class KeyDecisionApi(APIView):
 
     permission_classes = [ReadsEverything]
 
-    class InputSerializer(serializers.Serializer):
+    class KeyDecisionInputSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=["proposed", "approved", "rejected"])
         comment = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses=KeyOutput)
+    @extend_schema(request=KeyDecisionInputSerializer, responses=KeyOutput)
     def post(self, request: Request, key_id: int) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = self.KeyDecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         wanted = data.validated_data["status"]
         allowed = roles.is_finance(request.user) if wanted == "proposed" else roles.is_steering(request.user)
@@ -203,11 +204,12 @@ class KeyCompareApi(APIView):
     permission_classes = [ReadsEverything]
 
     @extend_schema(
+        responses=OpenApiTypes.OBJECT,
         parameters=[
             OpenApiParameter("a", int, required=True),
             OpenApiParameter("b", int, required=True),
             OpenApiParameter("amount", str, required=False, description="Amount to split, e.g. 14550000.00"),
-        ]
+        ],
     )
     def get(self, request: Request) -> Response:
         try:
@@ -224,23 +226,23 @@ class KeyWhatIfApi(APIView):
 
     permission_classes = [ReadsEverything]
 
-    class OwnerSerializer(serializers.Serializer):
+    class KeyWhatIfOwnerSerializer(serializers.Serializer):
         administration = serializers.CharField(allow_null=True)
         fraction = serializers.DecimalField(max_digits=7, decimal_places=6, default=Decimal(1))
 
-    class InputSerializer(serializers.Serializer):
+    class KeyWhatIfInputSerializer(serializers.Serializer):
         changes = serializers.DictField(child=serializers.ListField(child=serializers.DictField()))
         amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)
         save_as_draft_from = serializers.DateField(required=False)
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=KeyWhatIfInputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, key_id: int) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = self.KeyWhatIfInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         key = get_object_or_404(AllocationKey, pk=key_id)
         changes: dict[str, list[calculation.MapOwner]] = {}
         for grouping, owners in data.validated_data["changes"].items():
-            parsed = self.OwnerSerializer(data=owners, many=True)
+            parsed = self.KeyWhatIfOwnerSerializer(data=owners, many=True)
             parsed.is_valid(raise_exception=True)
             changes[grouping] = [
                 calculation.MapOwner(o["administration"], o["fraction"]) for o in parsed.validated_data
@@ -325,15 +327,15 @@ class RunCreateApi(APIView):
 
     permission_classes = [IsFinance]
 
-    class InputSerializer(serializers.Serializer):
+    class RunCreateInputSerializer(serializers.Serializer):
         key = serializers.PrimaryKeyRelatedField(queryset=AllocationKey.objects.all())
         pool = serializers.PrimaryKeyRelatedField(queryset=CostPool.objects.all(), required=False)
         amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)
         unit = serializers.ChoiceField(choices=CostPool.Unit.choices, default=CostPool.Unit.ORE)
 
-    @extend_schema(request=InputSerializer, responses={201: RunOutput})
+    @extend_schema(request=RunCreateInputSerializer, responses={201: RunOutput})
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = self.RunCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         run = allocation_run_create(
@@ -378,7 +380,10 @@ class RollingSharesApi(APIView):
 
     permission_classes = [ReadsEverything]
 
-    @extend_schema(parameters=[OpenApiParameter("month", str, required=True, description="YYYY-MM")])
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        parameters=[OpenApiParameter("month", str, required=True, description="YYYY-MM")],
+    )
     def get(self, request: Request) -> Response:
         from allocation.services import rolling_shares
 
@@ -390,24 +395,34 @@ class RollingSharesApi(APIView):
         return Response(rolling_shares(month=month))
 
 
-class StatisticsApi(APIView):
-    """The published figures of a month (newest version, or ?version=N): the overview, or one
-    administration's page with /{code}/. Access as for the pages."""
+class StatisticsOverviewApi(APIView):
+    """The published overview of a month (newest version, or ?version=N). Access as for the page."""
 
-    def get(self, request: Request, month: str, code: str | None = None) -> Response:
-        from allocation.publication_views import may_see_administration, may_see_overview, publication_for
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="statistics_overview")
+    def get(self, request: Request, month: str) -> Response:
+        from allocation.publication_views import may_see_overview, publication_for
 
         publication = publication_for(month, request.query_params.get("version"))
+        if not may_see_overview(request.user):
+            raise PermissionDenied
         meta = {"month": month, "version": publication.version, "revised": publication.is_revision}
-        if code is None:
-            if not may_see_overview(request.user):
-                raise PermissionDenied
-            return Response({**meta, **publication.figures["overview"]})
+        return Response({**meta, **publication.figures["overview"]})
+
+
+class StatisticsAdministrationApi(APIView):
+    """One administration's published page of a month. Access as for the page."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="statistics_administration")
+    def get(self, request: Request, month: str, code: str) -> Response:
+        from allocation.publication_views import may_see_administration, publication_for
+
         if not may_see_administration(request.user, code):
             raise PermissionDenied
+        publication = publication_for(month, request.query_params.get("version"))
         doc = publication.figures["administrations"].get(code)
         if doc is None:
             return Response({"detail": "Okänd förvaltning."}, status=status.HTTP_404_NOT_FOUND)
+        meta = {"month": month, "version": publication.version, "revised": publication.is_revision}
         return Response({**meta, **doc})
 
 
@@ -416,17 +431,17 @@ class KeyFromValuesApi(APIView):
 
     permission_classes = [IsFinance]
 
-    class InputSerializer(serializers.Serializer):
+    class KeyFromValuesInputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=200)
         kind = serializers.ChoiceField(choices=["driver", "fixed"])
         valid_from = serializers.DateField()
         values = serializers.DictField(child=serializers.DecimalField(max_digits=20, decimal_places=6))
 
-    @extend_schema(request=InputSerializer, responses={201: KeyOutput})
+    @extend_schema(request=KeyFromValuesInputSerializer, responses={201: KeyOutput})
     def post(self, request: Request) -> Response:
         from allocation.services import allocation_key_create_from_values
 
-        data = self.InputSerializer(data=request.data)
+        data = self.KeyFromValuesInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         key = allocation_key_create_from_values(user=request.user, **data.validated_data)
         return Response(KeyOutput(key, context={"request": request}).data, status=status.HTTP_201_CREATED)

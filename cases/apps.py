@@ -12,3 +12,11 @@ class CasesConfig(AppConfig):
 
         # Permissions exist only after migrate has run, so the groups are filled in here.
         post_migrate.connect(roles_ensure, dispatch_uid="cases.roles_ensure")
+
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+
+        from config.auth import record_failure, record_login, record_logout
+
+        user_logged_in.connect(record_login, dispatch_uid="audit.login")
+        user_logged_out.connect(record_logout, dispatch_uid="audit.logout")
+        user_login_failed.connect(record_failure, dispatch_uid="audit.login_failed")

@@ -27,9 +27,11 @@ urlpatterns = [
     path("keys/<int:key_id>/decision/", allocation_api.KeyDecisionApi.as_view(), name="key-decision"),
     path("keys/<int:key_id>/what-if/", allocation_api.KeyWhatIfApi.as_view(), name="key-what-if"),
     path("keys/<int:key_id>/excel/", allocation_api.KeyExcelApi.as_view(), name="key-excel"),
-    path("statistics/<str:month>/", allocation_api.StatisticsApi.as_view(), name="statistics-overview"),
+    path("statistics/<str:month>/", allocation_api.StatisticsOverviewApi.as_view(), name="statistics-overview"),
     path(
-        "statistics/<str:month>/<str:code>/", allocation_api.StatisticsApi.as_view(), name="statistics-administration"
+        "statistics/<str:month>/<str:code>/",
+        allocation_api.StatisticsAdministrationApi.as_view(),
+        name="statistics-administration",
     ),
     path("runs/", allocation_api.RunListApi.as_view(), name="run-list"),
     path("runs/create/", allocation_api.RunCreateApi.as_view(), name="run-create"),

@@ -96,6 +96,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # PostgreSQL enforces both, and migration cases.0004 gives SQLite a plain unique index instead.
 SILENCED_SYSTEM_CHECKS = ["models.W047", "models.W038"]
 
+AUTHENTICATION_BACKENDS = ["config.auth.LockoutModelBackend"]
+LOGIN_LOCKOUT_ATTEMPTS = env_int("LOGIN_LOCKOUT_ATTEMPTS", 5)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -127,6 +131,16 @@ MEDIA_URL = "/media-not-served/"
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
+
+# One cache for all processes when Redis is there (login lockout counters, sessions, pages).
+if env_str("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_CACHE_URL", env_str("REDIS_URL")),
+            "KEY_PREFIX": "costshare",
+        }
+    }
 
 # --- Celery -------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
@@ -173,6 +187,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"uploads": env_str("UPLOAD_THROTTLE_RATE", "120/hour")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kontaktcenter – medfinansiering API",
@@ -181,6 +196,16 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Anonymous users get nothing but the login page, the API's description included.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "ImportFormatEnum": "imports.models.ImportBatch.Kind",
+        "ImportStatusEnum": "imports.models.ImportBatch.Status",
+        "KeyKindEnum": "allocation.models.AllocationKey.Kind",
+        "KeyStatusEnum": "allocation.models.AllocationKey.Status",
+        "KeyBasisEnum": "allocation.models.AllocationKey.Basis",
+        "RoundingUnitEnum": "allocation.models.CostPool.Unit",
+        "ValueKeyKindEnum": ["driver", "fixed"],
+        "DecisionEnum": ["proposed", "approved", "rejected"],
+    },
 }
 
 LOGGING = {

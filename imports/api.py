@@ -13,6 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from cases.models import DataSource
@@ -112,9 +113,11 @@ class ImportUploadApi(APIView):
     """Upload a case log or aggregated statistics. Answers 202 with the URL to poll."""
 
     permission_classes = [IsFinance]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "uploads"
     parser_classes = [MultiPartParser, FormParser]
 
-    class InputSerializer(serializers.Serializer):
+    class ImportUploadInputSerializer(serializers.Serializer):
         file = serializers.FileField()
         source = serializers.SlugRelatedField(  # type: ignore[assignment]
             slug_field="name", queryset=DataSource.objects.all()
@@ -132,13 +135,13 @@ class ImportUploadApi(APIView):
             return month
 
     @extend_schema(
-        request={"multipart/form-data": InputSerializer},
+        request={"multipart/form-data": ImportUploadInputSerializer},
         responses={
             202: inline_serializer("ImportAccepted", {"id": serializers.IntegerField(), "url": serializers.URLField()})
         },
     )
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = self.ImportUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         try:
