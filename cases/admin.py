@@ -120,3 +120,57 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_filter = ["action", "object_type"]
     search_fields = ["object_id", "user__username"]
     list_select_related = ["user"]
+
+
+# --- API tokens: created and revoked by finance staff, the key shown once -------------------
+from django.contrib import messages  # noqa: E402
+from rest_framework.authtoken.models import TokenProxy  # noqa: E402
+
+from cases.models import ApiToken  # noqa: E402
+
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """The key is shown once, in the message after creating it; elsewhere only its start."""
+
+    list_display = ("masked_key", "user", "created")
+    fields = ("user",)
+    ordering = ("-created",)
+    search_fields = ("user__username",)
+    list_select_related = ("user",)
+    autocomplete_fields = ()
+
+    @admin.display(description=_("key"))
+    def masked_key(self, obj: ApiToken) -> str:
+        return f"{obj.key[:4]}…"
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return ("user",) if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        if not change:
+            from cases.services import audit_record
+
+            audit_record(user=request.user, action="token.create", obj_type="token", obj_id=obj.user_id)
+            self.message_user(
+                request,
+                _("The token for %(user)s is %(key)s. Copy it now: it is not shown again.")
+                % {"user": obj.user, "key": obj.key},
+                messages.WARNING,
+            )
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        from cases.services import audit_record
+
+        audit_record(user=request.user, action="token.revoke", obj_type="token", obj_id=obj.user_id)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        from cases.services import audit_record
+
+        for token in queryset:
+            audit_record(user=request.user, action="token.revoke", obj_type="token", obj_id=token.user_id)
+        super().delete_queryset(request, queryset)

@@ -278,6 +278,11 @@ SV = {
     "Central groupings (not co-financed)": "Centrala grupperingar (ej samfinansierade)",
     "Key": "Nyckel",
     "No approved key is in force for this month.": "Ingen godkänd nyckel gäller för månaden.",
+    "The token for %(user)s is %(key)s. Copy it now: it is not shown again.": (
+        "Token för %(user)s är %(key)s. Kopiera den nu: den visas inte igen."
+    ),
+    "API token": "API-token",
+    "API tokens": "API-token",
 }
 
 

@@ -126,3 +126,20 @@ def test_a_department_head_reads_their_month_sees_charts_and_downloads_matching_
     summary = {r[0]: r[1] for r in load_workbook(path)["Sammanfattning"].iter_rows(min_row=3, values_only=True) if r[0]}
     assert Decimal(str(summary["Andel av samfinansierade ärenden, månaden (%)"])) == Decimal(shown_share)
     assert page.goto(f"{live_server.url}/statistik/2026-03/SOF/").status == 403
+
+
+def test_every_page_carries_a_csp_without_inline_script_and_the_api_docs_render_under_it(
+    org, live_server, browser, finance_user
+):
+    page = browser.new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    _login(page, live_server.url, "ekonom")
+    response = page.goto(f"{live_server.url}/")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    page.goto(f"{live_server.url}/admin/imports/importbatch/upload/")
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    page.wait_for_selector(".swagger-ui .info", timeout=20_000)
+    assert "Kontaktcenter" in page.inner_text(".swagger-ui .info")
+    assert violations == []

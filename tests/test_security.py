@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -109,3 +110,31 @@ def test_the_openapi_schema_validates_without_warnings(tmp_path):
     text = out.read_text()
     for path in ("/api/v1/imports/upload/", "/api/v1/keys/compute/", "/api/v1/statistics/{month}/"):
         assert path in text
+
+
+@pytest.mark.django_db
+def test_finance_creates_a_token_sees_it_once_and_can_revoke_it(finance_user, head_user):
+    from rest_framework.authtoken.models import Token
+
+    client = Client()
+    client.force_login(finance_user)
+    response = client.post("/admin/cases/apitoken/add/", {"user": head_user.pk}, follow=True)
+    token = Token.objects.get(user=head_user)
+    assert token.key in response.content.decode()  # shown once, in the message
+
+    def visible(html: bytes) -> str:
+        # DRF's Token uses the key as primary key, so it is in the admin's link addresses;
+        # what a person reads on the page never shows it again.
+        return re.sub(r"<[^>]*>", " ", html.decode())
+
+    listing = visible(client.get("/admin/cases/apitoken/").content)
+    assert token.key not in listing and f"{token.key[:4]}…" in listing
+    change = client.get(f"/admin/cases/apitoken/{token.pk}/change/")
+    assert change.status_code == 200 and token.key not in visible(change.content)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert api.get("/api/v1/administrations/").status_code == 200
+    assert token.key not in visible(client.get(f"/admin/cases/apitoken/{token.pk}/delete/").content)
+    client.post(f"/admin/cases/apitoken/{token.pk}/delete/", {"post": "yes"})
+    assert api.get("/api/v1/administrations/").status_code in (401, 403)
+    assert AuditEntry.objects.filter(action__in=["token.create", "token.revoke"]).count() == 2
