@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import ListAPIView
@@ -110,7 +110,23 @@ class KeyComputeApi(APIView):
         valid_from = serializers.DateField()
         sources = serializers.ListField(child=serializers.CharField(), required=False)
 
-    @extend_schema(request=KeyComputeInputSerializer, responses={201: KeyOutput})
+    @extend_schema(
+        request=KeyComputeInputSerializer,
+        responses={201: KeyOutput},
+        examples=[
+            OpenApiExample(
+                "Next budget year from May–April",
+                value={
+                    "name": "Uppmätt nyckel 2027",
+                    "window_from": "2025-05",
+                    "window_to": "2026-04",
+                    "basis": "weighted",
+                    "valid_from": "2027-01-01",
+                },
+                request_only=True,
+            )
+        ],
+    )
     def post(self, request: Request) -> Response:
         data = self.KeyComputeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

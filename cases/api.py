@@ -35,7 +35,7 @@ class GroupingOutput(serializers.ModelSerializer):
 
 
 class GroupingListApi(ListAPIView):
-    """The case groupings. Filter with ?area=…"""
+    """The case groupings. Filter with ?area=… or ?administration=CODE (owners in the map in force today)."""
 
     serializer_class = GroupingOutput
     permission_classes = [ReadsEverything]
@@ -44,6 +44,12 @@ class GroupingListApi(ListAPIView):
         qs = Grouping.objects.order_by("code")
         if self.request.query_params.get("area"):
             qs = qs.filter(area=self.request.query_params["area"])
+        if self.request.query_params.get("administration"):
+            version = grouping_map_in_force(on=date.today())
+            qs = qs.filter(
+                groupingmapentry__version=version,
+                groupingmapentry__administration__code=self.request.query_params["administration"],
+            ).distinct()
         return qs
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -139,6 +139,20 @@ class ImportUploadApi(APIView):
         responses={
             202: inline_serializer("ImportAccepted", {"id": serializers.IntegerField(), "url": serializers.URLField()})
         },
+        examples=[
+            OpenApiExample(
+                "Accepted",
+                value={"id": 27, "url": "https://kontaktcenter.example.se/api/v1/imports/27/"},
+                response_only=True,
+                status_codes=["202"],
+            ),
+            OpenApiExample(
+                "Same file again",
+                value={"detail": ["Exakt samma fil är redan uppladdad som batch #26 (telefoni-2026-10.csv, …)."]},
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
     )
     def post(self, request: Request) -> Response:
         data = self.ImportUploadInputSerializer(data=request.data)

@@ -250,3 +250,10 @@ def test_a_stuck_batch_shows_as_stuck_in_the_admin_and_is_re_run_by_the_admin_ac
     batch.refresh_from_db()
     assert batch.status == "loaded"
     assert CaseRecord.objects.count() == 3
+
+
+def test_groupings_can_be_filtered_by_their_owner_in_the_map_in_force(org, steering_user):
+    client = APIClient()
+    client.force_authenticate(steering_user)
+    codes = [g["code"] for g in client.get("/api/v1/groupings/?administration=TF").json()["results"]]
+    assert codes == ["SPLIT-01", "TF-01"]
