@@ -22,6 +22,7 @@ from allocation.models import AllocationKey, AllocationRun, Publication, Publica
 from allocation.selectors import map_owners
 from cases import statistics
 from cases.models import Administration, DataSource, Grouping, MonthlyAggregate
+from cases.months import months_back
 from cases.selectors import grouping_map_in_force
 from cases.services import audit_record
 from cases.spreadsheet import safe_cell
@@ -36,15 +37,6 @@ CHANNEL_NAMES = {
     "letter": "Brev",
     "unspecified": "Ospecificerad",
 }
-
-
-def _months_back(month: date, count: int) -> list[date]:
-    out = []
-    y, m = month.year, month.month
-    for _ in range(count):
-        out.append(date(y, m, 1))
-        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-    return list(reversed(out))
 
 
 def _text(value: Any) -> Any:
@@ -94,7 +86,7 @@ def _owners_for(month: date, cache: dict[int, statistics.Owners]) -> statistics.
 def month_figures(month: date) -> dict[str, Any]:
     """Every figure of the month's pages, for the municipality and each administration."""
     month = month.replace(day=1)
-    trend_months = _months_back(month, 13)
+    trend_months = months_back(month, 13)
     cells = _cells(trend_months)
     owners_cache: dict[int, statistics.Owners] = {}
     owners = _owners_for(month, owners_cache)

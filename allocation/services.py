@@ -15,19 +15,11 @@ from allocation.calculation import AllocationError
 from allocation.models import AllocationKey, AllocationRun, CostPool, KeyLoadLine, KeyShare, RunAmount
 from allocation.selectors import map_owners, months_with_data, own_source_ids, window_volumes
 from cases.models import Administration, Channel, DataSource, Grouping
+from cases.months import month_range, months_back
 from cases.selectors import grouping_map_in_force
 from cases.services import audit_record
 
 UNITS = {CostPool.Unit.ORE: calculation.ORE, CostPool.Unit.KRONA: calculation.KRONA}
-
-
-def _month_range(start: date, end: date) -> list[date]:
-    months = []
-    y, m = start.year, start.month
-    while (y, m) <= (end.year, end.month):
-        months.append(date(y, m, 1))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return months
 
 
 @transaction.atomic
@@ -122,7 +114,7 @@ def allocation_key_compute_measured(
 
 
 def _window_warnings(window_from: date, window_to: date, source_ids: list[int]) -> list[str]:
-    months = _month_range(window_from, window_to)
+    months = month_range(window_from, window_to)
     present = months_with_data(window_from=window_from, window_to=window_to, source_ids=source_ids)
     warnings = []
     any_data = set().union(*present.values()) if present else set()
@@ -392,7 +384,7 @@ def rolling_shares(*, month: date) -> dict[str, Any]:
     """The measured share over the 12 months ending with `month` (map in force that month),
     beside the share in the approved key in force then: the drift the steering group watches."""
     end = month.replace(day=1)
-    start = _month_range(date(end.year - 1, end.month, 1), end)[1]
+    start = months_back(end, 12)[0]
     version = grouping_map_in_force(on=end)
     if version is None:
         raise ValidationError(f"Ingen fördelning av grupperingar gäller {end:%Y-%m}.")

@@ -16,6 +16,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from cases.months import months_back
+
+__all__ = ["months_back"]  # the seed command takes it from here
+
 ADMINISTRATIONS = [
     # code, name, cost centre
     ("KLF", "Kommunledningsförvaltningen", "1100"),
@@ -459,17 +463,6 @@ def demo_groupings(rng: random.Random) -> list[DemoGrouping]:
         popularity = 1.0 / (rank**0.85) if not g.code.startswith("CEN") else 0.06
         result.append(DemoGrouping(g.code, g.name, g.area, g.owners, popularity))
     return result
-
-
-def months_back(last_month: date, count: int) -> list[date]:
-    months = []
-    y, m = last_month.year, last_month.month
-    for _ in range(count):
-        months.append(date(y, m, 1))
-        m -= 1
-        if m == 0:
-            y, m = y - 1, 12
-    return list(reversed(months))
 
 
 def _pick(rng: random.Random, cumulative: list[float], items: list[str]) -> str:

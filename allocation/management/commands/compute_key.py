@@ -11,14 +11,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from allocation.models import AllocationKey
 from allocation.services import allocation_key_compute_measured
+from cases.months import parse_year_month
 
 
 def _month(text: str) -> date:
-    try:
-        year, month = text.split("-")
-        return date(int(year), int(month), 1)
-    except ValueError as exc:
-        raise CommandError(f"{text!r} är ingen månad; skriv ÅÅÅÅ-MM.", returncode=2) from exc
+    month = parse_year_month(text)
+    if month is None:
+        raise CommandError(f"{text!r} är ingen månad; skriv ÅÅÅÅ-MM.", returncode=2)
+    return month
 
 
 class Command(BaseCommand):

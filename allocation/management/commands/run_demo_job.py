@@ -13,8 +13,8 @@ from allocation.calculation import format_amount, percentages
 from allocation.models import AllocationKey, AllocationRun, CostPool
 from allocation.publishing import publication_create
 from allocation.services import allocation_key_compute_measured, allocation_key_decide, allocation_run_create
-from cases.demo_data import months_back
 from cases.models import DataSource, MonthlyAggregate
+from cases.months import months_back
 
 
 class Command(BaseCommand):

@@ -1,0 +1,34 @@
+"""Calendar months as the service counts them: the first day of the month stands for it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+def month_range(start: date, end: date) -> list[date]:
+    """Every month from start to end, both included."""
+    months = []
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        months.append(date(y, m, 1))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return months
+
+
+def months_back(last: date, count: int) -> list[date]:
+    """The `count` months ending with `last`, oldest first (12 gives a rolling year)."""
+    y, m = last.year, last.month - (count - 1)
+    while m < 1:
+        y, m = y - 1, m + 12
+    return month_range(date(y, m, 1), last)
+
+
+def parse_year_month(text: str) -> date | None:
+    """'YYYY-MM' → the first of that month; None for anything else."""
+    value = text.strip()
+    if len(value) != 7 or value[4] != "-" or not (value[:4].isdigit() and value[5:].isdigit()):
+        return None
+    try:
+        return date(int(value[:4]), int(value[5:]), 1)
+    except ValueError:
+        return None
