@@ -168,6 +168,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Beat checks daily; the working day itself is set by finance staff (PublicationSchedule in the admin).
 CELERY_BEAT_SCHEDULE = {
     "publish-due-month": {"task": "allocation.publish_due", "schedule": 6 * 3600},
+    "sweep-stuck-imports": {"task": "imports.sweep_stuck_batches", "schedule": 300},
 }
 
 # --- Import limits -----------------------------------------------------------------------

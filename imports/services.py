@@ -10,7 +10,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import IO, Any
 
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from cases.models import Administration, Channel, DataSource, Grouping, MonthlyAggregate
@@ -747,3 +747,33 @@ def administrations_import(*, stream: IO[bytes], user: Any = None) -> FileImport
         raise ValidationError("Filen innehåller inga rader.")
     created, updated = administrations_upsert(rows=rows, user=user)
     return FileImportResult(created=created, detail=f"{created} nya och {updated} uppdaterade förvaltningar.")
+
+
+def import_batches_sweep(*, stale_seconds: int = 600) -> list[int]:
+    """Requeue batches whose work was lost: pending too long (a lost message) or processing
+    without a sign of life while no worker holds their lock (a killed worker).
+
+    Safe to run at any time and on any machine: a batch a live worker is processing holds its
+    advisory lock and is left alone; requeuing an idle batch twice only delivers twice, which
+    the idempotent task absorbs.
+    """
+    cutoff = timezone.now() - timedelta(seconds=stale_seconds)
+    candidates = list(
+        ImportBatch.objects.filter(
+            Q(status=ImportBatch.Status.PENDING, created_at__lt=cutoff)
+            | Q(status=ImportBatch.Status.PROCESSING, heartbeat_at__lt=cutoff)
+        ).values_list("pk", flat=True)
+    )
+    requeued = []
+    for batch_id in candidates:
+        if not loading.try_lock_batch(batch_id):
+            continue  # a live worker has it
+        loading.unlock_batch(batch_id)
+        try:
+            import_batch_requeue(batch_id=batch_id)
+        except ValidationError:
+            continue  # finished in the meantime
+        requeued.append(batch_id)
+    if requeued:
+        logger.warning("requeued import batches left behind: %s", requeued)
+    return requeued

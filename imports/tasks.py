@@ -30,3 +30,11 @@ def process_batch(batch_id: int) -> str:
     from imports.services import import_batch_process
 
     return import_batch_process(batch_id=batch_id)
+
+
+@shared_task(name="imports.sweep_stuck_batches")
+def sweep_stuck_batches(stale_seconds: int = 600) -> list[int]:
+    """Run by celery beat: requeue batches left pending or processing by a lost message or worker."""
+    from imports.services import import_batches_sweep
+
+    return import_batches_sweep(stale_seconds=stale_seconds)

@@ -147,3 +147,19 @@ def upload() -> Callable[..., io.BytesIO]:
 
 def uploaded_file(data: bytes, name: str = "logg.csv") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="text/csv")
+
+
+@pytest.fixture
+def lost_messages(monkeypatch):  # type: ignore[no-untyped-def]
+    """Within `with lost_messages():` batches are created but their task message never arrives."""
+    from contextlib import contextmanager
+
+    import imports.services
+
+    @contextmanager
+    def _lost():  # type: ignore[no-untyped-def]
+        with monkeypatch.context() as m:
+            m.setattr(imports.services, "_enqueue", lambda batch_id: None)
+            yield
+
+    return _lost

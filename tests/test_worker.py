@@ -35,15 +35,9 @@ def _database_url() -> str:
 def worker(postgres, redis_url, settings):  # type: ignore[no-untyped-def]
     """Start a worker on a queue of its own; point this process's producer at it."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": redis_url,
-        "CELERY_QUEUE": queue,
-        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "DJANGO_SECRET_KEY": "worker-test-secret-key",
-    }
+    settings.WORKER_QUEUE = queue
+    settings.WORKER_REDIS_URL = redis_url
+    env = {**os.environ, **_worker_env_from(settings)}
     log = Path(settings.MEDIA_ROOT).parent / "worker.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
@@ -86,6 +80,17 @@ def worker(postgres, redis_url, settings):  # type: ignore[no-untyped-def]
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _worker_env_from(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": settings.WORKER_REDIS_URL,
+        "CELERY_QUEUE": settings.WORKER_QUEUE,
+        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "DJANGO_SECRET_KEY": "worker-test-secret-key",
+    }
 
 
 def _reset_connections() -> None:
@@ -131,3 +136,69 @@ def test_a_message_delivered_twice_to_the_worker_loads_once(org, worker):
     assert batch.status == "loaded"
     assert CaseRecord.objects.count() == 9
     assert ImportBatch.objects.get(pk=batch.pk).attempts == 1
+
+
+def _start_worker(queue: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                queue,
+                "--pool",
+                "solo",
+                "-n",
+                f"{queue}-{uuid.uuid4().hex[:4]}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def test_a_worker_killed_in_the_middle_of_an_import_loses_nothing_and_loads_once(org, worker, settings):
+    """SIGKILL while the batch is half read: nothing half-loaded; the sweeper requeues it; a
+    new worker loads it exactly once."""
+    import signal
+
+    from imports.services import import_batches_sweep
+
+    proc, log = worker
+    rows = [f"K{i},2026-03-{(i % 27) + 1:02d} 09:{i % 60:02d},phone,UF-01,{i % 500},,," for i in range(400_000)]
+    batch = import_batch_create(source=org["source"], stream=io.BytesIO(csv_bytes(rows)), filename="stor.csv")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        current = ImportBatch.objects.get(pk=batch.pk)
+        if current.status == "processing" and current.rows_read >= 50_000:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the worker never got going: {log.read_text()[-2000:]}")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    # The killed attempt's transaction died with its connection: not one row is visible.
+    assert CaseRecord.objects.count() == 0
+    assert ImportBatch.objects.get(pk=batch.pk).status == "processing"
+    time.sleep(2)  # PostgreSQL notices the dead connection and frees the batch's advisory lock
+    env = {**os.environ, **_worker_env_from(settings)}
+    replacement = _start_worker(celery_app.conf.task_default_queue, env, log)
+    try:
+        assert import_batches_sweep(stale_seconds=0) == [batch.pk]
+        done = _wait_for(batch.pk, log, timeout=120)
+        assert done.status == "loaded", done.message
+        assert CaseRecord.objects.count() == 400_000
+        assert sum(MonthlyAggregate.objects.values_list("cases", flat=True)) == 400_000
+        assert done.attempts == 2
+    finally:
+        replacement.terminate()
+        replacement.wait(timeout=30)

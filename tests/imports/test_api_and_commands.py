@@ -223,7 +223,7 @@ def test_import_administrations_creates_and_updates_by_code(org, tmp_path):
 
 
 def test_a_stuck_batch_shows_as_stuck_in_the_admin_and_is_re_run_by_the_admin_action(
-    org, finance_user, client, django_capture_on_commit_callbacks
+    org, finance_user, client, lost_messages
 ):
     import io
     from datetime import timedelta
@@ -232,7 +232,7 @@ def test_a_stuck_batch_shows_as_stuck_in_the_admin_and_is_re_run_by_the_admin_ac
 
     from imports.services import import_batch_create
 
-    with django_capture_on_commit_callbacks(execute=False):
+    with lost_messages():
         batch = import_batch_create(
             source=org["source"], stream=io.BytesIO(csv_bytes(good_rows(n=3))), filename="s.csv"
         )

@@ -156,10 +156,10 @@ def test_a_redelivered_task_leaves_exactly_one_copy(org):
     assert CaseRecord.objects.count() == 12
 
 
-def test_a_task_killed_halfway_is_redone_from_scratch(org, django_capture_on_commit_callbacks):
+def test_a_task_killed_halfway_is_redone_from_scratch(org, lost_messages):
     # Create the batch without running it, then leave what a killed worker leaves behind:
     # status processing and half of the rows in staging.
-    with django_capture_on_commit_callbacks(execute=False):
+    with lost_messages():
         batch = import_batch_create(
             source=org["source"], stream=io.BytesIO(csv_bytes(good_rows(n=8))), filename="x.csv"
         )
@@ -172,8 +172,8 @@ def test_a_task_killed_halfway_is_redone_from_scratch(org, django_capture_on_com
     assert not StagedCase.objects.exists()
 
 
-def test_a_failed_batch_can_be_requeued(org, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False):
+def test_a_failed_batch_can_be_requeued(org, lost_messages):
+    with lost_messages():
         batch = import_batch_create(source=org["source"], stream=io.BytesIO(csv_bytes(good_rows())), filename="x.csv")
     ImportBatch.objects.filter(pk=batch.pk).update(status="failed", message="worker lost")
     import_batch_requeue(batch_id=batch.pk)
@@ -264,3 +264,22 @@ def test_the_database_itself_refuses_a_second_case_with_the_same_id_in_a_source(
             with connection.cursor() as cur:
                 cur.execute("SET CONSTRAINTS case_id_unique_per_source IMMEDIATE")
     assert CaseRecord.objects.filter(case_id="DUP").count() == 1
+
+
+def test_the_sweeper_requeues_a_batch_whose_message_was_lost_and_leaves_fresh_ones(org, lost_messages):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from imports.services import import_batches_sweep
+
+    with lost_messages():  # the message is "lost"
+        lost = import_batch_create(source=org["source"], stream=io.BytesIO(csv_bytes(good_rows(n=4))), filename="a.csv")
+        fresh = import_batch_create(
+            source=org["source"], stream=io.BytesIO(csv_bytes(good_rows(n=2, month="2026-04"))), filename="b.csv"
+        )
+    ImportBatch.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    assert import_batches_sweep(stale_seconds=600) == [lost.pk]
+    assert ImportBatch.objects.get(pk=lost.pk).status == "loaded"
+    assert ImportBatch.objects.get(pk=fresh.pk).status == "pending"
+    assert import_batches_sweep(stale_seconds=600) == []
