@@ -438,14 +438,9 @@ def _load_atomically(
         current = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if current.status != ImportBatch.Status.PROCESSING:
             return
-        if batch.kind == ImportBatch.Kind.CASES:
-            loading.staging_check_references(batch.pk)
-            inserted = loading.cases_replace_from_staging(
-                batch_id=batch.pk, source_id=batch.source_id, months=month_dates
-            )
-            monthly_aggregates_refresh(source_id=batch.source_id, months=month_dates)
-        else:
-            inserted = rows_read - error_rows
+        loading.staging_check_references(batch.pk)
+        inserted = loading.cases_replace_from_staging(batch_id=batch.pk, source_id=batch.source_id, months=month_dates)
+        monthly_aggregates_refresh(source_id=batch.source_id, months=month_dates)
         _mark_loaded(
             batch,
             month_dates=month_dates,
@@ -611,6 +606,8 @@ def _process_aggregated(batch: ImportBatch) -> None:
         _finish_rejected(batch, "Ingen rad i filen är giltig.", errors, error_rows, rows_read=rows_read)
         return
     with transaction.atomic():
+        # Same lock order as case logs: the source row first, so loads of one source serialise.
+        DataSource.objects.select_for_update().get(pk=batch.source_id)
         MonthlyAggregate.objects.filter(source_id=batch.source_id, month__in=months).delete()
         MonthlyAggregate.objects.bulk_create(
             [
@@ -627,7 +624,12 @@ def _process_aggregated(batch: ImportBatch) -> None:
             ],
             batch_size=2000,
         )
-        _load_atomically(batch, month_dates=months, errors=errors, error_rows=error_rows, rows_read=rows_read)
+        _mark_loaded(
+            batch,
+            month_dates=months,
+            reading=_Reading(rows_read=rows_read, error_rows=error_rows, errors=errors),
+            inserted=len(cells_by_key),
+        )
 
 
 # --- Grouping map and administrations (small files, synchronous) --------------------------

@@ -257,3 +257,16 @@ def test_groupings_can_be_filtered_by_their_owner_in_the_map_in_force(org, steer
     client.force_authenticate(steering_user)
     codes = [g["code"] for g in client.get("/api/v1/groupings/?administration=TF").json()["results"]]
     assert codes == ["SPLIT-01", "TF-01"]
+
+
+def test_the_import_list_filters_by_month(org, finance_user):
+    client = APIClient()
+    client.force_authenticate(finance_user)
+    for month in ("2026-02", "2026-03"):
+        client.post(
+            "/api/v1/imports/upload/",
+            {"file": uploaded_file(csv_bytes(good_rows(month=month, prefix=month))), "source": "Telefoni"},
+            format="multipart",
+        )
+    listed = client.get("/api/v1/imports/?month=2026-03").json()["results"]
+    assert [b["months"] for b in listed] == [["2026-03"]]
