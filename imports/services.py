@@ -147,10 +147,30 @@ def _duplicate_message(earlier: ImportBatch) -> str:
     )
 
 
+BROKER_DOWN_MESSAGE = (
+    "Väntar: bearbetningskön kan inte nås just nu. Filen är sparad och batchen startas automatiskt när kön är tillbaka."
+)
+
+
 def _enqueue(batch_id: int) -> None:
+    """Send the batch's task once the batch row is committed.
+
+    If the broker cannot be reached the upload is not lost: the batch stays pending with a
+    message saying so, and the sweeper (imports.sweep_stuck_batches) sends it when it can.
+    """
+    transaction.on_commit(lambda: _send(batch_id))
+
+
+def _send(batch_id: int) -> None:
+    from kombu.exceptions import OperationalError as BrokerError
+
     from imports.tasks import process_batch
 
-    process_batch.delay_on_commit(batch_id)
+    try:
+        process_batch.delay(batch_id)
+    except BrokerError as exc:
+        logger.warning("broker unreachable, batch %s waits for the sweeper: %s", batch_id, exc)
+        ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.PENDING).update(message=BROKER_DOWN_MESSAGE)
 
 
 @transaction.atomic

@@ -202,3 +202,39 @@ def test_a_worker_killed_in_the_middle_of_an_import_loses_nothing_and_loads_once
     finally:
         replacement.terminate()
         replacement.wait(timeout=30)
+
+
+def test_an_upload_while_the_broker_is_down_is_kept_waiting_and_processed_when_it_is_back(
+    org, worker, settings, finance_user
+):
+    from rest_framework.test import APIClient
+
+    from imports.services import BROKER_DOWN_MESSAGE, import_batches_sweep
+    from tests.conftest import uploaded_file
+
+    _proc, log = worker
+    real_broker = celery_app.conf.broker_url
+    # Nothing listens on this port: the broker is "down" for the uploading web process.
+    celery_app.conf.broker_url = "redis://127.0.0.1:6399/0"
+    celery_app.conf.broker_transport_options = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1}
+    _reset_connections()
+    try:
+        client = APIClient()
+        client.force_authenticate(finance_user)
+        response = client.post(
+            "/api/v1/imports/upload/",
+            {"file": uploaded_file(csv_bytes(good_rows(n=12))), "source": "Telefoni"},
+            format="multipart",
+        )
+        assert response.status_code == 202
+        status = client.get(response.json()["url"]).json()
+        assert status["status"] == "pending" and status["message"] == BROKER_DOWN_MESSAGE
+    finally:
+        celery_app.conf.broker_url = real_broker
+        celery_app.conf.broker_transport_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        _reset_connections()
+    # The broker is back: the sweeper sends the waiting batch and the worker loads it.
+    batch_id = response.json()["id"]
+    assert import_batches_sweep(stale_seconds=0) == [batch_id]
+    assert _wait_for(batch_id, log).status == "loaded"
+    assert CaseRecord.objects.count() == 12
