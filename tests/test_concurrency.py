@@ -1,0 +1,96 @@
+"""Two loads of the same month at once, and two runs of the same pool at once, on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from cases.models import CaseRecord, MonthlyAggregate
+from imports.models import ImportBatch
+from tests.conftest import csv_bytes
+from tests.test_worker import _database_url
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_two_uploads_of_the_same_month_at_once_never_interleave(org, postgres, tmp_path, settings):
+    files = []
+    for prefix, n in (("A", 60_000), ("B", 45_000)):
+        path = tmp_path / f"{prefix}.csv"
+        path.write_bytes(
+            csv_bytes([f"{prefix}{i},2026-03-{(i % 27) + 1:02d} 10:00,phone,UF-01,{i % 400},,," for i in range(n)])
+        )
+        files.append(path)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SECRET_KEY": "concurrency-test",
+        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    env.pop("REDIS_URL", None)  # each process imports in-process, at the same time
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "import_cases", str(p), "--source", "Telefoni", "--wait", "--json"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for p in files
+    ]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    # Both loaded, one after the other; the month holds exactly one file, never a mix.
+    assert list(ImportBatch.objects.values_list("status", flat=True).order_by("status")) == ["loaded", "superseded"]
+    prefixes = set(CaseRecord.objects.values_list("case_id", flat=True).iterator())
+    first_letters = {c[0] for c in prefixes}
+    assert len(first_letters) == 1
+    expected = 60_000 if first_letters == {"A"} else 45_000
+    assert CaseRecord.objects.count() == expected
+    assert sum(MonthlyAggregate.objects.values_list("cases", flat=True)) == expected
+    winner = ImportBatch.objects.get(status="loaded")
+    assert winner.original_name.startswith(first_letters.pop())
+
+
+def test_two_runs_of_the_same_pool_at_once_are_serialised(volumes, postgres):  # noqa: F811
+    from allocation.models import AllocationRun, CostPool
+    from allocation.services import allocation_run_create
+    from tests.allocation.test_keys_and_runs import _key
+
+    key = _key()
+    pool = CostPool.objects.create(name="KC", year=2027, gross_amount=Decimal("1000.00"), key=key)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            allocation_run_create(key=key, pool=pool)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    first, second = AllocationRun.objects.order_by("pk")
+    # The second waited for the first's lock on the pool and records it as superseded.
+    assert second.supersedes_id == first.pk
+    assert sorted(first.amounts.values_list("amount", flat=True)) == sorted(
+        second.amounts.values_list("amount", flat=True)
+    )
+
+
+from tests.allocation.test_keys_and_runs import volumes  # noqa: E402, F401  (fixture)
