@@ -54,3 +54,48 @@ def key_loads(key) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
 
 def key_lines(key) -> list[tuple[str, str | None, Decimal]]:  # type: ignore[no-untyped-def]
     return list(key.lines.values_list("grouping__code", "administration__code", "load"))
+
+
+def records_fingerprint() -> str:
+    """A SHA-256 over every key with its shares and load lines, every run with its amounts and
+    every publication with its figures and file checksums, independent of row order.
+
+    Two databases with the same fingerprint hold the same money decisions: this is how a
+    restored backup is checked against the original.
+    """
+    import hashlib
+    import json
+
+    from allocation.models import AllocationKey, AllocationRun, Publication
+
+    digest = hashlib.sha256()
+
+    def feed(obj: object) -> None:
+        digest.update(json.dumps(obj, sort_keys=True, default=str).encode())
+
+    for key in AllocationKey.objects.order_by("pk"):
+        feed(
+            [
+                key.pk,
+                key.name,
+                key.kind,
+                key.basis,
+                key.window_from,
+                key.window_to,
+                key.valid_from,
+                key.status,
+                key.sources,
+                key.channel_weights,
+                key.central_load,
+                key.warnings,
+            ]
+        )
+        feed(sorted(key.shares.values_list("administration__code", "load", "share")))
+        feed(sorted(key.lines.values_list("grouping__code", "channel", "administration__code", "cases", "load")))
+    for run in AllocationRun.objects.order_by("pk"):
+        feed([run.pk, run.key_id, run.pool_id, run.net_amount, run.unit, run.inputs, run.supersedes_id])
+        feed(sorted(run.amounts.values_list("administration__code", "month", "amount"), key=str))
+    for publication in Publication.objects.order_by("pk"):
+        feed([publication.pk, publication.month, publication.version, publication.figures])
+        feed(sorted(publication.files.values_list("name", "sha256")))
+    return digest.hexdigest()

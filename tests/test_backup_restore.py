@@ -1,0 +1,92 @@
+"""A pg_dump of a populated database, restored into an empty one, reproduces every key, run
+and publication (README: *Backup and restore*)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from allocation.models import CostPool
+from allocation.publishing import publication_create
+from allocation.selectors import records_fingerprint
+from allocation.services import allocation_key_compute_measured, allocation_key_decide, allocation_run_create
+from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
+from tests.conftest import IN_CI
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_restored_dump_reproduces_every_key_run_and_publication(
+    volumes,  # noqa: F811
+    postgres,
+    finance_user,
+    steering_user,
+    tmp_path,
+):
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        if IN_CI:
+            pytest.fail("CI=true but pg_dump/pg_restore are missing (apt-get install postgresql-client)")
+        pytest.skip("needs pg_dump and pg_restore")
+    key = allocation_key_compute_measured(
+        name="K", window_from=date(2026, 3, 1), window_to=date(2026, 4, 1), basis="cases", valid_from=date(2026, 1, 1)
+    )
+    allocation_key_decide(key=key, status="proposed", user=finance_user)
+    allocation_key_decide(key=key, status="approved", user=steering_user)
+    pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("12345.67"), key=key)
+    allocation_run_create(key=key, pool=pool)
+    publication_create(month=date(2026, 3, 1))
+    original = records_fingerprint()
+
+    s = connection.settings_dict
+    conn = ["-h", s.get("HOST") or "127.0.0.1", "-p", str(s.get("PORT") or 5432), "-U", s.get("USER") or "postgres"]
+    dump = tmp_path / "backup.dump"
+    subprocess.run(["pg_dump", *conn, "-Fc", "-f", str(dump), s["NAME"]], check=True)
+    target = f"{s['NAME']}_restored"
+    subprocess.run(["dropdb", *conn, "--if-exists", target], check=True)
+    subprocess.run(["createdb", *conn, target], check=True)
+    try:
+        subprocess.run(["pg_restore", *conn, "--no-owner", "-d", target, str(dump)], check=True)
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": f"postgres://{conn[5]}@{conn[1]}:{conn[3]}/{target}",
+            "DJANGO_SECRET_KEY": "restore-check",
+        }
+        restored = (
+            subprocess.run(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "shell",
+                    "-c",
+                    "from allocation.selectors import records_fingerprint; print(records_fingerprint())",
+                ],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        assert restored == original
+        # The restored database also still refuses to change an approved key.
+        refused = subprocess.run(
+            ["psql", *conn, "-d", target, "-c", f"UPDATE allocation_keyshare SET share = 0 WHERE key_id = {key.pk}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert refused.returncode != 0 and "approved allocation key" in refused.stderr
+    finally:
+        subprocess.run(["dropdb", *conn, "--if-exists", target], check=False)
