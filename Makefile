@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint venv bench-import bench-allocation bench-statistics clean
+.PHONY: demo test lint venv bench-import bench-allocation bench-statistics reliability clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -41,6 +41,10 @@ bench-allocation: $(STAMP)
 bench-statistics: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	cd bench && ../$(PY) statistics_bench.py
+
+# Fault suite, bad-input corpus and a bounded load run on loopback; prints one table.
+reliability: $(STAMP)
+	cd bench && ../$(PY) reliability.py
 
 clean:
 	rm -rf $(VENV) var media staticfiles

@@ -81,7 +81,8 @@ def write_canonical_csv(path: Path, rows: int, seed: int = 1, year: int = 2025, 
     admins = [a[0] for a in demo_data.ADMINISTRATIONS]
     channels = ["phone"] * 12 + ["email"] * 4 + ["chat", "eservice", "visit", "social"]
     start = datetime(year, 1, 1, 7, 0)
-    step = (365 * 24 * 3600 - 3600) / rows
+    # From 1 January 07:00 to 31 December 23:00: every row inside the year's months.
+    step = (365 * 24 * 3600 - 8 * 3600) / rows
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as fh:
         fh.write("case_id,opened_at,channel,grouping,handle_seconds,wait_seconds,resolved_first_contact,forwarded_to\n")
