@@ -21,9 +21,11 @@ PERCENT = '0.00" %"'
 SHARE = "0.000000000000"
 
 
-def _sheet(
+def write_sheet(
     wb: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]], formats: dict[int, str]
-) -> None:
+) -> Any:
+    """One view as a sheet: bold header row, formula-safe text, number formats by column,
+    widths that fit, frozen header and filters. Returns the sheet (for charts)."""
     ws = wb.create_sheet(title)
     ws.append(list(header))
     for cell in ws[1]:
@@ -45,6 +47,7 @@ def _sheet(
     ws.freeze_panes = "A2"
     if count:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
+    return ws
 
 
 def key_workbook(key: AllocationKey) -> bytes:
@@ -53,7 +56,7 @@ def key_workbook(key: AllocationKey) -> bytes:
     wb.remove(wb.active)
     shares = list(key.shares.select_related("administration").order_by("administration__code"))
     percent = percentages({s.administration.code: s.load for s in shares}) if any(s.load for s in shares) else {}
-    _sheet(
+    write_sheet(
         wb,
         "Andelar",
         ["Förvaltning", "Namn", "Belastning", "Andel", "Procent"],
@@ -64,7 +67,7 @@ def key_workbook(key: AllocationKey) -> bytes:
         {3: "#,##0.00", 4: SHARE, 5: PERCENT},
     )
     lines = key.lines.select_related("grouping", "administration").order_by("grouping__code", "channel")
-    _sheet(
+    write_sheet(
         wb,
         "Belastning per gruppering",
         ["Gruppering", "Namn", "Kanal", "Förvaltning", "Ärenden", "Belastning"],
@@ -94,7 +97,7 @@ def key_workbook(key: AllocationKey) -> bytes:
         ["Status", key.get_status_display()],
         *[["Varning", w] for w in key.warnings],
     ]
-    _sheet(wb, "Indata", ["Uppgift", "Värde"], inputs, {})
+    write_sheet(wb, "Indata", ["Uppgift", "Värde"], inputs, {})
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -106,7 +109,7 @@ def run_workbook(run: AllocationRun) -> bytes:
     wb.remove(wb.active)
     amounts = list(run.amounts.select_related("administration").order_by("administration__code", "month"))
     annual = [a for a in amounts if a.month is None]
-    _sheet(
+    write_sheet(
         wb,
         "Årsbelopp",
         ["Förvaltning", "Namn", "Kostnadsställe", "Belopp"],
@@ -118,7 +121,7 @@ def run_workbook(run: AllocationRun) -> bytes:
     for a in amounts:
         if a.month is not None:
             by_admin.setdefault(a.administration.code, {})[a.month] = a.amount
-    _sheet(
+    write_sheet(
         wb,
         "Månader",
         ["Förvaltning", *[f"{m:02d}" for m in range(1, 13)], "År"],
@@ -128,7 +131,7 @@ def run_workbook(run: AllocationRun) -> bytes:
         ],
         dict.fromkeys(range(2, 15), KR),
     )
-    _sheet(
+    write_sheet(
         wb,
         "Indata",
         ["Uppgift", "Värde"],

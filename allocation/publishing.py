@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from allocation.calculation import percentages
+from allocation.excel import write_sheet
 from allocation.models import AllocationKey, AllocationRun, Publication, PublicationFile, RunAmount
 from allocation.selectors import map_owners
 from cases import statistics
@@ -289,22 +290,7 @@ def workbook(doc: dict[str, Any], *, overview: bool) -> bytes:
     summary.column_dimensions["B"].width = 18
 
     def sheet(name: str, header: list[str], data: list[list[Any]], formats: dict[int, str]) -> Any:
-        ws = wb.create_sheet(name)
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in data:
-            ws.append([safe_cell(v) for v in row])
-        for col, fmt in formats.items():
-            for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
-                cell.number_format = fmt
-        for i, h in enumerate(header, start=1):
-            width = max([len(str(h))] + [len(str(r[i - 1])) for r in data] or [10])
-            ws.column_dimensions[chr(64 + i)].width = min(width + 3, 60)
-        ws.freeze_panes = "A2"
-        if data:
-            ws.auto_filter.ref = f"A1:{chr(64 + len(header))}{len(data) + 1}"
-        return ws
+        return write_sheet(wb, name, header, data, formats)
 
     channels = sheet(
         "Kanaler", ["Kanal", "Ärenden"], [[c["name"], _num(c["cases"])] for c in doc["channels"]], {2: "#,##0.00"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import queue
@@ -429,44 +430,34 @@ def _process_cases_staged(batch: ImportBatch) -> None:
     loading.staging_clear(batch.pk)
     for chunk in _validated_chunks(batch, reading, _references()):
         loading.staging_write(batch.pk, chunk)
-    limit = settings.IMPORT_STORED_ERRORS
-    errors, error_rows, rows_read = reading.errors, reading.error_rows, reading.rows_read
     month_dates = reading.month_dates(batch.declared_month)
     dup_errors, dup_count, dup_rows = loading.staging_duplicate_errors(
-        batch_id=batch.pk, source_id=batch.source_id, months=month_dates, limit=max(limit - len(errors), 0)
+        batch_id=batch.pk,
+        source_id=batch.source_id,
+        months=month_dates,
+        limit=max(settings.IMPORT_STORED_ERRORS - len(reading.errors), 0),
     )
-    errors.extend(dup_errors)
-    error_rows += dup_count
-    if error_rows and not batch.load_valid_rows:
-        _finish_rejected(batch, "", errors, error_rows, rows_read=rows_read)
+    reading.errors.extend(dup_errors)
+    reading.error_rows += dup_count
+    if reading.error_rows and not batch.load_valid_rows:
+        _finish_rejected(batch, "", reading.errors, reading.error_rows, rows_read=reading.rows_read)
         return
     if dup_rows:
         loading.staging_drop_rows(batch.pk, dup_rows)
-    if rows_read - error_rows <= 0:
-        _finish_rejected(batch, "Ingen rad i filen är giltig.", errors, error_rows, rows_read=rows_read)
+    if reading.rows_read - reading.error_rows <= 0:
+        _finish_rejected(
+            batch, "Ingen rad i filen är giltig.", reading.errors, reading.error_rows, rows_read=reading.rows_read
+        )
         return
-    _heartbeat(batch, progress=0.9, rows_read=rows_read)
-    _load_atomically(batch, month_dates=month_dates, errors=errors, error_rows=error_rows, rows_read=rows_read)
-
-
-def _load_atomically(
-    batch: ImportBatch, *, month_dates: list[date], errors: list[RowError], error_rows: int, rows_read: int
-) -> None:
+    _heartbeat(batch, progress=0.9, rows_read=reading.rows_read)
     with transaction.atomic():
-        # Lock order: source row first, then the batch row. Imports of one source serialise here.
+        # Lock order as on the streaming path: the source row first; imports of one source
+        # serialise here. _mark_loaded refuses if the batch is no longer processing.
         DataSource.objects.select_for_update().get(pk=batch.source_id)
-        current = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if current.status != ImportBatch.Status.PROCESSING:
-            return
         loading.staging_check_references(batch.pk)
         inserted = loading.cases_replace_from_staging(batch_id=batch.pk, source_id=batch.source_id, months=month_dates)
         monthly_aggregates_refresh(source_id=batch.source_id, months=month_dates)
-        _mark_loaded(
-            batch,
-            month_dates=month_dates,
-            reading=_Reading(rows_read=rows_read, error_rows=error_rows, errors=errors),
-            inserted=inserted,
-        )
+        _mark_loaded(batch, month_dates=month_dates, reading=reading, inserted=inserted)
 
 
 def _mark_loaded(batch: ImportBatch, *, month_dates: list[date], reading: _Reading, inserted: int) -> None:
@@ -663,10 +654,7 @@ class FileImportResult:
 
 def _read_small_table(stream: IO[bytes], synonyms: dict[str, str], required: tuple[str, ...]) -> tuple[Any, Any]:
     data = stream.read()
-    import io
-
-    buffer = io.BytesIO(data)
-    table = open_table(buffer, size=len(data), max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES)
+    table = open_table(io.BytesIO(data), size=len(data), max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES)
     header = locate_header(table, synonyms=synonyms, required=required)
     return table, header
 
