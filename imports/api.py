@@ -108,6 +108,15 @@ class ImportListApi(ListAPIView):
         return qs
 
 
+class SourceField(serializers.SlugRelatedField):
+    """A data source by name; text PostgreSQL cannot store (NUL) is a 400, not a database error."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and "\x00" in data:
+            raise serializers.ValidationError("Källans namn innehåller otillåtna tecken.")
+        return super().to_internal_value(data)
+
+
 class ImportUploadApi(APIView):
     """Upload a case log or aggregated statistics. Answers 202 with the URL to poll."""
 
@@ -118,9 +127,7 @@ class ImportUploadApi(APIView):
 
     class ImportUploadInputSerializer(serializers.Serializer):
         file = serializers.FileField()
-        source = serializers.SlugRelatedField(  # type: ignore[assignment]
-            slug_field="name", queryset=DataSource.objects.all()
-        )
+        source = SourceField(slug_field="name", queryset=DataSource.objects.all())  # type: ignore[assignment]
         format = serializers.ChoiceField(choices=ImportBatch.Kind.choices, default=ImportBatch.Kind.CASES)
         month = serializers.CharField(required=False, allow_blank=True, help_text="YYYY-MM")
         load_valid_rows = serializers.BooleanField(default=False)

@@ -138,3 +138,17 @@ def test_finance_creates_a_token_sees_it_once_and_can_revoke_it(finance_user, he
     client.post(f"/admin/cases/apitoken/{token.pk}/delete/", {"post": "yes"})
     assert api.get("/api/v1/administrations/").status_code in (401, 403)
     assert AuditEntry.objects.filter(action__in=["token.create", "token.revoke"]).count() == 2
+
+
+@pytest.mark.django_db
+def test_nul_characters_are_a_400_not_a_database_error(org, finance_user):
+    client = APIClient()
+    client.force_authenticate(finance_user)
+    assert client.get("/api/v1/imports/?source=a\x00b").status_code == 400
+    response = client.post(
+        "/api/v1/imports/upload/",
+        {"file": uploaded_file(csv_bytes(good_rows())), "source": "Tele\x00foni"},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "otillåtna tecken" in str(response.json())
