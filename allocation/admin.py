@@ -15,6 +15,7 @@ from allocation.models import (
     FundingLine,
     KeyShare,
     Publication,
+    PublicationRequest,
     PublicationSchedule,
     RunAmount,
 )
@@ -157,11 +158,35 @@ class PublicationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Republish the selected months (new versions)"))
     def republish(self, request: HttpRequest, queryset: Any) -> None:
-        from allocation.tasks import publish_month
+        from allocation.publishing import publication_request_create
 
         for month in sorted({p.month for p in queryset}):
-            publish_month.delay(month.isoformat())
+            publication_request_create(month=month, user=request.user, reason="ompublicering")
         self.message_user(request, _("Republishing queued."))
+
+
+@admin.register(PublicationRequest)
+class PublicationRequestAdmin(admin.ModelAdmin):
+    """Read-only: what was asked to be published, by whom, and how it went."""
+
+    list_display = ["month", "status", "reason", "requested_by", "requested_at", "attempts", "publication", "message"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in PublicationRequest._meta.fields]
+    actions = ["ask_again"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # kept for the record
+
+    @admin.action(description=_("Ask again for the selected months (failed or stuck requests)"))
+    def ask_again(self, request: HttpRequest, queryset: Any) -> None:
+        from allocation.publishing import publication_request_create
+
+        for month in sorted({r.month for r in queryset.exclude(status=PublicationRequest.Status.DONE)}):
+            publication_request_create(month=month, user=request.user, reason="begärd igen")
+        self.message_user(request, _("Publishing queued."))
 
 
 @admin.register(PublicationSchedule)

@@ -291,6 +291,56 @@ class PublicationFile(models.Model):
         return f"{self.publication} {self.name}"
 
 
+class PublicationRequest(models.Model):
+    """A month asked to be published, kept until it is: the schedule, a corrected import or a
+    finance officer asks; a worker publishes it. The request and the publication it produced are
+    committed together, so a request is published exactly once however often its message is
+    delivered, and a request whose message was lost or whose worker died is found by the sweeper.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("publishing")
+        DONE = "done", _("published")
+        FAILED = "failed", _("failed")
+
+    month = models.DateField(_("month"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    publication = models.OneToOneField(
+        Publication,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="request",
+        verbose_name=_("publication"),
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("publication request")
+        verbose_name_plural = _("publication requests")
+        constraints = [
+            models.CheckConstraint(condition=Q(month__day=1), name="publication_request_month_first_day"),
+            models.CheckConstraint(
+                condition=Q(status="done", publication__isnull=False)
+                | (~Q(status="done") & Q(publication__isnull=True)),
+                name="publication_request_done_iff_published",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} ({self.get_status_display()})"
+
+
 class PublicationSchedule(models.Model):
     """When celery beat publishes the previous month: on the Nth working day (Mon–Fri) of a month."""
 

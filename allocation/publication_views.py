@@ -6,16 +6,17 @@ files of their own administrations; finance staff and the steering group see eve
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from allocation.models import Publication, PublicationFile
+from allocation.models import Publication, PublicationFile, PublicationRequest
 from cases import roles
 from cases.models import Administration
 from cases.selectors import administrations_visible_to
@@ -50,10 +51,25 @@ def publication_list(request: HttpRequest) -> HttpResponse:
     if not may_see_overview(request.user):
         raise PermissionDenied
     publications = Publication.objects.order_by("-month", "-version")
+    # Work in progress, and failures of the last two weeks, so nobody wonders where a month is.
+    outstanding = list(
+        PublicationRequest.objects.filter(
+            status__in=[PublicationRequest.Status.PENDING, PublicationRequest.Status.RUNNING]
+        ).order_by("month")
+    ) + list(
+        PublicationRequest.objects.filter(
+            status=PublicationRequest.Status.FAILED, requested_at__gte=timezone.now() - timedelta(days=14)
+        ).order_by("month")
+    )
     return render(
         request,
         "statistics/list.html",
-        {"publications": publications, "administrations": administrations_visible_to(request.user)},
+        {
+            "publications": publications,
+            "administrations": administrations_visible_to(request.user),
+            "outstanding": outstanding,
+            "working": any(r.status != PublicationRequest.Status.FAILED for r in outstanding),
+        },
     )
 
 

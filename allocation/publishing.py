@@ -8,18 +8,27 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from allocation.calculation import percentages
 from allocation.excel import write_sheet
-from allocation.models import AllocationKey, AllocationRun, Publication, PublicationFile, RunAmount
+from allocation.models import (
+    AllocationKey,
+    AllocationRun,
+    Publication,
+    PublicationFile,
+    PublicationRequest,
+    RunAmount,
+)
 from allocation.selectors import map_owners
 from cases import statistics
 from cases.models import Administration, DataSource, Grouping, MonthlyAggregate
@@ -27,6 +36,8 @@ from cases.months import months_back
 from cases.selectors import grouping_map_in_force
 from cases.services import audit_record
 from cases.spreadsheet import safe_cell
+
+logger = logging.getLogger(__name__)
 
 CHANNEL_NAMES = {
     "phone": "Telefon",
@@ -356,8 +367,12 @@ def _num(value: Any) -> Any:
 # --- Publishing ----------------------------------------------------------------------------
 
 
-def publication_create(*, month: date, user: Any = None) -> Publication:
-    """Publish the month as a new version (a revision if one exists). Never edits an older one."""
+def publication_create(*, month: date, user: Any = None, request: PublicationRequest | None = None) -> Publication:
+    """Publish the month as a new version (a revision if one exists). Never edits an older one.
+
+    With a request, the publication and the request's "done" are committed together, and a
+    request already done returns its publication instead of publishing again.
+    """
     month = month.replace(day=1)
     figures = month_figures(month)
     files: list[tuple[str | None, str, bytes]] = []
@@ -375,6 +390,11 @@ def publication_create(*, month: date, user: Any = None) -> Publication:
     for attempt in range(3):
         try:
             with transaction.atomic():
+                if request is not None:
+                    locked = PublicationRequest.objects.select_for_update().get(pk=request.pk)
+                    if locked.status == PublicationRequest.Status.DONE:
+                        assert locked.publication is not None
+                        return locked.publication  # another delivery of the same request won
                 last = Publication.objects.filter(month=month).aggregate(v=Max("version"))["v"] or 0
                 publication = Publication.objects.create(
                     month=month, version=last + 1, figures=figures, created_by=_user(user)
@@ -395,6 +415,13 @@ def publication_create(*, month: date, user: Any = None) -> Publication:
                     obj_id=publication.pk,
                     after={"month": f"{month:%Y-%m}", "version": publication.version},
                 )
+                if request is not None:
+                    PublicationRequest.objects.filter(pk=request.pk).update(
+                        status=PublicationRequest.Status.DONE,
+                        publication=publication,
+                        finished_at=timezone.now(),
+                        message="",
+                    )
                 return publication
         except IntegrityError:
             if attempt == 2:
@@ -404,3 +431,93 @@ def publication_create(*, month: date, user: Any = None) -> Publication:
 
 def _user(user: Any) -> Any:
     return user if getattr(user, "is_authenticated", False) else None
+
+
+# --- Publication requests: queued, swept, published exactly once ----------------------------
+
+PUBLISH_BROKER_DOWN_MESSAGE = (
+    "Väntar: bearbetningskön kan inte nås just nu. Publiceringen startar automatiskt när kön är tillbaka."
+)
+
+
+def publication_request_create(
+    *, month: date, user: Any = None, reason: str = "", send: bool = True
+) -> PublicationRequest:
+    """Ask for the month to be published. A request for the month that has not started yet is
+    reused (it will read the newest data anyway); the task is sent once the row is committed."""
+    month = month.replace(day=1)
+    with transaction.atomic():
+        waiting = (
+            PublicationRequest.objects.select_for_update()
+            .filter(month=month, status=PublicationRequest.Status.PENDING)
+            .order_by("pk")
+            .first()
+        )
+        if waiting is not None:
+            return waiting
+        request = PublicationRequest.objects.create(month=month, requested_by=_user(user), reason=reason[:200])
+        if send:
+            transaction.on_commit(lambda: _send_publication(request.pk))
+    return request
+
+
+def _send_publication(request_id: int) -> None:
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from allocation.tasks import publish_request
+
+    try:
+        publish_request.delay(request_id)
+    except BrokerError as exc:
+        logger.warning("broker unreachable, publication request %s waits for the sweeper: %s", request_id, exc)
+        PublicationRequest.objects.filter(pk=request_id, status=PublicationRequest.Status.PENDING).update(
+            message=PUBLISH_BROKER_DOWN_MESSAGE
+        )
+
+
+def publication_request_process(*, request_id: int) -> Publication | None:
+    """Publish a request's month (the worker's task). Safe to deliver any number of times."""
+    with transaction.atomic():
+        request = (
+            PublicationRequest.objects.select_for_update(of=("self",)).select_related("requested_by").get(pk=request_id)
+        )
+        if request.status == PublicationRequest.Status.DONE:
+            return request.publication
+        if request.status == PublicationRequest.Status.FAILED:
+            return None  # a finance officer asks again after reading the message
+        request.status = PublicationRequest.Status.RUNNING
+        request.started_at = timezone.now()
+        request.attempts += 1
+        request.message = ""
+        request.save(update_fields=["status", "started_at", "attempts", "message"])
+    try:
+        return publication_create(month=request.month, user=request.requested_by, request=request)
+    except (OperationalError, InterfaceError):
+        raise  # transient: the task retries; if it never gets through, the sweeper finds it running
+    except Exception as exc:
+        PublicationRequest.objects.filter(pk=request_id).exclude(status=PublicationRequest.Status.DONE).update(
+            status=PublicationRequest.Status.FAILED,
+            finished_at=timezone.now(),
+            message=f"Publiceringen misslyckades: {exc}",
+        )
+        raise
+
+
+def publication_requests_sweep(*, stale_seconds: int = 600) -> list[int]:
+    """Resend requests whose work was lost: waiting too long (a lost message, or the broker was
+    down) or publishing without finishing (a killed worker). Resending one that is in fact still
+    running costs a second computation but never a second publication."""
+    cutoff = timezone.now() - timedelta(seconds=stale_seconds)
+    stale = list(
+        PublicationRequest.objects.filter(
+            Q(status=PublicationRequest.Status.PENDING, requested_at__lt=cutoff)
+            | Q(status=PublicationRequest.Status.RUNNING, started_at__lt=cutoff)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for request_id in stale:
+        _send_publication(request_id)
+    if stale:
+        logger.warning("resent publication requests left behind: %s", stale)
+    return stale

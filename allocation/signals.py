@@ -7,9 +7,10 @@ from typing import Any
 
 def on_batch_loaded(sender: Any, batch: Any, months: list[Any], **kwargs: Any) -> None:
     from allocation.models import Publication
-    from allocation.tasks import flag_stale_keys, publish_month
+    from allocation.publishing import publication_request_create
+    from allocation.tasks import flag_stale_keys
 
     flag_stale_keys.delay([m.isoformat() for m in months])
     # A month already published is republished as a revised version with the corrected data.
     for month in Publication.objects.filter(month__in=months).values_list("month", flat=True).distinct():
-        publish_month.delay(month.isoformat())
+        publication_request_create(month=month, reason=f"rättad import (batch {batch.pk})")

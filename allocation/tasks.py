@@ -9,7 +9,11 @@ from django.db import InterfaceError, OperationalError
 
 
 @shared_task(
-    name="allocation.run_pool", autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=5
+    name="allocation.run_pool",
+    autoretry_for=(OperationalError, InterfaceError),  # e.g. PostgreSQL restarted: the run's transaction rolled back
+    retry_backoff=True,
+    retry_jitter=False,
+    max_retries=8,
 )
 def run_pool(pool_id: int) -> int:
     """Re-run a pool with its key. Runs of one pool serialise on the pool row; each new run
@@ -31,16 +35,26 @@ def flag_stale_keys(months: list[str]) -> int:
 
 
 @shared_task(
-    name="allocation.publish_month",
-    acks_late=True,  # publishing twice only adds a version; losing it would skip a month
+    name="allocation.publish_request",
+    acks_late=True,  # a request is published exactly once however often it is delivered
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=True,
-    max_retries=5,
+    retry_jitter=False,
+    max_retries=8,
 )
-def publish_month(month: str) -> int:
-    from allocation.publishing import publication_create
+def publish_request(request_id: int) -> int | None:
+    from allocation.publishing import publication_request_process
 
-    return publication_create(month=date.fromisoformat(month)).pk
+    publication = publication_request_process(request_id=request_id)
+    return publication.pk if publication else None
+
+
+@shared_task(name="allocation.sweep_stuck_publications")
+def sweep_stuck_publications(stale_seconds: int = 600) -> list[int]:
+    """Run by celery beat: resend publication requests whose message or worker was lost."""
+    from allocation.publishing import publication_requests_sweep
+
+    return publication_requests_sweep(stale_seconds=stale_seconds)
 
 
 @shared_task(name="allocation.publish_due")
@@ -48,7 +62,8 @@ def publish_due() -> str | None:
     """Run daily by celery beat: on the scheduled working day, publish last month once."""
     from django.utils import timezone
 
-    from allocation.models import Publication, PublicationSchedule
+    from allocation.models import Publication, PublicationRequest, PublicationSchedule
+    from allocation.publishing import publication_request_create
 
     schedule = PublicationSchedule.objects.first() or PublicationSchedule()
     today = timezone.localdate()
@@ -57,7 +72,9 @@ def publish_due() -> str | None:
     last_month = date(today.year - 1, 12, 1) if today.month == 1 else date(today.year, today.month - 1, 1)
     if Publication.objects.filter(month=last_month).exists():
         return None
-    publish_month.delay(last_month.isoformat())
+    if PublicationRequest.objects.filter(month=last_month).exclude(status=PublicationRequest.Status.FAILED).exists():
+        return None  # already asked for (today's earlier beat, or waiting for a worker)
+    publication_request_create(month=last_month, reason="schema")
     return last_month.isoformat()
 
 

@@ -170,6 +170,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "publish-due-month": {"task": "allocation.publish_due", "schedule": 6 * 3600},
     "sweep-stuck-imports": {"task": "imports.sweep_stuck_batches", "schedule": 300},
+    "sweep-stuck-publications": {"task": "allocation.sweep_stuck_publications", "schedule": 300},
 }
 
 # --- Import limits -----------------------------------------------------------------------

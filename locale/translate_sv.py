@@ -283,6 +283,20 @@ SV = {
     ),
     "API token": "API-token",
     "API tokens": "API-token",
+    "Ask again for the selected months (failed or stuck requests)": (
+        "Begär publicering igen för valda månader (misslyckade eller fastnade)"
+    ),
+    "Publishing queued.": "Publicering köad.",
+    "publishing": "publiceras",
+    "published": "publicerad",
+    "requested by": "begärd av",
+    "requested at": "begärd",
+    "publication request": "publiceringsbegäran",
+    "publication requests": "publiceringsbegäranden",
+    "Publishing in progress": "Publiceringar som pågår eller väntar",
+    "This page refreshes itself every 10 seconds while a month is being published.": (
+        "Sidan uppdateras av sig själv var 10:e sekund medan en månad publiceras."
+    ),
 }
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -204,37 +207,216 @@ def test_a_worker_killed_in_the_middle_of_an_import_loses_nothing_and_loads_once
         replacement.wait(timeout=30)
 
 
-def test_an_upload_while_the_broker_is_down_is_kept_waiting_and_processed_when_it_is_back(
-    org, worker, settings, finance_user
+def _backend_waiting_on(table: str, timeout: float = 60) -> None:
+    """Wait until some backend is blocked on a lock while writing to the table."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE %s",
+                [f"%{table}%"],
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+    pytest.fail(f"no backend ever waited on {table}")
+
+
+def _blocker(table: str):  # type: ignore[no-untyped-def]
+    """A separate connection holding a lock that makes writers of `table` wait inside their transaction."""
+    import psycopg
+
+    conn = psycopg.connect(_database_url())
+    conn.execute(f"LOCK TABLE {table} IN SHARE MODE")
+    return conn
+
+
+def test_a_worker_killed_in_the_middle_of_a_publication_publishes_it_exactly_once(org, worker, settings):
+    """SIGKILL while the publication's transaction is open: nothing is published; the sweeper
+    resends the request; the new worker publishes it once, as version 1."""
+    import signal
+
+    from allocation.models import Publication, PublicationRequest
+    from allocation.publishing import publication_request_create, publication_requests_sweep
+    from cases.models import Administration
+
+    proc, log = worker
+    batch = import_batch_create(source=org["source"], stream=io.BytesIO(csv_bytes(good_rows(n=30))), filename="p.csv")
+    assert _wait_for(batch.pk, log).status == "loaded"
+    month = CaseRecord.objects.values_list("month", flat=True).first()
+    blocker = _blocker("allocation_publicationfile")
+    try:
+        request = publication_request_create(month=month, reason="test")  # sent to the worker on commit
+        _backend_waiting_on("allocation_publicationfile")  # the publication row is written, not committed
+        assert PublicationRequest.objects.get(pk=request.pk).status == "running"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        blocker.close()
+    time.sleep(2)  # the dead worker's backend finds its client gone and rolls back
+    assert not Publication.objects.exists()
+    assert PublicationRequest.objects.get(pk=request.pk).status == "running"
+    env = {**os.environ, **_worker_env_from(settings)}
+    replacement = _start_worker(celery_app.conf.task_default_queue, env, log)
+    try:
+        assert publication_requests_sweep(stale_seconds=0) == [request.pk]
+        deadline = time.monotonic() + 90
+        while PublicationRequest.objects.get(pk=request.pk).status == "running" and time.monotonic() < deadline:
+            time.sleep(0.3)
+        done = PublicationRequest.objects.get(pk=request.pk)
+        assert done.status == "done", (done.status, done.message, log.read_text()[-2000:])
+        assert done.attempts == 2
+        # Resent again by an impatient sweeper: still the one publication.
+        assert publication_requests_sweep(stale_seconds=0) == []
+        publication = Publication.objects.get()
+        assert (publication.month, publication.version) == (month, 1)
+        assert publication.files.count() == 4 + 3 * Administration.objects.count()
+        assert float(publication.figures["overview"]["kpis"]["cases"]) == 30
+    finally:
+        replacement.terminate()
+        replacement.wait(timeout=30)
+
+
+def _pg_restart_command() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW cluster_name")
+        cluster = cursor.fetchone()[0]  # Debian names it "15/main"
+    if not (shutil.which("pg_ctlcluster") and "/" in cluster and os.geteuid() == 0):
+        from tests.conftest import service_missing
+
+        service_missing(f"cannot restart PostgreSQL here (pg_ctlcluster as root, cluster {cluster!r})")
+    version, name = cluster.split("/", 1)
+    return ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "restart", "-m", "fast"]
+
+
+def test_postgresql_restarted_during_a_recompute_the_run_is_retried_and_completes(org, worker, settings):
+    """The worker's run is inside its transaction when PostgreSQL restarts (fast: every
+    connection is cut). The task retries; exactly one run is recorded, and it adds up."""
+    from decimal import Decimal
+
+    from django.db import connections
+
+    from allocation.models import AllocationKey, AllocationRun, CostPool, KeyShare, RunAmount
+    from allocation.tasks import run_pool
+
+    restart = _pg_restart_command()
+    _proc, log = worker
+    key = AllocationKey.objects.create(name="Fast", kind="fixed", valid_from="2026-01-01")
+    for code, share in [("UF", "0.5"), ("SOF", "0.3"), ("TF", "0.2")]:
+        KeyShare.objects.create(key=key, administration=org[code], load=Decimal(share), share=Decimal(share))
+    pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("1000000.00"), key=key)
+    blocker = _blocker("allocation_runamount")
+    try:
+        run_pool.delay(pool.pk)
+        _backend_waiting_on("allocation_runamount")  # the run row is written, its amounts wait
+        subprocess.run(restart, check=True, timeout=120, capture_output=True)
+    finally:
+        with contextlib.suppress(Exception):  # the restart already cut it
+            blocker.close()
+        connections.close_all()
+    deadline = time.monotonic() + 120
+    runs = 0
+    while time.monotonic() < deadline:
+        try:
+            runs = AllocationRun.objects.filter(pool=pool).count()
+        except Exception:  # PostgreSQL still starting up
+            connections.close_all()
+        if runs:
+            break
+        time.sleep(0.5)
+    assert runs == 1, log.read_text()[-3000:]
+    run = AllocationRun.objects.get(pool=pool)
+    annual = dict(RunAmount.objects.filter(run=run, month=None).values_list("administration__code", "amount"))
+    assert annual == {"UF": Decimal("500000.00"), "SOF": Decimal("300000.00"), "TF": Decimal("200000.00")}
+    assert RunAmount.objects.filter(run=run).exclude(month=None).count() == 36
+    text = log.read_text()
+    assert "allocation.run_pool" in text and "Retry in" in text, text[-3000:]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _redis_server(port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import redis
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            redis.Redis(port=port, socket_connect_timeout=1).ping()
+            return proc
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.1)
+    proc.kill()
+    pytest.fail("a private redis-server did not start")
+
+
+def test_redis_stopped_while_a_user_uploads_the_upload_waits_and_is_processed_when_it_is_back(
+    org, postgres, settings, finance_user
 ):
+    """A Redis server of the test's own (the shared one is left alone) is stopped for real while
+    a finance officer uploads: the file is kept, the page says it waits, and once Redis is back
+    the sweeper sends it and the worker loads it."""
     from rest_framework.test import APIClient
 
     from imports.services import BROKER_DOWN_MESSAGE, import_batches_sweep
     from tests.conftest import uploaded_file
 
-    _proc, log = worker
-    real_broker = celery_app.conf.broker_url
-    # Nothing listens on this port: the broker is "down" for the uploading web process.
-    celery_app.conf.broker_url = "redis://127.0.0.1:6399/0"
-    celery_app.conf.broker_transport_options = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1}
+    if not shutil.which("redis-server"):
+        from tests.conftest import service_missing
+
+        service_missing("redis-server is not installed")
+    port = _free_port()
+    broker = f"redis://127.0.0.1:{port}/0"
+    server = _redis_server(port)
+    settings.WORKER_QUEUE = f"test-{uuid.uuid4().hex[:8]}"
+    settings.WORKER_REDIS_URL = broker
+    log = Path(settings.MEDIA_ROOT).parent / "worker.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    proc = _start_worker(settings.WORKER_QUEUE, {**os.environ, **_worker_env_from(settings)}, log)
+    old = (celery_app.conf.task_always_eager, celery_app.conf.broker_url, celery_app.conf.task_default_queue)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = broker
+    celery_app.conf.task_default_queue = settings.WORKER_QUEUE
     _reset_connections()
     try:
+        server.terminate()  # Redis stops
+        server.wait(timeout=10)
         client = APIClient()
         client.force_authenticate(finance_user)
+        started = time.monotonic()
         response = client.post(
             "/api/v1/imports/upload/",
             {"file": uploaded_file(csv_bytes(good_rows(n=12))), "source": "Telefoni"},
             format="multipart",
         )
-        assert response.status_code == 202
+        waited = time.monotonic() - started
+        assert response.status_code == 202, response.content
+        assert waited < 30, f"the upload hung for {waited:.0f} s while Redis was down"
         status = client.get(response.json()["url"]).json()
         assert status["status"] == "pending" and status["message"] == BROKER_DOWN_MESSAGE
-    finally:
-        celery_app.conf.broker_url = real_broker
-        celery_app.conf.broker_transport_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        batch_id = response.json()["id"]
+        assert ImportBatch.objects.get(pk=batch_id).file  # the file itself is kept
+        server = _redis_server(port)  # Redis is back, on the same address
         _reset_connections()
-    # The broker is back: the sweeper sends the waiting batch and the worker loads it.
-    batch_id = response.json()["id"]
-    assert import_batches_sweep(stale_seconds=0) == [batch_id]
-    assert _wait_for(batch_id, log).status == "loaded"
-    assert CaseRecord.objects.count() == 12
+        assert import_batches_sweep(stale_seconds=0) == [batch_id]
+        batch = _wait_for(batch_id, log, timeout=120)
+        assert batch.status == "loaded", batch.message
+        assert CaseRecord.objects.count() == 12
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.broker_url, celery_app.conf.task_default_queue = old
+        _reset_connections()
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        server.terminate()
+        server.wait(timeout=10)

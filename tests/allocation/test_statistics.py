@@ -162,8 +162,9 @@ def test_working_days_and_the_beat_task_publish_last_month_once(published, monke
     assert Publication.objects.filter(month=date(2026, 4, 1)).count() == 1
     assert publish_due.delay().get() is None  # once only
     monkeypatch.setattr(timezone, "localdate", lambda: date(2026, 5, 6))  # 4th weekday: not the day
-    from allocation.models import PublicationFile
+    from allocation.models import PublicationFile, PublicationRequest
 
+    PublicationRequest.objects.filter(month=date(2026, 4, 1)).delete()
     PublicationFile.objects.filter(publication__month=date(2026, 4, 1)).delete()
     Publication.objects.filter(month=date(2026, 4, 1)).delete()
     assert publish_due.delay().get() is None

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from allocation.publishing import publication_create
+from allocation.publishing import publication_request_create, publication_request_process
 from cases.months import parse_year_month
 
 
@@ -27,7 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        publication = publication_create(month=parse_month(options["month"]))
+        # Recorded as a request like every other publication, but published here and now.
+        request = publication_request_create(month=parse_month(options["month"]), reason="publish_month", send=False)
+        publication = publication_request_process(request_id=request.pk)
+        if publication is None:
+            request.refresh_from_db()
+            raise CommandError(request.message or "Publiceringen misslyckades.", returncode=1)
         if options["json"]:
             self.stdout.write(
                 json.dumps({"publication": publication.pk, "month": options["month"], "version": publication.version})
