@@ -26,7 +26,12 @@ from common import OUT, ROOT, run_measured, write_canonical_csv
 DB = "postgres://postgres@127.0.0.1:5432/costshare_reliability"
 REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
 SUITES = {
-    "faults survived": ["tests/test_worker.py", "tests/test_concurrency.py", "tests/test_backup_restore.py"],
+    "faults survived": [
+        "tests/test_worker.py",
+        "tests/test_concurrency.py",
+        "tests/test_backup_restore.py",
+        "tests/allocation/test_publication_requests.py",
+    ],
     "bad inputs rejected": ["tests/imports/test_bad_input.py", "tests/imports/test_parsing.py"],
 }
 
@@ -185,7 +190,12 @@ def load_run(seconds: int, users: int) -> dict[str, object]:
             check=True,
             capture_output=True,
         )
-        common.manage("shell", "-c", "from allocation.tasks import publish_month; publish_month.delay('2026-12-01')")
+        common.manage(
+            "shell",
+            "-c",
+            "from datetime import date; from allocation.publishing import publication_request_create; "
+            "publication_request_create(month=date(2026, 12, 1), reason='reliability')",
+        )
         for t in threads:
             t.join()
         # The queued publication runs on the worker; wait for it (bounded).

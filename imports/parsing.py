@@ -37,6 +37,20 @@ class RowError:
     reason: str
 
 
+def describe_error(row: int, column: str, value: str, reason: str) -> str:
+    """One error as a finance officer reads it: row, column (Swedish name and file name), value, reason."""
+    parts = [f"rad {row}"]
+    if column:
+        label = COLUMN_LABELS_SV.get(column)
+        parts.append(f"kolumn {label} ({column})" if label and label != column else f"kolumn {column}")
+    if value:
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        parts.append(f"värde ”{shown}”")
+    else:
+        parts.append("tomt värde")
+    return ", ".join(parts) + f": {reason}"
+
+
 # --- Column names --------------------------------------------------------------------------
 
 
@@ -247,13 +261,22 @@ def _open_csv(stream: IO[bytes], *, size: int) -> Table:
             for row_no, cells in enumerate(reader, start=1):
                 yield row_no, cells
         except UnicodeDecodeError as exc:
+            # The decoder reads ahead in blocks, so the row being parsed is not where the bad
+            # bytes are: find them in the file itself (this path runs once, on a refused file).
+            line, value = _first_undecodable(stream, encoding)
+            name = "Windows-1252" if encoding == "cp1252" else encoding.upper()
             raise FileRejected(
-                f"Filen har ogiltiga tecken för teckenkodningen {encoding} efter rad {row_no}. "
-                "Spara filen som UTF-8 och ladda upp igen."
+                f"Rad {line}: {value} kan inte läsas som {name}. "
+                "Spara filen som UTF-8 (CSV UTF-8 i Excel) och ladda upp igen."
             ) from exc
         except csv.Error as exc:
+            reason = (
+                f"en cell är längre än {CSV_FIELD_LIMIT:,} tecken".replace(",", " ")
+                if "field larger than field limit" in str(exc)
+                else f"raden kan inte tolkas ({exc})"
+            )
             raise FileRejected(
-                f"Rad {row_no + 1}: filen kan inte läsas som CSV ({exc}). Kontrollera citattecken och cellstorlek."
+                f"Rad {row_no + 1}: filen kan inte läsas som CSV: {reason}. Kontrollera citattecken och cellstorlek."
             ) from exc
 
     return Table(
@@ -263,6 +286,27 @@ def _open_csv(stream: IO[bytes], *, size: int) -> Table:
         encoding=encoding,
         delimiter=delimiter,
     )
+
+
+def _first_undecodable(stream: IO[bytes], encoding: str) -> tuple[int, str]:
+    """The 1-based line of the first bytes the encoding cannot read, and those bytes in words."""
+    import codecs
+
+    stream.seek(0)
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    while block := stream.read(1 << 16):
+        try:
+            decoder.decode(block)
+        except UnicodeDecodeError as exc:
+            bad = block[exc.start : exc.end] or block[exc.start : exc.start + 1]
+            return line + block[: exc.start].count(b"\n"), "tecknet med bytekod " + " ".join(f"0x{b:02X}" for b in bad)
+        line += block.count(b"\n")
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return line, "ett avklippt tecken i slutet av filen"
+    return line, "ett tecken"
 
 
 def check_xlsx_container(stream: IO[bytes], *, max_bytes: int) -> None:
@@ -300,6 +344,21 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+def _xlsx_unreadable(exc: BaseException) -> str:
+    """Why a workbook cannot be read, in words: hostile XML is named as such, the rest is damage."""
+    from defusedxml import DefusedXmlException
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DefusedXmlException):
+            return (
+                "Excel-filen innehåller XML-definitioner (DTD eller entiteter) som Excel aldrig skriver och som "
+                "inte läses av säkerhetsskäl. Öppna filen i Excel och spara den som en ny xlsx-fil."
+            )
+        seen = seen.__cause__ or seen.__context__
+    return "Excel-filen kan inte läsas: den är skadad eller inte sparad av Excel. Spara om den i Excel."
+
+
 def _open_xlsx(stream: IO[bytes], *, max_xlsx_bytes: int) -> Table:
     check_xlsx_container(stream, max_bytes=max_xlsx_bytes)
     import openpyxl  # imported here: only XLSX uploads pay for it
@@ -307,7 +366,7 @@ def _open_xlsx(stream: IO[bytes], *, max_xlsx_bytes: int) -> Table:
     try:
         wb = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken or hostile files
-        raise FileRejected(f"Excel-filen kan inte läsas ({type(exc).__name__}). Spara om den i Excel.") from exc
+        raise FileRejected(_xlsx_unreadable(exc)) from exc
     ws = wb.worksheets[0]
     total = ws.max_row or 0
     state = {"row": 0}
@@ -318,7 +377,7 @@ def _open_xlsx(stream: IO[bytes], *, max_xlsx_bytes: int) -> Table:
                 state["row"] = row_no
                 yield row_no, [_cell_text(v) for v in values]
         except Exception as exc:
-            raise FileRejected(f"Excel-filen kan inte läsas efter rad {state['row']} ({type(exc).__name__}).") from exc
+            raise FileRejected(f"Rad {state['row'] + 1}: {_xlsx_unreadable(exc)}") from exc
         finally:
             wb.close()
 
@@ -389,6 +448,10 @@ class References:
     administrations: dict[str, int]
 
 
+def _columns(n: int) -> str:
+    return "1 kolumn" if n == 1 else f"{n} kolumner"
+
+
 @dataclass
 class CaseRowValidator:
     """Validates one case-log row and returns the values to stage, or the row's errors.
@@ -406,6 +469,8 @@ class CaseRowValidator:
     # this prefix (the loader's source and batch columns) instead of a tuple; its month is
     # then recorded in `line_months`. Rows needing the full check still come back as tuples.
     copy_prefix: str | None = None
+    # How a row's cells are shown back in an error about the row's shape: as in the file.
+    cell_separator: str = ","
     line_months: set[str] = field(default_factory=set)
     _months: dict[tuple[int, int], str] = field(default_factory=dict)
 
@@ -585,8 +650,8 @@ class CaseRowValidator:
                 RowError(
                     row_no,
                     "",
-                    _clip(";".join(cells)),
-                    f"raden har {len(cells)} kolumner men rubrikraden har {self.header.width}; "
+                    _clip(self.cell_separator.join(cells)),
+                    f"raden har {_columns(len(cells))} men rubrikraden har {self.header.width}; "
                     "kontrollera avgränsare och citattecken",
                 )
             ]
@@ -595,8 +660,8 @@ class CaseRowValidator:
                 RowError(
                     row_no,
                     "",
-                    _clip(";".join(cells)),
-                    f"raden har {len(cells)} kolumner men rubrikraden har {self.header.width}",
+                    _clip(self.cell_separator.join(cells)),
+                    f"raden har {_columns(len(cells))} men rubrikraden har {self.header.width}",
                 )
             ]
         errors: list[RowError] = []

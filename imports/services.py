@@ -48,6 +48,7 @@ from imports.parsing import (
     RowError,
     cell,
     channel_code,
+    describe_error,
     is_blank,
     locate_header,
     open_table,
@@ -292,6 +293,7 @@ def _validated_chunks(
             declared_month=batch.declared_month,
             date_format=batch.source.date_format,
             copy_prefix=copy_prefix,
+            cell_separator=table.delimiter or " | ",
         )
         chunk: list[Any] = []
         months = reading.months
@@ -525,8 +527,9 @@ def _finish_rejected(
     batch: ImportBatch, message: str, errors: list[RowError], error_rows: int, rows_read: int = 0
 ) -> None:
     if not message:
-        first = "; ".join(f"rad {e.row} {e.column}: {e.reason}" for e in errors[:3])
-        message = f"{error_rows} rader har fel; inget laddades. Första felen: {first}."
+        first = "; ".join(describe_error(e.row, e.column, e.value, e.reason) for e in errors[:3])
+        rows = "1 rad har fel" if error_rows == 1 else f"{error_rows} rader har fel"
+        message = f"{rows}; inget laddades. Första felen: {first}."
     with transaction.atomic():
         _store_errors(batch, errors)
         ImportBatch.objects.filter(pk=batch.pk).update(

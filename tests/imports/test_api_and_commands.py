@@ -145,7 +145,7 @@ def test_import_cases_exits_1_when_rejected_and_names_the_first_errors(org, tmp_
         call_command("import_cases", str(path), "--source", "Telefoni", "--wait")
     assert excinfo.value.code == 1
     out = capsys.readouterr().out
-    assert "rad 2, channel, 'fax': okänd kanal" in out
+    assert "rad 2, kolumn kanal (channel), värde ”fax”: okänd kanal" in out
 
 
 def test_import_cases_exits_2_for_usage_errors(org, tmp_path):

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cases.models import DataSource
 from imports.models import ImportBatch
-from imports.parsing import parse_month
+from imports.parsing import describe_error, parse_month
 from imports.selectors import UNFINISHED, import_batch_wait
 from imports.services import import_batch_create
 
@@ -101,4 +101,4 @@ class Command(BaseCommand):
         if batch.message:
             self.stdout.write(batch.message)
         for e in batch.errors.all()[:10]:
-            self.stdout.write(f"  rad {e.row_number}, {e.column or '–'}, {e.value!r}: {e.reason}")
+            self.stdout.write(f"  {describe_error(e.row_number, e.column, e.value, e.reason)}")
