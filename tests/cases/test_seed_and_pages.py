@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import hashlib
 import json
 import random
@@ -117,6 +119,19 @@ def test_the_main_job_prints_shares_and_amounts_that_add_up(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Summa" in out and "100.00%" in out
     assert "14 550 000.00" in out
+
+
+def test_the_demo_starts_over_after_months_were_published_on_request(tmp_path):
+    from allocation.models import Publication, PublicationRequest
+
+    ensure_channels()
+    _seed(tmp_path / "a")
+    call_command("run_demo_job", stdout=io.StringIO())
+    month = Publication.objects.values_list("month", flat=True).first()
+    call_command("publish_month", f"{month:%Y-%m}", stdout=io.StringIO())
+    assert PublicationRequest.objects.filter(status="done").exists()
+    _seed(tmp_path / "b")  # the requests, which protect their publications, go first
+    assert not PublicationRequest.objects.exists() and not Publication.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ from allocation.models import (
     KeyShare,
     Publication,
     PublicationFile,
+    PublicationRequest,
     RunAmount,
 )
 from cases import demo_data, roles
@@ -135,11 +136,13 @@ class Command(BaseCommand):
             # Approved keys refuse DELETE (a trigger); the demo starts over with TRUNCATE instead.
             with connection.cursor() as cur:
                 cur.execute(
-                    "TRUNCATE allocation_publicationfile, allocation_publication, allocation_runamount, "
+                    "TRUNCATE allocation_publicationrequest, allocation_publicationfile, allocation_publication, "
+                    "allocation_runamount, "
                     "allocation_allocationrun, allocation_fundingline, allocation_costpool, allocation_keyloadline, "
                     "allocation_keyshare, allocation_allocationkey CASCADE"
                 )
         for model in (
+            PublicationRequest,
             PublicationFile,
             Publication,
             RunAmount,
