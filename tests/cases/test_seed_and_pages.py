@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 import hashlib
+import io
 import json
 import random
 
