@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -13,7 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from allocation.calculation import percentages
 from allocation.models import AllocationKey, AllocationRun
-from cases.spreadsheet import safe_cell
+from cases.spreadsheet import safe_cell, workbook_bytes
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 KR = '#,##0.00 "kr"'
@@ -98,9 +97,7 @@ def key_workbook(key: AllocationKey) -> bytes:
         *[["Varning", w] for w in key.warnings],
     ]
     write_sheet(wb, "Indata", ["Uppgift", "Värde"], inputs, {})
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb, stamp=key.decided_at or key.created_at)
 
 
 def run_workbook(run: AllocationRun) -> bytes:
@@ -147,6 +144,4 @@ def run_workbook(run: AllocationRun) -> bytes:
         ],
         {2: KR},
     )
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb, stamp=run.created_at)

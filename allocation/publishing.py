@@ -10,7 +10,7 @@ import hashlib
 import io
 import logging
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -35,7 +35,7 @@ from cases.models import Administration, DataSource, Grouping, MonthlyAggregate
 from cases.months import months_back
 from cases.selectors import grouping_map_in_force
 from cases.services import audit_record
-from cases.spreadsheet import safe_cell
+from cases.spreadsheet import safe_cell, workbook_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -355,9 +355,8 @@ def workbook(doc: dict[str, Any], *, overview: bool) -> bytes:
             [[g["code"], g["name"], _num(g["cases"])] for g in doc["groupings"]],
             {3: "#,##0.00"},
         )
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    year, month = (int(part) for part in doc["month"].split("-"))
+    return workbook_bytes(wb, stamp=datetime(year, month, 1))  # the same figures, the same bytes
 
 
 def _num(value: Any) -> Any:
@@ -365,6 +364,24 @@ def _num(value: Any) -> Any:
 
 
 # --- Publishing ----------------------------------------------------------------------------
+
+
+def publication_files(figures: dict[str, Any]) -> list[tuple[str | None, str, bytes]]:
+    """Every chart and workbook of a publication, from its figures alone: (administration code
+    or None, file name, bytes). The same figures always give the same bytes, so a stored file
+    can be checked by making it again from the stored figures."""
+    files: list[tuple[str | None, str, bytes]] = []
+    ov = figures["overview"]
+    files.append((None, "kommun.xlsx", workbook(ov, overview=True)))
+    files.append((None, "trend.svg", chart_trend(ov["trend"], "Ärenden per månad, hela kommunen")))
+    files.append((None, "kanaler.svg", chart_channels(ov["channels"], "Ärenden per kanal")))
+    files.append((None, "andelar.svg", chart_shares(ov["administrations"])))
+    for code in sorted(figures["administrations"]):
+        doc = {**figures["administrations"][code], "month": ov["month"]}
+        files.append((code, f"{code}.xlsx", workbook(doc, overview=False)))
+        files.append((code, f"{code}-trend.svg", chart_trend(doc["trend"], f"Ärenden per månad, {doc['name']}")))
+        files.append((code, f"{code}-kanaler.svg", chart_channels(doc["channels"], "Ärenden per kanal")))
+    return files
 
 
 def publication_create(*, month: date, user: Any = None, request: PublicationRequest | None = None) -> Publication:
@@ -375,17 +392,7 @@ def publication_create(*, month: date, user: Any = None, request: PublicationReq
     """
     month = month.replace(day=1)
     figures = month_figures(month)
-    files: list[tuple[str | None, str, bytes]] = []
-    ov = figures["overview"]
-    files.append((None, "kommun.xlsx", workbook(ov, overview=True)))
-    files.append((None, "trend.svg", chart_trend(ov["trend"], "Ärenden per månad, hela kommunen")))
-    files.append((None, "kanaler.svg", chart_channels(ov["channels"], "Ärenden per kanal")))
-    files.append((None, "andelar.svg", chart_shares(ov["administrations"])))
-    for code, doc in figures["administrations"].items():
-        doc = {**doc, "month": ov["month"]}
-        files.append((code, f"{code}.xlsx", workbook(doc, overview=False)))
-        files.append((code, f"{code}-trend.svg", chart_trend(doc["trend"], f"Ärenden per månad, {doc['name']}")))
-        files.append((code, f"{code}-kanaler.svg", chart_channels(doc["channels"], "Ärenden per kanal")))
+    files = publication_files(figures)
     admin_ids = dict(Administration.objects.values_list("code", "id"))
     for attempt in range(3):
         try:

@@ -99,3 +99,28 @@ def records_fingerprint() -> str:
         feed([publication.pk, publication.month, publication.version, publication.figures])
         feed(sorted(publication.files.values_list("name", "sha256")))
     return digest.hexdigest()
+
+
+def export_checksums() -> dict[str, str]:
+    """SHA-256 of every download a person can take away, made afresh from the database: each
+    key's and each run's workbook, and each publication's charts and workbooks made again from
+    its stored figures (compare with the checksums stored with the publication's files).
+
+    The exports carry their record's own time, not the clock's, so the same database gives the
+    same checksums today, tomorrow and after a restore.
+    """
+    import hashlib
+
+    from allocation.excel import key_workbook, run_workbook
+    from allocation.models import AllocationKey, AllocationRun, Publication
+    from allocation.publishing import publication_files
+
+    out: dict[str, str] = {}
+    for key in AllocationKey.objects.order_by("pk"):
+        out[f"nyckel-{key.pk}.xlsx"] = hashlib.sha256(key_workbook(key)).hexdigest()
+    for run in AllocationRun.objects.select_related("key", "pool").order_by("pk"):
+        out[f"korning-{run.pk}.xlsx"] = hashlib.sha256(run_workbook(run)).hexdigest()
+    for publication in Publication.objects.order_by("pk"):
+        for _code, name, data in publication_files(publication.figures):
+            out[f"{publication.month:%Y-%m}-v{publication.version}-{name}"] = hashlib.sha256(data).hexdigest()
+    return out

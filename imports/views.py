@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from cases.roles import is_finance
-from cases.spreadsheet import safe_cell
+from cases.spreadsheet import safe_cell, workbook_bytes
 from imports.models import ImportBatch
 
 HEADER = ["rad", "kolumn", "värde", "orsak"]
@@ -45,10 +45,9 @@ def error_report_response(batch: ImportBatch, fmt: str) -> HttpResponse:
         ws.append(HEADER)
         for row in rows:
             ws.append(row)
-        out = io.BytesIO()
-        wb.save(out)
         response = HttpResponse(
-            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            workbook_bytes(wb, stamp=batch.finished_at or batch.created_at),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response

@@ -3,6 +3,7 @@ and publication (README: *Backup and restore*)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,9 +15,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from allocation.models import CostPool
+from allocation.models import CostPool, PublicationFile
 from allocation.publishing import publication_create
-from allocation.selectors import records_fingerprint
+from allocation.selectors import export_checksums, records_fingerprint
 from allocation.services import allocation_key_compute_measured, allocation_key_decide, allocation_run_create
 from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
 from tests.conftest import IN_CI
@@ -45,6 +46,7 @@ def test_a_restored_dump_reproduces_every_key_run_and_publication(
     allocation_run_create(key=key, pool=pool)
     publication_create(month=date(2026, 3, 1))
     original = records_fingerprint()
+    original_exports = export_checksums()
 
     s = connection.settings_dict
     conn = ["-h", s.get("HOST") or "127.0.0.1", "-p", str(s.get("PORT") or 5432), "-U", s.get("USER") or "postgres"]
@@ -68,7 +70,8 @@ def test_a_restored_dump_reproduces_every_key_run_and_publication(
                     "manage.py",
                     "shell",
                     "-c",
-                    "from allocation.selectors import records_fingerprint; print(records_fingerprint())",
+                    "import json; from allocation.selectors import export_checksums, records_fingerprint; "
+                    "print(json.dumps([records_fingerprint(), export_checksums()]))",
                 ],
                 cwd=ROOT,
                 env=env,
@@ -79,7 +82,17 @@ def test_a_restored_dump_reproduces_every_key_run_and_publication(
             .stdout.strip()
             .splitlines()[-1]
         )
-        assert restored == original
+        fingerprint, exports = json.loads(restored)
+        assert fingerprint == original
+        # Every export made from the restored database is byte for byte the original's, and the
+        # publication files made again from the restored figures are the files that were stored.
+        assert exports == original_exports
+        stored = {
+            f"{f.publication.month:%Y-%m}-v{f.publication.version}-{f.name}": f.sha256
+            for f in PublicationFile.objects.select_related("publication")
+        }
+        assert stored and all(exports[name] == sha for name, sha in stored.items())
+        assert sum(name.endswith(".xlsx") for name in exports) >= 3
         # The restored database also still refuses to change an approved key.
         refused = subprocess.run(
             ["psql", *conn, "-d", target, "-c", f"UPDATE allocation_keyshare SET share = 0 WHERE key_id = {key.pk}"],

@@ -169,3 +169,32 @@ def test_working_days_and_the_beat_task_publish_last_month_once(published, monke
     Publication.objects.filter(month=date(2026, 4, 1)).delete()
     assert publish_due.delay().get() is None
     assert not Publication.objects.filter(month=date(2026, 4, 1)).exists()
+
+
+def test_exports_are_byte_identical_whenever_they_are_made(published, monkeypatch):
+    """Stored publication files can be made again from the stored figures, and a key's or a
+    run's workbook is the same file tomorrow: no clock in the bytes."""
+    import hashlib
+    import time
+
+    from allocation.excel import key_workbook, run_workbook
+    from allocation.models import AllocationKey, AllocationRun, PublicationFile
+    from allocation.publishing import publication_files
+
+    key = AllocationKey.objects.get()
+    run = AllocationRun.objects.get()
+    before = (key_workbook(key), run_workbook(run))
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 86_400 * 400)  # the zip writer's clock
+    time.sleep(2.1)  # and the clocks of the document properties and of temporary files move on
+    assert (key_workbook(key), run_workbook(run)) == before
+    stored = {f.name: f.sha256 for f in PublicationFile.objects.filter(publication=published)}
+    again = {
+        name: hashlib.sha256(data).hexdigest()
+        for _code, name, data in publication_files(Publication.objects.get(pk=published.pk).figures)
+    }
+    assert again == stored
+    with PublicationFile.objects.get(publication=published, name="kommun.xlsx").file.open("rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == stored["kommun.xlsx"]
+    book = load_workbook(io.BytesIO(before[0]))
+    assert book.properties.created == key.decided_at.replace(tzinfo=None, microsecond=0)
