@@ -133,44 +133,47 @@ admin.site.unregister(TokenProxy)
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    """The key is shown once, in the message after creating it; elsewhere only its start."""
+    """Finance staff make and revoke tokens. The key is shown once, in the message after
+    creating it; only its hash is stored, so nothing can show it again."""
 
-    list_display = ("masked_key", "user", "created")
-    fields = ("user",)
+    list_display = ("prefix_shown", "name", "user", "created", "last_used")
+    fields = ("user", "name", "prefix_shown", "created", "last_used")
+    readonly_fields = ("prefix_shown", "created", "last_used")
     ordering = ("-created",)
-    search_fields = ("user__username",)
+    search_fields = ("user__username", "name")
     list_select_related = ("user",)
-    autocomplete_fields = ()
 
     @admin.display(description=_("key"))
-    def masked_key(self, obj: ApiToken) -> str:
-        return f"{obj.key[:4]}…"
+    def prefix_shown(self, obj: ApiToken) -> str:
+        return f"{obj.prefix}…" if obj.prefix else "–"
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return ("user",) if obj is not None else ()
+        return (*self.readonly_fields, "user") if obj is not None else self.readonly_fields
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        super().save_model(request, obj, form, change)
-        if not change:
-            from cases.services import audit_record
+        if change:
+            super().save_model(request, obj, form, change)  # only the name can change
+            return
+        from cases.services import api_token_create
 
-            audit_record(user=request.user, action="token.create", obj_type="token", obj_id=obj.user_id)
-            self.message_user(
-                request,
-                _("The token for %(user)s is %(key)s. Copy it now: it is not shown again.")
-                % {"user": obj.user, "key": obj.key},
-                messages.WARNING,
-            )
+        token, key = api_token_create(user=obj.user, name=obj.name, created_by=request.user)
+        obj.pk, obj.prefix, obj.key_hash, obj.created = token.pk, token.prefix, token.key_hash, token.created
+        self.message_user(
+            request,
+            _("The token for %(user)s is %(key)s. Copy it now: it is not shown again.")
+            % {"user": obj.user, "key": key},
+            messages.WARNING,
+        )
 
     def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
         from cases.services import audit_record
 
-        audit_record(user=request.user, action="token.revoke", obj_type="token", obj_id=obj.user_id)
+        audit_record(user=request.user, action="token.revoke", obj_type="token", obj_id=obj.pk)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
         from cases.services import audit_record
 
         for token in queryset:
-            audit_record(user=request.user, action="token.revoke", obj_type="token", obj_id=token.user_id)
+            audit_record(user=request.user, action="token.revoke", obj_type="token", obj_id=token.pk)
         super().delete_queryset(request, queryset)

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from rest_framework.authtoken.models import Token
 
 
 class Administration(models.Model):
@@ -289,13 +288,23 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
 
 
-class ApiToken(Token):
-    """An API token as finance staff see it in the admin: the key itself is never displayed again."""
+class ApiToken(models.Model):
+    """An API token. Only the SHA-256 of its key is stored: the key is shown once, when the
+    token is created, and cannot be read back from the database, a backup or the admin."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True, help_text=_("What the token is for."))
+    prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
 
     class Meta:
-        proxy = True
+        ordering = ["-created"]
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
-        return f"{self.key[:4]}… ({self.user})"
+        return f"{self.prefix}… ({self.user})"

@@ -214,3 +214,26 @@ def monthly_aggregates_refresh(*, source_id: int, months: list[date]) -> None:
         if postgres:
             cur.execute("SET LOCAL enable_sort = on")
             cur.execute("RESET work_mem")
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+def api_token_hash(key: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_create(*, user: Any, name: str = "", created_by: Any = None) -> tuple[Any, str]:
+    """Make a token for `user`; returns the token and its key, which is not stored anywhere."""
+    import secrets
+
+    from cases.models import ApiToken
+
+    key = secrets.token_hex(20)
+    token = ApiToken.objects.create(user=user, name=name, prefix=key[:6], key_hash=api_token_hash(key))
+    audit_record(
+        user=created_by, action="token.create", obj_type="token", obj_id=token.pk, after={"for": user.get_username()}
+    )
+    return token, key

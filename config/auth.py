@@ -1,4 +1,5 @@
-"""Logging in: a lockout after repeated failures, and every login attempt in the audit log."""
+"""Logging in: a lockout after repeated failures, every login attempt in the audit log, and API
+tokens checked by their hash with guessing slowed down per address."""
 
 from __future__ import annotations
 
@@ -69,3 +70,51 @@ def _where(request: Any) -> dict[str, str]:
     if request is None:
         return {}
     return {"address": request.META.get("REMOTE_ADDR", ""), "agent": request.META.get("HTTP_USER_AGENT", "")[:200]}
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+from rest_framework import exceptions  # noqa: E402
+from rest_framework.authentication import TokenAuthentication  # noqa: E402
+
+
+def _token_failures_key(request: Any) -> str:
+    return f"token-failures:{request.META.get('REMOTE_ADDR', '')}"
+
+
+class HashedTokenAuthentication(TokenAuthentication):
+    """`Authorization: Token <key>`, looked up by the key's SHA-256 (cases.ApiToken).
+
+    An address that sends TOKEN_FAILURE_LIMIT wrong keys within TOKEN_FAILURE_SECONDS gets 429
+    for the rest of that window, whatever key it sends, so keys cannot be guessed at speed.
+    """
+
+    def authenticate(self, request: Any):  # type: ignore[no-untyped-def]
+        self._request = request
+        return super().authenticate(request)
+
+    def authenticate_credentials(self, key: str):  # type: ignore[no-untyped-def]
+        from django.utils import timezone
+
+        from cases.models import ApiToken
+        from cases.services import api_token_hash
+
+        request = getattr(self, "_request", None)
+        failures_key = _token_failures_key(request) if request is not None else None
+        if failures_key and cache.get(failures_key, 0) >= settings.TOKEN_FAILURE_LIMIT:
+            raise exceptions.Throttled(
+                wait=settings.TOKEN_FAILURE_SECONDS,
+                detail="För många felaktiga API-token från den här adressen. Försök igen senare.",
+            )
+        token = ApiToken.objects.select_related("user").filter(key_hash=api_token_hash(key)).first()
+        if token is None or not token.user.is_active:
+            if failures_key:
+                try:
+                    cache.incr(failures_key)
+                except ValueError:
+                    cache.set(failures_key, 1, settings.TOKEN_FAILURE_SECONDS)
+            raise exceptions.AuthenticationFailed("Ogiltig eller återkallad API-token.")
+        now = timezone.now()
+        if token.last_used is None or (now - token.last_used).total_seconds() > 60:
+            ApiToken.objects.filter(pk=token.pk).update(last_used=now)  # at most a write a minute
+        return (token.user, token)

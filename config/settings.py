@@ -102,6 +102,9 @@ SILENCED_SYSTEM_CHECKS = ["models.W047", "models.W038"]
 AUTHENTICATION_BACKENDS = ["config.auth.LockoutModelBackend"]
 LOGIN_LOCKOUT_ATTEMPTS = env_int("LOGIN_LOCKOUT_ATTEMPTS", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+# Wrong API tokens from one address: after this many within the window, 429 until it ends.
+TOKEN_FAILURE_LIMIT = env_int("TOKEN_FAILURE_LIMIT", 20)
+TOKEN_FAILURE_SECONDS = env_int("TOKEN_FAILURE_SECONDS", 600)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -184,8 +187,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an API call without valid credentials gets 401 with WWW-Authenticate: Token.
+        "config.auth.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",

@@ -297,6 +297,10 @@ SV = {
     "This page refreshes itself every 10 seconds while a month is being published.": (
         "Sidan uppdateras av sig själv var 10:e sekund medan en månad publiceras."
     ),
+    "What the token is for.": "Vad token används till.",
+    "key starts with": "nyckeln börjar med",
+    "created": "skapad",
+    "last used": "senast använd",
 }
 
 

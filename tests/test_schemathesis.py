@@ -12,10 +12,10 @@ import pytest
 import schemathesis
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from cases.services import api_token_create
 from tests.conftest import csv_bytes, good_rows
 from tests.imports.helpers import run_import
 
@@ -29,8 +29,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 def tokens(org, finance_user, head_user):  # type: ignore[no-untyped-def]
     run_import(org["source"], csv_bytes(good_rows(n=5)))
     return {
-        "finance": Token.objects.create(user=finance_user).key,
-        "head": Token.objects.create(user=head_user).key,
+        "finance": api_token_create(user=finance_user)[1],
+        "head": api_token_create(user=head_user)[1],
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -114,30 +115,66 @@ def test_the_openapi_schema_validates_without_warnings(tmp_path):
 
 @pytest.mark.django_db
 def test_finance_creates_a_token_sees_it_once_and_can_revoke_it(finance_user, head_user):
-    from rest_framework.authtoken.models import Token
+    from cases.models import ApiToken
 
     client = Client()
     client.force_login(finance_user)
-    response = client.post("/admin/cases/apitoken/add/", {"user": head_user.pk}, follow=True)
-    token = Token.objects.get(user=head_user)
-    assert token.key in response.content.decode()  # shown once, in the message
-
-    def visible(html: bytes) -> str:
-        # DRF's Token uses the key as primary key, so it is in the admin's link addresses;
-        # what a person reads on the page never shows it again.
-        return re.sub(r"<[^>]*>", " ", html.decode())
-
-    listing = visible(client.get("/admin/cases/apitoken/").content)
-    assert token.key not in listing and f"{token.key[:4]}…" in listing
-    change = client.get(f"/admin/cases/apitoken/{token.pk}/change/")
-    assert change.status_code == 200 and token.key not in visible(change.content)
+    response = client.post("/admin/cases/apitoken/add/", {"user": head_user.pk, "name": "Rapportverktyg"}, follow=True)
+    page = response.content.decode()
+    key = re.search(r"är ([0-9a-f]{40})\. Kopiera", page) or re.search(r"is ([0-9a-f]{40})\. Copy", page)
+    assert key, page[:2000]  # shown once, in the message
+    key = key.group(1)
+    token = ApiToken.objects.get(user=head_user)
+    # Only the hash is stored: the key is nowhere in the database row.
+    assert key not in str(ApiToken.objects.filter(pk=token.pk).values().get())
+    assert token.key_hash == hashlib.sha256(key.encode()).hexdigest() and token.prefix == key[:6]
+    for url in ("/admin/cases/apitoken/", f"/admin/cases/apitoken/{token.pk}/change/"):
+        html = client.get(url).content.decode()
+        assert key not in html and f"{key[:6]}…" in html  # not even in a link address
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/administrations/").status_code == 200
-    assert token.key not in visible(client.get(f"/admin/cases/apitoken/{token.pk}/delete/").content)
+    token.refresh_from_db()
+    assert token.last_used is not None
+    assert key not in client.get(f"/admin/cases/apitoken/{token.pk}/delete/").content.decode()
     client.post(f"/admin/cases/apitoken/{token.pk}/delete/", {"post": "yes"})
-    assert api.get("/api/v1/administrations/").status_code in (401, 403)
+    response = api.get("/api/v1/administrations/")
+    assert response.status_code == 401 and "återkallad" in response.json()["detail"]
     assert AuditEntry.objects.filter(action__in=["token.create", "token.revoke"]).count() == 2
+
+
+@pytest.mark.django_db
+def test_guessing_api_tokens_from_one_address_is_stopped(finance_user, settings):
+    from cases.services import api_token_create
+
+    settings.TOKEN_FAILURE_LIMIT = 3
+    _token, key = api_token_create(user=finance_user)
+    api = APIClient(REMOTE_ADDR="10.1.2.3")
+    codes = []
+    for guess in ["0" * 40, "1" * 40, "2" * 40, "3" * 40]:
+        api.credentials(HTTP_AUTHORIZATION=f"Token {guess}")
+        codes.append(api.get("/api/v1/administrations/").status_code)
+    assert codes == [401, 401, 401, 429]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    refused = api.get("/api/v1/administrations/")
+    assert refused.status_code == 429 and "För många felaktiga API-token" in refused.json()["detail"]
+    # Another address is not affected, and the right key works there.
+    other = APIClient(REMOTE_ADDR="10.9.9.9")
+    other.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert other.get("/api/v1/administrations/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_user_made_inactive_loses_api_access(finance_user):
+    from cases.services import api_token_create
+
+    _token, key = api_token_create(user=finance_user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/v1/administrations/").status_code == 200
+    finance_user.is_active = False
+    finance_user.save()
+    assert api.get("/api/v1/administrations/").status_code == 401
 
 
 @pytest.mark.django_db
@@ -152,3 +189,28 @@ def test_nul_characters_are_a_400_not_a_database_error(org, finance_user):
     )
     assert response.status_code == 400
     assert "otillåtna tecken" in str(response.json())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tokens_made_before_hashing_keep_working_and_their_clear_text_is_gone(finance_user):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("cases", "0007_api_token_proxy")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    Token = executor.loader.project_state(before).apps.get_model("authtoken", "Token")
+    Token.objects.create(key="a1" * 20, user_id=finance_user.pk)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    from rest_framework.authtoken.models import Token as PlainToken
+
+    from cases.models import ApiToken
+
+    assert not PlainToken.objects.exists()  # no key in clear text is left in the database
+    moved = ApiToken.objects.get(user=finance_user)
+    assert moved.prefix == "a1a1a1" and moved.key_hash == hashlib.sha256(("a1" * 20).encode()).hexdigest()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {'a1' * 20}")
+    assert api.get("/api/v1/administrations/").status_code == 200
