@@ -395,6 +395,7 @@ def publication_create(*, month: date, user: Any = None, request: PublicationReq
     files = publication_files(figures)
     admin_ids = dict(Administration.objects.values_list("code", "id"))
     for attempt in range(3):
+        written: list[Any] = []  # files stored by this attempt, removed again if it rolls back
         try:
             with transaction.atomic():
                 if request is not None:
@@ -414,6 +415,7 @@ def publication_create(*, month: date, user: Any = None, request: PublicationReq
                         sha256=hashlib.sha256(data).hexdigest(),
                     )
                     f.file.save(f"{month:%Y-%m}-v{publication.version}-{name}", ContentFile(data), save=False)
+                    written.append(f.file)
                     f.save()
                 audit_record(
                     user=user,
@@ -431,9 +433,22 @@ def publication_create(*, month: date, user: Any = None, request: PublicationReq
                     )
                 return publication
         except IntegrityError:
+            _remove(written)
             if attempt == 2:
                 raise  # two publishers raced for the same version three times: give up loudly
+        except BaseException:
+            _remove(written)
+            raise
     raise AssertionError("unreachable")
+
+
+def _remove(files: list[Any]) -> None:
+    """Delete the stored files of a rolled-back attempt (file storage is not transactional)."""
+    for f in files:
+        try:
+            f.storage.delete(f.name)
+        except OSError:  # the rollback matters more than a stray file
+            logger.warning("could not remove %s after a rolled-back publication", f.name)
 
 
 def _user(user: Any) -> Any:

@@ -160,3 +160,25 @@ def test_a_corrected_import_asks_for_the_month_to_be_republished(published, volu
     request = PublicationRequest.objects.get(month=MARCH)
     assert request.status == "done" and f"batch {batch.pk}" in request.reason
     assert request.publication is not None and request.publication.version == 2
+
+
+def test_a_publication_that_rolls_back_leaves_no_stray_files(volumes, settings, monkeypatch):  # noqa: F811
+    from pathlib import Path
+
+    import allocation.publishing
+
+    folder = Path(settings.MEDIA_ROOT) / "publications"
+    before = set(folder.glob("*")) if folder.exists() else set()
+
+    def audit_fails(**kwargs: object) -> None:
+        raise RuntimeError("the audit log is full")
+
+    request = publication_request_create(month=MARCH, send=False)
+    with monkeypatch.context() as m:
+        m.setattr(allocation.publishing, "audit_record", audit_fails)
+        with pytest.raises(RuntimeError):
+            publication_request_process(request_id=request.pk)
+    assert not Publication.objects.exists()
+    assert (set(folder.glob("*")) if folder.exists() else set()) == before
+    request.refresh_from_db()
+    assert request.status == "failed" and "the audit log is full" in request.message
