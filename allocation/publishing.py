@@ -484,14 +484,10 @@ def publication_request_create(
 
 
 def _send_publication(request_id: int) -> None:
-    from kombu.exceptions import OperationalError as BrokerError
-
     from allocation.tasks import publish_request
+    from config.celery import send_or_wait
 
-    try:
-        publish_request.delay(request_id)
-    except BrokerError as exc:
-        logger.warning("broker unreachable, publication request %s waits for the sweeper: %s", request_id, exc)
+    if not send_or_wait(publish_request, request_id):
         PublicationRequest.objects.filter(pk=request_id, status=PublicationRequest.Status.PENDING).update(
             message=PUBLISH_BROKER_DOWN_MESSAGE
         )

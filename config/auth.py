@@ -14,6 +14,14 @@ def _key(username: str) -> str:
     return f"login-failures:{username.strip().lower()}"
 
 
+def count_failure(key: str, window_seconds: int) -> None:
+    """One more failure under `key`; the count lives `window_seconds` from the first failure."""
+    try:
+        cache.incr(key)
+    except ValueError:  # no count yet (or it expired)
+        cache.set(key, 1, window_seconds)
+
+
 class LockoutModelBackend(ModelBackend):
     """After LOGIN_LOCKOUT_ATTEMPTS failures for a user name, refuse it for LOGIN_LOCKOUT_SECONDS.
 
@@ -31,10 +39,7 @@ class LockoutModelBackend(ModelBackend):
             return None
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
+            count_failure(key, settings.LOGIN_LOCKOUT_SECONDS)
         else:
             cache.delete(key)
         return user
@@ -109,10 +114,7 @@ class HashedTokenAuthentication(TokenAuthentication):
         token = ApiToken.objects.select_related("user").filter(key_hash=api_token_hash(key)).first()
         if token is None or not token.user.is_active:
             if failures_key:
-                try:
-                    cache.incr(failures_key)
-                except ValueError:
-                    cache.set(failures_key, 1, settings.TOKEN_FAILURE_SECONDS)
+                count_failure(failures_key, settings.TOKEN_FAILURE_SECONDS)
             raise exceptions.AuthenticationFailed("Ogiltig eller återkallad API-token.")
         now = timezone.now()
         if token.last_used is None or (now - token.last_used).total_seconds() > 60:

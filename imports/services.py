@@ -164,14 +164,10 @@ def _enqueue(batch_id: int) -> None:
 
 
 def _send(batch_id: int) -> None:
-    from kombu.exceptions import OperationalError as BrokerError
-
+    from config.celery import send_or_wait
     from imports.tasks import process_batch
 
-    try:
-        process_batch.delay(batch_id)
-    except BrokerError as exc:
-        logger.warning("broker unreachable, batch %s waits for the sweeper: %s", batch_id, exc)
+    if not send_or_wait(process_batch, batch_id):
         ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.PENDING).update(message=BROKER_DOWN_MESSAGE)
 
 

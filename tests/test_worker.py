@@ -40,49 +40,44 @@ def worker(postgres, redis_url, settings):  # type: ignore[no-untyped-def]
     queue = f"test-{uuid.uuid4().hex[:8]}"
     settings.WORKER_QUEUE = queue
     settings.WORKER_REDIS_URL = redis_url
-    env = {**os.environ, **_worker_env_from(settings)}
+    log = _worker_log(settings)
+    proc = _start_worker(queue, {**os.environ, **_worker_env_from(settings)}, log)
+    with _producer_sending_to(redis_url, queue):
+        try:
+            yield proc, log
+        finally:
+            _stop(proc)
+
+
+def _worker_log(settings) -> Path:  # type: ignore[no-untyped-def]
+    """An empty log file for this test's workers (a replacement worker appends to it)."""
     log = Path(settings.MEDIA_ROOT).parent / "worker.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                queue,
-                "--pool",
-                "solo",
-                "-n",
-                f"{queue}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "-l",
-                "INFO",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    log.write_bytes(b"")
+    return log
+
+
+@contextlib.contextmanager
+def _producer_sending_to(broker_url: str, queue: str):  # type: ignore[no-untyped-def]
+    """Within the block, tasks sent by this process go to a real broker and queue, not eagerly."""
     old = (celery_app.conf.task_always_eager, celery_app.conf.broker_url, celery_app.conf.task_default_queue)
     celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = redis_url
+    celery_app.conf.broker_url = broker_url
     celery_app.conf.task_default_queue = queue
     _reset_connections()
     try:
-        yield proc, log
+        yield
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.broker_url, celery_app.conf.task_default_queue = old
         _reset_connections()
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def _worker_env_from(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -378,45 +373,34 @@ def test_redis_stopped_while_a_user_uploads_the_upload_waits_and_is_processed_wh
     server = _redis_server(port)
     settings.WORKER_QUEUE = f"test-{uuid.uuid4().hex[:8]}"
     settings.WORKER_REDIS_URL = broker
-    log = Path(settings.MEDIA_ROOT).parent / "worker.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
+    log = _worker_log(settings)
     proc = _start_worker(settings.WORKER_QUEUE, {**os.environ, **_worker_env_from(settings)}, log)
-    old = (celery_app.conf.task_always_eager, celery_app.conf.broker_url, celery_app.conf.task_default_queue)
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = broker
-    celery_app.conf.task_default_queue = settings.WORKER_QUEUE
-    _reset_connections()
     try:
-        server.terminate()  # Redis stops
-        server.wait(timeout=10)
-        client = APIClient()
-        client.force_authenticate(finance_user)
-        started = time.monotonic()
-        response = client.post(
-            "/api/v1/imports/upload/",
-            {"file": uploaded_file(csv_bytes(good_rows(n=12))), "source": "Telefoni"},
-            format="multipart",
-        )
-        waited = time.monotonic() - started
-        assert response.status_code == 202, response.content
-        assert waited < 30, f"the upload hung for {waited:.0f} s while Redis was down"
-        status = client.get(response.json()["url"]).json()
-        assert status["status"] == "pending" and status["message"] == BROKER_DOWN_MESSAGE
-        batch_id = response.json()["id"]
-        assert ImportBatch.objects.get(pk=batch_id).file  # the file itself is kept
-        server = _redis_server(port)  # Redis is back, on the same address
-        _reset_connections()
-        assert import_batches_sweep(stale_seconds=0) == [batch_id]
-        batch = _wait_for(batch_id, log, timeout=120)
-        assert batch.status == "loaded", batch.message
-        assert CaseRecord.objects.count() == 12
+        with _producer_sending_to(broker, settings.WORKER_QUEUE):
+            server.terminate()  # Redis stops
+            server.wait(timeout=10)
+            client = APIClient()
+            client.force_authenticate(finance_user)
+            started = time.monotonic()
+            response = client.post(
+                "/api/v1/imports/upload/",
+                {"file": uploaded_file(csv_bytes(good_rows(n=12))), "source": "Telefoni"},
+                format="multipart",
+            )
+            waited = time.monotonic() - started
+            assert response.status_code == 202, response.content
+            assert waited < 30, f"the upload hung for {waited:.0f} s while Redis was down"
+            status = client.get(response.json()["url"]).json()
+            assert status["status"] == "pending" and status["message"] == BROKER_DOWN_MESSAGE
+            batch_id = response.json()["id"]
+            assert ImportBatch.objects.get(pk=batch_id).file  # the file itself is kept
+            server = _redis_server(port)  # Redis is back, on the same address
+            _reset_connections()
+            assert import_batches_sweep(stale_seconds=0) == [batch_id]
+            batch = _wait_for(batch_id, log, timeout=120)
+            assert batch.status == "loaded", batch.message
+            assert CaseRecord.objects.count() == 12
     finally:
-        celery_app.conf.task_always_eager, celery_app.conf.broker_url, celery_app.conf.task_default_queue = old
-        _reset_connections()
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _stop(proc)
         server.terminate()
         server.wait(timeout=10)
