@@ -142,6 +142,10 @@ class PublicationAdmin(admin.ModelAdmin):
     exclude = ["figures"]
     actions = ["republish"]
 
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        # An action that writes needs a write permission: the steering group only reads.
+        return bool(request.user.has_perm("allocation.add_publicationrequest"))
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -156,7 +160,7 @@ class PublicationAdmin(admin.ModelAdmin):
         url = reverse("statistics:overview", args=[f"{obj.month:%Y-%m}"]) + f"?version={obj.version}"
         return format_html('<a href="{}">{}</a>', url, _("Open"))
 
-    @admin.action(description=_("Republish the selected months (new versions)"))
+    @admin.action(description=_("Republish the selected months (new versions)"), permissions=["publish"])
     def republish(self, request: HttpRequest, queryset: Any) -> None:
         from allocation.publishing import publication_request_create
 
@@ -174,13 +178,18 @@ class PublicationRequestAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in PublicationRequest._meta.fields]
     actions = ["ask_again"]
 
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("allocation.add_publicationrequest"))
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # kept for the record
 
-    @admin.action(description=_("Ask again for the selected months (failed or stuck requests)"))
+    @admin.action(
+        description=_("Ask again for the selected months (failed or stuck requests)"), permissions=["publish"]
+    )
     def ask_again(self, request: HttpRequest, queryset: Any) -> None:
         from allocation.publishing import publication_request_create
 

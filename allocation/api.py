@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -20,6 +20,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from allocation import calculation, comparison, excel
+from allocation.amounts import AmountError, parse_amount
 from allocation.models import AllocationKey, AllocationRun, CostPool
 from allocation.selectors import key_lines, key_loads
 from allocation.services import (
@@ -170,13 +171,27 @@ class KeyDecisionApi(APIView):
         return Response(KeyOutput(key, context={"request": request}).data)
 
 
+class AmountField(serializers.CharField):
+    """An amount in kronor ("14 550 000,00" or "14550000.00"), read by the one parser of every
+    path (allocation.amounts)."""
+
+    def to_internal_value(self, data: Any) -> Decimal:  # type: ignore[override]
+        try:
+            return parse_amount(data)
+        except AmountError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    def to_representation(self, value: Decimal) -> str:  # type: ignore[override]
+        return str(value)
+
+
 def _amount_param(raw: str | None) -> Decimal | None:
     if not raw:
         return None
     try:
-        return Decimal(raw.replace(",", "."))
-    except InvalidOperation as exc:
-        raise serializers.ValidationError({"amount": "Beloppet ska vara ett tal, t.ex. 14550000.00."}) from exc
+        return parse_amount(raw)
+    except AmountError as exc:
+        raise serializers.ValidationError({"amount": str(exc)}) from exc
 
 
 def comparison_document(a: AllocationKey, b: AllocationKey, amount: Decimal | None) -> dict[str, Any]:
@@ -248,7 +263,7 @@ class KeyWhatIfApi(APIView):
 
     class KeyWhatIfInputSerializer(serializers.Serializer):
         changes = serializers.DictField(child=serializers.ListField(child=serializers.DictField()))
-        amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)
+        amount = AmountField(required=False)
         save_as_draft_from = serializers.DateField(required=False)
 
     @extend_schema(request=KeyWhatIfInputSerializer, responses=OpenApiTypes.OBJECT)
@@ -346,7 +361,7 @@ class RunCreateApi(APIView):
     class RunCreateInputSerializer(serializers.Serializer):
         key = serializers.PrimaryKeyRelatedField(queryset=AllocationKey.objects.all())
         pool = serializers.PrimaryKeyRelatedField(queryset=CostPool.objects.all(), required=False)
-        amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)
+        amount = AmountField(required=False)
         unit = serializers.ChoiceField(choices=CostPool.Unit.choices, default=CostPool.Unit.ORE)
 
     @extend_schema(request=RunCreateInputSerializer, responses={201: RunOutput})
@@ -418,9 +433,9 @@ class StatisticsOverviewApi(APIView):
     def get(self, request: Request, month: str) -> Response:
         from allocation.publication_views import may_see_overview, publication_for
 
-        publication = publication_for(month, request.query_params.get("version"))
-        if not may_see_overview(request.user):
+        if not may_see_overview(request.user):  # before the lookup: a 404 would tell what exists
             raise PermissionDenied
+        publication = publication_for(month, request.query_params.get("version"))
         meta = {"month": month, "version": publication.version, "revised": publication.is_revision}
         return Response({**meta, **publication.figures["overview"]})
 

@@ -38,6 +38,8 @@ def publication_for(month: str, version: str | None, *, with_figures: bool = Tru
         raise Http404 from exc
     if not with_figures:
         qs = qs.defer("figures")
+    if version is not None and not (version.isdigit() and len(version) < 10):
+        raise Http404("Ingen sådan version.")
     if version:
         return get_object_or_404(qs, version=version)
     publication = qs.order_by("-version").first()
@@ -69,6 +71,8 @@ def publication_list(request: HttpRequest) -> HttpResponse:
             "administrations": administrations_visible_to(request.user),
             "outstanding": outstanding,
             "working": any(r.status != PublicationRequest.Status.FAILED for r in outstanding),
+            # Technical failure text is for finance staff; others get a plain sentence.
+            "is_finance": roles.is_finance(request.user),
         },
     )
 
@@ -133,6 +137,8 @@ def administration_page(request: HttpRequest, month: str, code: str) -> HttpResp
 
 @login_required
 def publication_file(request: HttpRequest, month: str, version: int, name: str) -> FileResponse:
+    if not may_see_overview(request.user):  # before the lookup: a 404 would tell what exists
+        raise PermissionDenied
     publication = publication_for(month, str(version))
     f = get_object_or_404(PublicationFile.objects.select_related("administration"), publication=publication, name=name)
     allowed = (

@@ -224,6 +224,8 @@ def _plt() -> Any:
 
     matplotlib.use("Agg")
     matplotlib.rcParams["svg.hashsalt"] = "kontaktcenter"  # identical figures give identical files
+    # Labels are names typed by people ("Kultur & $-fonden"): plain text, never math markup.
+    matplotlib.rcParams["text.parse_math"] = False
     import matplotlib.pyplot as plt
 
     return plt

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from allocation import calculation, comparison
+from allocation.amounts import AmountError, parse_amount
 from allocation.models import AllocationKey
 from allocation.selectors import key_lines, key_loads
 from allocation.services import allocation_key_decide
@@ -78,12 +77,12 @@ def key_compare(request: HttpRequest) -> HttpResponse:
     b = get_object_or_404(AllocationKey, pk=request.GET.get("b") or 0)
     amount = None
     error = ""
-    raw = (request.GET.get("amount") or "").replace(" ", "").replace(",", ".")
-    if raw:
+    raw = request.GET.get("amount") or ""
+    if raw.strip():
         try:
-            amount = Decimal(raw)
-        except InvalidOperation:
-            error = "Beloppet ska vara ett tal, t.ex. 14550000.00."
+            amount = parse_amount(raw)
+        except AmountError as exc:
+            error = str(exc)
     try:
         rows = comparison.compare_loads(key_loads(a), key_loads(b), amount)
     except calculation.AllocationError as exc:

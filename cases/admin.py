@@ -133,22 +133,52 @@ admin.site.unregister(TokenProxy)
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    """Finance staff make and revoke tokens. The key is shown once, in the message after
-    creating it; only its hash is stored, so nothing can show it again."""
+    """Superusers make tokens for service accounts here and may revoke any token; people make
+    their own on their profile page (/konto/). The key is shown once, on the page after
+    creating it (in the server-side session's messages); only its hash is stored."""
 
-    list_display = ("prefix_shown", "name", "user", "created", "last_used")
-    fields = ("user", "name", "prefix_shown", "created", "last_used")
-    readonly_fields = ("prefix_shown", "created", "last_used")
+    list_display = ("prefix_shown", "name", "user", "created_by", "created", "last_used")
+    fields = ("user", "name", "prefix_shown", "created_by", "created", "last_used")
+    readonly_fields = ("prefix_shown", "created_by", "created", "last_used")
     ordering = ("-created",)
     search_fields = ("user__username", "name")
-    list_select_related = ("user",)
+    list_select_related = ("user", "created_by")
 
     @admin.display(description=_("key"))
     def prefix_shown(self, obj: ApiToken) -> str:
         return f"{obj.prefix}…" if obj.prefix else "–"
 
+    def has_module_permission(self, request):  # type: ignore[no-untyped-def]
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return bool(request.user.is_superuser)
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return bool(request.user.is_superuser)
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return bool(request.user.is_superuser)
+
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         return (*self.readonly_fields, "user") if obj is not None else self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "user":
+            from django.contrib.auth import get_user_model
+
+            from cases import roles
+
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(groups__name=roles.SERVICE_ACCOUNT, is_superuser=False)
+                .exclude(groups__name__in=roles.PERSON_ONLY_GROUPS)
+                .distinct()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         if change:
@@ -166,14 +196,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
         )
 
     def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
-        from cases.services import audit_record
+        from cases.services import api_token_revoke
 
-        audit_record(user=request.user, action="token.revoke", obj_type="token", obj_id=obj.pk)
-        super().delete_model(request, obj)
+        api_token_revoke(token=obj, user=request.user)
 
     def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
-        from cases.services import audit_record
+        from cases.services import api_token_revoke
 
-        for token in queryset:
-            audit_record(user=request.user, action="token.revoke", obj_type="token", obj_id=token.pk)
-        super().delete_queryset(request, queryset)
+        for token in queryset.select_related("user"):
+            api_token_revoke(token=token, user=request.user)

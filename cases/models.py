@@ -295,6 +295,17 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
     )
+    # Who made it: the person themselves, or a superuser for a service account (never anyone
+    # else for a person: a token lets its holder act as the person it belongs to).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
+    )
     name = models.CharField(_("name"), max_length=100, blank=True, help_text=_("What the token is for."))
     prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)

@@ -8,6 +8,10 @@ FINANCE = "finance"
 DEPARTMENT_HEAD = "department_head"
 STEERING_GROUP = "steering_group"
 ROLES = (FINANCE, DEPARTMENT_HEAD, STEERING_GROUP)
+# A machine that calls the API (a telephony system uploading its logs), not a person. It may
+# also be in `finance` to upload, but never in a group that decides or reads as a person.
+SERVICE_ACCOUNT = "service_account"
+PERSON_ONLY_GROUPS = (STEERING_GROUP, DEPARTMENT_HEAD)
 
 # Finance staff maintain everything in the admin; the steering group may look at it all.
 _APPS = ("cases", "imports", "allocation")
@@ -35,6 +39,15 @@ def is_department_head(user: Any) -> bool:
     return _in_group(user, DEPARTMENT_HEAD)
 
 
+def is_service_account(user: Any) -> bool:
+    """A service account: in `service_account`, in no person-only group, not a superuser."""
+    return (
+        _in_group(user, SERVICE_ACCOUNT)
+        and not any(_in_group(user, g) for g in PERSON_ONLY_GROUPS)
+        and not getattr(user, "is_superuser", False)
+    )
+
+
 def reads_everything(user: Any) -> bool:
     return is_finance(user) or is_steering(user)
 
@@ -46,8 +59,11 @@ def roles_ensure(**_: Any) -> None:
     finance, _created = Group.objects.get_or_create(name=FINANCE)
     steering, _created = Group.objects.get_or_create(name=STEERING_GROUP)
     Group.objects.get_or_create(name=DEPARTMENT_HEAD)
+    Group.objects.get_or_create(name=SERVICE_ACCOUNT)
     perms = Permission.objects.filter(content_type__app_label__in=_APPS)
     finance.permissions.add(*perms)
-    token_perms = Permission.objects.filter(content_type__app_label="authtoken")
-    finance.permissions.add(*token_perms)
+    # API tokens are made by their owner on the profile page (and for service accounts by a
+    # superuser in the admin), never by finance staff for somebody else.
+    finance.permissions.remove(*Permission.objects.filter(content_type__app_label="authtoken"))
+    finance.permissions.remove(*perms.filter(content_type__model="apitoken"))
     steering.permissions.add(*perms.filter(codename__startswith="view_"))

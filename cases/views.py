@@ -28,3 +28,42 @@ def _latest_publication() -> object | None:
     from django.apps import apps
 
     return apps.get_model("allocation", "Publication").objects.order_by("-month", "-version").first()
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """The user's own page: their roles and administrations, and their API tokens.
+
+    A new token's key is written into this one response (never stored, never in a cookie);
+    the response is private and not stored by the browser (Cache-Control: no-store).
+    """
+    from django.core.exceptions import ValidationError
+
+    from cases.models import ApiToken
+    from cases.services import api_token_create, api_token_revoke
+
+    new_key = None
+    error = None
+    if request.method == "POST":
+        try:
+            if "revoke" in request.POST:
+                token = ApiToken.objects.select_related("user").filter(
+                    pk=request.POST.get("revoke", ""), user_id=request.user.pk
+                )
+                if not str(request.POST.get("revoke", "")).isdigit() or not token.exists():
+                    error = "Ingen sådan token."
+                else:
+                    api_token_revoke(token=token.get(), user=request.user)
+            else:
+                name = (request.POST.get("name") or "").strip()[:100]
+                _token, new_key = api_token_create(user=request.user, name=name, created_by=request.user)
+        except ValidationError as exc:
+            error = "; ".join(exc.messages)
+    context = {
+        "tokens": ApiToken.objects.filter(user_id=request.user.pk).order_by("-created"),
+        "new_key": new_key,
+        "error": error,
+        "groups": sorted(request.user.groups.values_list("name", flat=True)),
+        "administrations": administrations_visible_to(request.user),
+    }
+    return render(request, "cases/account.html", context)

@@ -14,12 +14,30 @@ def _key(username: str) -> str:
     return f"login-failures:{username.strip().lower()}"
 
 
-def count_failure(key: str, window_seconds: int) -> None:
-    """One more failure under `key`; the count lives `window_seconds` from the first failure."""
+def count_failure(key: str, window_seconds: int) -> int:
+    """One more under `key`, atomically; returns the new count. The count lives
+    `window_seconds` from the first one (add() creates it only if it is not there)."""
+    cache.add(key, 0, window_seconds)
     try:
-        cache.incr(key)
-    except ValueError:  # no count yet (or it expired)
-        cache.set(key, 1, window_seconds)
+        return int(cache.incr(key))
+    except ValueError:  # expired between add() and incr()
+        cache.add(key, 1, window_seconds)
+        return 1
+
+
+def client_address(request: Any) -> str:
+    """The client's address: from CLIENT_ADDRESS_HEADER when the service is behind a proxy
+    (the right-most entry, the one our proxy appended), else the socket's REMOTE_ADDR."""
+    if request is None:
+        return ""
+    header = settings.CLIENT_ADDRESS_HEADER
+    if header:
+        meta_name = "HTTP_" + header.upper().replace("-", "_")
+        value = request.META.get(meta_name, "")
+        entries = [part.strip() for part in value.split(",") if part.strip()]
+        if entries:
+            return entries[-1][:100]
+    return str(request.META.get("REMOTE_ADDR", ""))[:100]
 
 
 class LockoutModelBackend(ModelBackend):
@@ -33,14 +51,15 @@ class LockoutModelBackend(ModelBackend):
         if username is None:
             username = kwargs.get("username", "")
         key = _key(username or "")
-        if cache.get(key, 0) >= settings.LOGIN_LOCKOUT_ATTEMPTS:
+        # Count the attempt before the password is checked, atomically: parallel attempts
+        # each take their own number, so the (N+1)th is refused however they interleave.
+        attempt = count_failure(key, settings.LOGIN_LOCKOUT_SECONDS)
+        if attempt > settings.LOGIN_LOCKOUT_ATTEMPTS:
             if request is not None:
                 request.login_locked_out = True
             return None
         user = super().authenticate(request, username=username, password=password, **kwargs)
-        if user is None:
-            count_failure(key, settings.LOGIN_LOCKOUT_SECONDS)
-        else:
+        if user is not None:
             cache.delete(key)
         return user
 
@@ -74,7 +93,7 @@ def record_failure(sender: Any, credentials: dict[str, Any], request: Any = None
 def _where(request: Any) -> dict[str, str]:
     if request is None:
         return {}
-    return {"address": request.META.get("REMOTE_ADDR", ""), "agent": request.META.get("HTTP_USER_AGENT", "")[:200]}
+    return {"address": client_address(request), "agent": request.META.get("HTTP_USER_AGENT", "")[:200]}
 
 
 # --- API tokens -------------------------------------------------------------------------------
@@ -84,14 +103,16 @@ from rest_framework.authentication import TokenAuthentication  # noqa: E402
 
 
 def _token_failures_key(request: Any) -> str:
-    return f"token-failures:{request.META.get('REMOTE_ADDR', '')}"
+    return f"token-failures:{client_address(request)}"
 
 
 class HashedTokenAuthentication(TokenAuthentication):
     """`Authorization: Token <key>`, looked up by the key's SHA-256 (cases.ApiToken).
 
-    An address that sends TOKEN_FAILURE_LIMIT wrong keys within TOKEN_FAILURE_SECONDS gets 429
-    for the rest of that window, whatever key it sends, so keys cannot be guessed at speed.
+    The key is checked first: a valid key always gets in. An address that sends
+    TOKEN_FAILURE_LIMIT unknown keys within TOKEN_FAILURE_SECONDS gets 429 for its further
+    unknown keys for the rest of that window, so keys cannot be guessed at speed, while the
+    clients with real keys behind the same proxy address keep working.
     """
 
     def authenticate(self, request: Any):  # type: ignore[no-untyped-def]
@@ -106,15 +127,15 @@ class HashedTokenAuthentication(TokenAuthentication):
 
         request = getattr(self, "_request", None)
         failures_key = _token_failures_key(request) if request is not None else None
-        if failures_key and cache.get(failures_key, 0) >= settings.TOKEN_FAILURE_LIMIT:
-            raise exceptions.Throttled(
-                wait=settings.TOKEN_FAILURE_SECONDS,
-                detail="För många felaktiga API-token från den här adressen. Försök igen senare.",
-            )
         token = ApiToken.objects.select_related("user").filter(key_hash=api_token_hash(key)).first()
         if token is None or not token.user.is_active:
-            if failures_key:
-                count_failure(failures_key, settings.TOKEN_FAILURE_SECONDS)
+            if failures_key and count_failure(failures_key, settings.TOKEN_FAILURE_SECONDS) > (
+                settings.TOKEN_FAILURE_LIMIT
+            ):
+                raise exceptions.Throttled(
+                    wait=settings.TOKEN_FAILURE_SECONDS,
+                    detail="För många felaktiga API-token från den här adressen. Försök igen senare.",
+                )
             raise exceptions.AuthenticationFailed("Ogiltig eller återkallad API-token.")
         now = timezone.now()
         if token.last_used is None or (now - token.last_used).total_seconds() > 60:

@@ -30,3 +30,17 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", POLICY)
         return response
+
+
+class PrivateNoStoreMiddleware:
+    """Pages, workbooks and JSON are private: no shared cache may keep them and no browser may
+    store them on disk. Static files never get here (whitenoise answers them further out), and
+    the anonymous pages (login) carry a CSRF token, so every response here is private."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers["Cache-Control"] = "private, no-store"
+        return response

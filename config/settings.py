@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.csp.PrivateNoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -105,6 +106,9 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
 # Wrong API tokens from one address: after this many within the window, 429 until it ends.
 TOKEN_FAILURE_LIMIT = env_int("TOKEN_FAILURE_LIMIT", 20)
 TOKEN_FAILURE_SECONDS = env_int("TOKEN_FAILURE_SECONDS", 600)
+# Behind a reverse proxy the client's address is in a header the proxy sets (e.g.
+# X-Forwarded-For); its right-most entry is the one our own proxy added. Empty: REMOTE_ADDR.
+CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER", "") or ""
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -135,6 +139,12 @@ MEDIA_URL = "/media-not-served/"
 # Sessions are read from the per-process cache, falling back to the database: one query fewer
 # on every page view of a logged-in user.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# A session ends after SESSION_IDLE_SECONDS without a request, and when the browser closes.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 8 * 3600)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Messages (an API token's key among them, once) live in the server-side session, not a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -181,6 +191,11 @@ IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5_000_000)
 IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES", 512 * 1024 * 1024)
 IMPORT_STORED_ERRORS = env_int("IMPORT_STORED_ERRORS", 10_000)
+# An XLSX's shared strings are read whole before its first row: bound them by size and count.
+IMPORT_MAX_XLSX_SHARED_STRINGS = env_int("IMPORT_MAX_XLSX_SHARED_STRINGS", 2_000_000)
+IMPORT_MAX_XLSX_SHARED_STRINGS_BYTES = env_int("IMPORT_MAX_XLSX_SHARED_STRINGS_BYTES", 128 * 1024 * 1024)
+# Uploads per user, whichever way they come (admin page, web, API, command with --user).
+UPLOAD_THROTTLE_RATE = env_str("UPLOAD_THROTTLE_RATE", "120/hour") or "120/hour"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -196,7 +211,6 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"uploads": env_str("UPLOAD_THROTTLE_RATE", "120/hour")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kontaktcenter – medfinansiering API",

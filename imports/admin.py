@@ -80,7 +80,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             reverse("imports:errors", args=[obj.pk, "xlsx"]),
         )
 
-    @admin.action(description=_("Re-run the selected failed or stuck batches"))
+    @admin.action(description=_("Re-run the selected failed or stuck batches"), permissions=["change"])
     def requeue(self, request: HttpRequest, queryset):  # type: ignore[no-untyped-def]
         for batch in queryset:
             try:

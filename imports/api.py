@@ -14,14 +14,13 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from cases.models import DataSource
 from config.api import IsFinance
 from imports.models import ImportBatch
 from imports.parsing import parse_month
-from imports.services import import_batch_create
+from imports.services import UploadThrottled, import_batch_create
 
 ERRORS_SHOWN = 50
 
@@ -121,8 +120,6 @@ class ImportUploadApi(APIView):
     """Upload a case log or aggregated statistics. Answers 202 with the URL to poll."""
 
     permission_classes = [IsFinance]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "uploads"
     parser_classes = [MultiPartParser, FormParser]
 
     class ImportUploadInputSerializer(serializers.Serializer):
@@ -173,6 +170,12 @@ class ImportUploadApi(APIView):
                 declared_month=data.validated_data.get("month"),
                 load_valid_rows=data.validated_data["load_valid_rows"],
                 user=request.user,
+            )
+        except UploadThrottled as exc:
+            return Response(
+                {"detail": exc.messages},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(exc.wait_seconds)},
             )
         except ValidationError as exc:
             return Response({"detail": exc.messages}, status=status.HTTP_400_BAD_REQUEST)

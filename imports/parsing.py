@@ -189,14 +189,23 @@ class Table:
     delimiter: str = ""
 
 
-def open_table(stream: IO[bytes], *, size: int, max_xlsx_bytes: int) -> Table:
+@dataclass(frozen=True)
+class XlsxLimits:
+    """Bounds on what an XLSX may make the reader do before its first row: openpyxl reads the
+    whole shared-strings part into memory first (5 million strings: 2 minutes, 843 MiB)."""
+
+    shared_strings: int = 2_000_000
+    shared_strings_bytes: int = 128 * 1024 * 1024
+
+
+def open_table(stream: IO[bytes], *, size: int, max_xlsx_bytes: int, xlsx_limits: XlsxLimits = XlsxLimits()) -> Table:
     """Open a CSV or XLSX file by its content, whatever its name claims."""
     head = stream.read(4096)
     stream.seek(0)
     if not head.strip():
         raise FileRejected("Filen är tom.")
     if head.startswith(b"PK\x03\x04"):
-        return _open_xlsx(stream, max_xlsx_bytes=max_xlsx_bytes)
+        return _open_xlsx(stream, max_xlsx_bytes=max_xlsx_bytes, limits=xlsx_limits)
     if head.startswith(b"%PDF"):
         raise FileRejected("Filen är en PDF. Ladda upp ärendeloggen som CSV eller Excel (xlsx).")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -309,11 +318,15 @@ def _first_undecodable(stream: IO[bytes], encoding: str) -> tuple[int, str]:
     return line, "ett tecken"
 
 
-def check_xlsx_container(stream: IO[bytes], *, max_bytes: int) -> None:
-    """Refuse zip bombs before any XML is parsed: total size and compression ratio bounded."""
+def check_xlsx_container(stream: IO[bytes], *, max_bytes: int, limits: XlsxLimits = XlsxLimits()) -> None:
+    """Refuse zip bombs before any XML is parsed: total size and compression ratio bounded,
+    and the shared strings bounded by size and by count (counted while streaming, no parse)."""
     try:
         with zipfile.ZipFile(stream) as zf:
             infos = zf.infolist()
+            strings = next((i for i in infos if i.filename.lower() == "xl/sharedstrings.xml"), None)
+            if strings is not None and strings.file_size <= max_bytes:
+                _check_shared_strings(zf, strings, limits)
     except zipfile.BadZipFile as exc:
         raise FileRejected("Filen är inte en giltig Excel-fil (xlsx): zip-arkivet är skadat.") from exc
     finally:
@@ -330,6 +343,28 @@ def check_xlsx_container(stream: IO[bytes], *, max_bytes: int) -> None:
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
         raise FileRejected("Filen är ett zip-arkiv men ingen Excel-arbetsbok (xlsx).")
+
+
+def _check_shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: XlsxLimits) -> None:
+    if info.file_size > limits.shared_strings_bytes:
+        raise FileRejected(
+            f"Excel-filens delade texter är {info.file_size // (1024 * 1024)} MB, mer än tillåtna "
+            f"{limits.shared_strings_bytes // (1024 * 1024)} MB. Spara filen som CSV och ladda upp den i stället."
+        )
+    count = 0
+    tail = b""
+    with zf.open(info) as part:  # the declared size can lie: the stream is what counts
+        while chunk := part.read(1 << 20):
+            data = tail + chunk
+            count += data.count(b"<si>") + data.count(b"<si ")
+            # A tag split between chunks is completed by the next chunk: keep the last 3 bytes
+            # (too short to hold a whole tag, so nothing is counted twice).
+            tail = data[-3:]
+            if count > limits.shared_strings:
+                raise FileRejected(
+                    f"Excel-filen har fler än {limits.shared_strings:,} delade texter".replace(",", " ")
+                    + ". Spara filen som CSV och ladda upp den i stället."
+                )
 
 
 def _cell_text(value: Any) -> str:
@@ -359,8 +394,8 @@ def _xlsx_unreadable(exc: BaseException) -> str:
     return "Excel-filen kan inte läsas: den är skadad eller inte sparad av Excel. Spara om den i Excel."
 
 
-def _open_xlsx(stream: IO[bytes], *, max_xlsx_bytes: int) -> Table:
-    check_xlsx_container(stream, max_bytes=max_xlsx_bytes)
+def _open_xlsx(stream: IO[bytes], *, max_xlsx_bytes: int, limits: XlsxLimits = XlsxLimits()) -> Table:
+    check_xlsx_container(stream, max_bytes=max_xlsx_bytes, limits=limits)
     import openpyxl  # imported here: only XLSX uploads pay for it
 
     try:

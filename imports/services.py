@@ -46,6 +46,7 @@ from imports.parsing import (
     FileRejected,
     References,
     RowError,
+    XlsxLimits,
     cell,
     channel_code,
     describe_error,
@@ -93,6 +94,14 @@ def import_batch_create(
     """
     if kind not in ImportBatch.Kind.values:
         raise ValidationError(f"Okänt format {kind!r}; välj cases eller aggregated.")
+    if kind == ImportBatch.Kind.AGGREGATED and not source.is_reference:
+        # Aggregates loaded beside the municipality's own case rows would count twice (or
+        # replace the month's aggregates while its cases stay): only reference sources take them.
+        raise ValidationError(
+            f"Källan {source.name} är kommunens egen källa och tar bara ärendeloggar. Aggregerad statistik "
+            "laddas i en referenskälla (markerad som referensstatistik)."
+        )
+    upload_throttle_check(user=user)
     sha, size = _sha256(stream)
     if size == 0:
         raise ValidationError("Filen är tom.")
@@ -131,6 +140,42 @@ def import_batch_create(
         raise ValidationError(_duplicate_message(earlier) if earlier else str(exc)) from exc
     _enqueue(batch.pk)
     return batch
+
+
+def _xlsx_limits() -> XlsxLimits:
+    return XlsxLimits(
+        shared_strings=settings.IMPORT_MAX_XLSX_SHARED_STRINGS,
+        shared_strings_bytes=settings.IMPORT_MAX_XLSX_SHARED_STRINGS_BYTES,
+    )
+
+
+class UploadThrottled(ValidationError):
+    """Too many uploads by one user in the period of UPLOAD_THROTTLE_RATE."""
+
+    def __init__(self, message: str, wait_seconds: int) -> None:
+        super().__init__(message)
+        self.wait_seconds = wait_seconds
+
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def upload_throttle_check(*, user: Any) -> None:
+    """Count one upload for `user` (whatever page, API or command it comes from) and refuse it
+    past UPLOAD_THROTTLE_RATE ("N/period", e.g. 120/hour). Uploads with no user (a command run
+    without --user by the operating system's user) are not counted."""
+    from config.auth import count_failure  # the count lives in the shared cache (Redis)
+
+    if not getattr(user, "is_authenticated", False):
+        return
+    number, _slash, period = settings.UPLOAD_THROTTLE_RATE.partition("/")
+    limit, seconds = int(number), _PERIODS[period.strip()[:1].lower()]
+    if count_failure(f"uploads:{user.pk}", seconds) > limit:
+        raise UploadThrottled(
+            f"Du har laddat upp {limit} filer på kort tid (gräns {settings.UPLOAD_THROTTLE_RATE}). "
+            "Vänta en stund och försök igen.",
+            wait_seconds=seconds,
+        )
 
 
 def _live_duplicate(*, source: DataSource, sha: str) -> ImportBatch | None:
@@ -279,7 +324,12 @@ def _validated_chunks(
     max_rows = settings.IMPORT_MAX_ROWS
     all_or_nothing = not batch.load_valid_rows
     with batch.file.open("rb") as stream:
-        table = open_table(stream, size=batch.size_bytes, max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES)
+        table = open_table(
+            stream,
+            size=batch.size_bytes,
+            max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
+            xlsx_limits=_xlsx_limits(),
+        )
         header = locate_header(
             table, synonyms=CASE_COLUMNS, required=CASE_REQUIRED, renames=batch.source.column_map or None
         )
@@ -551,7 +601,12 @@ def _process_aggregated(batch: ImportBatch) -> None:
     rows_read = 0
     default_channel = refs.channels.get("unspecified")
     with batch.file.open("rb") as stream:
-        table = open_table(stream, size=batch.size_bytes, max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES)
+        table = open_table(
+            stream,
+            size=batch.size_bytes,
+            max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
+            xlsx_limits=_xlsx_limits(),
+        )
         header = locate_header(
             table, synonyms=AGGREGATE_COLUMNS, required=AGGREGATE_REQUIRED, renames=batch.source.column_map or None
         )
@@ -653,7 +708,12 @@ class FileImportResult:
 
 def _read_small_table(stream: IO[bytes], synonyms: dict[str, str], required: tuple[str, ...]) -> tuple[Any, Any]:
     data = stream.read()
-    table = open_table(io.BytesIO(data), size=len(data), max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES)
+    table = open_table(
+        io.BytesIO(data),
+        size=len(data),
+        max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
+        xlsx_limits=_xlsx_limits(),
+    )
     header = locate_header(table, synonyms=synonyms, required=required)
     return table, header
 

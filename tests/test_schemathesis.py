@@ -29,8 +29,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 def tokens(org, finance_user, head_user):  # type: ignore[no-untyped-def]
     run_import(org["source"], csv_bytes(good_rows(n=5)))
     return {
-        "finance": api_token_create(user=finance_user)[1],
-        "head": api_token_create(user=head_user)[1],
+        "finance": api_token_create(user=finance_user, created_by=finance_user)[1],
+        "head": api_token_create(user=head_user, created_by=head_user)[1],
     }
 
 

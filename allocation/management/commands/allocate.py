@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from allocation.amounts import AmountError, parse_amount
 from allocation.calculation import format_amount
 from allocation.models import AllocationKey, CostPool
 from allocation.services import allocation_run_create, run_amounts
@@ -38,9 +38,9 @@ class Command(BaseCommand):
                 raise CommandError(f"Kostnadspool #{options['pool']} finns inte.", returncode=2)
         else:
             try:
-                amount = Decimal(options["amount"].replace(",", "."))
-            except InvalidOperation as exc:
-                raise CommandError(f"{options['amount']!r} är inget belopp.", returncode=2) from exc
+                amount = parse_amount(options["amount"])
+            except AmountError as exc:
+                raise CommandError(str(exc), returncode=2) from exc
         try:
             run = allocation_run_create(key=key, pool=pool, amount=amount, unit=options["unit"])
         except ValidationError as exc:
