@@ -37,30 +37,36 @@ def account(request: HttpRequest) -> HttpResponse:
     A new token's key is written into this one response (never stored, never in a cookie);
     the response is private and not stored by the browser (Cache-Control: no-store).
     """
+    from django.contrib.auth.models import User
     from django.core.exceptions import ValidationError
 
     from cases.models import ApiToken
     from cases.services import api_token_create, api_token_revoke
 
+    user = request.user
+    assert isinstance(user, User)  # login_required
     new_key = None
     error = None
     if request.method == "POST":
         try:
             if "revoke" in request.POST:
-                token = ApiToken.objects.select_related("user").filter(
-                    pk=request.POST.get("revoke", ""), user_id=request.user.pk
+                raw = str(request.POST.get("revoke", ""))
+                token = (
+                    ApiToken.objects.select_related("user").filter(pk=int(raw), user=user).first()
+                    if raw.isdigit() and len(raw) < 19
+                    else None
                 )
-                if not str(request.POST.get("revoke", "")).isdigit() or not token.exists():
+                if token is None:
                     error = "Ingen sådan token."
                 else:
-                    api_token_revoke(token=token.get(), user=request.user)
+                    api_token_revoke(token=token, user=user)
             else:
                 name = (request.POST.get("name") or "").strip()[:100]
-                _token, new_key = api_token_create(user=request.user, name=name, created_by=request.user)
+                _token, new_key = api_token_create(user=user, name=name, created_by=user)
         except ValidationError as exc:
             error = "; ".join(exc.messages)
     context = {
-        "tokens": ApiToken.objects.filter(user_id=request.user.pk).order_by("-created"),
+        "tokens": ApiToken.objects.filter(user=user).order_by("-created"),
         "new_key": new_key,
         "error": error,
         "groups": sorted(request.user.groups.values_list("name", flat=True)),

@@ -37,6 +37,7 @@ ACCESS: dict[str, set[str] | str] = {
     "logout": EVERYONE,
     "set_language": EVERYONE,
     "home": LOGGED_IN,
+    "account": LOGGED_IN,
     "schema": LOGGED_IN,
     "api-docs": LOGGED_IN,
     "imports:errors": FINANCE,
