@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -19,7 +21,6 @@ from allocation.models import (
     PublicationSchedule,
     RunAmount,
 )
-from cases.services import audit_record
 
 
 class KeyShareInline(admin.TabularInline):
@@ -58,44 +59,63 @@ class AllocationKeyAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', reverse("allocation:key-detail", args=[obj.pk]), _("Open"))
 
 
+class FundingLineFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        from decimal import Decimal
+
+        from allocation.services import FundingInput, cost_pool_check
+
+        super().clean()
+        funding = [
+            FundingInput(f.cleaned_data["label"], Decimal(f.cleaned_data["amount"]))
+            for f in self.forms
+            if getattr(f, "cleaned_data", None) and not f.cleaned_data.get("DELETE")
+        ]
+        if self.instance.gross_amount is not None:
+            try:
+                cost_pool_check(pool=self.instance, funding=funding)
+            except ValidationError as exc:
+                raise ValidationError(exc.messages) from exc
+
+
 class FundingLineInline(admin.TabularInline):
     model = FundingLine
+    formset = FundingLineFormSet
     extra = 1
 
 
 @admin.register(CostPool)
 class CostPoolAdmin(admin.ModelAdmin):
-    list_display = ["name", "year", "gross_amount", "key", "unit"]
-    list_filter = ["year", "unit"]
+    """Saved through allocation.services.cost_pool_save (checks and audit), funding lines too."""
+
+    list_display = ["name", "year", "gross_amount", "key", "unit", "is_co_financing"]
+    list_filter = ["year", "unit", "is_co_financing"]
     search_fields = ["name"]
     list_select_related = ["key"]
     inlines = [FundingLineInline]
     autocomplete_fields = ["key"]
 
     def save_model(self, request: HttpRequest, obj: CostPool, form: Any, change: bool) -> None:
-        before = None
-        if change:
-            old = CostPool.objects.get(pk=obj.pk)
-            before = {"gross_amount": str(old.gross_amount), "key": old.key_id, "unit": old.unit}
-        super().save_model(request, obj, form, change)
-        audit_record(
-            user=request.user,
-            action="pool.change" if change else "pool.create",
-            obj_type="cost_pool",
-            obj_id=obj.pk,
-            before=before,
-            after={"gross_amount": str(obj.gross_amount), "key": obj.key_id, "unit": obj.unit},
-        )
+        request._pool_to_save = obj  # type: ignore[attr-defined]  # saved with its funding lines below
 
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        super().save_formset(request, form, formset, change)
-        audit_record(
-            user=request.user,
-            action="pool.funding",
-            obj_type="cost_pool",
-            obj_id=form.instance.pk,
-            after={"funding": [[f.label, str(f.amount)] for f in form.instance.funding_lines.all()]},
-        )
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        from decimal import Decimal
+
+        from allocation.services import FundingInput, cost_pool_save
+
+        funding = [
+            FundingInput(f.cleaned_data["label"], Decimal(f.cleaned_data["amount"]))
+            for formset in formsets
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        # The formset's clean() ran the same checks, so this does not refuse.
+        cost_pool_save(pool=form.instance, user=request.user, funding=funding)
+        for formset in formsets:  # the admin's change message reads what the formset saved
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and (obj is None or not obj.runs.exists())
 
 
 class RunAmountInline(admin.TabularInline):
@@ -201,6 +221,17 @@ class PublicationRequestAdmin(admin.ModelAdmin):
 @admin.register(PublicationSchedule)
 class PublicationScheduleAdmin(admin.ModelAdmin):
     list_display = ["working_day", "enabled"]
+
+    def save_model(self, request: HttpRequest, obj: PublicationSchedule, form: Any, change: bool) -> None:
+        from cases.services import _audited_save
+
+        _audited_save(
+            obj,
+            fields=["working_day", "enabled"],
+            user=request.user,
+            action="schedule",
+            obj_type="publication_schedule",
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not PublicationSchedule.objects.exists()

@@ -44,9 +44,18 @@ class KeyShareOutput(serializers.Serializer):
     share = serializers.DecimalField(max_digits=15, decimal_places=12)
 
 
+class KeyDecisionOutput(serializers.Serializer):
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    by = serializers.CharField(source="actor")
+    at = serializers.DateTimeField()
+    comment = serializers.CharField()
+
+
 class KeyOutput(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     shares = KeyShareOutput(many=True, read_only=True)
+    decisions = KeyDecisionOutput(many=True, read_only=True)
 
     class Meta:
         model = AllocationKey
@@ -68,6 +77,7 @@ class KeyOutput(serializers.ModelSerializer):
             "comment",
             "created_at",
             "decided_at",
+            "decisions",
             "shares",
         ]
 
@@ -82,7 +92,7 @@ class KeyListApi(ListAPIView):
     serializer_class = KeyOutput
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = AllocationKey.objects.prefetch_related("shares__administration").order_by("-created_at")
+        qs = AllocationKey.objects.prefetch_related("shares__administration", "decisions").order_by("-created_at")
         for field in ("status", "kind"):
             if self.request.query_params.get(field):
                 qs = qs.filter(**{field: self.request.query_params[field]})
@@ -163,10 +173,8 @@ class KeyDecisionApi(APIView):
         data = self.KeyDecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         wanted = data.validated_data["status"]
-        allowed = roles.is_finance(request.user) if wanted == "proposed" else roles.is_steering(request.user)
-        if not allowed:
-            raise PermissionDenied("Finance föreslår nycklar; styrgruppen godkänner eller avvisar dem.")
         key = get_object_or_404(AllocationKey, pk=key_id)
+        # Who may take which step (four eyes included) is the service's rule: a refusal is 403.
         key = allocation_key_decide(key=key, status=wanted, user=request.user, comment=data.validated_data["comment"])
         return Response(KeyOutput(key, context={"request": request}).data)
 
@@ -324,6 +332,7 @@ class RunOutput(serializers.ModelSerializer):
             "amounts",
             "months",
             "difference_from_superseded",
+            "is_charging",
         ]
 
     def get_amounts(self, obj: AllocationRun) -> dict[str, str]:
@@ -354,12 +363,13 @@ class RunListApi(ListAPIView):
 
 
 class RunCreateApi(APIView):
-    """Allocate a pool's net amount (or a given amount) by a key (as the allocate command)."""
+    """A charging run of a pool (its approved key; `key` may be left out) or a simulation of an
+    amount by any key (as the allocate command). A key that may not charge is a 400."""
 
     permission_classes = [IsFinance]
 
     class RunCreateInputSerializer(serializers.Serializer):
-        key = serializers.PrimaryKeyRelatedField(queryset=AllocationKey.objects.all())
+        key = serializers.PrimaryKeyRelatedField(queryset=AllocationKey.objects.all(), required=False)
         pool = serializers.PrimaryKeyRelatedField(queryset=CostPool.objects.all(), required=False)
         amount = AmountField(required=False)
         unit = serializers.ChoiceField(choices=CostPool.Unit.choices, default=CostPool.Unit.ORE)
@@ -370,7 +380,7 @@ class RunCreateApi(APIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         run = allocation_run_create(
-            key=v["key"], pool=v.get("pool"), amount=v.get("amount"), unit=v["unit"], user=request.user
+            key=v.get("key"), pool=v.get("pool"), amount=v.get("amount"), unit=v["unit"], user=request.user
         )
         return Response(RunOutput(run).data, status=status.HTTP_201_CREATED)
 

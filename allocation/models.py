@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +12,71 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Administration, Grouping, GroupingMapVersion
+
+_FROZEN_KEY = ("approved", "superseded")
+
+
+def _refuse(message: str) -> None:
+    raise ValidationError(message)
+
+
+class AllocationKeyQuerySet(models.QuerySet):
+    """An approved (or superseded) key cannot be changed or deleted through the ORM on any
+    database; the one change allowed is an approved key being marked superseded. On PostgreSQL
+    and SQLite triggers refuse the same below the ORM (migrations 0002 and 0007)."""
+
+    def update(self, **kwargs: Any) -> int:
+        if kwargs == {"status": "superseded"}:
+            if self.exclude(status="approved").exists():
+                _refuse(str(_("Only an approved key can be marked superseded.")))
+        elif self.filter(status__in=_FROZEN_KEY).exists():
+            _refuse(str(_("An approved key cannot be changed. Create a new key instead.")))
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.filter(status__in=_FROZEN_KEY).exists():
+            _refuse(str(_("An approved key cannot be deleted.")))
+        return super().delete()
+
+
+class FrozenByKeyQuerySet(models.QuerySet):
+    """Shares and load lines of an approved or superseded key: never updated or deleted."""
+
+    def update(self, **kwargs: Any) -> int:
+        if self.filter(key__status__in=_FROZEN_KEY).exists():
+            _refuse(str(_("The shares of an approved key cannot be changed.")))
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.filter(key__status__in=_FROZEN_KEY).exists():
+            _refuse(str(_("The shares of an approved key cannot be changed.")))
+        return super().delete()
+
+
+class AllocationRunQuerySet(models.QuerySet):
+    """A charging run is never updated or deleted (it is what was charged)."""
+
+    def update(self, **kwargs: Any) -> int:
+        if self.filter(is_charging=True).exists():
+            _refuse(str(_("A charging run is never changed; make a new run.")))
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.filter(is_charging=True).exists():
+            _refuse(str(_("A charging run is never deleted.")))
+        return super().delete()
+
+
+class RunAmountQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        if self.filter(run__is_charging=True).exists():
+            _refuse(str(_("A charging run is never changed; make a new run.")))
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.filter(run__is_charging=True).exists():
+            _refuse(str(_("A charging run is never deleted.")))
+        return super().delete()
 
 
 class AllocationKey(models.Model):
@@ -70,6 +136,8 @@ class AllocationKey(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
+    objects = AllocationKeyQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("allocation key")
@@ -91,13 +159,37 @@ class AllocationKey(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             stored = AllocationKey.objects.filter(pk=self.pk).values_list("status", flat=True).first()
-            if stored == AllocationKey.Status.APPROVED and self.status in (
-                AllocationKey.Status.APPROVED,
-                AllocationKey.Status.DRAFT,
-                AllocationKey.Status.PROPOSED,
-            ):
+            if stored in _FROZEN_KEY:
                 raise ValidationError(_("An approved key cannot be changed. Create a new key instead."))
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if AllocationKey.objects.filter(pk=self.pk, status__in=_FROZEN_KEY).exists():
+            raise ValidationError(_("An approved key cannot be deleted."))
+        return super().delete(*args, **kwargs)
+
+
+class KeyDecision(models.Model):
+    """One step of a key's review (proposed, approved, rejected), kept as its own record: a
+    later decision never overwrites who proposed the key or what they wrote."""
+
+    key = models.ForeignKey(AllocationKey, on_delete=models.PROTECT, related_name="decisions")
+    from_status = models.CharField(_("from"), max_length=20, choices=AllocationKey.Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=AllocationKey.Status.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("by")
+    )
+    actor = models.CharField(_("by (name)"), max_length=150)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["key", "at", "id"]
+        verbose_name = _("key decision")
+        verbose_name_plural = _("key decisions")
+
+    def __str__(self) -> str:
+        return f"#{self.key_id} {self.from_status} → {self.to_status} ({self.actor})"
 
 
 class KeyShare(models.Model):
@@ -107,6 +199,8 @@ class KeyShare(models.Model):
     administration = models.ForeignKey(Administration, on_delete=models.PROTECT, verbose_name=_("administration"))
     load = models.DecimalField(_("load"), max_digits=30, decimal_places=10)
     share = models.DecimalField(_("share"), max_digits=15, decimal_places=12)
+
+    objects = FrozenByKeyQuerySet.as_manager()
 
     class Meta:
         ordering = ["key", "administration__code"]
@@ -120,6 +214,11 @@ class KeyShare(models.Model):
     def __str__(self) -> str:
         return f"{self.administration_id}: {self.share}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        if AllocationKey.objects.filter(pk=self.key_id, status__in=_FROZEN_KEY).exists():
+            raise ValidationError(_("The shares of an approved key cannot be changed."))
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
 
 class KeyLoadLine(models.Model):
     """Why an administration got its share: the load of each grouping and channel."""
@@ -131,12 +230,19 @@ class KeyLoadLine(models.Model):
     cases = models.DecimalField(max_digits=20, decimal_places=6)
     load = models.DecimalField(max_digits=30, decimal_places=10)
 
+    objects = FrozenByKeyQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("key load line")
         verbose_name_plural = _("key load lines")
 
     def __str__(self) -> str:
         return f"{self.grouping_id}/{self.channel} → {self.administration_id}: {self.load}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if AllocationKey.objects.filter(pk=self.key_id, status__in=_FROZEN_KEY).exists():
+            raise ValidationError(_("The shares of an approved key cannot be changed."))
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class CostPool(models.Model):
@@ -153,6 +259,9 @@ class CostPool(models.Model):
         AllocationKey, on_delete=models.PROTECT, null=True, blank=True, related_name="pools", verbose_name=_("key")
     )
     unit = models.CharField(_("rounding unit"), max_length=10, choices=Unit.choices, default=Unit.ORE)
+    # The year's co-financing pool (medfinansieringen): its approved key is the one the monthly
+    # statistics, the drift and the robustness checks compare measured shares with.
+    is_co_financing = models.BooleanField(_("co-financing pool"), default=False)
 
     class Meta:
         ordering = ["-year", "name"]
@@ -160,6 +269,9 @@ class CostPool(models.Model):
         verbose_name_plural = _("cost pools")
         constraints = [
             models.UniqueConstraint(fields=["name", "year"], name="pool_name_per_year"),
+            models.UniqueConstraint(
+                fields=["year"], condition=Q(is_co_financing=True), name="one_co_financing_pool_per_year"
+            ),
             models.CheckConstraint(condition=Q(gross_amount__gte=0), name="pool_gross_not_negative"),
         ]
 
@@ -184,7 +296,11 @@ class FundingLine(models.Model):
 
 
 class AllocationRun(models.Model):
-    """The amounts one key gives each administration for a year and its months. Never edited."""
+    """The amounts one key gives each administration for a year and its months. Never edited.
+
+    A run of a pool is a charging run (debiterat): made only with the pool's approved key. A run
+    of a bare amount is a simulation: any key, never charged, posted or shown as charged.
+    """
 
     key = models.ForeignKey(AllocationKey, on_delete=models.PROTECT, related_name="runs", verbose_name=_("key"))
     pool = models.ForeignKey(
@@ -200,14 +316,33 @@ class AllocationRun(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("created by")
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    is_charging = models.BooleanField(_("charging run"), default=False)
+
+    objects = AllocationRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("allocation run")
         verbose_name_plural = _("allocation runs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_charging=False) | Q(pool__isnull=False), name="charging_run_has_pool"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.net_amount} kr"
+        kind = _("charging") if self.is_charging else _("simulation")
+        return f"#{self.pk} {self.net_amount} kr ({kind})"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None and AllocationRun.objects.filter(pk=self.pk).exists():
+            raise ValidationError(_("An allocation run is never changed; make a new run."))
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self.is_charging:
+            raise ValidationError(_("A charging run is never deleted."))
+        return super().delete(*args, **kwargs)
 
 
 class RunAmount(models.Model):
@@ -217,6 +352,8 @@ class RunAmount(models.Model):
     administration = models.ForeignKey(Administration, on_delete=models.PROTECT, verbose_name=_("administration"))
     month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True)
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+
+    objects = RunAmountQuerySet.as_manager()
 
     class Meta:
         ordering = ["run", "administration__code", "month"]
@@ -234,6 +371,11 @@ class RunAmount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.administration_id} {self.month or 'år'}: {self.amount}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None and AllocationRun.objects.filter(pk=self.run_id, is_charging=True).exists():
+            raise ValidationError(_("A charging run is never changed; make a new run."))
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class Publication(models.Model):

@@ -22,14 +22,13 @@ from django.utils import timezone
 from allocation.calculation import percentages
 from allocation.excel import write_sheet
 from allocation.models import (
-    AllocationKey,
     AllocationRun,
     Publication,
     PublicationFile,
     PublicationRequest,
     RunAmount,
 )
-from allocation.selectors import map_owners
+from allocation.selectors import co_financing_key, map_owners
 from cases import statistics
 from cases.models import Administration, DataSource, Grouping, MonthlyAggregate
 from cases.months import months_back
@@ -115,11 +114,7 @@ def month_figures(month: date) -> dict[str, Any]:
     codes = [a[0] for a in admins]
     share_month = percentages({c: by_admin_month.get(c, Decimal(0)) for c in codes}) if by_admin_month else {}
     share_rolling = percentages({c: rolling.get(c, Decimal(0)) for c in codes}) if rolling else {}
-    key = (
-        AllocationKey.objects.filter(status=AllocationKey.Status.APPROVED, valid_from__lte=month)
-        .order_by("-valid_from", "-decided_at")
-        .first()
-    )
+    key = co_financing_key(year=month.year)
     key_loads = dict(key.shares.values_list("administration__code", "load")) if key else {}
     share_key = percentages(key_loads) if key_loads and any(key_loads.values()) else {}
     charged = _charged(month)
@@ -190,10 +185,11 @@ def _channels(counts: dict[str, Decimal]) -> list[dict[str, Any]]:
 
 
 def _charged(month: date) -> dict[str, Decimal]:
-    """This month's charge per administration: the newest run of each pool of the budget year."""
+    """This month's charge per administration: the newest charging run of each pool of the
+    budget year (simulations are never charged)."""
     # order_by() clears the model's default ordering, which would otherwise split the GROUP BY.
     latest = (
-        AllocationRun.objects.filter(pool__year=month.year)
+        AllocationRun.objects.filter(pool__year=month.year, is_charging=True)
         .order_by()
         .values("pool_id")
         .annotate(last=Max("id"))

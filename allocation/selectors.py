@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Sum
 
@@ -46,6 +47,21 @@ def map_owners(version: GroupingMapVersion) -> dict[str, list[MapOwner]]:
     ):
         owners.setdefault(grouping_code, []).append(MapOwner(None if central else admin_code, fraction))
     return owners
+
+
+def co_financing_key(*, year: int) -> Any:
+    """The approved key of the year's co-financing pool: the key the statistics, the drift and
+    the robustness checks compare measured shares with. None when the year has no
+    co-financing pool or its key is not approved. Driver and fixed keys never qualify."""
+    from allocation.models import AllocationKey, CostPool
+
+    pool = CostPool.objects.filter(year=year, is_co_financing=True).select_related("key").first()
+    if pool is None or pool.key is None:
+        return None
+    key = pool.key
+    if key.status != AllocationKey.Status.APPROVED or key.kind != AllocationKey.Kind.MEASURED:
+        return None
+    return key
 
 
 def key_loads(key) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,8 +13,17 @@ from django.utils import timezone
 
 from allocation import calculation
 from allocation.calculation import AllocationError
-from allocation.models import AllocationKey, AllocationRun, CostPool, KeyLoadLine, KeyShare, RunAmount
-from allocation.selectors import map_owners, months_with_data, own_source_ids, window_volumes
+from allocation.models import (
+    AllocationKey,
+    AllocationRun,
+    CostPool,
+    FundingLine,
+    KeyDecision,
+    KeyLoadLine,
+    KeyShare,
+    RunAmount,
+)
+from allocation.selectors import co_financing_key, map_owners, months_with_data, own_source_ids, window_volumes
 from cases.models import Administration, Channel, DataSource, Grouping
 from cases.months import month_range, months_back
 from cases.selectors import grouping_map_in_force
@@ -134,49 +144,94 @@ def cost_pool_net_amount(pool: CostPool) -> Decimal:
     return calculation.net_amount(pool.gross_amount, [f.amount for f in pool.funding_lines.all()])
 
 
+def charging_key_check(*, pool: CostPool, key: AllocationKey) -> None:
+    """A charging run's key: the pool's own, approved, of a kind that fits the pool, valid in
+    the pool's year. Anything else is refused with what to do instead."""
+    if pool.key_id is None:
+        raise ValidationError(f"Kostnadspoolen {pool} har ingen nyckel; välj en godkänd nyckel på poolen först.")
+    if key.pk != pool.key_id:
+        raise ValidationError(
+            f"Kostnadspoolen {pool} fördelas med sin egen nyckel #{pool.key_id}, inte #{key.pk}. Byt nyckel på poolen, "
+            "eller gör en simulering med ett belopp i stället."
+        )
+    if key.status != AllocationKey.Status.APPROVED:
+        raise ValidationError(
+            f"Nyckel #{key.pk} har status {key.get_status_display()}: bara en godkänd nyckel får debitera. "
+            "Låt styrgruppen godkänna nyckeln, eller gör en simulering med ett belopp."
+        )
+    if pool.is_co_financing and key.kind != AllocationKey.Kind.MEASURED:
+        raise ValidationError(
+            f"Medfinansieringspoolen fördelas med en uppmätt nyckel; nyckel #{key.pk} är {key.get_kind_display()}."
+        )
+    if key.valid_from.year > pool.year:
+        raise ValidationError(
+            f"Nyckel #{key.pk} gäller från {key.valid_from:%Y-%m-%d}, efter poolens budgetår {pool.year}."
+        )
+
+
 @transaction.atomic
 def allocation_run_create(
     *,
-    key: AllocationKey,
+    key: AllocationKey | None = None,
     pool: CostPool | None = None,
     amount: Decimal | None = None,
     unit: str = CostPool.Unit.ORE,
     user: Any = None,
 ) -> AllocationRun:
-    """Distribute a pool's net amount (or a given amount) by the key, for the year and its 12 months."""
+    """Distribute a pool's net amount (a charging run) or a given amount (a simulation) by the
+    key, for the year and its 12 months.
+
+    A charging run uses the pool's approved key (charging_key_check) and supersedes the pool's
+    previous charging run. A simulation may use any key and is never charged.
+    """
     if (pool is None) == (amount is None):
         raise ValidationError("Ange antingen en kostnadspool eller ett belopp.")
     try:
         if pool is not None:
             # Serialise runs of one pool: the second waits and then supersedes the first.
             pool = CostPool.objects.select_for_update().get(pk=pool.pk)
+            key = key if key is not None else pool.key
+            if key is None:
+                raise ValidationError(f"Kostnadspoolen {pool} har ingen nyckel.")
+            key = AllocationKey.objects.get(pk=key.pk)  # its status now, not when it was read
+            charging_key_check(pool=pool, key=key)
             net = cost_pool_net_amount(pool)
             unit = pool.unit
         else:
             assert amount is not None
+            if key is None:
+                raise ValidationError("En simulering behöver en nyckel.")
             net = amount
         loads = {s.administration.code: s.load for s in key.shares.select_related("administration")}
         annual = calculation.largest_remainder(net, loads, UNITS[CostPool.Unit(unit)])
         monthly = calculation.monthly_split(annual, UNITS[CostPool.Unit(unit)])
     except AllocationError as exc:
         raise ValidationError(str(exc)) from exc
-    previous = AllocationRun.objects.filter(pool=pool, key=key).first() if pool is not None else None
-    run = AllocationRun.objects.create(
+    previous = (
+        AllocationRun.objects.filter(pool=pool, is_charging=True).order_by("-created_at", "-id").first()
+        if pool is not None
+        else None
+    )
+    run = AllocationRun(
         key=key,
         pool=pool,
         net_amount=net,
         unit=unit,
         supersedes=previous,
+        is_charging=pool is not None,
         created_by=user if getattr(user, "is_authenticated", False) else None,
         inputs={
             "key": key.pk,
+            "key_status": key.status,
             "loads": {k: str(v) for k, v in sorted(loads.items())},
             "net_amount": str(net),
             "gross_amount": str(pool.gross_amount) if pool else str(net),
             "funding": [[f.label, str(f.amount)] for f in pool.funding_lines.all()] if pool else [],
             "unit": unit,
+            "charging": pool is not None,
         },
     )
+    run.save()
     admin_ids = dict(Administration.objects.values_list("code", "id"))
     rows = [RunAmount(run=run, administration_id=admin_ids[c], month=None, amount=a) for c, a in annual.items()]
     rows += [
@@ -187,12 +242,89 @@ def allocation_run_create(
     RunAmount.objects.bulk_create(rows)
     audit_record(
         user=user,
-        action="run.create",
+        action="run.create" if run.is_charging else "run.simulate",
         obj_type="allocation_run",
         obj_id=run.pk,
-        after={"amounts": {k: str(v) for k, v in annual.items()}},
+        after={
+            "charging": run.is_charging,
+            "pool": pool.pk if pool else None,
+            "key": key.pk,
+            "amounts": {k: str(v) for k, v in annual.items()},
+        },
     )
     return run
+
+
+@dataclass(frozen=True)
+class FundingInput:
+    label: str
+    amount: Decimal
+
+
+def _pool_snapshot(pool: CostPool) -> dict[str, Any]:
+    return {
+        "name": pool.name,
+        "year": pool.year,
+        "gross_amount": str(pool.gross_amount),
+        "key": pool.key_id,
+        "unit": pool.unit,
+        "co_financing": pool.is_co_financing,
+        "funding": [[f.label, str(f.amount)] for f in pool.funding_lines.order_by("id")],
+    }
+
+
+@transaction.atomic
+def cost_pool_save(*, pool: CostPool, user: Any, funding: list[FundingInput] | None = None) -> CostPool:
+    """Create or change a cost pool and (if given) replace its central funding lines; audited.
+
+    Refuses a negative net amount, and a second co-financing pool for a year (naming the first).
+    A co-financing pool's key, when set, must be a measured key.
+    """
+    stored = CostPool.objects.filter(pk=pool.pk).first() if pool.pk else None
+    before = _pool_snapshot(stored) if stored is not None else None
+    cost_pool_check(pool=pool, funding=funding)
+    pool.full_clean()
+    pool.save()
+    if funding is not None:
+        pool.funding_lines.all().delete()
+        FundingLine.objects.bulk_create([FundingLine(pool=pool, label=f.label, amount=f.amount) for f in funding])
+    after = _pool_snapshot(pool)
+    if before != after:
+        audit_record(
+            user=user,
+            action="pool.change" if before else "pool.create",
+            obj_type="cost_pool",
+            obj_id=pool.pk,
+            before=before,
+            after=after,
+        )
+    return pool
+
+
+def cost_pool_check(*, pool: CostPool, funding: list[FundingInput] | None) -> None:
+    """The rules a pool must meet before it is saved (the admin's forms ask them too)."""
+    if pool.is_co_financing:
+        other = CostPool.objects.filter(year=pool.year, is_co_financing=True).exclude(pk=pool.pk).first()
+        if other is not None:
+            raise ValidationError(
+                f"{pool.year} har redan en medfinansieringspool: {other.name}. "
+                "Ett budgetår har en medfinansieringspool."
+            )
+        pool_key = pool.key
+        if pool_key is not None and pool_key.kind != AllocationKey.Kind.MEASURED:
+            raise ValidationError(
+                f"Medfinansieringspoolen fördelas med en uppmätt nyckel; nyckel #{pool_key.pk} är "
+                f"{pool_key.get_kind_display()}."
+            )
+    if funding is not None:
+        total = sum((f.amount for f in funding), Decimal(0))
+        if any(f.amount < 0 for f in funding):
+            raise ValidationError("Ett finansieringsbelopp kan inte vara negativt.")
+        if total > pool.gross_amount:
+            raise ValidationError(
+                f"Den centrala finansieringen ({total} kr) är större än bruttokostnaden ({pool.gross_amount} kr): "
+                "nettobeloppet skulle bli negativt."
+            )
 
 
 def run_amounts(run: AllocationRun) -> tuple[dict[str, Decimal], dict[int, dict[str, Decimal]]]:
@@ -208,14 +340,46 @@ def run_amounts(run: AllocationRun) -> tuple[dict[str, Decimal], dict[int, dict[
     return annual, months
 
 
+def key_decision_refusal(*, key: AllocationKey, status: str, user: Any) -> str | None:
+    """Why `user` may not move `key` to `status`, or None. The one rule for the web, the API and
+    decide_key: finance staff propose; the steering group approves or rejects; whoever proposed a
+    key never approves or rejects it (four eyes), whatever groups they are in."""
+    from cases import roles
+
+    if not getattr(user, "is_authenticated", False):
+        return "Ett beslut om en nyckel kräver en inloggad användare."
+    if roles.is_service_account(user):
+        return "Ett tjänstekonto fattar inga beslut om nycklar."
+    if status == AllocationKey.Status.PROPOSED:
+        return None if roles.is_finance(user) else "Bara ekonomipersonal (finance) föreslår nycklar."
+    if status in (AllocationKey.Status.APPROVED, AllocationKey.Status.REJECTED):
+        if not roles.is_steering(user):
+            return "Bara styrgruppen godkänner eller avvisar nycklar."
+        proposer = key.decisions.filter(to_status=AllocationKey.Status.PROPOSED).order_by("-at", "-id").first()
+        if proposer is not None and proposer.user_id == user.pk:
+            return (
+                f"Du föreslog nyckel #{key.pk} och kan därför inte besluta om den (fyra ögon). "
+                "En annan ledamot av styrgruppen beslutar."
+            )
+        return None
+    return f"Okänt beslut {status!r}; välj proposed, approved eller rejected."
+
+
 def allocation_key_decide(*, key: AllocationKey, status: str, user: Any, comment: str = "") -> AllocationKey:
-    """Move a key through draft → proposed → approved/rejected, recording who, when and why."""
+    """Move a key through draft → proposed → approved/rejected. Each step is its own record
+    (KeyDecision: who, when, comment) and an audit entry; refused with a reason (ValidationError,
+    or PermissionDenied for who may not) when the step or the person is not allowed."""
+    from django.core.exceptions import PermissionDenied
+
     allowed = {
         AllocationKey.Status.DRAFT: {AllocationKey.Status.PROPOSED},
         AllocationKey.Status.PROPOSED: {AllocationKey.Status.APPROVED, AllocationKey.Status.REJECTED},
     }
     with transaction.atomic():
         key = AllocationKey.objects.select_for_update().get(pk=key.pk)
+        refusal = key_decision_refusal(key=key, status=status, user=user)
+        if refusal:
+            raise PermissionDenied(refusal)
         if status not in allowed.get(AllocationKey.Status(key.status), set()):
             raise ValidationError(
                 f"Nyckeln har status {key.get_status_display()} och kan inte bli {AllocationKey.Status(status).label}."
@@ -227,10 +391,13 @@ def allocation_key_decide(*, key: AllocationKey, status: str, user: Any, comment
                 status=AllocationKey.Status.APPROVED, name=key.name, valid_from__year=key.valid_from.year
             ).exclude(pk=key.pk).update(status=AllocationKey.Status.SUPERSEDED)
         key.status = status
-        key.comment = comment
-        key.decided_by = user if getattr(user, "is_authenticated", False) else None
-        key.decided_at = timezone.now()
+        if status != AllocationKey.Status.PROPOSED:
+            key.decided_by = user
+            key.decided_at = timezone.now()
         key.save()
+        KeyDecision.objects.create(
+            key=key, from_status=before, to_status=status, user=user, actor=user.get_username(), comment=comment
+        )
         audit_record(
             user=user,
             action=f"key.{status}",
@@ -388,11 +555,7 @@ def rolling_shares(*, month: date) -> dict[str, Any]:
     version = grouping_map_in_force(on=end)
     if version is None:
         raise ValidationError(f"Ingen fördelning av grupperingar gäller {end:%Y-%m}.")
-    approved = (
-        AllocationKey.objects.filter(status=AllocationKey.Status.APPROVED, valid_from__lte=end)
-        .order_by("-valid_from", "-decided_at")
-        .first()
-    )
+    approved = co_financing_key(year=end.year)
     basis = approved.basis if approved and approved.basis else AllocationKey.Basis.CASES
     weights = {c.code: c.weight for c in Channel.objects.all()}
     admins = list(Administration.objects.values_list("code", flat=True))

@@ -15,7 +15,7 @@ from allocation import calculation, comparison
 from allocation.amounts import AmountError, parse_amount
 from allocation.models import AllocationKey
 from allocation.selectors import key_lines, key_loads
-from allocation.services import allocation_key_decide
+from allocation.services import allocation_key_decide, key_decision_refusal
 from cases import roles
 
 
@@ -48,8 +48,14 @@ def key_detail(request: HttpRequest, key_id: int) -> HttpResponse:
         "rows": [(s, percent.get(s.administration.code)) for s in shares],
         "top_groupings": top_groupings,
         "others": AllocationKey.objects.exclude(pk=key.pk).order_by("-created_at")[:50],
-        "can_propose": roles.is_finance(request.user) and key.status == AllocationKey.Status.DRAFT,
-        "can_decide": roles.is_steering(request.user) and key.status == AllocationKey.Status.PROPOSED,
+        "can_propose": key.status == AllocationKey.Status.DRAFT
+        and key_decision_refusal(key=key, status="proposed", user=request.user) is None,
+        "can_decide": key.status == AllocationKey.Status.PROPOSED
+        and key_decision_refusal(key=key, status="approved", user=request.user) is None,
+        "decide_refusal": key_decision_refusal(key=key, status="approved", user=request.user)
+        if key.status == AllocationKey.Status.PROPOSED and roles.is_steering(request.user)
+        else None,
+        "decisions": key.decisions.order_by("at", "id"),
     }
     return render(request, "allocation/key_detail.html", context)
 
@@ -58,8 +64,7 @@ def key_detail(request: HttpRequest, key_id: int) -> HttpResponse:
 @require_POST
 def key_decision(request: HttpRequest, key_id: int) -> HttpResponse:
     wanted = request.POST.get("status", "")
-    allowed = roles.is_finance(request.user) if wanted == "proposed" else roles.is_steering(request.user)
-    if wanted not in ("proposed", "approved", "rejected") or not allowed:
+    if not roles.reads_everything(request.user):
         raise PermissionDenied
     key = get_object_or_404(AllocationKey, pk=key_id)
     try:
@@ -67,6 +72,8 @@ def key_decision(request: HttpRequest, key_id: int) -> HttpResponse:
         messages.success(request, f"Nyckel #{key.pk}: {AllocationKey.Status(wanted).label}.")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    # PermissionDenied (the service's rule: roles, four eyes) is a 403; the key's page already
+    # says why the buttons are not there.
     return HttpResponseRedirect(reverse("allocation:key-detail", args=[key.pk]))
 
 

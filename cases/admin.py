@@ -20,10 +20,25 @@ admin.site.index_title = _("Administration")
 
 @admin.register(Administration)
 class AdministrationAdmin(admin.ModelAdmin):
+    """Saved through cases.services.administration_save (audited, department heads included)."""
+
     list_display = ["code", "name", "cost_centre", "valid_from", "valid_to"]
     search_fields = ["code", "name", "cost_centre"]
     list_filter = ["valid_to"]
     filter_horizontal = ["heads"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        from cases.services import administration_save
+
+        heads = list(form.cleaned_data["heads"]) if "heads" in form.cleaned_data else None
+        administration_save(administration=obj, user=request.user, heads=heads)
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        for formset in formsets:  # the heads were set by the service, with their audit entry
+            self.save_formset(request, form, formset, change=change)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # ended with valid_to, never deleted: keys and runs refer to it
 
 
 @admin.register(Grouping)
@@ -51,10 +66,28 @@ class GroupingMapVersionAdmin(admin.ModelAdmin):
     list_filter = ["is_draft"]
     search_fields = ["name"]
     inlines = [GroupingMapEntryInline]
-    readonly_fields = ["valid_from", "is_draft", "created_at"]
+    readonly_fields = ["valid_from", "name", "is_draft", "created_at"]
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Only versions no key depends on; the service refuses the others with a reason.
+        return super().has_delete_permission(request, obj) and (obj is None or not obj.allocationkey_set.exists())
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        from cases.services import grouping_map_version_delete
+
+        grouping_map_version_delete(version=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        from cases.services import grouping_map_version_delete
+
+        for version in queryset:
+            grouping_map_version_delete(version=version, user=request.user)
 
 
 @admin.register(GroupingMapEntry)
@@ -70,18 +103,41 @@ class GroupingMapEntryAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
 
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # a map changes by a new version (audited), never by deleting a line
+
 
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
+    """Weights move money: saved through cases.services.channel_save, which audits them."""
+
     list_display = ["code", "name", "weight"]
     search_fields = ["code", "name"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        from cases.services import channel_save
+
+        channel_save(channel=obj, user=request.user)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(DataSource)
 class DataSourceAdmin(admin.ModelAdmin):
+    """Saved through cases.services.data_source_save (audited, profile included)."""
+
     list_display = ["name", "is_reference", "delivers_monthly", "date_format"]
     list_filter = ["is_reference", "delivers_monthly"]
     search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        from cases.services import data_source_save
+
+        data_source_save(source=obj, user=request.user)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -116,7 +172,7 @@ class MonthlyAggregateAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["at", "user", "action", "object_type", "object_id"]
+    list_display = ["at", "actor", "action", "object_type", "object_id"]
     list_filter = ["action", "object_type"]
     search_fields = ["object_id", "user__username"]
     list_select_related = ["user"]
@@ -205,3 +261,29 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
         for token in queryset.select_related("user"):
             api_token_revoke(token=token, user=request.user)
+
+
+# --- Users: every change of a user's access is audited --------------------------------------
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AuditedUserAdmin(DjangoUserAdmin):
+    """Django's user admin; group, permission and flag changes are written to the audit log
+    (cases.services.user_access_record) whichever form saved them."""
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        from cases.services import user_access_snapshot
+
+        stored = User.objects.filter(pk=obj.pk).first() if change else None
+        request._access_before = user_access_snapshot(stored) if stored is not None else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        from cases.services import user_access_record
+
+        super().save_related(request, form, formsets, change)
+        user_access_record(target=form.instance, before=getattr(request, "_access_before", None), user=request.user)

@@ -272,6 +272,9 @@ class AuditEntry(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("user")
     )
+    # Who, as text: the user's name, or for a command run without --user the operating-system
+    # user ("os:root"), so no change is ever anonymous.
+    actor = models.CharField(_("by"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=100)
     object_type = models.CharField(_("object type"), max_length=100)
     object_id = models.CharField(_("object id"), max_length=100)
@@ -279,7 +282,7 @@ class AuditEntry(models.Model):
     after = models.JSONField(_("after"), null=True, blank=True)
 
     class Meta:
-        ordering = ["-at"]
+        ordering = ["-at", "-id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]

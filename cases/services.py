@@ -14,17 +14,137 @@ from django.db import connection, transaction
 from cases.models import Administration, AuditEntry, Grouping, GroupingMapEntry, GroupingMapVersion
 
 
+def audit_actor(user: Any) -> str:
+    """Who did it, as text: the user's name, or the operating-system user of a command or
+    worker that acts for nobody in particular ("os:root")."""
+    if getattr(user, "is_authenticated", False):
+        return str(user.get_username())
+    import getpass
+
+    try:
+        return f"os:{getpass.getuser()}"
+    except (KeyError, OSError):  # no name for the process's uid (a container)
+        import os
+
+        return f"os:uid {os.getuid()}"
+
+
 def audit_record(
-    *, user: Any, action: str, obj_type: str, obj_id: Any, before: Any = None, after: Any = None
+    *,
+    user: Any,
+    action: str,
+    obj_type: str,
+    obj_id: Any,
+    before: Any = None,
+    after: Any = None,
+    actor: str | None = None,
 ) -> AuditEntry:
+    """The one writer of the audit log: who, when, what, and the state before and after."""
     return AuditEntry.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,
+        actor=(actor if actor is not None else audit_actor(user))[:150],
         action=action,
         object_type=obj_type,
         object_id=str(obj_id),
         before=before,
         after=after,
     )
+
+
+def _snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(obj, name)
+        out[name] = value if isinstance(value, bool | int | type(None) | list | dict) else str(value)
+    return out
+
+
+def _audited_save(obj: Any, *, fields: list[str], user: Any, action: str, obj_type: str) -> Any:
+    """Validate and save `obj`, writing its before and after (only when something changed)."""
+    stored = type(obj).objects.filter(pk=obj.pk).first() if obj.pk is not None else None
+    before = _snapshot(stored, fields) if stored is not None else None
+    obj.full_clean()
+    obj.save()
+    after = _snapshot(obj, fields)
+    if before != after:
+        audit_record(
+            user=user,
+            action=f"{action}.{'change' if stored is not None else 'create'}",
+            obj_type=obj_type,
+            obj_id=obj.pk,
+            before=before,
+            after=after,
+        )
+    return obj
+
+
+CHANNEL_FIELDS = ["code", "name", "weight"]
+ADMINISTRATION_FIELDS = ["code", "name", "cost_centre", "valid_from", "valid_to"]
+SOURCE_FIELDS = ["name", "is_reference", "delivers_monthly", "column_map", "date_format"]
+
+
+@transaction.atomic
+def channel_save(*, channel: Any, user: Any) -> Any:
+    """Create or change a channel; its weight moves money in every channel-weighted key."""
+    return _audited_save(channel, fields=CHANNEL_FIELDS, user=user, action="channel", obj_type="channel")
+
+
+@transaction.atomic
+def data_source_save(*, source: Any, user: Any) -> Any:
+    """Create or change a data source (export system) and its profile."""
+    return _audited_save(source, fields=SOURCE_FIELDS, user=user, action="source", obj_type="data_source")
+
+
+@transaction.atomic
+def administration_save(*, administration: Administration, user: Any, heads: list[Any] | None = None) -> Any:
+    """Create or change an administration; `heads` (if given) replaces its department heads,
+    which decides who reads its statistics, so that change is audited too."""
+    _audited_save(
+        administration, fields=ADMINISTRATION_FIELDS, user=user, action="administration", obj_type="administration"
+    )
+    if heads is not None:
+        before = sorted(administration.heads.values_list("username", flat=True))
+        administration.heads.set(heads)
+        after = sorted(u.get_username() for u in heads)
+        if before != after:
+            audit_record(
+                user=user,
+                action="administration.heads",
+                obj_type="administration",
+                obj_id=administration.pk,
+                before={"code": administration.code, "heads": before},
+                after={"code": administration.code, "heads": after},
+            )
+    return administration
+
+
+def user_access_snapshot(target: Any) -> dict[str, Any]:
+    """What decides a user's access: groups, flags, permissions, administrations headed."""
+    return {
+        "username": target.get_username(),
+        "is_active": target.is_active,
+        "is_staff": target.is_staff,
+        "is_superuser": target.is_superuser,
+        "groups": sorted(target.groups.values_list("name", flat=True)),
+        "permissions": sorted(
+            f"{app}.{code}" for app, code in target.user_permissions.values_list("content_type__app_label", "codename")
+        ),
+        "administrations": sorted(target.headed_administrations.values_list("code", flat=True)),
+    }
+
+
+def user_access_record(*, target: Any, before: dict[str, Any] | None, user: Any) -> None:
+    """Audit a change of a user's access (made by the admin's user form, or any other path)."""
+    after = user_access_snapshot(target)
+    if before != after:
+        audit_record(
+            user=user,
+            action="user.access" if before is not None else "user.create",
+            obj_type="user",
+            obj_id=target.pk,
+            before=before,
+            after=after,
+        )
 
 
 @dataclass(frozen=True)
@@ -42,28 +162,17 @@ def administrations_upsert(*, rows: list[AdministrationRow], user: Any = None) -
     created = updated = 0
     for row in rows:
         admin = Administration.objects.filter(code=row.code).first()
-        before = None
         if admin is None:
             admin = Administration(code=row.code)
             created += 1
         else:
-            before = {"name": admin.name, "cost_centre": admin.cost_centre}
             updated += 1
         admin.name = row.name
         admin.cost_centre = row.cost_centre
         if row.valid_from:
             admin.valid_from = row.valid_from
         admin.valid_to = row.valid_to
-        admin.full_clean()
-        admin.save()
-        audit_record(
-            user=user,
-            action="administration.upsert",
-            obj_type="administration",
-            obj_id=admin.code,
-            before=before,
-            after={"name": admin.name, "cost_centre": admin.cost_centre},
-        )
+        administration_save(administration=admin, user=user)
     return created, updated
 
 
@@ -134,6 +243,7 @@ def grouping_map_version_create(
     if not is_draft:
         old = GroupingMapVersion.objects.filter(valid_from=valid_from, is_draft=False).first()
         if old is not None:
+            _refuse_if_keys_use(old)
             before = _map_snapshot(old)
             old.delete()
     version = GroupingMapVersion.objects.create(valid_from=valid_from, name=name, is_draft=is_draft)
@@ -158,6 +268,27 @@ def grouping_map_version_create(
         after=_map_snapshot(version),
     )
     return version
+
+
+def _refuse_if_keys_use(version: GroupingMapVersion) -> None:
+    # The reverse relation, not an import: cases does not depend on allocation.
+    keys = list(version.allocationkey_set.order_by("pk").values_list("pk", "name", "status"))  # type: ignore[attr-defined]
+    if keys:
+        named = ", ".join(f"#{pk} {name} ({status})" for pk, name, status in keys)
+        raise ValidationError(
+            f"Fördelningen giltig från {version.valid_from:%Y-%m-%d} används av nyckel {named} och kan inte "
+            "ändras eller tas bort. Lägg in ändringen med ett senare giltig-från-datum i stället."
+        )
+
+
+@transaction.atomic
+def grouping_map_version_delete(*, version: GroupingMapVersion, user: Any) -> None:
+    """Delete a map version no key depends on (a draft from a what-if, or an unused version)."""
+    _refuse_if_keys_use(version)
+    before = _map_snapshot(version)
+    pk = version.pk
+    version.delete()
+    audit_record(user=user, action="grouping_map.delete", obj_type="grouping_map_version", obj_id=pk, before=before)
 
 
 def _map_snapshot(version: GroupingMapVersion) -> dict[str, Any]:

@@ -84,6 +84,7 @@ def record_failure(sender: Any, credentials: dict[str, Any], request: Any = None
     audit_record(
         user=None,
         action="auth.locked_out" if locked else "auth.login_failed",
+        actor="anonym",
         obj_type="user",
         obj_id=str(credentials.get("username", ""))[:100],
         after=_where(request),

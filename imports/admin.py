@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -98,6 +99,16 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm("imports.add_importbatch"):
             raise PermissionDenied
+        if request.method == "POST" and request.POST.get("confirm_replace", "").isdigit():
+            from imports.services import import_batch_confirm_replace
+
+            confirmed = int(request.POST["confirm_replace"])
+            try:
+                import_batch_confirm_replace(batch_id=confirmed, user=request.user)
+            except (ValidationError, ImportBatch.DoesNotExist) as exc:
+                text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                self.message_user(request, text, level=messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:imports_importbatch_upload") + f"?batch={confirmed}")
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
@@ -109,6 +120,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
                     kind=form.cleaned_data["kind"],
                     declared_month=form.cleaned_data["month"],
                     load_valid_rows=form.cleaned_data["load_valid_rows"],
+                    replace=form.cleaned_data["replace"],
                     user=request.user,
                 )
             except ValidationError as exc:
@@ -123,5 +135,28 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "form": form,
             "batch": ImportBatch.objects.filter(pk=batch_id).first() if batch_id and batch_id.isdigit() else None,
             "opts": self.model._meta,
+            "month_counts": _month_counts(),
         }
         return TemplateResponse(request, "admin/imports/importbatch/upload.html", context)
+
+
+def _month_counts() -> dict[str, Any]:
+    """The last six loaded months' case counts per own source, shown beside the upload form so
+    the uploader sees what a file replaces (and, after the load, what it became)."""
+    from django.db.models import Sum
+
+    from cases.models import MonthlyAggregate
+
+    rows = (
+        MonthlyAggregate.objects.filter(source__is_reference=False)
+        .values("month", "source__name")
+        .annotate(cases=Sum("cases"))
+        .order_by("-month", "source__name")
+    )
+    months = sorted({r["month"] for r in rows}, reverse=True)[:6]
+    sources = sorted({r["source__name"] for r in rows})
+    table = {(r["month"], r["source__name"]): r["cases"] for r in rows if r["month"] in months}
+    return {
+        "sources": sources,
+        "rows": [(m, [table.get((m, s), 0) for s in sources]) for m in months],
+    }

@@ -49,6 +49,8 @@ class ImportBatchOutput(serializers.ModelSerializer):
             "sha256",
             "declared_month",
             "load_valid_rows",
+            "replace_confirmed",
+            "needs_confirmation",
             "status",
             "status_display",
             "progress",
@@ -128,6 +130,10 @@ class ImportUploadApi(APIView):
         format = serializers.ChoiceField(choices=ImportBatch.Kind.choices, default=ImportBatch.Kind.CASES)
         month = serializers.CharField(required=False, allow_blank=True, help_text="YYYY-MM")
         load_valid_rows = serializers.BooleanField(default=False)
+        replace = serializers.BooleanField(
+            default=False,
+            help_text="Confirm that the file may replace a loaded month whose case count it changes by more than 20 %.",
+        )
 
         def validate_month(self, value: str) -> Any:
             if not value:
@@ -169,6 +175,7 @@ class ImportUploadApi(APIView):
                 kind=data.validated_data["format"],
                 declared_month=data.validated_data.get("month"),
                 load_valid_rows=data.validated_data["load_valid_rows"],
+                replace=data.validated_data["replace"],
                 user=request.user,
             )
         except UploadThrottled as exc:

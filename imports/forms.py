@@ -22,6 +22,13 @@ class UploadForm(forms.Form):
     load_valid_rows = forms.BooleanField(
         required=False, label=_("Load the valid rows and set the erroneous ones aside")
     )
+    replace = forms.BooleanField(
+        required=False,
+        label=_("Confirm replacement"),
+        help_text=_(
+            "Only when the file is meant to replace a loaded month whose case count it changes by more than 20 %."
+        ),
+    )
 
     def clean_month(self) -> date | None:
         raw = self.cleaned_data.get("month") or ""

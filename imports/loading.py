@@ -273,3 +273,54 @@ def unlock_batch(batch_id: int) -> None:
     if is_postgres():
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_unlock(4711, %s)", [batch_id])
+
+
+def replacement_counts(
+    *, batch_id: int, source_id: int, months: list[date], staged: bool
+) -> list[tuple[date, int, int]]:
+    """(month, cases the source has now, cases this batch brings) for each covered month, read
+    before the replace (the batch's rows are in the staging table or already copied)."""
+    placeholders = ", ".join(["%s"] * len(months))
+    new_table = STAGE if staged else CASES
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT month, COUNT(*) FROM {CASES} WHERE source_id = %s AND month IN ({placeholders}) "
+            "AND (batch_id IS NULL OR batch_id <> %s) GROUP BY month",
+            [source_id, *months, batch_id],
+        )
+        old = {_as_date(m): int(n) for m, n in cur.fetchall()}
+        cur.execute(f"SELECT month, COUNT(*) FROM {new_table} WHERE batch_id = %s GROUP BY month", [batch_id])
+        new = {_as_date(m): int(n) for m, n in cur.fetchall()}
+    return [(m, old.get(m, 0), new.get(m, 0)) for m in months]
+
+
+def ids_in_other_sources(*, batch_id: int, source_ids: list[int], staged: bool, sample: int = 1000) -> tuple[int, int]:
+    """How many of (a sample of) the batch's case ids already exist in `source_ids`: a file
+    uploaded under the wrong source. Returns (sampled, found). Looked up per source through the
+    (source, case_id) index, so it costs milliseconds however large the tables are."""
+    if not source_ids:
+        return 0, 0
+    new_table = STAGE if staged else CASES
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT case_id FROM {new_table} WHERE batch_id = %s LIMIT %s", [batch_id, sample])
+        ids = [row[0] for row in cur.fetchall()]
+        if not ids:
+            return 0, 0
+        found: set[str] = set()
+        for source_id in source_ids:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join(["%s"] * len(chunk))
+                cur.execute(
+                    f"SELECT case_id FROM {CASES} WHERE source_id = %s AND case_id IN ({marks})", [source_id, *chunk]
+                )
+                found.update(row[0] for row in cur.fetchall())
+    return len(ids), len(found)
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])

@@ -33,6 +33,10 @@ class ImportBatch(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     declared_month = models.DateField(_("declared month"), null=True, blank=True)
     load_valid_rows = models.BooleanField(_("load the valid rows and set the rest aside"), default=False)
+    # The uploader confirmed that this file may replace a loaded month even though the month's
+    # case count changes by more than 20 % or its case ids belong to another source.
+    replace_confirmed = models.BooleanField(_("replacement confirmed"), default=False)
+    needs_confirmation = models.BooleanField(_("waiting for a confirmed replacement"), default=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     rows_read = models.IntegerField(_("rows read"), default=0)

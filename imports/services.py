@@ -86,11 +86,14 @@ def import_batch_create(
     kind: str = ImportBatch.Kind.CASES,
     declared_month: date | None = None,
     load_valid_rows: bool = False,
+    replace: bool = False,
     user: Any = None,
 ) -> ImportBatch:
     """Keep the uploaded file, record the batch and queue its processing after commit.
 
     Refuses the same bytes already live for the source, pointing at the earlier batch.
+    `replace` confirms beforehand that the file may replace a loaded month even when the
+    month's case count changes by more than 20 % (see _replacement_refusal).
     """
     if kind not in ImportBatch.Kind.values:
         raise ValidationError(f"Okänt format {kind!r}; välj cases eller aggregated.")
@@ -121,6 +124,7 @@ def import_batch_create(
         sha256=sha,
         declared_month=declared_month,
         load_valid_rows=load_valid_rows,
+        replace_confirmed=replace,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     try:
@@ -228,6 +232,86 @@ def import_batch_requeue(*, batch_id: int, user: Any = None) -> ImportBatch:
     audit_record(user=user, action="import.requeue", obj_type="import_batch", obj_id=batch.pk)
     _enqueue(batch.pk)
     return batch
+
+
+@transaction.atomic
+def import_batch_confirm_replace(*, batch_id: int, user: Any = None) -> ImportBatch:
+    """The uploader confirms that a batch refused for replacing a month too much (or for case
+    ids of another source) is intended: it is loaded again, this time replacing the month."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+    if not (batch.status == ImportBatch.Status.REJECTED and batch.needs_confirmation):
+        raise ValidationError(f"Batch #{batch.pk} väntar inte på en bekräftelse.")
+    refused_with = batch.message
+    batch.status = ImportBatch.Status.PENDING
+    batch.replace_confirmed = True
+    batch.needs_confirmation = False
+    batch.message = ""
+    batch.save(update_fields=["status", "replace_confirmed", "needs_confirmation", "message"])
+    audit_record(
+        user=user,
+        action="import.replace_confirmed",
+        obj_type="import_batch",
+        obj_id=batch.pk,
+        before={"message": refused_with},
+    )
+    _enqueue(batch.pk)
+    return batch
+
+
+# A corrected month passes without a question; a change of the month's case count beyond this
+# (a one-row file replacing 9,416 cases) needs the uploader's explicit confirmation.
+REPLACE_TOLERANCE = Decimal("0.20")
+
+
+class _NeedsConfirmation(Exception):
+    pass
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", "\u00a0")
+
+
+def _replacement_refusal(batch: ImportBatch, month_dates: list[date], *, staged: bool) -> str | None:
+    """Why this batch may not replace its months without a confirmation, with the numbers."""
+    if batch.replace_confirmed:
+        return None
+    parts = []
+    for month, old, new in loading.replacement_counts(
+        batch_id=batch.pk, source_id=batch.source_id, months=month_dates, staged=staged
+    ):
+        if old and abs(new - old) > REPLACE_TOLERANCE * old:
+            change = (Decimal(new - old) * 100 / old).quantize(Decimal("0.1"))
+            parts.append(
+                f"ersätter {_thousands(old)} ärenden i {batch.source.name} {month:%Y-%m} med {_thousands(new)} "
+                f"({'+' if change > 0 else ''}{str(change).replace('.', ',')} %)"
+            )
+    others = dict(DataSource.objects.filter(is_reference=False).exclude(pk=batch.source_id).values_list("pk", "name"))
+    sampled, found = loading.ids_in_other_sources(batch_id=batch.pk, source_ids=list(others), staged=staged)
+    if sampled and found * 2 > sampled:
+        parts.append(
+            f"{found} av {sampled} granskade ärende-id finns redan i {', '.join(sorted(others.values()))}: "
+            f"är filen uppladdad under fel källa (vald: {batch.source.name})?"
+        )
+    if not parts:
+        return None
+    return (
+        "Inget laddades: filen "
+        + "; ".join(parts)
+        + ". Bekräfta ersättning om det är avsiktligt (knappen Bekräfta ersättning, --replace eller replace=true)."
+    )
+
+
+def _finish_needs_confirmation(batch: ImportBatch, message: str, reading: Any) -> None:
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.REJECTED,
+        needs_confirmation=True,
+        progress=100,
+        rows_read=reading.rows_read,
+        rows_loaded=0,
+        rows_rejected=reading.error_rows,
+        message=message[:4000],
+        finished_at=timezone.now(),
+    )
 
 
 def import_batch_mark_failed(*, batch_id: int, reason: str) -> None:
@@ -463,9 +547,14 @@ def _process_cases_streaming(batch: ImportBatch) -> None:
             if reading.rows_read - reading.error_rows <= 0:
                 raise _Rejected
             _heartbeat(batch, progress=0.85, rows_read=reading.rows_read)
+            refusal = _replacement_refusal(batch, month_dates, staged=False)
+            if refusal:
+                raise _NeedsConfirmation(refusal)  # rolls the copied rows back
             inserted = loading.cases_replace_copied(batch_id=batch.pk, source_id=batch.source_id, months=month_dates)
             monthly_aggregates_refresh(source_id=batch.source_id, months=month_dates)
             _mark_loaded(batch, month_dates=month_dates, reading=reading, inserted=inserted)
+    except _NeedsConfirmation as exc:
+        _finish_needs_confirmation(batch, str(exc), reading)
     except _Rejected:
         all_or_nothing_failed = reading.error_rows and not batch.load_valid_rows
         message = "" if all_or_nothing_failed else "Ingen rad i filen är giltig."
@@ -498,6 +587,10 @@ def _process_cases_staged(batch: ImportBatch) -> None:
         )
         return
     _heartbeat(batch, progress=0.9, rows_read=reading.rows_read)
+    refusal = _replacement_refusal(batch, month_dates, staged=True)
+    if refusal:
+        _finish_needs_confirmation(batch, refusal, reading)
+        return
     with transaction.atomic():
         # Lock order as on the streaming path: the source row first; imports of one source
         # serialise here. _mark_loaded refuses if the batch is no longer processing.

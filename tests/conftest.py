@@ -163,3 +163,15 @@ def lost_messages(monkeypatch):  # type: ignore[no-untyped-def]
             yield
 
     return _lost
+
+
+def approve_key(key):  # type: ignore[no-untyped-def]
+    """Propose (a finance officer) and approve (another person, in the steering group) a key."""
+    from django.contrib.auth.models import User
+
+    from allocation.services import allocation_key_decide
+
+    proposer = User.objects.filter(username="föreslår").first() or make_user("föreslår", roles.FINANCE)
+    approver = User.objects.filter(username="beslutar").first() or make_user("beslutar", roles.STEERING_GROUP)
+    allocation_key_decide(key=key, status="proposed", user=proposer)
+    return allocation_key_decide(key=key, status="approved", user=approver)

@@ -18,7 +18,7 @@ from allocation.publishing import publication_create
 from allocation.services import allocation_key_compute_measured, allocation_run_create
 from imports.models import ImportBatch
 from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
-from tests.conftest import csv_bytes, make_user
+from tests.conftest import approve_key, csv_bytes, make_user
 from tests.imports.helpers import run_import
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -106,6 +106,7 @@ def world(volumes, finance_user, steering_user, head_user):  # noqa: F811
     key = allocation_key_compute_measured(
         name="K", window_from=date(2026, 3, 1), window_to=date(2026, 4, 1), basis="cases", valid_from=date(2026, 1, 1)
     )
+    approve_key(key)
     pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("1000.00"), key=key)
     run = allocation_run_create(key=key, pool=pool)
     bad = run_import(volumes["source"], csv_bytes(["B1,2026-05-01 10:00,fax,UF-01,1,,,"]), name="fel.csv")

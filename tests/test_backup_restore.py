@@ -42,7 +42,9 @@ def test_a_restored_dump_reproduces_every_key_run_and_publication(
     )
     allocation_key_decide(key=key, status="proposed", user=finance_user)
     allocation_key_decide(key=key, status="approved", user=steering_user)
-    pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("12345.67"), key=key)
+    pool = CostPool.objects.create(
+        name="KC", year=2026, gross_amount=Decimal("12345.67"), key=key, is_co_financing=True
+    )
     allocation_run_create(key=key, pool=pool)
     publication_create(month=date(2026, 3, 1))
     original = records_fingerprint()

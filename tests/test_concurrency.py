@@ -66,8 +66,9 @@ def test_two_runs_of_the_same_pool_at_once_are_serialised(volumes, postgres):  #
     from allocation.models import AllocationRun, CostPool
     from allocation.services import allocation_run_create
     from tests.allocation.test_keys_and_runs import _key
+    from tests.conftest import approve_key
 
-    key = _key()
+    key = approve_key(_key())
     pool = CostPool.objects.create(name="KC", year=2027, gross_amount=Decimal("1000.00"), key=key)
     errors: list[BaseException] = []
 

@@ -299,6 +299,9 @@ def test_postgresql_restarted_during_a_recompute_the_run_is_retried_and_complete
     key = AllocationKey.objects.create(name="Fast", kind="fixed", valid_from="2026-01-01")
     for code, share in [("UF", "0.5"), ("SOF", "0.3"), ("TF", "0.2")]:
         KeyShare.objects.create(key=key, administration=org[code], load=Decimal(share), share=Decimal(share))
+    from tests.conftest import approve_key
+
+    approve_key(key)
     pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("1000000.00"), key=key)
     blocker = _blocker("allocation_runamount")
     try:

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,219 +16,378 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='DataSource',
+            name="DataSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('is_reference', models.BooleanField(default=False, help_text="Another organisation's statistics: never part of this municipality's own volumes.", verbose_name='reference statistics')),
-                ('delivers_monthly', models.BooleanField(default=True, verbose_name='delivers every month')),
-                ('column_map', models.JSONField(blank=True, default=dict, verbose_name='column renames')),
-                ('date_format', models.CharField(blank=True, help_text='strftime format, e.g. %d/%m/%Y %H:%M', max_length=40, verbose_name='date format')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                (
+                    "is_reference",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Another organisation's statistics: never part of this municipality's own volumes.",
+                        verbose_name="reference statistics",
+                    ),
+                ),
+                ("delivers_monthly", models.BooleanField(default=True, verbose_name="delivers every month")),
+                ("column_map", models.JSONField(blank=True, default=dict, verbose_name="column renames")),
+                (
+                    "date_format",
+                    models.CharField(
+                        blank=True,
+                        help_text="strftime format, e.g. %d/%m/%Y %H:%M",
+                        max_length=40,
+                        verbose_name="date format",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'data source',
-                'verbose_name_plural': 'data sources',
-                'ordering': ['name'],
+                "verbose_name": "data source",
+                "verbose_name_plural": "data sources",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Grouping',
+            name="Grouping",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('area', models.CharField(blank=True, max_length=100, verbose_name='area')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("area", models.CharField(blank=True, max_length=100, verbose_name="area")),
             ],
             options={
-                'verbose_name': 'grouping',
-                'verbose_name_plural': 'groupings',
-                'ordering': ['code'],
+                "verbose_name": "grouping",
+                "verbose_name_plural": "groupings",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Administration',
+            name="Administration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('cost_centre', models.CharField(blank=True, max_length=40, verbose_name='cost centre')),
-                ('valid_from', models.DateField(default=datetime.date(2000, 1, 1), verbose_name='valid from')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='valid to')),
-                ('heads', models.ManyToManyField(blank=True, related_name='headed_administrations', to=settings.AUTH_USER_MODEL, verbose_name='department heads')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("cost_centre", models.CharField(blank=True, max_length=40, verbose_name="cost centre")),
+                ("valid_from", models.DateField(default=datetime.date(2000, 1, 1), verbose_name="valid from")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="valid to")),
+                (
+                    "heads",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="headed_administrations",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="department heads",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'administration',
-                'verbose_name_plural': 'administrations',
-                'ordering': ['code'],
+                "verbose_name": "administration",
+                "verbose_name_plural": "administrations",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, verbose_name='at')),
-                ('action', models.CharField(max_length=100, verbose_name='action')),
-                ('object_type', models.CharField(max_length=100, verbose_name='object type')),
-                ('object_id', models.CharField(max_length=100, verbose_name='object id')),
-                ('before', models.JSONField(blank=True, null=True, verbose_name='before')),
-                ('after', models.JSONField(blank=True, null=True, verbose_name='after')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(auto_now_add=True, verbose_name="at")),
+                ("action", models.CharField(max_length=100, verbose_name="action")),
+                ("object_type", models.CharField(max_length=100, verbose_name="object type")),
+                ("object_id", models.CharField(max_length=100, verbose_name="object id")),
+                ("before", models.JSONField(blank=True, null=True, verbose_name="before")),
+                ("after", models.JSONField(blank=True, null=True, verbose_name="after")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit entry',
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-at'],
+                "verbose_name": "audit entry",
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='Channel',
+            name="Channel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('weight', models.DecimalField(decimal_places=4, default=Decimal('1'), max_digits=8, verbose_name='weight')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "weight",
+                    models.DecimalField(decimal_places=4, default=Decimal("1"), max_digits=8, verbose_name="weight"),
+                ),
             ],
             options={
-                'verbose_name': 'channel',
-                'verbose_name_plural': 'channels',
-                'ordering': ['code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('weight__gte', 0)), name='channel_weight_not_negative')],
+                "verbose_name": "channel",
+                "verbose_name_plural": "channels",
+                "ordering": ["code"],
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("weight__gte", 0)), name="channel_weight_not_negative")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CaseRecord',
+            name="CaseRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('case_id', models.CharField(max_length=100, verbose_name='case id')),
-                ('opened_at', models.DateTimeField(verbose_name='opened at')),
-                ('month', models.DateField(verbose_name='month')),
-                ('handle_seconds', models.IntegerField(blank=True, null=True, verbose_name='handle seconds')),
-                ('wait_seconds', models.IntegerField(blank=True, null=True, verbose_name='wait seconds')),
-                ('resolved_first_contact', models.BooleanField(blank=True, null=True, verbose_name='resolved at first contact')),
-                ('batch_id', models.BigIntegerField(blank=True, null=True, verbose_name='import batch')),
-                ('forwarded_to', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, to='cases.administration', verbose_name='forwarded to')),
-                ('channel', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, to='cases.channel', verbose_name='channel')),
-                ('source', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, to='cases.datasource', verbose_name='source')),
-                ('grouping', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, to='cases.grouping', verbose_name='grouping')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("case_id", models.CharField(max_length=100, verbose_name="case id")),
+                ("opened_at", models.DateTimeField(verbose_name="opened at")),
+                ("month", models.DateField(verbose_name="month")),
+                ("handle_seconds", models.IntegerField(blank=True, null=True, verbose_name="handle seconds")),
+                ("wait_seconds", models.IntegerField(blank=True, null=True, verbose_name="wait seconds")),
+                (
+                    "resolved_first_contact",
+                    models.BooleanField(blank=True, null=True, verbose_name="resolved at first contact"),
+                ),
+                ("batch_id", models.BigIntegerField(blank=True, null=True, verbose_name="import batch")),
+                (
+                    "forwarded_to",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="cases.administration",
+                        verbose_name="forwarded to",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="cases.channel",
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="cases.datasource",
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "grouping",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="cases.grouping",
+                        verbose_name="grouping",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case',
-                'verbose_name_plural': 'cases',
+                "verbose_name": "case",
+                "verbose_name_plural": "cases",
             },
         ),
         migrations.CreateModel(
-            name='GroupingMapVersion',
+            name="GroupingMapVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('valid_from', models.DateField(verbose_name='valid from')),
-                ('name', models.CharField(blank=True, max_length=200, verbose_name='name')),
-                ('is_draft', models.BooleanField(default=False, verbose_name='draft')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("valid_from", models.DateField(verbose_name="valid from")),
+                ("name", models.CharField(blank=True, max_length=200, verbose_name="name")),
+                ("is_draft", models.BooleanField(default=False, verbose_name="draft")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'grouping map version',
-                'verbose_name_plural': 'grouping map versions',
-                'ordering': ['-valid_from'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_draft', False)), fields=('valid_from',), name='one_active_map_per_date')],
+                "verbose_name": "grouping map version",
+                "verbose_name_plural": "grouping map versions",
+                "ordering": ["-valid_from"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_draft", False)), fields=("valid_from",), name="one_active_map_per_date"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='GroupingMapEntry',
+            name="GroupingMapEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fraction', models.DecimalField(decimal_places=6, default=Decimal('1'), max_digits=7, verbose_name='fraction')),
-                ('is_central', models.BooleanField(default=False, verbose_name='central')),
-                ('administration', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='cases.administration', verbose_name='administration')),
-                ('grouping', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='cases.grouping', verbose_name='grouping')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='cases.groupingmapversion', verbose_name='version')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "fraction",
+                    models.DecimalField(decimal_places=6, default=Decimal("1"), max_digits=7, verbose_name="fraction"),
+                ),
+                ("is_central", models.BooleanField(default=False, verbose_name="central")),
+                (
+                    "administration",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="cases.administration",
+                        verbose_name="administration",
+                    ),
+                ),
+                (
+                    "grouping",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="cases.grouping", verbose_name="grouping"
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="cases.groupingmapversion",
+                        verbose_name="version",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'grouping map entry',
-                'verbose_name_plural': 'grouping map entries',
-                'ordering': ['version', 'grouping__code'],
+                "verbose_name": "grouping map entry",
+                "verbose_name_plural": "grouping map entries",
+                "ordering": ["version", "grouping__code"],
             },
         ),
         migrations.CreateModel(
-            name='MonthlyAggregate',
+            name="MonthlyAggregate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='month')),
-                ('cases', models.IntegerField(verbose_name='cases')),
-                ('handle_seconds', models.BigIntegerField(default=0, verbose_name='handle seconds')),
-                ('handle_known', models.IntegerField(default=0, verbose_name='cases with handle time')),
-                ('wait_seconds', models.BigIntegerField(default=0, verbose_name='wait seconds')),
-                ('wait_known', models.IntegerField(default=0, verbose_name='cases with wait time')),
-                ('answered_within_60', models.IntegerField(default=0, verbose_name='answered within 60 s')),
-                ('resolved_first', models.IntegerField(default=0, verbose_name='resolved at first contact')),
-                ('resolved_known', models.IntegerField(default=0, verbose_name='cases with resolution flag')),
-                ('forwarded', models.IntegerField(default=0, verbose_name='forwarded')),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='cases.channel', verbose_name='channel')),
-                ('grouping', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='cases.grouping', verbose_name='grouping')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='cases.datasource', verbose_name='source')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("month", models.DateField(verbose_name="month")),
+                ("cases", models.IntegerField(verbose_name="cases")),
+                ("handle_seconds", models.BigIntegerField(default=0, verbose_name="handle seconds")),
+                ("handle_known", models.IntegerField(default=0, verbose_name="cases with handle time")),
+                ("wait_seconds", models.BigIntegerField(default=0, verbose_name="wait seconds")),
+                ("wait_known", models.IntegerField(default=0, verbose_name="cases with wait time")),
+                ("answered_within_60", models.IntegerField(default=0, verbose_name="answered within 60 s")),
+                ("resolved_first", models.IntegerField(default=0, verbose_name="resolved at first contact")),
+                ("resolved_known", models.IntegerField(default=0, verbose_name="cases with resolution flag")),
+                ("forwarded", models.IntegerField(default=0, verbose_name="forwarded")),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="cases.channel", verbose_name="channel"
+                    ),
+                ),
+                (
+                    "grouping",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="cases.grouping", verbose_name="grouping"
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="cases.datasource", verbose_name="source"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'monthly aggregate',
-                'verbose_name_plural': 'monthly aggregates',
+                "verbose_name": "monthly aggregate",
+                "verbose_name_plural": "monthly aggregates",
             },
         ),
         migrations.AddConstraint(
-            model_name='administration',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='administration_valid_to_after_from'),
+            model_name="administration",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True), ("valid_to__gte", models.F("valid_from")), _connector="OR"
+                ),
+                name="administration_valid_to_after_from",
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditentry',
-            index=models.Index(fields=['object_type', 'object_id'], name='audit_object'),
+            model_name="auditentry",
+            index=models.Index(fields=["object_type", "object_id"], name="audit_object"),
         ),
         migrations.AddIndex(
-            model_name='caserecord',
-            index=models.Index(fields=['source', 'month'], name='case_source_month'),
+            model_name="caserecord",
+            index=models.Index(fields=["source", "month"], name="case_source_month"),
         ),
         migrations.AddConstraint(
-            model_name='caserecord',
-            constraint=models.UniqueConstraint(fields=('source', 'case_id'), name='case_id_unique_per_source'),
+            model_name="caserecord",
+            constraint=models.UniqueConstraint(fields=("source", "case_id"), name="case_id_unique_per_source"),
         ),
         migrations.AddConstraint(
-            model_name='caserecord',
-            constraint=models.CheckConstraint(condition=models.Q(('handle_seconds__isnull', True), ('handle_seconds__gte', 0), _connector='OR'), name='case_handle_not_negative'),
+            model_name="caserecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("handle_seconds__isnull", True), ("handle_seconds__gte", 0), _connector="OR"),
+                name="case_handle_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='caserecord',
-            constraint=models.CheckConstraint(condition=models.Q(('wait_seconds__isnull', True), ('wait_seconds__gte', 0), _connector='OR'), name='case_wait_not_negative'),
+            model_name="caserecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("wait_seconds__isnull", True), ("wait_seconds__gte", 0), _connector="OR"),
+                name="case_wait_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='caserecord',
-            constraint=models.CheckConstraint(condition=models.Q(('month__day', 1)), name='case_month_is_first_day'),
+            model_name="caserecord",
+            constraint=models.CheckConstraint(condition=models.Q(("month__day", 1)), name="case_month_is_first_day"),
         ),
         migrations.AddConstraint(
-            model_name='groupingmapentry',
-            constraint=models.CheckConstraint(condition=models.Q(('fraction__gt', 0), ('fraction__lte', 1)), name='map_fraction_in_0_1'),
+            model_name="groupingmapentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("fraction__gt", 0), ("fraction__lte", 1)), name="map_fraction_in_0_1"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='groupingmapentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('is_central', True), ('administration__isnull', True), ('fraction', 1)), models.Q(('is_central', False), ('administration__isnull', False)), _connector='OR'), name='map_central_xor_owner'),
+            model_name="groupingmapentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("is_central", True), ("administration__isnull", True), ("fraction", 1)),
+                    models.Q(("is_central", False), ("administration__isnull", False)),
+                    _connector="OR",
+                ),
+                name="map_central_xor_owner",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='groupingmapentry',
-            constraint=models.UniqueConstraint(fields=('version', 'grouping', 'administration'), name='map_one_entry_per_owner'),
+            model_name="groupingmapentry",
+            constraint=models.UniqueConstraint(
+                fields=("version", "grouping", "administration"), name="map_one_entry_per_owner"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='groupingmapentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_central', True)), fields=('version', 'grouping'), name='map_one_central_entry'),
+            model_name="groupingmapentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_central", True)), fields=("version", "grouping"), name="map_one_central_entry"
+            ),
         ),
         migrations.AddIndex(
-            model_name='monthlyaggregate',
-            index=models.Index(fields=['month'], name='aggregate_month'),
+            model_name="monthlyaggregate",
+            index=models.Index(fields=["month"], name="aggregate_month"),
         ),
         migrations.AddConstraint(
-            model_name='monthlyaggregate',
-            constraint=models.UniqueConstraint(fields=('source', 'month', 'grouping', 'channel'), name='aggregate_unique_cell'),
+            model_name="monthlyaggregate",
+            constraint=models.UniqueConstraint(
+                fields=("source", "month", "grouping", "channel"), name="aggregate_unique_cell"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='monthlyaggregate',
-            constraint=models.CheckConstraint(condition=models.Q(('cases__gte', 0), ('handle_seconds__gte', 0), ('wait_seconds__gte', 0), ('handle_known__lte', models.F('cases')), ('wait_known__lte', models.F('cases')), ('resolved_first__lte', models.F('resolved_known')), ('resolved_known__lte', models.F('cases')), ('answered_within_60__lte', models.F('wait_known')), ('forwarded__lte', models.F('cases'))), name='aggregate_counts_consistent'),
+            model_name="monthlyaggregate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("cases__gte", 0),
+                    ("handle_seconds__gte", 0),
+                    ("wait_seconds__gte", 0),
+                    ("handle_known__lte", models.F("cases")),
+                    ("wait_known__lte", models.F("cases")),
+                    ("resolved_first__lte", models.F("resolved_known")),
+                    ("resolved_known__lte", models.F("cases")),
+                    ("answered_within_60__lte", models.F("wait_known")),
+                    ("forwarded__lte", models.F("cases")),
+                ),
+                name="aggregate_counts_consistent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='monthlyaggregate',
-            constraint=models.CheckConstraint(condition=models.Q(('month__day', 1)), name='aggregate_month_is_first_day'),
+            model_name="monthlyaggregate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("month__day", 1)), name="aggregate_month_is_first_day"
+            ),
         ),
     ]

@@ -5,18 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_standard_channels'),
+        ("cases", "0002_standard_channels"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='caserecord',
-            name='case_id_unique_per_source',
+            model_name="caserecord",
+            name="case_id_unique_per_source",
         ),
         migrations.AddConstraint(
-            model_name='caserecord',
-            constraint=models.UniqueConstraint(deferrable=django.db.models.constraints.Deferrable['DEFERRED'], fields=('source', 'case_id'), name='case_id_unique_per_source'),
+            model_name="caserecord",
+            constraint=models.UniqueConstraint(
+                deferrable=django.db.models.constraints.Deferrable["DEFERRED"],
+                fields=("source", "case_id"),
+                name="case_id_unique_per_source",
+            ),
         ),
     ]

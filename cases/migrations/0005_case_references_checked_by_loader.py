@@ -5,30 +5,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_sqlite_case_id_unique_index'),
+        ("cases", "0004_sqlite_case_id_unique_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='caserecord',
-            name='channel',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, to='cases.channel', verbose_name='channel'),
+            model_name="caserecord",
+            name="channel",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="cases.channel",
+                verbose_name="channel",
+            ),
         ),
         migrations.AlterField(
-            model_name='caserecord',
-            name='forwarded_to',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, to='cases.administration', verbose_name='forwarded to'),
+            model_name="caserecord",
+            name="forwarded_to",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="cases.administration",
+                verbose_name="forwarded to",
+            ),
         ),
         migrations.AlterField(
-            model_name='caserecord',
-            name='grouping',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, to='cases.grouping', verbose_name='grouping'),
+            model_name="caserecord",
+            name="grouping",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="cases.grouping",
+                verbose_name="grouping",
+            ),
         ),
         migrations.AlterField(
-            model_name='caserecord',
-            name='source',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, to='cases.datasource', verbose_name='source'),
+            model_name="caserecord",
+            name="source",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="cases.datasource",
+                verbose_name="source",
+            ),
         ),
     ]

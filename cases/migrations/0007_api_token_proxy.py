@@ -4,24 +4,22 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('authtoken', '0004_alter_tokenproxy_options'),
-        ('cases', '0006_sqlite_case_id_unique_index_after_rebuild'),
+        ("authtoken", "0004_alter_tokenproxy_options"),
+        ("cases", "0006_sqlite_case_id_unique_index_after_rebuild"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiToken',
-            fields=[
-            ],
+            name="ApiToken",
+            fields=[],
             options={
-                'verbose_name': 'API token',
-                'verbose_name_plural': 'API tokens',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "API token",
+                "verbose_name_plural": "API tokens",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('authtoken.token',),
+            bases=("authtoken.token",),
         ),
     ]

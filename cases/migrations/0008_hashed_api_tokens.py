@@ -23,32 +23,44 @@ def move_plain_tokens(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0007_api_token_proxy'),
-        ('authtoken', '0004_alter_tokenproxy_options'),
+        ("cases", "0007_api_token_proxy"),
+        ("authtoken", "0004_alter_tokenproxy_options"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.DeleteModel(
-            name='ApiToken',
+            name="ApiToken",
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, help_text='What the token is for.', max_length=100, verbose_name='name')),
-                ('prefix', models.CharField(editable=False, max_length=8, verbose_name='key starts with')),
-                ('key_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('last_used', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last used')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(
+                        blank=True, help_text="What the token is for.", max_length=100, verbose_name="name"
+                    ),
+                ),
+                ("prefix", models.CharField(editable=False, max_length=8, verbose_name="key starts with")),
+                ("key_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("last_used", models.DateTimeField(blank=True, editable=False, null=True, verbose_name="last used")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API token',
-                'verbose_name_plural': 'API tokens',
-                'ordering': ['-created'],
+                "verbose_name": "API token",
+                "verbose_name_plural": "API tokens",
+                "ordering": ["-created"],
             },
         ),
         migrations.RunPython(move_plain_tokens, migrations.RunPython.noop),

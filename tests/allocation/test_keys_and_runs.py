@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from allocation.models import AllocationKey, AllocationRun, CostPool, FundingLine, KeyShare
 from allocation.services import allocation_key_compute_measured, allocation_key_decide, allocation_run_create
 from cases.models import AuditEntry, Grouping
-from tests.conftest import csv_bytes
+from tests.conftest import approve_key, csv_bytes
 from tests.imports.helpers import run_import
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -82,7 +82,7 @@ def test_a_key_warns_about_a_window_month_without_data(volumes):
 
 def test_a_key_is_refused_when_a_grouping_with_volume_has_no_owner(volumes):
     Grouping.objects.create(code="NEW-01", name="Ny")
-    run_import(volumes["source"], csv_bytes(["N1,2026-04-03 10:00,phone,NEW-01,1,,,"]), name="ny.csv")
+    run_import(volumes["source"], csv_bytes(["N1,2026-04-03 10:00,phone,NEW-01,1,,,"]), name="ny.csv", replace=True)
     before = AllocationKey.objects.count()
     with pytest.raises(ValidationError, match=r"NEW-01 \(1 ärenden\)"):
         _key()
@@ -101,7 +101,7 @@ def test_a_key_over_an_empty_window_is_refused(volumes):
 
 
 def test_a_run_splits_the_pool_net_exactly_for_the_year_and_months(volumes):
-    key = _key()
+    key = approve_key(_key())
     pool = CostPool.objects.create(name="KC", year=2027, gross_amount=Decimal("1100.00"), key=key)
     FundingLine.objects.create(pool=pool, label="Växeln", amount=Decimal("100.00"))
     run = allocation_run_create(key=key, pool=pool)
@@ -118,7 +118,7 @@ def test_a_run_splits_the_pool_net_exactly_for_the_year_and_months(volumes):
 
 
 def test_a_newer_run_supersedes_the_older_one_and_neither_is_edited(volumes):
-    key = _key()
+    key = approve_key(_key())
     pool = CostPool.objects.create(name="KC", year=2027, gross_amount=Decimal("500.00"), key=key)
     first = allocation_run_create(key=key, pool=pool)
     second = allocation_run_create(key=key, pool=pool)
@@ -127,7 +127,7 @@ def test_a_newer_run_supersedes_the_older_one_and_neither_is_edited(volumes):
 
 
 def test_a_pool_whose_funding_exceeds_its_cost_is_refused(volumes):
-    key = _key()
+    key = approve_key(_key())
     pool = CostPool.objects.create(name="KC", year=2027, gross_amount=Decimal("100.00"), key=key)
     FundingLine.objects.create(pool=pool, label="Startbidrag", amount=Decimal("150.00"))
     with pytest.raises(ValidationError, match="negativt"):
@@ -142,7 +142,12 @@ def test_an_approved_key_cannot_be_changed_by_the_service_or_by_save(volumes, fi
         allocation_key_decide(key=key, status="proposed", user=finance_user)
     allocation_key_decide(key=key, status="approved", user=steering_user, comment="OK")
     key.refresh_from_db()
-    assert (key.status, key.decided_by, key.comment) == ("approved", steering_user, "OK")
+    assert (key.status, key.decided_by) == ("approved", steering_user)
+    # Each decision is its own record: the approval did not overwrite the proposal.
+    assert [(d.to_status, d.user, d.comment) for d in key.decisions.all()] == [
+        ("proposed", finance_user, ""),
+        ("approved", steering_user, "OK"),
+    ]
     key.name = "Ändrad"
     with pytest.raises(ValidationError):
         key.save()

@@ -156,7 +156,9 @@ def test_a_corrected_import_asks_for_the_month_to_be_republished(published, volu
     from tests.conftest import csv_bytes
     from tests.imports.helpers import run_import
 
-    batch = run_import(volumes["source"], csv_bytes(["R1,2026-03-09 10:00,phone,UF-01,10,,,"]), name="r.csv")
+    batch = run_import(
+        volumes["source"], csv_bytes(["R1,2026-03-09 10:00,phone,UF-01,10,,,"]), name="r.csv", replace=True
+    )
     request = PublicationRequest.objects.get(month=MARCH)
     assert request.status == "done" and f"batch {batch.pk}" in request.reason
     assert request.publication is not None and request.publication.version == 2

@@ -13,7 +13,7 @@ from allocation.services import allocation_key_compute_measured, allocation_key_
 from allocation.tasks import run_pool
 from cases.models import DataSource
 from tests.allocation.test_keys_and_runs import _key, volumes  # noqa: F401  (fixture)
-from tests.conftest import csv_bytes
+from tests.conftest import approve_key, csv_bytes
 from tests.imports.helpers import run_import
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,6 +50,7 @@ def test_rolling_shares_show_the_drift_from_the_approved_key(volumes, finance_us
     key = _key()
     allocation_key_decide(key=key, status="proposed", user=finance_user)
     allocation_key_decide(key=key, status="approved", user=steering_user)
+    CostPool.objects.create(name="KC", year=2027, gross_amount=Decimal("1000.00"), key=key, is_co_financing=True)
     # More UF cases arrive in May: the rolling share moves away from the key.
     run_import(volumes["source"], csv_bytes([f"U{i},2026-05-04 10:00,phone,UF-01,1,,," for i in range(11)]))
     client = APIClient()
@@ -63,7 +64,7 @@ def test_rolling_shares_show_the_drift_from_the_approved_key(volumes, finance_us
 
 
 def test_a_pool_can_be_re_run_as_a_task_and_the_new_run_supersedes_the_old(volumes):  # noqa: F811
-    key = _key()
+    key = approve_key(_key())
     pool = CostPool.objects.create(name="KC", year=2027, gross_amount=Decimal("999.99"), key=key)
     first = run_pool.delay(pool.pk).get()
     second = run_pool.delay(pool.pk).get()
@@ -77,7 +78,9 @@ def test_a_pool_can_be_re_run_as_a_task_and_the_new_run_supersedes_the_old(volum
 
 def test_new_data_for_a_month_in_its_window_makes_an_open_key_stale(volumes):  # noqa: F811
     key = _key()
-    run_import(volumes["source"], csv_bytes(["N1,2026-04-05 10:00,phone,UF-01,1,,,"]), name="april-rattad.csv")
+    run_import(
+        volumes["source"], csv_bytes(["N1,2026-04-05 10:00,phone,UF-01,1,,,"]), name="april-rattad.csv", replace=True
+    )
     key.refresh_from_db()
     assert any("2026-04" in w and "beräkna om" in w for w in key.warnings)
     run_import(volumes["source"], csv_bytes(["N2,2026-09-05 10:00,phone,UF-01,1,,,"]), name="sept.csv")

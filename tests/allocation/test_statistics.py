@@ -35,7 +35,7 @@ def published(volumes, finance_user, steering_user):  # noqa: F811
     allocation_key_decide(key=key, status="approved", user=steering_user)
     from allocation.models import CostPool
 
-    pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("1200.00"), key=key)
+    pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("1200.00"), key=key, is_co_financing=True)
     allocation_run_create(key=key, pool=pool)
     return publication_create(month=MARCH)
 
@@ -75,7 +75,9 @@ def test_republishing_makes_a_revised_version_and_keeps_the_first(published):
 
 
 def test_a_corrected_import_republishes_the_month(published, volumes):  # noqa: F811
-    run_import(volumes["source"], csv_bytes(["R1,2026-03-09 10:00,phone,UF-01,10,,,"]), name="rattelse.csv")
+    run_import(
+        volumes["source"], csv_bytes(["R1,2026-03-09 10:00,phone,UF-01,10,,,"]), name="rattelse.csv", replace=True
+    )
     latest = Publication.objects.filter(month=MARCH).order_by("-version").first()
     assert latest is not None and latest.version == 2
     assert Decimal(latest.figures["overview"]["kpis"]["cases"]) == 1

@@ -79,7 +79,7 @@ def test_the_same_bytes_twice_are_refused_with_a_pointer_to_the_first_batch(org)
 
 def test_a_corrected_file_replaces_the_month_and_keeps_the_old_batch(org):
     first = run_import(org["source"], csv_bytes(good_rows(n=10)))
-    corrected = run_import(org["source"], csv_bytes(good_rows(n=7, prefix="B")))
+    corrected = run_import(org["source"], csv_bytes(good_rows(n=7, prefix="B")), replace=True)
     assert corrected.status == "loaded"
     first.refresh_from_db()
     assert first.status == "superseded"
@@ -94,7 +94,7 @@ def test_other_months_and_sources_are_untouched_by_a_replace(org):
     run_import(org["source"], csv_bytes(good_rows(month="2026-02", prefix="F")))
     run_import(other, csv_bytes(good_rows(month="2026-03", prefix="E")))
     run_import(org["source"], csv_bytes(good_rows(month="2026-03", prefix="M")))
-    run_import(org["source"], csv_bytes(good_rows(month="2026-03", n=2, prefix="N")))
+    run_import(org["source"], csv_bytes(good_rows(month="2026-03", n=2, prefix="N")), replace=True)
     assert CaseRecord.objects.filter(source=org["source"], month=date(2026, 2, 1)).count() == 6
     assert CaseRecord.objects.filter(source=other).count() == 6
     assert CaseRecord.objects.filter(source=org["source"], month=date(2026, 3, 1)).count() == 2

@@ -1,4 +1,7 @@
-"""allocate --key ID (--pool ID | --amount DECIMAL [--unit ore|krona])"""
+"""allocate [--key ID] (--pool ID | --amount DECIMAL [--unit ore|krona])
+
+With --pool: a charging run with the pool's approved key (--key may be left out). With --amount:
+a simulation by any key, never charged."""
 
 from __future__ import annotations
 
@@ -15,10 +18,10 @@ from allocation.services import allocation_run_create, run_amounts
 
 
 class Command(BaseCommand):
-    help = "Distribute a pool's net amount (or a given amount) by a key, for the year and its 12 months."
+    help = "A charging run of a pool (its approved key) or a simulation of an amount by any key."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--key", type=int, required=True)
+        parser.add_argument("--key", type=int, help="Required with --amount; with --pool the pool's key")
         group = parser.add_mutually_exclusive_group(required=True)
         group.add_argument("--pool", type=int)
         group.add_argument("--amount")
@@ -27,9 +30,13 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        key = AllocationKey.objects.filter(pk=options["key"]).first()
-        if key is None:
-            raise CommandError(f"Nyckel #{options['key']} finns inte.", returncode=2)
+        key = None
+        if options["key"] is not None:
+            key = AllocationKey.objects.filter(pk=options["key"]).first()
+            if key is None:
+                raise CommandError(f"Nyckel #{options['key']} finns inte.", returncode=2)
+        elif options["pool"] is None:
+            raise CommandError("En simulering (--amount) behöver --key.", returncode=2)
         pool = None
         amount = None
         if options["pool"] is not None:
@@ -46,7 +53,7 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("Fördelningen kunde inte göras: " + " ".join(exc.messages), returncode=1) from exc
         annual, months = run_amounts(run)
-        year = options["year"] or (pool.year if pool else key.valid_from.year)
+        year = options["year"] or (pool.year if pool else run.key.valid_from.year)
         if options["json"]:
             doc = {
                 "run": run.pk,
@@ -55,6 +62,7 @@ class Command(BaseCommand):
             }
             self.stdout.write(json.dumps(doc))
             return
-        self.stdout.write(f"Körning #{run.pk}: {run.net_amount} kr fördelat med nyckel #{key.pk}")
+        kind = "Debitering" if run.is_charging else "Simulering (debiteras inte)"
+        self.stdout.write(f"{kind} #{run.pk}: {run.net_amount} kr fördelat med nyckel #{run.key_id}")
         for code, value in annual.items():
             self.stdout.write(f"  {code:<6} {format_amount(value):>16} kr")

@@ -70,9 +70,11 @@ class Command(BaseCommand):
         return allocation_key_decide(key=key, status="approved", user=steering, comment="Godkänd av styrgruppen.")
 
     def _allocate(self, key: AllocationKey, pool: CostPool) -> AllocationRun:
+        from allocation.services import cost_pool_save
+
         pool.key = key
-        pool.save(update_fields=["key"])
-        return allocation_run_create(key=key, pool=pool)
+        cost_pool_save(pool=pool, user=None)
+        return allocation_run_create(pool=pool)
 
     def _summary(self, key: AllocationKey, run: AllocationRun) -> None:
         amounts = {

@@ -24,6 +24,7 @@ from allocation.models import (
     AllocationRun,
     CostPool,
     FundingLine,
+    KeyDecision,
     KeyLoadLine,
     KeyShare,
     Publication,
@@ -139,7 +140,7 @@ class Command(BaseCommand):
                     "TRUNCATE allocation_publicationrequest, allocation_publicationfile, allocation_publication, "
                     "allocation_runamount, "
                     "allocation_allocationrun, allocation_fundingline, allocation_costpool, allocation_keyloadline, "
-                    "allocation_keyshare, allocation_allocationkey CASCADE"
+                    "allocation_keyshare, allocation_keydecision, allocation_allocationkey CASCADE"
                 )
         for model in (
             PublicationRequest,
@@ -151,6 +152,7 @@ class Command(BaseCommand):
             CostPool,
             KeyLoadLine,
             KeyShare,
+            KeyDecision,
             AllocationKey,
             ImportRowError,
             StagedCase,
@@ -162,7 +164,12 @@ class Command(BaseCommand):
             Grouping,
             AuditEntry,
         ):
-            model.objects.all().delete()
+            if model in (RunAmount, AllocationRun, KeyLoadLine, KeyShare, AllocationKey):
+                # Charging runs and approved keys refuse delete() on purpose; the demo alone
+                # starts over from nothing, so it removes their rows directly.
+                model.objects.all()._raw_delete(connection.alias)
+            else:
+                model.objects.all().delete()
         Administration.heads.through.objects.all().delete()
         Administration.objects.all().delete()
         DataSource.objects.all().delete()
@@ -237,7 +244,9 @@ class Command(BaseCommand):
         # This year's pool is shared by the first key (another city's statistics); next year's
         # by the key measured on the centre's own logs, as in the municipality's decision.
         for year, gross in ((last.year, "17600000.00"), (last.year + 1, "18400000.00")):
-            pool = CostPool.objects.create(name="Kontaktcenter", year=year, gross_amount=Decimal(gross))
+            pool = CostPool.objects.create(
+                name="Kontaktcenter", year=year, gross_amount=Decimal(gross), is_co_financing=True
+            )
             for label, amount in [
                 ("Medborgarkontoret (centralt finansierat)", "2100000.00"),
                 ("Växeln (tidigare debiterad per anknytning)", "1250000.00"),

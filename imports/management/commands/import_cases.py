@@ -26,6 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=ImportBatch.Kind.values, default=ImportBatch.Kind.CASES)
         parser.add_argument("--month", help="YYYY-MM the file covers; rows outside it are errors")
         parser.add_argument("--load-valid-rows", action="store_true", help="Load valid rows, set the rest aside")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="Confirm that the file may replace a loaded month even if its case count changes by more than 20 %%",
+        )
         parser.add_argument("--wait", action="store_true", help="Block until the batch has finished")
         parser.add_argument("--timeout", type=float, default=3600)
         parser.add_argument("--json", action="store_true")
@@ -49,6 +54,7 @@ class Command(BaseCommand):
                     kind=options["format"],
                     declared_month=month,
                     load_valid_rows=options["load_valid_rows"],
+                    replace=options["replace"],
                 )
         except ValidationError as exc:
             self._report(None, options, refused="; ".join(exc.messages))
@@ -85,6 +91,7 @@ class Command(BaseCommand):
                     "status": batch.status,
                     "rows_loaded": batch.rows_loaded,
                     "rows_rejected": batch.rows_rejected,
+                    "rows_skipped": 0,  # no source profile skips rows yet (DESIGN.md §6 `skip`)
                     "months": batch.months,
                     "message": batch.message,
                     "errors": [

@@ -1,0 +1,41 @@
+"""decide_key --key ID --decision proposed|approved|rejected --user USERNAME [--comment TEXT]"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from allocation.models import AllocationKey
+from allocation.services import allocation_key_decide
+
+
+class Command(BaseCommand):
+    help = "Propose, approve or reject a key as a named user: the same rules as the web (four eyes)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--key", type=int, required=True)
+        parser.add_argument("--decision", required=True, choices=["proposed", "approved", "rejected"])
+        parser.add_argument("--user", required=True, help="The user who decides; their groups decide what they may do")
+        parser.add_argument("--comment", default="")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        key = AllocationKey.objects.filter(pk=options["key"]).first()
+        if key is None:
+            raise CommandError(f"Nyckel #{options['key']} finns inte.", returncode=2)
+        user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
+        if user is None:
+            raise CommandError(f"Användaren {options['user']!r} finns inte eller är inaktiv.", returncode=2)
+        try:
+            key = allocation_key_decide(key=key, status=options["decision"], user=user, comment=options["comment"])
+        except (ValidationError, PermissionDenied) as exc:
+            reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            raise CommandError(f"Beslutet gjordes inte: {reason}", returncode=1) from exc
+        if options["json"]:
+            self.stdout.write(json.dumps({"key": key.pk, "status": key.status, "by": user.get_username()}))
+            return
+        self.stdout.write(f"Nyckel #{key.pk} {key.name}: {key.get_status_display()} ({user.get_username()}).")
