@@ -299,7 +299,7 @@ SV = {
     "No cases in this administration's groupings this month.": (
         "Inga ärenden i förvaltningens grupperingar denna månad."
     ),
-    "Nothing is published yet. Finance staff publish a month with publish_month, or it is published automatically after the month's logs are imported.": (  # noqa: E501
+    "Nothing is published yet. Finance staff publish a month with publish_month, or it is published automatically after the month's logs are imported.": (
         "Inget är publicerat ännu. Ekonomienheten publicerar en månad med publish_month, "
         "eller så publiceras den automatiskt enligt publiceringsschemat."
     ),
