@@ -32,3 +32,14 @@ def parse_year_month(text: str) -> date | None:
         return date(int(value[:4]), int(value[5:]), 1)
     except ValueError:
         return None
+
+
+def parse_day(text: str) -> date | None:
+    """'YYYY-MM-DD' → that date; None for anything else (a filter left empty or mistyped)."""
+    value = (text or "").strip()
+    if len(value) != 10:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db.models import QuerySet
 
-from cases.models import Administration, GroupingMapEntry, GroupingMapVersion
+from cases.models import Administration, AuditEntry, GroupingMapEntry, GroupingMapVersion
 
 
 def grouping_map_in_force(*, on: date) -> GroupingMapVersion | None:
@@ -25,3 +26,52 @@ def administrations_visible_to(user) -> QuerySet[Administration]:  # type: ignor
     if reads_everything(user):
         return Administration.objects.all()
     return Administration.objects.filter(heads=user)
+
+
+def audit_entries(
+    *,
+    who: str = "",
+    action: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[AuditEntry]:
+    """The audit log, newest first, filtered by who (name contains), what (action starts with),
+    which object (type, id) and period (dates inclusive, Stockholm time)."""
+    qs = AuditEntry.objects.select_related("user").order_by("-at", "-id")
+    if who:
+        qs = qs.filter(actor__icontains=who)
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if object_id:
+        qs = qs.filter(object_id=object_id)
+    if since:
+        qs = qs.filter(at__date__gte=since)
+    if until:
+        qs = qs.filter(at__date__lte=until)
+    return qs
+
+
+def audit_changes(before: Any, after: Any) -> list[tuple[str, str, str, bool]]:
+    """Before and after side by side: (field, before, after, changed) for every field of either.
+    Values that are not objects are shown as one row named "–"."""
+    if not isinstance(before, dict) and not isinstance(after, dict):
+        if before is None and after is None:
+            return []
+        return [("–", _shown(before), _shown(after), before != after)]
+    b = before if isinstance(before, dict) else {}
+    a = after if isinstance(after, dict) else {}
+    return [(key, _shown(b.get(key)), _shown(a.get(key)), b.get(key) != a.get(key)) for key in sorted(set(b) | set(a))]
+
+
+def _shown(value: Any) -> str:
+    import json
+
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)

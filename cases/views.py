@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from cases import roles
 from cases.selectors import administrations_visible_to
@@ -73,3 +76,88 @@ def account(request: HttpRequest) -> HttpResponse:
         "administrations": administrations_visible_to(request.user),
     }
     return render(request, "cases/account.html", context)
+
+
+AUDIT_PAGE_SIZE = 100
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The audit log for finance staff and the steering group: filter by who, what, object and
+    period; before and after side by side; the filtered entries as CSV or Excel."""
+    from django.core.exceptions import PermissionDenied
+    from django.core.paginator import Paginator
+
+    from cases.months import parse_day
+    from cases.selectors import audit_changes, audit_entries
+
+    if not roles.reads_everything(request.user):
+        raise PermissionDenied
+    params = request.GET
+    filters: dict[str, Any] = {
+        "who": params.get("who", "").strip()[:100],
+        "action": params.get("action", "").strip()[:100],
+        "object_type": params.get("object_type", "").strip()[:100],
+        "object_id": params.get("object_id", "").strip()[:100],
+        "since": parse_day(params.get("since", "")),
+        "until": parse_day(params.get("until", "")),
+    }
+    entries = audit_entries(**filters)
+    fmt = params.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        return _audit_export(entries, fmt)
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(params.get("page"))
+    from cases.models import AuditEntry
+
+    context = {
+        "page": page,
+        "rows": [(e, audit_changes(e.before, e.after)) for e in page.object_list],
+        "filters": filters,
+        "query": {k: v for k, v in params.items() if k not in ("page", "format") and v},
+        "object_types": AuditEntry.objects.order_by("object_type").values_list("object_type", flat=True).distinct(),
+    }
+    return render(request, "cases/audit.html", context)
+
+
+def _audit_export(entries: Any, fmt: str) -> HttpResponse:
+    import csv
+    import io
+    import json
+
+    from cases.spreadsheet import safe_cell
+
+    header = ["tid", "vem", "åtgärd", "objekttyp", "objekt-id", "före", "efter"]
+    rows = (
+        [
+            timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+            e.actor,
+            e.action,
+            e.object_type,
+            e.object_id,
+            "" if e.before is None else json.dumps(e.before, ensure_ascii=False),
+            "" if e.after is None else json.dumps(e.after, ensure_ascii=False),
+        ]
+        for e in entries.iterator(chunk_size=2000)
+    )
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(header)
+        writer.writerows([safe_cell(v) for v in row] for row in rows)
+        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="andringslogg.csv"'
+        return response
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Ändringslogg")
+    ws.append(header)
+    for row in rows:
+        ws.append([safe_cell(v) for v in row])
+    out_bytes = io.BytesIO()
+    wb.save(out_bytes)
+    response = HttpResponse(
+        out_bytes.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="andringslogg.xlsx"'
+    return response

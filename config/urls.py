@@ -8,6 +8,7 @@ from cases import views as cases_views
 urlpatterns = [
     path("", cases_views.home, name="home"),
     path("konto/", cases_views.account, name="account"),
+    path("andringslogg/", cases_views.audit_log, name="audit"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -38,6 +38,7 @@ ACCESS: dict[str, set[str] | str] = {
     "set_language": EVERYONE,
     "home": LOGGED_IN,
     "account": LOGGED_IN,
+    "audit": READERS,
     "schema": LOGGED_IN,
     "api-docs": LOGGED_IN,
     "imports:errors": FINANCE,

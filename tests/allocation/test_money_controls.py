@@ -266,3 +266,31 @@ def test_an_approved_key_and_a_charging_run_cannot_be_changed_through_the_orm(vo
         run.amounts.update(amount=Decimal("1"))
     with pytest.raises(ValidationError):
         run.delete()
+
+
+def test_the_audit_page_filters_shows_before_and_after_and_exports(org, finance_user, steering_user, head_user):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from cases.services import channel_save
+
+    phone = Channel.objects.get(code="phone")
+    phone.weight = Decimal("2.5")
+    channel_save(channel=phone, user=finance_user)
+    client = Client()
+    client.force_login(steering_user)
+    page = client.get("/andringslogg/", {"action": "channel.", "who": "ekonom"}).content.decode()
+    assert "channel.change" in page and "1.0000" in page and "2.5" in page
+    assert 'class="changed"' in page  # the weight's row is marked as changed
+    assert "grouping_map.create" not in page  # filtered out
+    csv_text = client.get("/andringslogg/", {"action": "channel.", "format": "csv"}).content.decode("utf-8-sig")
+    assert csv_text.count("\n") == 2 and "channel.change" in csv_text
+    xlsx = client.get("/andringslogg/", {"object_type": "channel", "format": "xlsx"})
+    sheet = load_workbook(BytesIO(xlsx.content)).active
+    assert [c.value for c in sheet[2]][1:4] == ["ekonom", "channel.change", "channel"]
+    empty = client.get("/andringslogg/", {"since": "2099-01-01"}).content.decode()
+    assert "Inga poster" in empty or "No entries" in empty
+    head = Client()
+    head.force_login(head_user)
+    assert head.get("/andringslogg/").status_code == 403
