@@ -41,12 +41,12 @@ def own_source_ids() -> list[int]:
 
 
 def map_owners(version: GroupingMapVersion) -> dict[str, list[MapOwner]]:
-    owners: dict[str, list[MapOwner]] = {}
-    for grouping_code, admin_code, fraction, central in version.entries.values_list(
-        "grouping__code", "administration__code", "fraction", "is_central"
-    ):
-        owners.setdefault(grouping_code, []).append(MapOwner(None if central else admin_code, fraction))
-    return owners
+    """The owners in force on the version's date (per-grouping dating: every grouping's newest
+    rows on or before it); a draft version's rows are laid over the map in force on its date."""
+    from cases.selectors import grouping_map_on
+
+    lines = grouping_map_on(on=version.valid_from, draft=version if version.is_draft else None)
+    return {g: [MapOwner(line.administration, line.fraction) for line in group] for g, group in lines.items()}
 
 
 def co_financing_key(*, year: int) -> Any:

@@ -505,17 +505,16 @@ def allocation_what_if(
 def grouping_map_what_if_save(
     *, key: AllocationKey, changes: dict[str, list[calculation.MapOwner]], valid_from: date, user: Any = None
 ) -> Any:
-    """Save the key's map with the what-if changes as a draft map version (not in force)."""
+    """Save the what-if's changed groupings as a draft map change dated `valid_from` (never in
+    force; finance staff make it real through the map editing, which checks and audits it)."""
     from cases.services import MapRow, grouping_map_version_create
 
     if key.map_version is None:
         raise ValidationError("Nyckeln har ingen fördelning av grupperingar att utgå från.")
-    owners = map_owners(key.map_version)
-    owners.update(changes)
     names = dict(Grouping.objects.values_list("code", "name"))
     rows = [
         MapRow(i, code, names.get(code, code), o.administration or "", o.fraction, o.administration is None)
-        for i, (code, group) in enumerate(sorted(owners.items()), start=1)
+        for i, (code, group) in enumerate(sorted(changes.items()), start=1)
         for o in group
     ]
     return grouping_map_version_create(

@@ -58,9 +58,12 @@ class Grouping(models.Model):
 
 
 class GroupingMapVersion(models.Model):
-    """A complete grouping map, in force from `valid_from` until the next version's date.
+    """The grouping-map rows that take effect on one date (DESIGN.md §4, per-grouping dating).
 
-    Drafts (from a what-if) are never in force until finance staff activate them.
+    A grouping's rows in a version give its owners from `valid_from` until that grouping's next
+    rows in a later version; groupings a version does not mention keep their owners. The map in
+    force on a date is, for every grouping, its newest rows on or before it (cases.selectors).
+    Drafts (from a what-if) are never in force until finance staff make them real.
     """
 
     valid_from = models.DateField(_("valid from"))
@@ -81,7 +84,8 @@ class GroupingMapVersion(models.Model):
 
 
 class GroupingMapEntry(models.Model):
-    """Who owns a grouping in one map version: a fraction of it, or central (not co-financed)."""
+    """Who owns a grouping from its version's date: a fraction of it, central (not
+    co-financed), or ended (not in use from that date)."""
 
     version = models.ForeignKey(
         GroupingMapVersion, on_delete=models.CASCADE, related_name="entries", verbose_name=_("version")
@@ -92,6 +96,7 @@ class GroupingMapEntry(models.Model):
     )
     fraction = models.DecimalField(_("fraction"), max_digits=7, decimal_places=6, default=Decimal(1))
     is_central = models.BooleanField(_("central"), default=False)
+    is_ended = models.BooleanField(_("ended"), default=False)
 
     class Meta:
         ordering = ["version", "grouping__code"]
@@ -99,20 +104,24 @@ class GroupingMapEntry(models.Model):
         verbose_name_plural = _("grouping map entries")
         constraints = [
             models.CheckConstraint(condition=Q(fraction__gt=0) & Q(fraction__lte=1), name="map_fraction_in_0_1"),
-            # A central grouping has no owner; every other entry has exactly one.
+            # A central or ended grouping has no owner; every other entry has exactly one.
             models.CheckConstraint(
-                condition=(Q(is_central=True) & Q(administration__isnull=True) & Q(fraction=1))
-                | (Q(is_central=False) & Q(administration__isnull=False)),
-                name="map_central_xor_owner",
+                condition=(Q(is_central=True) & Q(is_ended=False) & Q(administration__isnull=True) & Q(fraction=1))
+                | (Q(is_ended=True) & Q(is_central=False) & Q(administration__isnull=True) & Q(fraction=1))
+                | (Q(is_central=False) & Q(is_ended=False) & Q(administration__isnull=False)),
+                name="map_owner_central_or_ended",
             ),
             models.UniqueConstraint(fields=["version", "grouping", "administration"], name="map_one_entry_per_owner"),
             models.UniqueConstraint(
                 fields=["version", "grouping"], condition=Q(is_central=True), name="map_one_central_entry"
             ),
+            models.UniqueConstraint(
+                fields=["version", "grouping"], condition=Q(is_ended=True), name="map_one_ended_entry"
+            ),
         ]
 
     def __str__(self) -> str:
-        owner = "central" if self.is_central else self.administration_id
+        owner = "central" if self.is_central else ("ended" if self.is_ended else self.administration_id)
         return f"{self.grouping_id} → {owner} ({self.fraction})"
 
 

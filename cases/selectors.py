@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -17,6 +19,59 @@ def grouping_map_in_force(*, on: date) -> GroupingMapVersion | None:
 
 def grouping_map_entries(*, version: GroupingMapVersion) -> QuerySet[GroupingMapEntry]:
     return version.entries.select_related("grouping", "administration").order_by("grouping__code")
+
+
+@dataclass(frozen=True)
+class MapLine:
+    """One owner of a grouping in the map in force: an administration's fraction, or central."""
+
+    administration: str | None
+    fraction: Decimal
+    central: bool
+    since: date
+
+
+def grouping_map_on(*, on: date, draft: GroupingMapVersion | None = None) -> dict[str, list[MapLine]]:
+    """The map in force on `on`: for every grouping its newest non-draft rows with valid_from on
+    or before that date (per-grouping effective dating, DESIGN.md §4). Ended groupings are left
+    out. A draft's rows, if given, are laid over it (a what-if, or a change being previewed)."""
+    rows = (
+        GroupingMapEntry.objects.filter(version__is_draft=False, version__valid_from__lte=on)
+        .order_by("version__valid_from", "id")
+        .values_list(
+            "grouping__code", "administration__code", "fraction", "is_central", "is_ended", "version__valid_from"
+        )
+    )
+    newest: dict[str, tuple[date, list[tuple[str | None, Decimal, bool, bool]]]] = {}
+    for grouping, admin, fraction, central, ended, since in rows:
+        if grouping not in newest or newest[grouping][0] != since:
+            newest[grouping] = (since, [])
+        newest[grouping][1].append((admin, fraction, central, ended))
+    if draft is not None:
+        overlay: dict[str, list[tuple[str | None, Decimal, bool, bool]]] = {}
+        for grouping, admin, fraction, central, ended in draft.entries.values_list(
+            "grouping__code", "administration__code", "fraction", "is_central", "is_ended"
+        ):
+            overlay.setdefault(grouping, []).append((admin, fraction, central, ended))
+        for grouping, lines in overlay.items():
+            newest[grouping] = (draft.valid_from, lines)
+    return {
+        grouping: [MapLine(None if c else a, f, c, since) for a, f, c, _e in lines]
+        for grouping, (since, lines) in sorted(newest.items())
+        if not any(e for *_rest, e in lines)
+    }
+
+
+def grouping_map_history(*, grouping_code: str) -> list[tuple[GroupingMapVersion, list[GroupingMapEntry]]]:
+    """Every dated change of one grouping, oldest first (drafts left out)."""
+    out: dict[int, tuple[GroupingMapVersion, list[GroupingMapEntry]]] = {}
+    for entry in (
+        GroupingMapEntry.objects.filter(grouping__code=grouping_code, version__is_draft=False)
+        .select_related("version", "administration")
+        .order_by("version__valid_from", "id")
+    ):
+        out.setdefault(entry.version_id, (entry.version, []))[1].append(entry)
+    return list(out.values())
 
 
 def administrations_visible_to(user) -> QuerySet[Administration]:  # type: ignore[no-untyped-def]

@@ -104,6 +104,7 @@ MAP_COLUMNS = _synonyms(
         "administration": ["förvaltning"],
         "fraction": ["andel"],
         "central": ["centralt", "centralt_finansierad"],
+        "ended": ["upphör", "avslutad"],
         "valid_from": ["giltig_från", "gäller_från"],
     }
 )

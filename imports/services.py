@@ -823,6 +823,7 @@ def grouping_map_import(*, stream: IO[bytes], user: Any = None) -> FileImportRes
             grouping = cell(cells, header, "grouping").strip()
             valid_from = parse_date(cell(cells, header, "valid_from"))
             central = parse_bool(cell(cells, header, "central"))
+            ended = parse_bool(cell(cells, header, "ended"))
             raw_fraction = cell(cells, header, "fraction").strip()
             fraction = parse_decimal(raw_fraction) if raw_fraction else Decimal(1)
             if not grouping:
@@ -834,9 +835,11 @@ def grouping_map_import(*, stream: IO[bytes], user: Any = None) -> FileImportRes
                 )
             if central is None:
                 errors.append(f"Rad {row_no}, kolumn central: {cell(cells, header, 'central')!r}; väntat 1 eller 0.")
+            if ended is None:
+                errors.append(f"Rad {row_no}, kolumn ended: {cell(cells, header, 'ended')!r}; väntat 1 eller 0.")
             if fraction is None:
                 errors.append(f"Rad {row_no}, kolumn fraction: {raw_fraction!r} är inget tal.")
-            if grouping and valid_from and central is not None and fraction is not None:
+            if grouping and valid_from and central is not None and ended is not None and fraction is not None:
                 rows_by_date[valid_from].append(
                     MapRow(
                         row=row_no,
@@ -845,6 +848,7 @@ def grouping_map_import(*, stream: IO[bytes], user: Any = None) -> FileImportRes
                         administration=cell(cells, header, "administration").strip(),
                         fraction=fraction,
                         central=central,
+                        ended=ended,
                     )
                 )
     except FileRejected as exc:
@@ -854,14 +858,17 @@ def grouping_map_import(*, stream: IO[bytes], user: Any = None) -> FileImportRes
     if not rows_by_date:
         raise ValidationError("Filen innehåller inga rader.")
     with transaction.atomic():
-        versions = [
-            grouping_map_version_create(valid_from=d, rows=rows, user=user) for d, rows in sorted(rows_by_date.items())
+        changed = [
+            v
+            for d, rows in sorted(rows_by_date.items())
+            if (v := grouping_map_version_create(valid_from=d, rows=rows, user=user)) is not None
         ]
     total = sum(len(r) for r in rows_by_date.values())
+    dates = ", ".join(f"{d:%Y-%m-%d}" for d in sorted(rows_by_date))
     return FileImportResult(
-        created=len(versions),
-        detail=f"{total} rader i {len(versions)} kartversion(er): "
-        + ", ".join(f"{v.valid_from:%Y-%m-%d}" for v in versions),
+        created=len(changed),
+        detail=f"{total} rader med giltig-från {dates}; ändringar per gruppering gäller från sitt datum "
+        "(oförändrade ägare skapar ingen ändring).",
     )
 
 

@@ -39,7 +39,17 @@ def test_two_uploads_of_the_same_month_at_once_never_interleave(org, postgres, t
     env.pop("REDIS_URL", None)  # each process imports in-process, at the same time
     procs = [
         subprocess.Popen(
-            [sys.executable, "manage.py", "import_cases", str(p), "--source", "Telefoni", "--wait", "--json"],
+            [
+                sys.executable,
+                "manage.py",
+                "import_cases",
+                str(p),
+                "--source",
+                "Telefoni",
+                "--replace",
+                "--wait",
+                "--json",
+            ],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,

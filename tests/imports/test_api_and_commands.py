@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -208,8 +209,16 @@ def test_import_groupings_loads_a_map_version_with_splits_and_central_groupings(
 
     version = grouping_map_in_force(on=date(2026, 6, 1))
     assert version is not None and version.valid_from == date(2026, 1, 1)
-    assert version.entries.count() == 4
-    assert version.entries.filter(is_central=True).get().grouping.code == "CEN-01"
+    # UF-01 and CEN-01 restate what is in force already: only NY-01 is a change of that date.
+    assert sorted(version.entries.values_list("grouping__code", flat=True)) == ["NY-01", "NY-01"]
+    from cases.selectors import grouping_map_on
+
+    in_force = grouping_map_on(on=date(2026, 6, 1))
+    assert in_force["CEN-01"][0].central and in_force["UF-01"][0].administration == "UF"
+    assert sorted((o.administration, o.fraction) for o in in_force["NY-01"]) == [
+        ("SOF", Decimal("0.25")),
+        ("TF", Decimal("0.75")),
+    ]
 
 
 def test_import_administrations_creates_and_updates_by_code(org, tmp_path):
