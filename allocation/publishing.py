@@ -101,7 +101,14 @@ def month_figures(month: date) -> dict[str, Any]:
     cells = _cells(trend_months)
     owners_cache: dict[int, statistics.Owners] = {}
     owners = _owners_for(month, owners_cache)
-    admins = list(Administration.objects.order_by("code").values_list("code", "name", "cost_centre"))
+    # Administrations that exist during the month: one ended before it is not listed.
+    month_end = months_back(month, 1)[0].replace(day=28) + timedelta(days=4)
+    admins = list(
+        Administration.objects.filter(valid_from__lt=month_end.replace(day=1))
+        .exclude(valid_to__lt=month)
+        .order_by("code")
+        .values_list("code", "name", "cost_centre")
+    )
     names = dict(Grouping.objects.values_list("code", "name"))
     now = cells.get(month, [])
 

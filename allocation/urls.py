@@ -1,11 +1,18 @@
 from django.urls import path
 
-from allocation import views
+from allocation import analysis_views, pool_views, views
 
 app_name = "allocation"
 urlpatterns = [
     path("keys/", views.key_list, name="key-list"),
     path("keys/compare/", views.key_compare, name="key-compare"),
+    path("keys/new/measured/", views.key_new_measured, name="key-new-measured"),
+    path("keys/new/values/", views.key_new_values, name="key-new-values"),
     path("keys/<int:key_id>/", views.key_detail, name="key-detail"),
     path("keys/<int:key_id>/decision/", views.key_decision, name="key-decision"),
+    path("keys/<int:key_id>/what-if/", analysis_views.key_what_if, name="key-what-if"),
+    path("drift/", analysis_views.drift, name="drift"),
+    path("pools/", pool_views.pool_list, name="pool-list"),
+    path("pools/<int:pool_id>/", pool_views.pool_detail, name="pool-detail"),
+    path("runs/<int:run_id>/", pool_views.run_detail, name="run-detail"),
 ]

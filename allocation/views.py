@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -15,7 +18,7 @@ from allocation import calculation, comparison
 from allocation.amounts import AmountError, parse_amount
 from allocation.models import AllocationKey
 from allocation.selectors import key_lines, key_loads
-from allocation.services import allocation_key_decide, key_decision_refusal
+from allocation.services import allocation_key_compute_measured, allocation_key_decide, key_decision_refusal
 from cases import roles
 
 
@@ -28,7 +31,7 @@ def _reader(request: HttpRequest) -> None:
 def key_list(request: HttpRequest) -> HttpResponse:
     _reader(request)
     keys = AllocationKey.objects.select_related("decided_by").order_by("-created_at")
-    return render(request, "allocation/key_list.html", {"keys": keys})
+    return render(request, "allocation/key_list.html", {"keys": keys, "is_finance": roles.is_finance(request.user)})
 
 
 @login_required
@@ -104,3 +107,86 @@ def key_compare(request: HttpRequest) -> HttpResponse:
         "error": error,
     }
     return render(request, "allocation/key_compare.html", context)
+
+
+class _KeyPreview(Exception):
+    def __init__(self, shares: list[tuple[str, str, Any]], warnings: list[str], central: Any) -> None:
+        self.shares, self.warnings, self.central = shares, warnings, central
+
+
+def _measured_preview(**arguments: Any) -> _KeyPreview:
+    """The key the form would save, computed by the saving service itself in a transaction that
+    is rolled back: its checks (unowned volume, zero base, months without data) are the real ones."""
+    try:
+        with transaction.atomic():
+            key = allocation_key_compute_measured(**arguments)
+            shares = list(key.shares.select_related("administration").order_by("administration__code"))
+            loads = {s.administration.code: s.load for s in shares}
+            percent = calculation.percentages(loads) if any(loads.values()) else {}
+            raise _KeyPreview(
+                [(s.administration.code, s.administration.name, percent.get(s.administration.code)) for s in shares],
+                list(key.warnings),
+                key.central_load,
+            )
+    except _KeyPreview as preview:
+        return preview
+
+
+@login_required
+def key_new_measured(request: HttpRequest) -> HttpResponse:
+    """Compute a measured key in a form: the checks are shown before anything is saved."""
+    from allocation.forms import MeasuredKeyForm
+
+    if not roles.is_finance(request.user):
+        raise PermissionDenied
+    form = MeasuredKeyForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        arguments = {
+            "name": data["name"],
+            "window_from": data["window_from"],
+            "window_to": data["window_to"],
+            "basis": data["basis"],
+            "valid_from": data["valid_from"],
+            "source_names": data["sources"] or None,
+            "user": request.user,
+        }
+        try:
+            if "save" in request.POST:
+                key = allocation_key_compute_measured(**arguments)
+                messages.success(request, f"Nyckel #{key.pk} är sparad som utkast.")
+                return HttpResponseRedirect(reverse("allocation:key-detail", args=[key.pk]))
+            preview = _measured_preview(**arguments)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+    return render(request, "allocation/key_new_measured.html", {"form": form, "preview": preview})
+
+
+@login_required
+def key_new_values(request: HttpRequest) -> HttpResponse:
+    """A driver key (quantities per administration) or a fixed key (percentages) by form or file."""
+    from allocation.forms import ValuesKeyForm
+    from allocation.services import allocation_key_create_from_values
+
+    if not roles.is_finance(request.user):
+        raise PermissionDenied
+    form = ValuesKeyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            key = allocation_key_create_from_values(
+                name=data["name"],
+                kind=data["kind"],
+                valid_from=data["valid_from"],
+                values=data["parsed_values"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"Nyckel #{key.pk} är sparad som utkast.")
+            return HttpResponseRedirect(reverse("allocation:key-detail", args=[key.pk]))
+    return render(request, "allocation/key_new_values.html", {"form": form})

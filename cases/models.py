@@ -161,6 +161,18 @@ class DataSource(models.Model):
         _("date format"), max_length=40, blank=True, help_text=_("strftime format, e.g. %d/%m/%Y %H:%M")
     )
 
+    # The case log's canonical columns (DESIGN.md §6), what a profile may map headers to.
+    CASE_LOG_COLUMNS = (
+        "case_id",
+        "opened_at",
+        "channel",
+        "grouping",
+        "handle_seconds",
+        "wait_seconds",
+        "resolved_first_contact",
+        "forwarded_to",
+    )
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("data source")
@@ -168,6 +180,27 @@ class DataSource(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A profile that names an unknown column or a date format without strftime codes is
+        refused when it is saved, by whatever path (form, admin, add_source)."""
+        from django.core.exceptions import ValidationError
+
+        columns = self.column_map
+        if not isinstance(columns, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in columns.items()
+        ):
+            raise ValidationError({"column_map": _("Write the column map as a JSON object of header → column.")})
+        unknown = sorted(v for v in columns.values() if v not in self.CASE_LOG_COLUMNS)
+        if unknown:
+            raise ValidationError(
+                {
+                    "column_map": _("Unknown columns: %(columns)s. Known: %(known)s.")
+                    % {"columns": ", ".join(unknown), "known": ", ".join(self.CASE_LOG_COLUMNS)}
+                }
+            )
+        if self.date_format and "%" not in self.date_format:
+            raise ValidationError({"date_format": _("A date format uses strftime codes, e.g. %d/%m/%Y %H:%M.")})
 
 
 class CaseRecord(models.Model):

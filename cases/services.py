@@ -89,6 +89,46 @@ def channel_save(*, channel: Any, user: Any) -> Any:
     return _audited_save(channel, fields=CHANNEL_FIELDS, user=user, action="channel", obj_type="channel")
 
 
+PROFILE_KEYS = ("columns", "date_format", "constants", "values", "skip", "duration_unit", "sheet")
+PROFILE_KEYS_READ_TODAY = ("columns", "date_format")
+
+
+def source_profile_apply(*, source: Any, profile: Any) -> None:
+    """Set a source's profile from its JSON form (DESIGN.md §6), refusing what cannot be used:
+    an unknown key or canonical column, a header that is not text. Keys of §6 that the reader
+    does not apply yet (constants, values, skip, duration_unit, sheet, joined columns) are refused
+    by name rather than stored and silently ignored."""
+    if not isinstance(profile, dict):
+        raise ValidationError('Profilen ska vara ett JSON-objekt, t.ex. {"columns": {"case_id": "call_id"}}.')
+    unknown = sorted(set(profile) - set(PROFILE_KEYS))
+    if unknown:
+        raise ValidationError(f"Okända nycklar i profilen: {', '.join(unknown)}. Kända: {', '.join(PROFILE_KEYS)}.")
+    not_yet = sorted(set(profile) - set(PROFILE_KEYS_READ_TODAY))
+    if not_yet:
+        raise ValidationError(
+            f"Profilnycklarna {', '.join(not_yet)} kan inte användas ännu; bara {', '.join(PROFILE_KEYS_READ_TODAY)}."
+        )
+    columns = profile.get("columns", {})
+    if not isinstance(columns, dict):
+        raise ValidationError("”columns” ska vara ett objekt: vår kolumn → filens rubrik.")
+    column_map: dict[str, str] = {}
+    for canonical, header in columns.items():
+        if canonical not in source.CASE_LOG_COLUMNS:
+            raise ValidationError(
+                f"Okänd kolumn {canonical!r} i ”columns”. Kända: {', '.join(source.CASE_LOG_COLUMNS)}."
+            )
+        if isinstance(header, list):
+            raise ValidationError(f"Kolumnen {canonical}: sammanslagna rubriker (en lista) kan inte användas ännu.")
+        if not isinstance(header, str) or not header.strip():
+            raise ValidationError(f"Kolumnen {canonical}: rubriken ska vara en text.")
+        column_map[header.strip()] = canonical
+    date_format = profile.get("date_format", "")
+    if not isinstance(date_format, str):
+        raise ValidationError('”date_format” ska vara en text, t.ex. "%d/%m/%Y %H:%M".')
+    source.column_map = column_map
+    source.date_format = date_format
+
+
 @transaction.atomic
 def data_source_save(*, source: Any, user: Any) -> Any:
     """Create or change a data source (export system) and its profile."""
@@ -99,6 +139,24 @@ def data_source_save(*, source: Any, user: Any) -> Any:
 def administration_save(*, administration: Administration, user: Any, heads: list[Any] | None = None) -> Any:
     """Create or change an administration; `heads` (if given) replaces its department heads,
     which decides who reads its statistics, so that change is audited too."""
+    if administration.pk is not None and administration.valid_to is not None:
+        from datetime import timedelta
+
+        from cases.selectors import grouping_map_on
+
+        after_end = administration.valid_to + timedelta(days=1)
+        still_owned = sorted(
+            code
+            for code, lines in grouping_map_on(on=after_end).items()
+            if any(line.administration == administration.code for line in lines)
+        )
+        if still_owned:
+            raise ValidationError(
+                f"{administration.code} äger fortfarande {len(still_owned)} grupperingar efter "
+                f"{administration.valid_to:%Y-%m-%d} ({', '.join(still_owned[:10])}"
+                f"{' …' if len(still_owned) > 10 else ''}). Flytta dem till en annan förvaltning från "
+                f"{after_end:%Y-%m-%d} först."
+            )
     _audited_save(
         administration, fields=ADMINISTRATION_FIELDS, user=user, action="administration", obj_type="administration"
     )

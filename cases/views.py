@@ -14,26 +14,6 @@ from cases.selectors import administrations_visible_to
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    context = {
-        "is_finance": roles.is_finance(user),
-        "is_steering": roles.is_steering(user),
-        "is_head": roles.is_department_head(user),
-        "administrations": administrations_visible_to(user),
-        "latest": _latest_publication(),
-    }
-    return render(request, "cases/home.html", context)
-
-
-def _latest_publication() -> object | None:
-    # cases must not import allocation: look the model up by name.
-    from django.apps import apps
-
-    return apps.get_model("allocation", "Publication").objects.order_by("-month", "-version").first()
-
-
-@login_required
 def account(request: HttpRequest) -> HttpResponse:
     """The user's own page: their roles and administrations, and their API tokens.
 

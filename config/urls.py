@@ -4,9 +4,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cases import views as cases_views
+from config import start
 
 urlpatterns = [
-    path("", cases_views.home, name="home"),
+    path("", start.home, name="home"),
     path("konto/", cases_views.account, name="account"),
     path("andringslogg/", cases_views.audit_log, name="audit"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("imports.urls")),
     path("allocation/", include("allocation.urls")),
+    path("organisation/", include("cases.organisation_urls")),
     path("statistik/", include("allocation.publication_urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -52,3 +52,25 @@ def error_report_response(batch: ImportBatch, fmt: str) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response
     raise Http404
+
+
+@login_required
+def map_upload(request: HttpRequest) -> HttpResponse:
+    """Upload a grouping map file (DESIGN.md §6) with the same row-level messages as the command."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.shortcuts import render
+
+    from cases import roles
+    from imports.services import grouping_map_import
+
+    if not roles.is_finance(request.user):
+        raise PermissionDenied
+    errors: list[str] = []
+    result = None
+    upload = request.FILES.get("file")
+    if request.method == "POST" and upload is not None and not isinstance(upload, list):
+        try:
+            result = grouping_map_import(stream=upload, user=request.user)
+        except ValidationError as exc:
+            errors = exc.messages
+    return render(request, "organisation/map_upload.html", {"errors": errors, "result": result})

@@ -1,0 +1,191 @@
+"""Pages where finance staff and the steering group look before they decide: what-if on a key
+(move or split groupings, see shares and amounts move) and the drift of measured shares from the
+approved co-financing key, month by month."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from allocation import calculation
+from allocation.amounts import AmountError, parse_amount
+from allocation.models import AllocationKey
+from allocation.services import allocation_what_if, grouping_map_what_if_save, rolling_shares
+from cases import roles
+from cases.models import Administration, MonthlyAggregate
+from cases.months import months_back, parse_day, parse_year_month
+
+
+def _reader(request: HttpRequest) -> None:
+    if not roles.reads_everything(request.user):
+        raise PermissionDenied
+
+
+def parse_changes(text: str) -> dict[str, list[calculation.MapOwner]]:
+    """'GROUPING: ADMIN=fraction, ADMIN=fraction' or 'GROUPING: central', one grouping a line."""
+    changes: dict[str, list[calculation.MapOwner]] = {}
+    errors = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        grouping, sep, rest = line.partition(":")
+        if not sep or not grouping.strip():
+            errors.append(f"Rad {number}: skriv ”GRUPPERING: FÖRVALTNING=andel, …” eller ”GRUPPERING: central”.")
+            continue
+        owners = []
+        if rest.strip().lower() == "central":
+            owners.append(calculation.MapOwner(None, Decimal(1)))
+        else:
+            for part in rest.split(","):
+                admin, eq, raw = part.partition("=")
+                try:
+                    fraction = Decimal(raw.strip().replace(",", ".")) if eq else Decimal(1)
+                except InvalidOperation:
+                    errors.append(f"Rad {number}: andelen {raw.strip()!r} är inget tal.")
+                    continue
+                if not fraction.is_finite():
+                    errors.append(f"Rad {number}: andelen {raw.strip()!r} är inget tal.")
+                    continue
+                if admin.strip():
+                    owners.append(calculation.MapOwner(admin.strip(), fraction))
+        if not owners:
+            errors.append(f"Rad {number}: ingen ägare angiven för {grouping.strip()}.")
+            continue
+        changes[grouping.strip()] = owners
+    if errors:
+        raise ValidationError(errors)
+    if not changes:
+        raise ValidationError("Ange minst en gruppering att flytta eller dela.")
+    return changes
+
+
+def _share_chart(rows: list[Any]) -> str:
+    """Old and new shares side by side as an SVG data URI (the page allows data: images)."""
+    from allocation.publishing import _plt, _svg
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 3))
+    x = range(len(rows))
+    ax.bar([i - 0.2 for i in x], [float(r.percent_a) for r in rows], width=0.4, label="Nyckeln", color="#4a90b8")
+    ax.bar([i + 0.2 for i in x], [float(r.percent_b) for r in rows], width=0.4, label="Vad händer om", color="#e08a00")
+    ax.set_xticks(list(x), [r.code for r in rows], rotation=45, fontsize=8)
+    ax.set_ylabel("Andel (%)")
+    ax.legend(fontsize=8)
+    return "data:image/svg+xml;base64," + base64.b64encode(_svg(fig)).decode()
+
+
+@login_required
+def key_what_if(request: HttpRequest, key_id: int) -> HttpResponse:
+    _reader(request)
+    key = get_object_or_404(AllocationKey, pk=key_id)
+    text = request.POST.get("changes", "") if request.method == "POST" else request.GET.get("changes", "")
+    raw_amount = request.POST.get("amount", "") if request.method == "POST" else ""
+    rows: list[Any] = []
+    errors: list[str] = []
+    chart = None
+    if request.method == "POST":
+        try:
+            changes = parse_changes(text)
+            amount = parse_amount(raw_amount) if raw_amount.strip() else None
+            if "save" in request.POST:
+                if not roles.is_finance(request.user):
+                    raise PermissionDenied
+                valid_from = parse_day(request.POST.get("valid_from", ""))
+                if valid_from is None:
+                    raise ValidationError("Ange från vilket datum ändringen ska gälla (ÅÅÅÅ-MM-DD).")
+                allocation_what_if(key=key, changes=changes)  # the same checks before saving
+                draft = grouping_map_what_if_save(key=key, changes=changes, valid_from=valid_from, user=request.user)
+                messages.success(
+                    request,
+                    f"Sparat som utkast till kartändring #{draft.pk} från {valid_from:%Y-%m-%d}. "
+                    "Gör den verklig under Fördelning av grupperingar.",
+                )
+                return HttpResponseRedirect(reverse("organisation:map") + f"?draft={draft.pk}")
+            _loads, rows = allocation_what_if(key=key, changes=changes, amount=amount)
+            chart = _share_chart(rows)
+        except (ValidationError, AmountError) as exc:
+            errors = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+    names = dict(Administration.objects.values_list("code", "name"))
+    return render(
+        request,
+        "allocation/what_if.html",
+        {
+            "key": key,
+            "changes": text,
+            "amount": raw_amount,
+            "rows": [(r, names.get(r.code, "")) for r in rows],
+            "errors": errors,
+            "chart": chart,
+            "is_finance": roles.is_finance(request.user),
+        },
+    )
+
+
+def _drift_chart(months: list[str], series: dict[str, list[float | None]]) -> str:
+    from allocation.publishing import _plt, _svg
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    for code, values in series.items():
+        ax.plot(months, [v if v is not None else float("nan") for v in values], marker=".", label=code)
+    ax.axhline(0, color="#333", linewidth=0.8)
+    ax.set_ylabel("Avvikelse (procentenheter)")
+    ax.tick_params(axis="x", rotation=45, labelsize=8)
+    ax.legend(fontsize=7, ncol=4)
+    ax.grid(alpha=0.3)
+    return "data:image/svg+xml;base64," + base64.b64encode(_svg(fig)).decode()
+
+
+@login_required
+def drift(request: HttpRequest) -> HttpResponse:
+    """Per administration: the measured rolling-12-month share against the approved co-financing
+    key's share, for each of the 12 months ending with ?month= (default: the newest month)."""
+    _reader(request)
+    latest = MonthlyAggregate.objects.filter(source__is_reference=False).order_by("-month").first()
+    end = parse_year_month(request.GET.get("month", "")) or (latest.month if latest else None)
+    if end is None:
+        return render(request, "allocation/drift.html", {"empty": True})
+    months = months_back(end, 12)
+    docs: list[dict[str, Any] | None] = []
+    error = None
+    for m in months:
+        try:
+            docs.append(rolling_shares(month=m))
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+            docs.append(None)
+    codes = list(Administration.objects.order_by("code").values_list("code", "name"))
+    table = []
+    series: dict[str, list[float | None]] = {}
+    for code, name in codes:
+        cells = []
+        for doc in docs:
+            entry = doc["administrations"].get(code) if doc else None
+            cells.append(entry)
+        series[code] = [float(c["drift_pp"]) if c and c["drift_pp"] is not None else None for c in cells]
+        table.append((code, name, cells))
+    labels = [f"{m:%Y-%m}" for m in months]
+    has_key = any(doc and doc["approved_key"] for doc in docs)
+    return render(
+        request,
+        "allocation/drift.html",
+        {
+            "months": labels,
+            "end": end,
+            "table": table,
+            "chart": _drift_chart(labels, series) if has_key else None,
+            "has_key": has_key,
+            "keys": sorted({doc["approved_key"] for doc in docs if doc and doc["approved_key"]}),
+            "error": error,
+            "today": date.today(),
+        },
+    )

@@ -1,0 +1,160 @@
+"""Finance pages for cost pools and allocation runs: create and edit pools, run a pool (preview,
+then create), a run's amounts per year and month beside the run it supersedes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from allocation.forms import PoolForm
+from allocation.models import AllocationRun, CostPool
+from allocation.services import (
+    FundingInput,
+    allocation_run_create,
+    cost_pool_net_amount,
+    cost_pool_save,
+    run_amounts,
+)
+from cases import roles
+from cases.models import Administration
+
+
+def _reader(request: HttpRequest) -> None:
+    if not roles.reads_everything(request.user):
+        raise PermissionDenied
+
+
+def _finance(request: HttpRequest) -> None:
+    if not roles.is_finance(request.user):
+        raise PermissionDenied
+
+
+def _save_pool(request: HttpRequest, form: PoolForm, pool: CostPool) -> CostPool | None:
+    data = form.cleaned_data
+    pool.name, pool.year, pool.gross_amount = data["name"], data["year"], data["gross"]
+    pool.key, pool.unit, pool.is_co_financing = data["key"], data["unit"], data["is_co_financing"]
+    try:
+        return cost_pool_save(
+            pool=pool, user=request.user, funding=[FundingInput(label, amount) for label, amount in data["funding"]]
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            form.add_error(None, message)
+        return None
+
+
+@login_required
+def pool_list(request: HttpRequest) -> HttpResponse:
+    _reader(request)
+    form = PoolForm(request.POST or None) if roles.is_finance(request.user) else None
+    if request.method == "POST":
+        _finance(request)
+        assert form is not None
+        if form.is_valid() and (pool := _save_pool(request, form, CostPool())) is not None:
+            messages.success(request, f"Kostnadspoolen {pool} är skapad.")
+            return HttpResponseRedirect(reverse("allocation:pool-detail", args=[pool.pk]))
+    pools = CostPool.objects.select_related("key").prefetch_related("funding_lines").order_by("-year", "name")
+    return render(
+        request,
+        "allocation/pool_list.html",
+        {"pools": [(p, cost_pool_net_amount(p)) for p in pools], "form": form},
+    )
+
+
+class _Preview(Exception):
+    def __init__(self, annual: dict[str, Decimal]) -> None:
+        self.annual = annual
+
+
+def run_preview(pool: CostPool) -> dict[str, Decimal]:
+    """The amounts a charging run of the pool would give now, by the very service that creates
+    it, inside a transaction that is rolled back: the preview cannot differ from the run."""
+    try:
+        with transaction.atomic():
+            run = allocation_run_create(pool=pool)
+            raise _Preview(run_amounts(run)[0])
+    except _Preview as preview:
+        return preview.annual
+
+
+@login_required
+def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
+    _reader(request)
+    pool = get_object_or_404(CostPool.objects.select_related("key"), pk=pool_id)
+    is_finance = roles.is_finance(request.user)
+    form = PoolForm(initial=PoolForm.initial_for(pool)) if is_finance else None
+    preview = preview_error = None
+    if request.method == "POST":
+        _finance(request)
+        if "run" in request.POST:
+            try:
+                run = allocation_run_create(pool=pool, user=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, f"Debiteringskörning #{run.pk} är skapad.")
+                return HttpResponseRedirect(reverse("allocation:run-detail", args=[run.pk]))
+        else:
+            form = PoolForm(request.POST)
+            if form.is_valid() and _save_pool(request, form, pool) is not None:
+                messages.success(request, f"Kostnadspoolen {pool} är sparad.")
+                return HttpResponseRedirect(reverse("allocation:pool-detail", args=[pool.pk]))
+    if request.GET.get("preview") and is_finance:
+        try:
+            preview = run_preview(pool)
+        except ValidationError as exc:
+            preview_error = " ".join(exc.messages)
+    names = dict(Administration.objects.values_list("code", "name"))
+    return render(
+        request,
+        "allocation/pool_detail.html",
+        {
+            "pool": pool,
+            "net": cost_pool_net_amount(pool),
+            "form": form,
+            "runs": pool.runs.select_related("key").order_by("-created_at"),
+            "preview": [(code, names.get(code, ""), amount) for code, amount in (preview or {}).items()],
+            "preview_total": sum((preview or {}).values(), Decimal(0)),
+            "preview_error": preview_error,
+        },
+    )
+
+
+@login_required
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    _reader(request)
+    run = get_object_or_404(AllocationRun.objects.select_related("key", "pool", "supersedes", "created_by"), pk=run_id)
+    annual, months = run_amounts(run)
+    names = dict(Administration.objects.values_list("code", "name"))
+    old: dict[str, Decimal] = run_amounts(run.supersedes)[0] if run.supersedes else {}
+    rows: list[dict[str, Any]] = [
+        {
+            "code": code,
+            "name": names.get(code, ""),
+            "amount": amount,
+            "months": [months.get(m, {}).get(code, Decimal(0)) for m in range(1, 13)],
+            "before": old.get(code) if run.supersedes else None,
+            "difference": amount - old.get(code, Decimal(0)) if run.supersedes else None,
+        }
+        for code, amount in annual.items()
+    ]
+    month_totals = [sum(row["months"][i] for row in rows) for i in range(12)]
+    return render(
+        request,
+        "allocation/run_detail.html",
+        {
+            "run": run,
+            "rows": rows,
+            "month_totals": month_totals,
+            "total": sum(annual.values(), Decimal(0)),
+            "year": run.pool.year if run.pool else run.key.valid_from.year,
+        },
+    )

@@ -1,0 +1,57 @@
+"""add_source NAME [--profile FILE.json] [--reference] [--not-monthly] [--user USERNAME] [--json]"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cases.models import DataSource
+from cases.services import data_source_save, source_profile_apply
+
+
+class Command(BaseCommand):
+    help = "Register a data source (export system) or update it, with its profile (audited)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("name")
+        parser.add_argument("--profile", help="JSON profile (DESIGN.md §6)")
+        parser.add_argument("--reference", action="store_true", help="Another organisation's reference statistics")
+        parser.add_argument("--not-monthly", action="store_true", help="The source does not deliver every month")
+        parser.add_argument("--user", help="Record the change as this user (default: the operating-system user)")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = None
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
+            if user is None:
+                raise CommandError(f"Användaren {options['user']!r} finns inte eller är inaktiv.", returncode=2)
+        source = DataSource.objects.filter(name=options["name"]).first() or DataSource(name=options["name"])
+        created = source.pk is None
+        source.is_reference = options["reference"]
+        source.delivers_monthly = not options["not_monthly"]
+        try:
+            if options["profile"]:
+                path = Path(options["profile"])
+                try:
+                    profile = json.loads(path.read_text(encoding="utf-8"))
+                except OSError as exc:
+                    raise CommandError(f"Profilen {path} kan inte läsas: {exc.strerror}.", returncode=1) from exc
+                except json.JSONDecodeError as exc:
+                    raise CommandError(
+                        f"Profilen {path} är inte giltig JSON: rad {exc.lineno}, kolumn {exc.colno}: {exc.msg}.",
+                        returncode=1,
+                    ) from exc
+                source_profile_apply(source=source, profile=profile)
+            source = data_source_save(source=source, user=user)
+        except ValidationError as exc:
+            raise CommandError("Källan sparades inte: " + " ".join(exc.messages), returncode=1) from exc
+        if options["json"]:
+            self.stdout.write(json.dumps({"source": source.pk, "name": source.name, "created": created}))
+            return
+        self.stdout.write(f"Källan {source.name} är {'registrerad' if created else 'uppdaterad'} (#{source.pk}).")
