@@ -150,3 +150,87 @@ def test_every_page_carries_a_csp_without_inline_script_and_the_api_docs_render_
     page.wait_for_selector(".swagger-ui .info", timeout=20_000)
     assert "Kontaktcenter" in page.inner_text(".swagger-ui .info")
     assert violations == []
+
+
+def test_the_whole_finance_cycle_runs_in_the_browser(org, live_server, browser, finance_user, steering_user, tmp_path):
+    """Source with a profile → two months uploaded → measured key computed and proposed →
+    approved by the steering group → pool and charging run → the run's workbook downloaded.
+    No terminal, no API call, no raw admin form."""
+    from openpyxl import load_workbook
+
+    from allocation.models import AllocationRun, CostPool
+
+    base = live_server.url
+    GROUPINGS = ["UF-01", "SOF-01", "TF-01", "SPLIT-01"]
+    page = browser.new_page()
+    _login(page, base, "ekonom")
+    # 1. A new export system whose headers and dates are its own.
+    page.click("text=Datakällor")
+    page.fill("#id_name", "Nya telefonin")
+    page.fill("#id_column_map", '{"Ref": "case_id", "Tid": "opened_at", "Typ": "grouping", "Väg": "channel"}')
+    page.fill("#id_date_format", "%d/%m/%Y %H:%M")
+    page.click("#source-form button[type=submit]")
+    page.wait_for_selector("text=Nya telefonin")
+    # 2. Two months of its log, uploaded on the upload page.
+    for month, count in (("03", 12), ("04", 9)):
+        path = tmp_path / f"tele-2026-{month}.csv"
+        rows = [
+            f"R{month}{i},{(i % 27) + 1:02d}/{month}/2026 09:{i:02d},{GROUPINGS[i % 4]},phone" for i in range(count)
+        ]
+        path.write_text("Ref,Tid,Typ,Väg\n" + "\n".join(rows) + "\n", encoding="utf-8")
+        page.goto(f"{base}/")
+        page.click("text=Ladda upp en ärendelogg")
+        page.set_input_files("#id_file", str(path))
+        page.select_option("#id_source", "Nya telefonin")
+        page.click("input[type=submit]")
+        page.wait_for_function("document.getElementById('import-progress').value == 100")
+        assert f"{count} rader laddades" in page.inner_text("#import-message")
+    # 3. A measured key: checked first, then saved, then proposed.
+    page.goto(f"{base}/")
+    page.click("text=Beräkna en uppmätt nyckel")
+    page.fill("#id_name", "Uppmätt 2027")
+    page.fill("#id_window_from", "2026-03")
+    page.fill("#id_window_to", "2026-04")
+    page.select_option("#id_basis", "cases")
+    page.fill("#id_valid_from", "2027-01-01")
+    page.click("#key-form button[name=check]")
+    page.wait_for_selector("#key-preview")
+    page.click("#save-key")
+    page.wait_for_selector("#key-status")
+    page.fill("#decision-form input[name=comment]", "Förslag inför 2027")
+    page.click("#decision-form button[value=proposed]")
+    page.wait_for_selector("#key-status")
+    assert page.inner_text("#key-status") == "föreslagen"
+    key_url = page.url
+    # 4. The steering group approves (the proposer could not).
+    other = browser.new_page()
+    _login(other, base, "styrgrupp")
+    other.click("#awaiting-decision a")
+    other.click("#decision-form button[value=approved]")
+    other.wait_for_selector("#key-status")
+    assert other.inner_text("#key-status") == "godkänd"
+    # 5. The pool, a preview of its charging run, the run, its workbook.
+    page.goto(key_url)
+    page.goto(f"{base}/")
+    page.click("text=Kostnadspooler och debiteringar")
+    page.fill("#id_name", "Medfinansiering")
+    page.fill("#id_year", "2027")
+    page.fill("#id_gross", "1 200 000,00")
+    page.fill("#id_funding", "Växeln; 200 000")
+    page.select_option("#id_key", label=page.locator("#id_key option", has_text="Uppmätt 2027").inner_text())
+    page.check("#id_is_co_financing")
+    page.click("#pool-form button[type=submit]")
+    page.wait_for_selector("#pool-net")
+    assert "1\u00a0000\u00a0000,00" in page.inner_text("#pool-net") or "1 000 000,00" in page.inner_text("#pool-net")
+    page.click("#run-preview-link")
+    page.wait_for_selector("#preview")
+    page.click("#run-form button")
+    page.wait_for_selector("#run-amounts")
+    run = AllocationRun.objects.get()
+    assert run.is_charging and run.pool == CostPool.objects.get(name="Medfinansiering")
+    with page.expect_download() as download:
+        page.click("#run-excel")
+    path = tmp_path / "run.xlsx"
+    download.value.save_as(path)
+    sheet = load_workbook(path).worksheets[0]
+    assert sheet.max_row > 1

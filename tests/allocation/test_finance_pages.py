@@ -114,7 +114,7 @@ def test_a_pool_is_created_and_run_from_its_page_with_a_preview(volumes, finance
     assert response.status_code == 302 and pool.is_co_financing and pool.funding_lines.count() == 2
     assert AuditEntry.objects.filter(action="pool.create").exists()
     page = finance.get(f"/allocation/pools/{pool.pk}/?preview=1").content.decode()
-    assert ('id="preview"' in page and "1\u00a0000,00" in page) or "1 000,00" in page
+    assert 'id="preview"' in page and ("1\u00a0000,00" in page or "1 000,00" in page)
     assert not AllocationRun.objects.exists()  # a preview saves nothing
     response = finance.post(f"/allocation/pools/{pool.pk}/", {"run": "1"})
     run = AllocationRun.objects.get()
