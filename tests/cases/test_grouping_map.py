@@ -144,3 +144,74 @@ def test_complete_versions_from_before_keep_their_owners_after_the_migration(org
         now = {(g, o.administration, o.fraction) for g, owners in map_owners(version).items() for o in owners}
         assert now == old_meaning[version.pk], version
     assert GroupingMapEntry.objects.filter(version_id=second.pk, grouping__code="TF-01", is_ended=True).exists()
+
+
+def test_every_approved_key_computes_the_same_after_the_migration(volumes):  # noqa: F811
+    """Cases loaded, then the map as it was before per-grouping dating: a complete 2026 version
+    that leaves TF-01 out (so TF-01's cases had no owner, and a key would refuse them) and moves
+    UF-01 to SOF. The key computed after the migration equals the old meaning computed by hand."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from allocation import calculation
+    from allocation.selectors import own_source_ids, window_volumes
+
+    executor = MigrationExecutor(connection)
+    before = [("cases", "0012_map_rows_can_end_a_grouping")]
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    Version = apps.get_model("cases", "GroupingMapVersion")
+    Entry = apps.get_model("cases", "GroupingMapEntry")
+    Admin = apps.get_model("cases", "Administration")
+    first = Version.objects.get(valid_from=date(2025, 1, 1))
+    second = Version.objects.create(valid_from=REORG, name="Komplett 2026")
+    old_owners: dict[str, list[calculation.MapOwner]] = {}
+    for e in Entry.objects.filter(version=first).select_related("grouping", "administration"):
+        if e.grouping.code == "TF-01":
+            continue  # left out: unowned from 2026
+        admin = Admin.objects.get(code="SOF") if e.grouping.code == "UF-01" else e.administration
+        Entry.objects.create(
+            version=second,
+            grouping_id=e.grouping_id,
+            administration=admin,
+            fraction=e.fraction,
+            is_central=e.is_central,
+        )
+        old_owners.setdefault(e.grouping.code, []).append(
+            calculation.MapOwner(None if e.is_central else admin.code, e.fraction)
+        )
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    # March only: TF-01's cases are in April, where the old map left them unowned.
+    cells = window_volumes(window_from=date(2026, 3, 1), window_to=date(2026, 3, 1), source_ids=own_source_ids())
+    expected = calculation.measured_loads(
+        cells=cells, grouping_map=old_owners, basis="cases", channel_weights={}, administrations=["SOF", "TF", "UF"]
+    )
+    key = allocation_key_compute_measured(
+        name="Efter migrering",
+        window_from=date(2026, 3, 1),
+        window_to=date(2026, 3, 1),
+        basis="cases",
+        valid_from=date(2026, 6, 1),
+    )
+    assert dict(key.shares.values_list("administration__code", "load")) == expected.loads
+    # And April's TF-01 cases are still unowned, as before: the key over April is refused.
+    with pytest.raises(ValidationError, match="TF-01"):
+        allocation_key_compute_measured(
+            name="April",
+            window_from=date(2026, 4, 1),
+            window_to=date(2026, 4, 1),
+            basis="cases",
+            valid_from=date(2026, 6, 1),
+        )
+
+
+def test_statistics_after_an_administrations_end_do_not_list_it(volumes):  # noqa: F811
+    from allocation.publishing import month_figures
+    from cases.models import Administration
+
+    kff = Administration.objects.create(code="KFF", name="Kultur", valid_to=date(2026, 2, 28))
+    march = {a["code"] for a in month_figures(date(2026, 3, 1))["overview"]["administrations"]}
+    february = {a["code"] for a in month_figures(date(2026, 2, 1))["overview"]["administrations"]}
+    assert "KFF" not in march and "KFF" in february and kff.pk
