@@ -127,7 +127,7 @@ class ChannelAdmin(admin.ModelAdmin):
 class DataSourceAdmin(admin.ModelAdmin):
     """Saved through cases.services.data_source_save (audited, profile included)."""
 
-    list_display = ["name", "is_reference", "delivers_monthly", "date_format"]
+    list_display = ["name", "is_reference", "delivers_monthly", "profile"]
     list_filter = ["is_reference", "delivers_monthly"]
     search_fields = ["name"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -145,8 +146,9 @@ class Channel(models.Model):
 class DataSource(models.Model):
     """An export system (telephony, e-mail, chat …) or a body of reference statistics.
 
-    The profile (column_map, date_format) lets a new system's export be read by
-    configuration: column_map maps the file's header to a canonical column name.
+    Its profile (DESIGN.md §6, cases.source_profiles) says how the export's file is read:
+    which header is which column, joined columns, the date format, constants, value maps,
+    rows to skip, the duration unit and the sheet. A new system needs configuration, not code.
     """
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -156,21 +158,11 @@ class DataSource(models.Model):
         help_text=_("Another organisation's statistics: never part of this municipality's own volumes."),
     )
     delivers_monthly = models.BooleanField(_("delivers every month"), default=True)
-    column_map = models.JSONField(_("column renames"), default=dict, blank=True)
-    date_format = models.CharField(
-        _("date format"), max_length=40, blank=True, help_text=_("strftime format, e.g. %d/%m/%Y %H:%M")
-    )
-
-    # The case log's canonical columns (DESIGN.md §6), what a profile may map headers to.
-    CASE_LOG_COLUMNS = (
-        "case_id",
-        "opened_at",
-        "channel",
-        "grouping",
-        "handle_seconds",
-        "wait_seconds",
-        "resolved_first_contact",
-        "forwarded_to",
+    profile = models.JSONField(
+        _("profile"),
+        default=dict,
+        blank=True,
+        help_text=_('How the export is read, as JSON (DESIGN.md §6), e.g. {"columns": {"case_id": "call_id"}}.'),
     )
 
     class Meta:
@@ -182,25 +174,21 @@ class DataSource(models.Model):
         return self.name
 
     def clean(self) -> None:
-        """A profile that names an unknown column or a date format without strftime codes is
-        refused when it is saved, by whatever path (form, admin, add_source)."""
+        """A profile that cannot be used is refused when it is saved, by whatever path (form,
+        admin, add_source), with a message that names the problem."""
         from django.core.exceptions import ValidationError
 
-        columns = self.column_map
-        if not isinstance(columns, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in columns.items()
-        ):
-            raise ValidationError({"column_map": _("Write the column map as a JSON object of header → column.")})
-        unknown = sorted(v for v in columns.values() if v not in self.CASE_LOG_COLUMNS)
-        if unknown:
-            raise ValidationError(
-                {
-                    "column_map": _("Unknown columns: %(columns)s. Known: %(known)s.")
-                    % {"columns": ", ".join(unknown), "known": ", ".join(self.CASE_LOG_COLUMNS)}
-                }
-            )
-        if self.date_format and "%" not in self.date_format:
-            raise ValidationError({"date_format": _("A date format uses strftime codes, e.g. %d/%m/%Y %H:%M.")})
+        from cases.source_profiles import ProfileError, profile_from_json
+
+        try:
+            self.profile = profile_from_json(self.profile).as_json()
+        except ProfileError as exc:
+            raise ValidationError({"profile": str(exc)}) from exc
+
+    def read_profile(self) -> Any:
+        from cases.source_profiles import profile_from_json
+
+        return profile_from_json(self.profile)
 
 
 class CaseRecord(models.Model):
@@ -236,6 +224,15 @@ class CaseRecord(models.Model):
     )
     # Plain id, not a foreign key: cases must not depend on the imports app.
     batch_id = models.BigIntegerField(_("import batch"), null=True, blank=True)
+    # A call hung up before an answer is a contact, not a case: kept for phone accessibility,
+    # never counted in case figures or loads. Null: the source reports no outcome (handled).
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=10,
+        null=True,
+        blank=True,
+        choices=[("handled", _("handled")), ("abandoned", _("abandoned"))],
+    )
 
     class Meta:
         verbose_name = _("case")
@@ -278,6 +275,11 @@ class MonthlyAggregate(models.Model):
     wait_seconds = models.BigIntegerField(_("wait seconds"), default=0)
     wait_known = models.IntegerField(_("cases with wait time"), default=0)
     answered_within_60 = models.IntegerField(_("answered within 60 s"), default=0)
+    # Phone accessibility (DESIGN.md §5), from sources that report outcomes: `cases` holds the
+    # handled contacts only; `abandoned` the calls hung up before an answer; `outcome_reported`
+    # the handled and abandoned contacts of rows that carried an outcome.
+    abandoned = models.IntegerField(_("abandoned calls"), default=0)
+    outcome_reported = models.IntegerField(_("contacts with an outcome"), default=0)
     resolved_first = models.IntegerField(_("resolved at first contact"), default=0)
     resolved_known = models.IntegerField(_("cases with resolution flag"), default=0)
     forwarded = models.IntegerField(_("forwarded"), default=0)
@@ -297,7 +299,9 @@ class MonthlyAggregate(models.Model):
                 & Q(resolved_first__lte=models.F("resolved_known"))
                 & Q(resolved_known__lte=models.F("cases"))
                 & Q(answered_within_60__lte=models.F("wait_known"))
-                & Q(forwarded__lte=models.F("cases")),
+                & Q(forwarded__lte=models.F("cases"))
+                & Q(abandoned__gte=0)
+                & Q(abandoned__lte=models.F("outcome_reported")),
                 name="aggregate_counts_consistent",
             ),
             models.CheckConstraint(condition=Q(month__day=1), name="aggregate_month_is_first_day"),

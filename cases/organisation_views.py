@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -106,13 +107,22 @@ def administration_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 
 class SourceForm(forms.ModelForm):
+    profile = forms.JSONField(
+        label=_("profile"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+        help_text=_(
+            'How the export is read (DESIGN.md §6), e.g. {"columns": {"case_id": "Ärendenummer"}, '
+            '"date_format": "%d/%m/%Y %H:%M"}. Empty: the standard columns.'
+        ),
+    )
+
     class Meta:
         model = DataSource
-        fields = ["name", "is_reference", "delivers_monthly", "column_map", "date_format"]
-        widgets = {"column_map": forms.Textarea(attrs={"rows": 4})}
-        help_texts = {
-            "column_map": _('The export\'s header → our column, as JSON, e.g. {"Ärendenummer": "case_id"}.'),
-        }
+        fields = ["name", "is_reference", "delivers_monthly", "profile"]
+
+    def clean_profile(self) -> Any:
+        return self.cleaned_data.get("profile") or {}
 
 
 @login_required
@@ -131,7 +141,10 @@ def source_list(request: HttpRequest) -> HttpResponse:
         row["source_id"]: (row["cases"], row["last"])
         for row in MonthlyAggregate.objects.values("source_id").annotate(cases=Sum("cases"), last=Max("month"))
     }
-    sources = [(s, *stats.get(s.pk, (0, None))) for s in DataSource.objects.order_by("name")]
+    sources = []
+    for source in DataSource.objects.order_by("name"):
+        source.profile_text = json.dumps(source.profile, ensure_ascii=False)  # type: ignore[attr-defined]
+        sources.append((source, *stats.get(source.pk, (0, None))))
     return render(request, "organisation/sources.html", {"sources": sources, "form": form})
 
 

@@ -80,7 +80,7 @@ def _audited_save(obj: Any, *, fields: list[str], user: Any, action: str, obj_ty
 
 CHANNEL_FIELDS = ["code", "name", "weight"]
 ADMINISTRATION_FIELDS = ["code", "name", "cost_centre", "valid_from", "valid_to"]
-SOURCE_FIELDS = ["name", "is_reference", "delivers_monthly", "column_map", "date_format"]
+SOURCE_FIELDS = ["name", "is_reference", "delivers_monthly", "profile"]
 
 
 @transaction.atomic
@@ -89,44 +89,15 @@ def channel_save(*, channel: Any, user: Any) -> Any:
     return _audited_save(channel, fields=CHANNEL_FIELDS, user=user, action="channel", obj_type="channel")
 
 
-PROFILE_KEYS = ("columns", "date_format", "constants", "values", "skip", "duration_unit", "sheet")
-PROFILE_KEYS_READ_TODAY = ("columns", "date_format")
-
-
 def source_profile_apply(*, source: Any, profile: Any) -> None:
-    """Set a source's profile from its JSON form (DESIGN.md §6), refusing what cannot be used:
-    an unknown key or canonical column, a header that is not text. Keys of §6 that the reader
-    does not apply yet (constants, values, skip, duration_unit, sheet, joined columns) are refused
-    by name rather than stored and silently ignored."""
-    if not isinstance(profile, dict):
-        raise ValidationError('Profilen ska vara ett JSON-objekt, t.ex. {"columns": {"case_id": "call_id"}}.')
-    unknown = sorted(set(profile) - set(PROFILE_KEYS))
-    if unknown:
-        raise ValidationError(f"Okända nycklar i profilen: {', '.join(unknown)}. Kända: {', '.join(PROFILE_KEYS)}.")
-    not_yet = sorted(set(profile) - set(PROFILE_KEYS_READ_TODAY))
-    if not_yet:
-        raise ValidationError(
-            f"Profilnycklarna {', '.join(not_yet)} kan inte användas ännu; bara {', '.join(PROFILE_KEYS_READ_TODAY)}."
-        )
-    columns = profile.get("columns", {})
-    if not isinstance(columns, dict):
-        raise ValidationError("”columns” ska vara ett objekt: vår kolumn → filens rubrik.")
-    column_map: dict[str, str] = {}
-    for canonical, header in columns.items():
-        if canonical not in source.CASE_LOG_COLUMNS:
-            raise ValidationError(
-                f"Okänd kolumn {canonical!r} i ”columns”. Kända: {', '.join(source.CASE_LOG_COLUMNS)}."
-            )
-        if isinstance(header, list):
-            raise ValidationError(f"Kolumnen {canonical}: sammanslagna rubriker (en lista) kan inte användas ännu.")
-        if not isinstance(header, str) or not header.strip():
-            raise ValidationError(f"Kolumnen {canonical}: rubriken ska vara en text.")
-        column_map[header.strip()] = canonical
-    date_format = profile.get("date_format", "")
-    if not isinstance(date_format, str):
-        raise ValidationError('”date_format” ska vara en text, t.ex. "%d/%m/%Y %H:%M".')
-    source.column_map = column_map
-    source.date_format = date_format
+    """Set a source's profile from its JSON form (DESIGN.md §6), refusing one that cannot be used
+    (an unknown key or column, a bad date format, …) with a message naming the problem."""
+    from cases.source_profiles import ProfileError, profile_from_json
+
+    try:
+        source.profile = profile_from_json(profile).as_json()
+    except ProfileError as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 @transaction.atomic
@@ -488,18 +459,27 @@ def monthly_aggregates_refresh(*, source_id: int, months: list[date]) -> None:
             # that spills to disk; a hash aggregate over the ~10^4 cells is 3x faster.
             cur.execute("SET LOCAL enable_sort = off")
             cur.execute("SET LOCAL work_mem = '64MB'")
-        # Phone wait statistics: "answered within 60 s" counts cases whose wait is known and <= 60.
+        # Every figure but `abandoned` and `outcome_reported` is over handled contacts only: an
+        # abandoned call is a contact, not a case (DESIGN.md §5). "Answered within 60 s" counts
+        # handled cases whose wait is known and <= 60.
+        handled = "(outcome IS NULL OR outcome <> 'abandoned')"
         cur.execute(
             f"""
             INSERT INTO {table_agg} (source_id, month, grouping_id, channel_id, cases,
                 handle_seconds, handle_known, wait_seconds, wait_known, answered_within_60,
-                resolved_first, resolved_known, forwarded)
-            SELECT source_id, month, grouping_id, channel_id, COUNT(*),
-                COALESCE(SUM(handle_seconds), 0), COUNT(handle_seconds),
-                COALESCE(SUM(wait_seconds), 0), COUNT(wait_seconds),
-                SUM(CASE WHEN wait_seconds <= 60 THEN 1 ELSE 0 END),
-                SUM(CASE WHEN resolved_first_contact THEN 1 ELSE 0 END), COUNT(resolved_first_contact),
-                COUNT(forwarded_to_id)
+                resolved_first, resolved_known, forwarded, abandoned, outcome_reported)
+            SELECT source_id, month, grouping_id, channel_id,
+                SUM(CASE WHEN {handled} THEN 1 ELSE 0 END),
+                COALESCE(SUM(CASE WHEN {handled} THEN handle_seconds END), 0),
+                COUNT(CASE WHEN {handled} THEN handle_seconds END),
+                COALESCE(SUM(CASE WHEN {handled} THEN wait_seconds END), 0),
+                COUNT(CASE WHEN {handled} THEN wait_seconds END),
+                SUM(CASE WHEN {handled} AND wait_seconds <= 60 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN {handled} AND resolved_first_contact THEN 1 ELSE 0 END),
+                COUNT(CASE WHEN {handled} THEN resolved_first_contact END),
+                COUNT(CASE WHEN {handled} THEN forwarded_to_id END),
+                SUM(CASE WHEN outcome = 'abandoned' THEN 1 ELSE 0 END),
+                COUNT(outcome)
             FROM {table_case}
             WHERE source_id = %s AND month IN ({placeholders})
             GROUP BY source_id, month, grouping_id, channel_id

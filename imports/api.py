@@ -57,6 +57,8 @@ class ImportBatchOutput(serializers.ModelSerializer):
             "rows_read",
             "rows_loaded",
             "rows_rejected",
+            "rows_skipped",
+            "skipped",
             "months",
             "message",
             "attempts",

@@ -18,7 +18,7 @@ STAGE = "imports_stagedcase"
 CASES = "cases_caserecord"
 STAGE_COLUMNS = (
     "batch_id, row_no, case_id, opened_at, month, channel_id, grouping_id, "
-    "handle_seconds, wait_seconds, resolved_first_contact, forwarded_to_id"
+    "handle_seconds, wait_seconds, resolved_first_contact, forwarded_to_id, outcome"
 )
 
 
@@ -50,11 +50,12 @@ def _copy_payload(prefix: str, rows: Sequence[tuple[Any, ...]], *, with_row_no: 
     if with_row_no:
         return "".join(
             f"{prefix}{r[0]}\t{esc(r[1])}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t"
-            f"{esc(r[6])}\t{esc(r[7])}\t{esc(r[8])}\t{esc(r[9])}\n"
+            f"{esc(r[6])}\t{esc(r[7])}\t{esc(r[8])}\t{esc(r[9])}\t{esc(r[10])}\n"
             for r in rows
         )
     return "".join(
-        f"{prefix}{esc(r[1])}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t{esc(r[6])}\t{esc(r[7])}\t{esc(r[8])}\t{esc(r[9])}\n"
+        f"{prefix}{esc(r[1])}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t{esc(r[6])}\t{esc(r[7])}\t{esc(r[8])}\t"
+        f"{esc(r[9])}\t{esc(r[10])}\n"
         for r in rows
     )
 
@@ -72,7 +73,7 @@ def cases_copy(*, batch_id: int, source_id: int, chunks: Iterable[Sequence[Any]]
     """
     columns = (
         "source_id, batch_id, case_id, opened_at, month, channel_id, grouping_id, "
-        "handle_seconds, wait_seconds, resolved_first_contact, forwarded_to_id"
+        "handle_seconds, wait_seconds, resolved_first_contact, forwarded_to_id, outcome"
     )
     prefix = cases_copy_prefix(source_id, batch_id)
     written = 0
@@ -165,7 +166,7 @@ def staging_write(batch_id: int, rows: Sequence[tuple[Any, ...]]) -> None:
     # One transaction per chunk: in autocommit SQLite would sync the disk after every row.
     with transaction.atomic(), connection.cursor() as cur:
         cur.executemany(
-            f"INSERT INTO {STAGE} ({STAGE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            f"INSERT INTO {STAGE} ({STAGE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [(batch_id, r[0], r[1], _utc_text(r[2]), *r[3:]) for r in rows],
         )
 
@@ -247,9 +248,9 @@ def cases_replace_from_staging(*, batch_id: int, source_id: int, months: list[da
         cur.execute(
             f"""
             INSERT INTO {CASES} (source_id, case_id, opened_at, month, channel_id, grouping_id,
-                handle_seconds, wait_seconds, resolved_first_contact, forwarded_to_id, batch_id)
+                handle_seconds, wait_seconds, resolved_first_contact, forwarded_to_id, batch_id, outcome)
             SELECT %s, case_id, {opened}, month, channel_id, grouping_id,
-                handle_seconds, wait_seconds, resolved_first_contact, forwarded_to_id, batch_id
+                handle_seconds, wait_seconds, resolved_first_contact, forwarded_to_id, batch_id, outcome
             FROM {STAGE} WHERE batch_id = %s
             """,
             [source_id, batch_id],

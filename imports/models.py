@@ -42,6 +42,9 @@ class ImportBatch(models.Model):
     rows_read = models.IntegerField(_("rows read"), default=0)
     rows_loaded = models.IntegerField(_("rows loaded"), default=0)
     rows_rejected = models.IntegerField(_("rows rejected"), default=0)
+    rows_skipped = models.IntegerField(_("rows skipped by the profile"), default=0)
+    # Which rows the profile skipped, by the file's header and value: {"outcome=PHANTOM": 278}.
+    skipped = models.JSONField(_("skipped rows"), default=dict, blank=True)
     months = models.JSONField(_("months covered"), default=list, blank=True)
     message = models.TextField(_("message"), blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
@@ -109,6 +112,7 @@ class StagedCase(models.Model):
     wait_seconds = models.IntegerField(null=True)
     resolved_first_contact = models.BooleanField(null=True)
     forwarded_to_id = models.BigIntegerField(null=True)
+    outcome = models.CharField(max_length=10, null=True)
 
     class Meta:
         verbose_name = _("staged case")

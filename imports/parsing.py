@@ -82,6 +82,7 @@ CASE_COLUMNS = _synonyms(
         "wait_seconds": ["väntetid", "kötid", "väntetid_s"],
         "resolved_first_contact": ["löst_vid_första_kontakt", "löst_direkt", "fcr", "löst_första_kontakt"],
         "forwarded_to": ["vidarebefordrad_till", "kopplad_till", "överlämnad_till"],
+        "outcome": ["utfall", "resultat"],
     }
 )
 CASE_REQUIRED = ("case_id", "opened_at", "channel", "grouping")
@@ -130,6 +131,8 @@ COLUMN_LABELS_SV = {
     "wait_seconds": "väntetid",
     "resolved_first_contact": "löst vid första kontakt",
     "forwarded_to": "vidarebefordrad till",
+    "outcome": "utfall",
+    "ended": "avslutad",
     "month": "månad",
     "cases": "antal",
     "administration": "förvaltning",
@@ -199,14 +202,16 @@ class XlsxLimits:
     shared_strings_bytes: int = 128 * 1024 * 1024
 
 
-def open_table(stream: IO[bytes], *, size: int, max_xlsx_bytes: int, xlsx_limits: XlsxLimits = XlsxLimits()) -> Table:
+def open_table(
+    stream: IO[bytes], *, size: int, max_xlsx_bytes: int, xlsx_limits: XlsxLimits = XlsxLimits(), sheet: str = ""
+) -> Table:
     """Open a CSV or XLSX file by its content, whatever its name claims."""
     head = stream.read(4096)
     stream.seek(0)
     if not head.strip():
         raise FileRejected("Filen är tom.")
     if head.startswith(b"PK\x03\x04"):
-        return _open_xlsx(stream, max_xlsx_bytes=max_xlsx_bytes, limits=xlsx_limits)
+        return _open_xlsx(stream, max_xlsx_bytes=max_xlsx_bytes, limits=xlsx_limits, sheet=sheet)
     if head.startswith(b"%PDF"):
         raise FileRejected("Filen är en PDF. Ladda upp ärendeloggen som CSV eller Excel (xlsx).")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -395,7 +400,7 @@ def _xlsx_unreadable(exc: BaseException) -> str:
     return "Excel-filen kan inte läsas: den är skadad eller inte sparad av Excel. Spara om den i Excel."
 
 
-def _open_xlsx(stream: IO[bytes], *, max_xlsx_bytes: int, limits: XlsxLimits = XlsxLimits()) -> Table:
+def _open_xlsx(stream: IO[bytes], *, max_xlsx_bytes: int, limits: XlsxLimits = XlsxLimits(), sheet: str = "") -> Table:
     check_xlsx_container(stream, max_bytes=max_xlsx_bytes, limits=limits)
     import openpyxl  # imported here: only XLSX uploads pay for it
 
@@ -403,7 +408,14 @@ def _open_xlsx(stream: IO[bytes], *, max_xlsx_bytes: int, limits: XlsxLimits = X
         wb = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken or hostile files
         raise FileRejected(_xlsx_unreadable(exc)) from exc
-    ws = wb.worksheets[0]
+    if sheet:
+        if sheet not in wb.sheetnames:
+            names = ", ".join(repr(n) for n in wb.sheetnames)
+            wb.close()
+            raise FileRejected(f"Arbetsboken saknar bladet {sheet!r} som källans profil anger; bladen är {names}.")
+        ws = wb[sheet]
+    else:
+        ws = wb.worksheets[0]
     total = ws.max_row or 0
     state = {"row": 0}
 
@@ -472,6 +484,151 @@ def locate_header(
     )
 
 
+# --- Reading through a source profile (DESIGN.md §6) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A row the profile's `skip` sets aside: counted and named in the batch summary."""
+
+    header: str
+    value: str
+
+
+@dataclass
+class ProfiledHeader:
+    """Where the profile's columns are in the file, and the canonical header the validator sees."""
+
+    row: int
+    width: int
+    sources: dict[str, tuple[int, ...]]
+    profile: Any
+    skip: list[tuple[int, str, frozenset[str]]]
+    canonical: Header
+    order: tuple[str, ...]
+
+    @property
+    def needed(self) -> int:
+        used = [i for indices in self.sources.values() for i in indices] + [i for i, _h, _v in self.skip]
+        return max(used) + 1 if used else 0
+
+
+def locate_profiled_header(
+    table: Table, *, profile: Any, synonyms: dict[str, str], required: Iterable[str]
+) -> ProfiledHeader:
+    """Find the header row holding every header the profile names (and the required columns
+    it does not map or set as constants), case- and space-insensitively. A header the profile
+    names but the file lacks is refused, naming it and the headers the file has."""
+    from cases.source_profiles import CANONICAL_COLUMNS
+
+    named = {normalise_header(h) for headers in profile.columns.values() for h in headers} | {
+        normalise_header(h) for h in profile.skip
+    }
+    required = tuple(c for c in required if c not in profile.columns and c not in profile.constants)
+    best: tuple[int, list[str]] | None = None
+    for row_no, cells in table.rows:
+        positions = {normalise_header(text): i for i, text in enumerate(cells) if str(text).strip()}
+        by_synonym: dict[str, int] = {}
+        for text, i in positions.items():
+            canonical = synonyms.get(text)
+            if canonical is not None and canonical not in profile.columns and canonical not in by_synonym:
+                by_synonym[canonical] = i
+        if named <= set(positions) and all(c in by_synonym for c in required):
+            sources: dict[str, tuple[int, ...]] = {
+                c: tuple(positions[normalise_header(h)] for h in headers) for c, headers in profile.columns.items()
+            }
+            for canonical, i in by_synonym.items():
+                sources.setdefault(canonical, (i,))
+            order = tuple(c for c in CANONICAL_COLUMNS if c in sources or c in profile.constants)
+            return ProfiledHeader(
+                row=row_no,
+                width=len(cells),
+                sources=sources,
+                profile=profile,
+                skip=[(positions[normalise_header(h)], h, v) for h, v in profile.skip.items()],
+                canonical=Header(row=row_no, index={c: i for i, c in enumerate(order)}, width=len(order)),
+                order=order,
+            )
+        if best is None or len(named & set(positions)) > len(named & {normalise_header(c) for c in best[1]}):
+            best = (row_no, cells)
+        if row_no >= HEADER_SEARCH_ROWS:
+            break
+    if best is None:
+        raise FileRejected("Filen innehåller inga rader.")
+    row_no, cells = best
+    have = {normalise_header(c) for c in cells}
+    missing = [h for headers in profile.columns.values() for h in headers if normalise_header(h) not in have]
+    missing += [h for h in profile.skip if normalise_header(h) not in have]
+    found = ", ".join(repr(c) for c in cells if str(c).strip()) or "inga"
+    if missing:
+        raise FileRejected(
+            f"Källans profil nämner rubriker som filen saknar: {', '.join(repr(h) for h in missing)}. "
+            f"Filens rubriker (rad {row_no}): {found}. Rätta profilen eller välj rätt källa."
+        )
+    absent = [f"{c} ({COLUMN_LABELS_SV.get(c, c)})" for c in required]
+    raise FileRejected(
+        f"Rubrikraden saknar obligatoriska kolumner: {', '.join(absent)}. Närmast en rubrikrad var rad {row_no} "
+        f"med {found}."
+    )
+
+
+def profile_row(ph: ProfiledHeader, row_no: int, cells: list[str], separator: str = ",") -> Any:
+    """A file row as the canonical cells the validator reads, a Skipped mark, or row errors."""
+    from cases.source_profiles import JOINERS
+
+    if len(cells) < ph.needed:
+        return [
+            RowError(
+                row_no,
+                "",
+                _clip(separator.join(cells)),
+                f"raden har {_columns(len(cells))} men rubrikraden har {ph.width}; "
+                "kontrollera avgränsare och citattecken",
+            )
+        ]
+    profile = ph.profile
+    for index, header, values in ph.skip:
+        if cells[index].strip() in values:
+            return Skipped(header, cells[index].strip())
+    out: list[str] = []
+    errors: list[RowError] = []
+    for canonical in ph.order:
+        if canonical in profile.constants:
+            value = profile.constants[canonical]
+        else:
+            indices = ph.sources[canonical]
+            parts = [cells[i].strip() for i in indices]
+            if len(parts) > 1 and any(parts) and not all(parts):
+                empty = [profile.columns[canonical][k] for k, part in enumerate(parts) if not part]
+                errors.append(
+                    RowError(
+                        row_no,
+                        canonical,
+                        _clip(JOINERS[canonical].join(parts)),
+                        f"en del av den sammansatta kolumnen saknas (rubrik {', '.join(empty)})",
+                    )
+                )
+                value = ""
+            else:
+                value = JOINERS.get(canonical, " ").join(parts) if len(parts) > 1 else parts[0]
+        mapping = profile.values.get(canonical)
+        if mapping is not None and value:
+            mapped = mapping.get(value)
+            if mapped is None:
+                errors.append(
+                    RowError(
+                        row_no,
+                        canonical,
+                        _clip(value),
+                        "värdet saknas i källans profil (values); lägg till det i profilen eller rätta filen",
+                    )
+                )
+            else:
+                value = mapped
+        out.append(value)
+    return errors or out
+
+
 # --- Case rows -----------------------------------------------------------------------------
 
 
@@ -507,6 +664,8 @@ class CaseRowValidator:
     copy_prefix: str | None = None
     # How a row's cells are shown back in an error about the row's shape: as in the file.
     cell_separator: str = ","
+    # "minutes" when the source exports durations in minutes (DESIGN.md §6 duration_unit).
+    duration_unit: str = "seconds"
     line_months: set[str] = field(default_factory=set)
     _months: dict[tuple[int, int], str] = field(default_factory=dict)
 
@@ -520,6 +679,7 @@ class CaseRowValidator:
         self._i_wait = idx.get("wait_seconds")
         self._i_res = idx.get("resolved_first_contact")
         self._i_fwd = idx.get("forwarded_to")
+        self._i_out = idx.get("outcome")
         self._needed = max(idx.values()) + 1
         self._channel_ids = {
             alias: self.refs.channels[code] for alias, code in CHANNEL_SYNONYMS.items() if code in self.refs.channels
@@ -536,7 +696,9 @@ class CaseRowValidator:
         Anything unusual (whitespace, other date shapes, unknown codes) takes the slow path,
         which gives the same result for a valid row and the row's errors for a bad one.
         """
-        if len(cells) != self.header.width or self.date_format:
+        if len(cells) != self.header.width or self.date_format or self._i_out is not None:
+            return None
+        if self.duration_unit != "seconds":
             return None
         case_id = cells[self._i_case]
         if not case_id or len(case_id) > 100 or case_id[0] in _SUSPECT_START or case_id[-1] == " ":
@@ -591,7 +753,7 @@ class CaseRowValidator:
                 forwarded = self.refs.administrations.get(raw)
                 if forwarded is None:
                     return None
-        return (row_no, case_id, text, month, channel_id, grouping_id, handle, wait, resolved, forwarded)
+        return (row_no, case_id, text, month, channel_id, grouping_id, handle, wait, resolved, forwarded, None)
 
     def _month(self, year: int, month: int) -> str:
         key = (year, month)
@@ -625,7 +787,7 @@ class CaseRowValidator:
             out = dt.isoformat(sep=" ")
         else:
             year, month = dt.year, dt.month
-        if not 2000 <= year <= 2100:
+        if not 1990 <= year <= 2100:
             return f"året {year} är orimligt"
         month_text = self._month(year, month)
         if self.declared_month is not None and (year, month) != (
@@ -671,7 +833,7 @@ class CaseRowValidator:
         self.line_months.add(month)
         return (
             f"{self.copy_prefix}{case_id}\t{text}\t{month}\t{channel_id}\t{grouping_id}\t"
-            f"{handle}\t{wait}\t{resolved}\t{forwarded}\n"
+            f"{handle}\t{wait}\t{resolved}\t{forwarded}\t\\N\n"
         )
 
     def __call__(self, row_no: int, cells: list[str]) -> tuple[Any, ...] | str | list[RowError]:
@@ -726,8 +888,8 @@ class CaseRowValidator:
         if grouping_id is None:
             reason = "ärendegruppering saknas" if not raw_grouping else "okänd ärendegrupperingskod"
             errors.append(RowError(row_no, "grouping", _clip(raw_grouping), reason))
-        handle = _int_cell(cells, self._i_handle, row_no, "handle_seconds", errors)
-        wait = _int_cell(cells, self._i_wait, row_no, "wait_seconds", errors)
+        handle = duration_cell(cells, self._i_handle, row_no, "handle_seconds", errors, self.duration_unit)
+        wait = duration_cell(cells, self._i_wait, row_no, "wait_seconds", errors, self.duration_unit)
         resolved: bool | None = None
         if self._i_res is not None:
             raw = cells[self._i_res].strip().lower()
@@ -746,10 +908,35 @@ class CaseRowValidator:
                 forwarded = self.refs.administrations.get(raw)
                 if forwarded is None:
                     errors.append(RowError(row_no, "forwarded_to", _clip(raw), "okänd förvaltningskod"))
+        outcome: str | None = None
+        if self._i_out is not None:
+            raw = cells[self._i_out].strip()
+            outcome = OUTCOMES.get(raw.lower()) if raw else "handled"
+            if outcome is None:
+                errors.append(
+                    RowError(
+                        row_no,
+                        "outcome",
+                        _clip(raw),
+                        "okänt utfall; tillåtna: handled (besvarad) eller abandoned (avbruten)",
+                    )
+                )
         if errors:
             return errors
         assert not isinstance(stamp, str)
-        return (row_no, case_id, stamp[0], stamp[1], channel_id, grouping_id, handle, wait, resolved, forwarded)
+        return (
+            row_no,
+            case_id,
+            stamp[0],
+            stamp[1],
+            channel_id,
+            grouping_id,
+            handle,
+            wait,
+            resolved,
+            forwarded,
+            outcome,
+        )
 
 
 _SUSPECT_START = frozenset("=+-@\t\r ")
@@ -759,21 +946,84 @@ def _clip(value: str) -> str:
     return value if len(value) <= 200 else value[:197] + "…"
 
 
-def _int_cell(cells: list[str], index: int | None, row_no: int, column: str, errors: list[RowError]) -> int | None:
+OUTCOMES = {
+    "handled": "handled",
+    "besvarad": "handled",
+    "besvarat": "handled",
+    "hanterad": "handled",
+    "answered": "handled",
+    "abandoned": "abandoned",
+    "avbruten": "abandoned",
+    "avbrutet": "abandoned",
+    "tappad": "abandoned",
+}
+_MAX_SECONDS = 10**9  # about 31 years: anything above is a mistake, not a duration
+
+
+def parse_duration(raw: str, unit: str = "seconds") -> int | str:
+    """Seconds from a duration as people and systems write it: whole seconds (312), a decimal
+    with a point or a comma (312.5, 312,5 → rounded half up), h:mm:ss or mm:ss (0:05:12, 5:12),
+    Excel's "1 day, 2:00:00". With unit "minutes" plain numbers are minutes. Returns the seconds
+    or a Swedish reason."""
+    from decimal import ROUND_HALF_UP
+
+    text = raw.strip()
+    if ":" in text:
+        days = 0
+        if "day" in text:  # str(timedelta) of an Excel duration over 24 hours
+            head, _sep, text = text.partition(",")
+            number = head.split()[0]
+            if not (number.isascii() and number.isdigit()):
+                return "kan inte läsas som en tid; skriv t.ex. 312, 5:12 eller 0:05:12"
+            days = int(number)
+            text = text.strip()
+        parts = text.split(":")
+        if len(parts) not in (2, 3) or not all(p.strip().isascii() and p.strip().isdigit() for p in parts[:-1]):
+            return "kan inte läsas som en tid; skriv t.ex. 312, 5:12 eller 0:05:12"
+        last = parts[-1].strip()
+        try:
+            seconds_part = Decimal(last)
+        except InvalidOperation:
+            return "kan inte läsas som en tid; skriv t.ex. 312, 5:12 eller 0:05:12"
+        if not seconds_part.is_finite() or not (0 <= seconds_part < 60):
+            return f"sekunderna {last!r} ligger utanför 0–59"
+        numbers = [int(p) for p in parts[:-1]]
+        if len(numbers) == 2 and numbers[1] >= 60:
+            return f"minuterna {numbers[1]:02d} ligger utanför 0–59"
+        hours, minutes = (numbers[0], numbers[1]) if len(numbers) == 2 else (0, numbers[0])
+        total = Decimal(days * 86400 + hours * 3600 + minutes * 60) + seconds_part
+        return int(total.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if text.startswith("-"):
+        return "får inte vara negativt"
+    number_text = text.replace(",", ".", 1) if text.count(",") == 1 and "." not in text else text
+    if not (number_text.isascii() and number_text.replace(".", "", 1).isdigit()):
+        return "måste vara sekunder (t.ex. 312 eller 312,5) eller en tid (5:12, 0:05:12)"
+    value = Decimal(number_text)
+    if unit == "minutes":
+        value *= 60
+    if value > _MAX_SECONDS:
+        return "orimligt stort värde"
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def duration_cell(
+    cells: list[str], index: int | None, row_no: int, column: str, errors: list[RowError], unit: str = "seconds"
+) -> int | None:
     if index is None:
         return None
     raw = cells[index].strip()
     if not raw:
         return None
-    if raw.isdigit() and len(raw) <= 9:
+    if unit == "seconds" and raw.isascii() and raw.isdigit() and len(raw) <= 9:
         return int(raw)
-    if raw.startswith("-") and raw[1:].isdigit():
-        errors.append(RowError(row_no, column, raw, "får inte vara negativt"))
-    elif raw.isdigit():
+    parsed = parse_duration(raw, unit)
+    if isinstance(parsed, str):
+        errors.append(RowError(row_no, column, _clip(raw), parsed))
+        return None
+    if parsed > _MAX_SECONDS:
         errors.append(RowError(row_no, column, _clip(raw), "orimligt stort värde"))
-    else:
-        errors.append(RowError(row_no, column, _clip(raw), "måste vara ett heltal (sekunder) ≥ 0"))
-    return None
+        return None
+    return parsed
 
 
 def is_blank(cells: list[str]) -> bool:

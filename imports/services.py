@@ -44,19 +44,23 @@ from imports.parsing import (
     MAP_REQUIRED,
     CaseRowValidator,
     FileRejected,
+    Header,
     References,
     RowError,
+    Skipped,
     XlsxLimits,
     cell,
     channel_code,
     describe_error,
     is_blank,
     locate_header,
+    locate_profiled_header,
     open_table,
     parse_bool,
     parse_date,
     parse_decimal,
     parse_month,
+    profile_row,
 )
 from imports.signals import batch_loaded
 
@@ -383,6 +387,12 @@ class _Reading:
     error_rows: int = 0
     errors: list[RowError] = field(default_factory=list)
     months: set[str] = field(default_factory=set)
+    # Rows the source's profile skips (header=value → count): counted and named, never lost.
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows_skipped(self) -> int:
+        return sum(self.skipped.values())
 
     def month_dates(self, declared: date | None) -> list[date]:
         dates = sorted(date.fromisoformat(m) for m in self.months)
@@ -407,24 +417,38 @@ def _validated_chunks(
     limit = settings.IMPORT_STORED_ERRORS
     max_rows = settings.IMPORT_MAX_ROWS
     all_or_nothing = not batch.load_valid_rows
+    profile = batch.source.read_profile()
     with batch.file.open("rb") as stream:
         table = open_table(
             stream,
             size=batch.size_bytes,
             max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
             xlsx_limits=_xlsx_limits(),
+            sheet=profile.sheet,
         )
-        header = locate_header(
-            table, synonyms=CASE_COLUMNS, required=CASE_REQUIRED, renames=batch.source.column_map or None
-        )
-        validate = CaseRowValidator(
+        profiled = None
+        if not profile.columns:
+            header = locate_header(table, synonyms=CASE_COLUMNS, required=CASE_REQUIRED)
+        else:
+            found = locate_profiled_header(table, profile=profile, synonyms=CASE_COLUMNS, required=CASE_REQUIRED)
+            if profile.is_plain:
+                # Renamed columns (and a date format) only: the file's own rows go straight to the
+                # validator and its fast path, as canonical files do.
+                header = Header(row=found.row, index={c: i[0] for c, i in found.sources.items()}, width=found.width)
+            else:
+                profiled, header = found, found.canonical
+        validate_row = CaseRowValidator(
             header=header,
             refs=refs,
             declared_month=batch.declared_month,
-            date_format=batch.source.date_format,
+            date_format=profile.date_format,
             copy_prefix=copy_prefix,
             cell_separator=table.delimiter or " | ",
+            duration_unit=profile.duration_unit,
         )
+        validate: Any = validate_row
+        if profiled is not None:
+            validate = _through_profile(profiled, validate_row, reading, table.delimiter or " | ")
         chunk: list[Any] = []
         months = reading.months
         rows_read = 0
@@ -434,6 +458,9 @@ def _validated_chunks(
                 continue
             rows_read += 1
             result = validate(row_no, cells)
+            if result is _SKIPPED:
+                rows_read -= 1  # a skipped row is neither read as a case nor an error
+                continue
             if result.__class__ is list:
                 reading.error_rows += 1
                 if len(reading.errors) < limit:
@@ -455,14 +482,44 @@ def _validated_chunks(
                 # Reading is 0–80 % of the progress bar; checks and the atomic load the rest.
                 _heartbeat(batch, progress=table.progress() * 0.8, rows_read=rows_read)
         reading.rows_read = rows_read
-        months |= validate.line_months
+        months |= validate_row.line_months
         if rows_read > max_rows:
             raise FileRejected(f"Filen har fler än {max_rows} rader (gränsen). Dela upp den per månad.")
         if chunk and not (all_or_nothing and reading.error_rows):
             yield chunk
     _heartbeat(batch, progress=0.8, rows_read=rows_read)
     if rows_read == 0:
+        if reading.skipped:
+            raise FileRejected(
+                "Alla rader i filen hoppades över enligt källans profil ("
+                + ", ".join(f"{k}: {n}" for k, n in sorted(reading.skipped.items()))
+                + "); inget att läsa in."
+            )
         raise FileRejected("Filen innehåller en rubrikrad men inga ärenderader.")
+
+
+class _SkippedRow(list):  # type: ignore[type-arg]
+    """An empty error list: the hot loop's list check sends it aside, and it adds no error."""
+
+
+def _through_profile(profiled: Any, validate: Any, reading: _Reading, separator: str) -> Any:
+    """The validator behind the profile: file row → canonical cells → validated row. A skipped
+    row is counted under its header and value and not validated."""
+
+    def validate_profiled(row_no: int, cells: list[str]) -> Any:
+        shaped = profile_row(profiled, row_no, cells, separator)
+        if isinstance(shaped, Skipped):
+            key = f"{shaped.header}={shaped.value}"
+            reading.skipped[key] = reading.skipped.get(key, 0) + 1
+            return _SKIPPED
+        if shaped and isinstance(shaped[0], RowError):
+            return shaped
+        return validate(row_no, shaped)
+
+    return validate_profiled
+
+
+_SKIPPED = _SkippedRow()
 
 
 def _in_background(chunks: Iterator[list[Any]]) -> Iterator[list[Any]]:
@@ -607,12 +664,20 @@ def _mark_loaded(batch: ImportBatch, *, month_dates: list[date], reading: _Readi
     _store_errors(batch, reading.errors)
     months_text = ", ".join(f"{m:%Y-%m}" for m in month_dates)
     set_aside = f" {reading.error_rows} rader med fel lades åt sidan." if reading.error_rows else ""
+    if reading.skipped:
+        set_aside += (
+            f" {reading.rows_skipped} rader hoppades över enligt källans profil ("
+            + ", ".join(f"{k}: {n}" for k, n in sorted(reading.skipped.items()))
+            + ")."
+        )
     updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PROCESSING).update(
         status=ImportBatch.Status.LOADED,
         progress=100,
         rows_read=reading.rows_read,
         rows_loaded=inserted,
         rows_rejected=reading.error_rows,
+        rows_skipped=reading.rows_skipped,
+        skipped=reading.skipped,
         months=[f"{m:%Y-%m}" for m in month_dates],
         message=f"{inserted} rader laddades för {months_text}.{set_aside}",
         finished_at=timezone.now(),
@@ -700,9 +765,9 @@ def _process_aggregated(batch: ImportBatch) -> None:
             max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
             xlsx_limits=_xlsx_limits(),
         )
-        header = locate_header(
-            table, synonyms=AGGREGATE_COLUMNS, required=AGGREGATE_REQUIRED, renames=batch.source.column_map or None
-        )
+        # Aggregated statistics use the profile's single renamed columns (aggregate columns by name).
+        renames = {h[0]: c for c, h in batch.source.read_profile().columns.items() if len(h) == 1}
+        header = locate_header(table, synonyms=AGGREGATE_COLUMNS, required=AGGREGATE_REQUIRED, renames=renames or None)
         for row_no, cells in table.rows:
             if is_blank(cells):
                 continue

@@ -167,8 +167,11 @@ def test_the_whole_finance_cycle_runs_in_the_browser(org, live_server, browser, 
     # 1. A new export system whose headers and dates are its own.
     page.click("text=Datakällor")
     page.fill("#id_name", "Nya telefonin")
-    page.fill("#id_column_map", '{"Ref": "case_id", "Tid": "opened_at", "Typ": "grouping", "Väg": "channel"}')
-    page.fill("#id_date_format", "%d/%m/%Y %H:%M")
+    page.fill(
+        "#id_profile",
+        '{"columns": {"case_id": "Ref", "opened_at": "Tid", "grouping": "Typ", "channel": "Väg"}, '
+        '"date_format": "%d/%m/%Y %H:%M"}',
+    )
     page.click("#source-form button[type=submit]")
     page.wait_for_selector("text=Nya telefonin")
     # 2. Two months of its log, uploaded on the upload page.

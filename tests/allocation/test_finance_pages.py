@@ -250,17 +250,16 @@ def test_sources_are_registered_with_a_profile_in_the_web_and_with_add_source(or
         {
             "name": "Chatt",
             "delivers_monthly": "on",
-            "column_map": '{"Ärendenummer": "case_id"}',
-            "date_format": "%d/%m/%Y %H:%M",
+            "profile": '{"columns": {"case_id": "Ärendenummer"}, "date_format": "%d/%m/%Y %H:%M"}',
         },
     )
-    assert response.status_code == 302 and DataSource.objects.get(name="Chatt").column_map == {
-        "Ärendenummer": "case_id"
+    assert response.status_code == 302
+    assert DataSource.objects.get(name="Chatt").profile == {
+        "columns": {"case_id": "Ärendenummer"},
+        "date_format": "%d/%m/%Y %H:%M",
     }
-    page = finance.post(
-        "/organisation/kallor/", {"name": "Fel", "column_map": '{"X": "kundnummer"}', "date_format": ""}
-    ).content.decode()
-    assert "kundnummer" in page and not DataSource.objects.filter(name="Fel").exists()
+    page = finance.post("/organisation/kallor/", {"name": "Fel", "profile": '{"columns": {"kundnummer": "X"}}'})
+    assert "kundnummer" in page.content.decode() and not DataSource.objects.filter(name="Fel").exists()
     profile = tmp_path / "bank.json"
     profile.write_text(
         json.dumps({"columns": {"case_id": "call_id", "opened_at": "vru_entry"}, "date_format": "%y%m%d %H:%M:%S"})
@@ -268,7 +267,7 @@ def test_sources_are_registered_with_a_profile_in_the_web_and_with_add_source(or
     out = StringIO()
     call_command("add_source", "Bank", "--profile", str(profile), "--json", stdout=out)
     assert json.loads(out.getvalue())["created"] is True
-    assert DataSource.objects.get(name="Bank").column_map == {"call_id": "case_id", "vru_entry": "opened_at"}
+    assert DataSource.objects.get(name="Bank").profile["columns"] == {"case_id": "call_id", "opened_at": "vru_entry"}
     profile.write_text(json.dumps({"columns": {"kundnummer": "x"}}))
     with pytest.raises(CommandError, match="kundnummer") as refused:
         call_command("add_source", "Bank", "--profile", str(profile), stdout=StringIO())

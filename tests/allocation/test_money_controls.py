@@ -163,9 +163,9 @@ def test_money_and_access_changes_in_the_admin_are_audited(org, finance_user):
     source = org["source"]
     admin.post(
         f"/admin/cases/datasource/{source.pk}/change/",
-        {"name": "Telefoni", "delivers_monthly": "on", "column_map": "{}", "date_format": "%d/%m/%Y %H:%M"},
+        {"name": "Telefoni", "delivers_monthly": "on", "profile": '{"date_format": "%d/%m/%Y %H:%M"}'},
     )
-    assert AuditEntry.objects.get(action="source.change").after["date_format"] == "%d/%m/%Y %H:%M"
+    assert AuditEntry.objects.get(action="source.change").after["profile"] == {"date_format": "%d/%m/%Y %H:%M"}
     steering = Group.objects.get(name=roles.STEERING_GROUP)
     admin.post(
         f"/admin/auth/user/{finance_user.pk}/change/",

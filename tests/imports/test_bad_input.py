@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,10 +18,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-EXPECTED: dict[str, dict[str, str]] = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
+EXPECTED: dict[str, dict[str, Any]] = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
 
 
 COLUMNS = {
+    "outcome",
     "case_id",
     "opened_at",
     "channel",
@@ -48,6 +50,12 @@ def test_a_bad_file_is_rejected_with_a_reason_and_changes_nothing(org, name):
     run_import(org["source"], csv_bytes(good_rows(month="2026-02", prefix="KEEP")), name="keep.csv")
     before = database_state()
     source = org["source"]
+    if "profile" in case:
+        from cases.models import DataSource as Source
+
+        source = Source(name="Profilerad", profile=case["profile"])
+        source.full_clean()
+        source.save()
     if options.get("kind") == "aggregated":  # aggregated statistics go into reference sources only
         from cases.models import DataSource
 

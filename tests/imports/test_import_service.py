@@ -164,7 +164,7 @@ def test_a_task_killed_halfway_is_redone_from_scratch(org, lost_messages):
             source=org["source"], stream=io.BytesIO(csv_bytes(good_rows(n=8))), filename="x.csv"
         )
     ImportBatch.objects.filter(pk=batch.pk).update(status="processing", attempts=1)
-    loading.staging_write(batch.pk, [(2, "A0", "2026-03-01 09:00", "2026-03-01", 1, 1, None, None, None, None)])
+    loading.staging_write(batch.pk, [(2, "A0", "2026-03-01 09:00", "2026-03-01", 1, 1, None, None, None, None, None)])
     assert import_batch_process(batch_id=batch.pk) == "loaded"
     batch.refresh_from_db()
     assert batch.attempts == 2
@@ -216,8 +216,10 @@ def test_windows_1252_semicolon_swedish_headers_load_with_aao_intact(org):
 def test_a_source_profile_renames_columns_and_sets_the_date_format(org):
     source = DataSource.objects.create(
         name="Chattsystem",
-        column_map={"Konversation": "case_id", "Start": "opened_at", "Typ": "channel", "Ämne": "grouping"},
-        date_format="%d/%m/%Y %H:%M",
+        profile={
+            "columns": {"case_id": "Konversation", "opened_at": "Start", "channel": "Typ", "grouping": "Ämne"},
+            "date_format": "%d/%m/%Y %H:%M",
+        },
     )
     data = "Konversation,Start,Typ,Ämne\nC1,02/03/2026 14:30,chat,UF-01\n".encode()
     batch = run_import(source, data)

@@ -89,7 +89,7 @@ def _validator(**kwargs):  # type: ignore[no-untyped-def]
 
 def test_a_valid_row_becomes_a_staging_tuple():
     result = _validator()(2, ["A1", "2026-03-01 10:00", "Telefon", "UF-01", "75", "ja", "UF"])
-    assert result == (2, "A1", "2026-03-01 10:00", "2026-03-01", 1, 1, 75, None, True, 9)
+    assert result == (2, "A1", "2026-03-01 10:00", "2026-03-01", 1, 1, 75, None, True, 9, None)
 
 
 def test_an_aware_timestamp_gets_its_stockholm_month():

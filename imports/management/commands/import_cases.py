@@ -91,7 +91,7 @@ class Command(BaseCommand):
                     "status": batch.status,
                     "rows_loaded": batch.rows_loaded,
                     "rows_rejected": batch.rows_rejected,
-                    "rows_skipped": 0,  # no source profile skips rows yet (DESIGN.md §6 `skip`)
+                    "rows_skipped": batch.rows_skipped,
                     "months": batch.months,
                     "message": batch.message,
                     "errors": [

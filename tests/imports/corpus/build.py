@@ -10,6 +10,7 @@ expected.json maps a file name to
   why             what the file is
   declared_month  (optional) the month the upload is declared to hold, YYYY-MM
   kind            (optional) "aggregated" for the aggregated-statistics format
+  profile         (optional) the source profile (DESIGN.md §6) the file is read with
 """
 
 from __future__ import annotations
@@ -323,12 +324,63 @@ CASES: dict[str, Case] = {
     # --- Durations and flags ---------------------------------------------------------------
     "negative-handle.csv": (lambda: csv(row(handle_seconds="-10")), "handle_seconds", "a negative handle time", {}),
     "negative-wait.csv": (lambda: csv(row(wait_seconds="-1")), "wait_seconds", "a negative wait", {}),
-    "decimal-handle.csv": (lambda: csv(row(handle_seconds="12.5")), "handle_seconds", "a decimal point", {}),
-    "decimal-comma-handle.csv": (
-        lambda: csv(row(handle_seconds='"12,5"')),
+    "duration-75-minutes.csv": (
+        lambda: csv(row(handle_seconds="1:75:00")),
         "handle_seconds",
-        "a Swedish decimal comma",
+        "a clock time with 75 minutes",
         {},
+    ),
+    "duration-dashes.csv": (lambda: csv(row(handle_seconds="--:--")), "handle_seconds", "an empty clock", {}),
+    "duration-61-seconds.csv": (lambda: csv(row(wait_seconds="0:61")), "wait_seconds", "61 seconds", {}),
+    "outcome-unknown.csv": (
+        lambda: csv(row() + ",maybe", header=HEADER + ",outcome"),
+        "outcome",
+        "an outcome that is neither handled nor abandoned",
+        {},
+    ),
+    # --- Through a source profile ----------------------------------------------------------
+    "profile-unmapped-value.csv": (
+        lambda: b"id\tdate\ttime\ttype\toutcome\n1\t990201\t7:02:47\tPS\tAGENT\n2\t990201\t7:05:00\tXX\tAGENT\n",
+        "grouping",
+        "a values map that leaves a value unmapped",
+        {
+            "profile": {
+                "columns": {"case_id": "id", "opened_at": ["date", "time"], "grouping": "type", "outcome": "outcome"},
+                "date_format": "%y%m%d %H:%M:%S",
+                "constants": {"channel": "phone"},
+                "values": {"grouping": {"PS": "UF-01"}, "outcome": {"AGENT": "handled", "HANG": "abandoned"}},
+            }
+        },
+    ),
+    "profile-joined-part-empty.csv": (
+        lambda: b"id\tdate\ttime\ttype\n1\t990201\t\tUF-01\n",
+        "opened_at",
+        "a joined opened_at with one part empty",
+        {
+            "profile": {
+                "columns": {"case_id": "id", "opened_at": ["date", "time"], "grouping": "type"},
+                "date_format": "%y%m%d %H:%M:%S",
+                "constants": {"channel": "phone"},
+            }
+        },
+    ),
+    "profile-missing-header.csv": (
+        lambda: csv(row()),
+        "saknar: 'call_id'",
+        "a header the profile names is not in the file",
+        {"profile": {"columns": {"case_id": "call_id"}}},
+    ),
+    "profile-missing-sheet.xlsx": (
+        lambda: xlsx([HEADER.split(","), row().split(",")]),
+        "saknar bladet 'Ärenden'",
+        "an XLSX whose named sheet is missing",
+        {"profile": {"sheet": "Ärenden"}},
+    ),
+    "profile-minutes-negative.csv": (
+        lambda: csv(row(handle_seconds="-2,5")),
+        "handle_seconds",
+        "a negative duration in minutes",
+        {"profile": {"duration_unit": "minutes"}},
     ),
     "text-handle.csv": (lambda: csv(row(handle_seconds="tio")), "handle_seconds", "a number in words", {}),
     "nan-handle.csv": (lambda: csv(row(handle_seconds="NaN")), "handle_seconds", "NaN", {}),
