@@ -76,6 +76,8 @@ def _cells(months: list[date]) -> dict[date, list[statistics.Cell]]:
         "resolved_first",
         "resolved_known",
         "forwarded",
+        "abandoned",
+        "outcome_reported",
     )
     out: dict[date, list[statistics.Cell]] = defaultdict(list)
     for r in rows:
@@ -133,10 +135,14 @@ def month_figures(month: date) -> dict[str, Any]:
         trend = []
         for m in trend_months:
             w = statistics.admin_weights(_owners_for(m, owners_cache)).get(code, {})
+            month_access = statistics.accessibility(cells.get(m, []), w)
             trend.append(
                 {
                     "month": f"{m:%Y-%m}",
                     "cases": sum(statistics.cases_by(cells.get(m, []), "month", w).values(), Decimal(0)),
+                    "offered_calls": month_access["offered"] if month_access else None,
+                    "abandonment_rate": month_access["abandonment_rate"] if month_access else None,
+                    "service_level_60": month_access["service_level_60"] if month_access else None,
                 }
             )
         return {
@@ -144,6 +150,7 @@ def month_figures(month: date) -> dict[str, Any]:
             "name": name,
             "cost_centre": cost_centre,
             "kpis": statistics.kpis(now, weight),
+            "accessibility": statistics.accessibility(now, weight),
             "channels": _channels(statistics.cases_by(now, "channel", weight)),
             "groupings": [
                 {"code": g, "name": names.get(g, g), "cases": n}
@@ -162,10 +169,11 @@ def month_figures(month: date) -> dict[str, Any]:
     overview = {
         "month": f"{month:%Y-%m}",
         "kpis": statistics.kpis(now),
+        "accessibility": statistics.accessibility(now),
         "channels": _channels(statistics.cases_by(now, "channel")),
         "central_cases": central,
         "unmapped_cases": unmapped,
-        "trend": [{"month": f"{m:%Y-%m}", "cases": sum((c.cases for c in cells.get(m, [])), 0)} for m in trend_months],
+        "trend": [_overview_trend(m, cells.get(m, [])) for m in trend_months],
         "key": {"id": key.pk, "name": key.name} if key else None,
         "administrations": [
             {
@@ -182,6 +190,17 @@ def month_figures(month: date) -> dict[str, Any]:
         "charged_total": sum(charged.values(), Decimal(0)) if charged else None,
     }
     return _text({"overview": overview, "administrations": {a[0]: admin_doc(*a) for a in admins}})
+
+
+def _overview_trend(month: date, cells: list[statistics.Cell]) -> dict[str, Any]:
+    access = statistics.accessibility(cells)
+    return {
+        "month": f"{month:%Y-%m}",
+        "cases": sum((c.cases for c in cells), 0),
+        "offered_calls": access["offered"] if access else None,
+        "abandonment_rate": access["abandonment_rate"] if access else None,
+        "service_level_60": access["service_level_60"] if access else None,
+    }
 
 
 def _channels(counts: dict[str, Decimal]) -> list[dict[str, Any]]:
@@ -297,6 +316,17 @@ def workbook(doc: dict[str, Any], *, overview: bool) -> bytes:
             ["Andel i godkänd nyckel (%)", _num(doc["share_key"]), "0.00"],
             ["Debiterat belopp denna månad (kr)", _num(doc["charged"]), '#,##0.00 "kr"'],
         ]
+    access = doc.get("accessibility")
+    if access:
+        rows += [
+            ["Telefon: erbjudna samtal", _num(access["offered"]), "#,##0.0"],
+            ["Telefon: avbrutna före svar", _num(access["abandoned"]), "#,##0.0"],
+            ["Telefon: andel avbrutna", _num(access["abandonment_rate"]), "0.0%"],
+            ["Telefon: genomsnittlig svarstid (s)", _num(access["average_speed_of_answer_seconds"]), "#,##0.0"],
+            ["Telefon: servicenivå (besvarade inom 60 s av erbjudna)", _num(access["service_level_60"]), "0.0%"],
+        ]
+    else:
+        rows.append(["Telefon: tillgänglighet", "ingen källa rapporterar besvarade/avbrutna samtal", "@"])
     summary.append([])
     summary.append(["Mått", "Värde"])
     for label, value, fmt in rows:
@@ -320,7 +350,19 @@ def workbook(doc: dict[str, Any], *, overview: bool) -> bytes:
         chart.set_categories(Reference(channels, min_col=1, min_row=2, max_row=len(doc["channels"]) + 1))
         channels.add_chart(chart, "D2")
     trend = sheet(
-        "Trend", ["Månad", "Ärenden"], [[t["month"], _num(t["cases"])] for t in doc["trend"]], {2: "#,##0.00"}
+        "Trend",
+        ["Månad", "Ärenden", "Erbjudna samtal", "Andel avbrutna", "Servicenivå 60 s"],
+        [
+            [
+                t["month"],
+                _num(t["cases"]),
+                _num(t.get("offered_calls")),
+                _num(t.get("abandonment_rate")),
+                _num(t.get("service_level_60")),
+            ]
+            for t in doc["trend"]
+        ],
+        {2: "#,##0.00", 3: "#,##0.0", 4: "0.0%", 5: "0.0%"},
     )
     line = LineChart()
     line.title = "Ärenden, 13 månader"

@@ -30,6 +30,8 @@ class Cell:
     resolved_first: int
     resolved_known: int
     forwarded: int
+    abandoned: int = 0
+    outcome_reported: int = 0
 
 
 Owners = Mapping[str, list[tuple[str | None, Decimal]]]  # grouping → [(administration or None, fraction)]
@@ -67,6 +69,36 @@ def kpis(cells: Iterable[Cell], weight: Mapping[str, Decimal] | None = None) -> 
         "phone_cases": sums["phone_cases"],
         "phone_average_wait_seconds": _ratio(sums["wait_seconds"], sums["wait_known"], SECONDS),
         "phone_answered_within_60_rate": _ratio(sums["answered_within_60"], sums["wait_known"]),
+    }
+
+
+def accessibility(cells: Iterable[Cell], weight: Mapping[str, Decimal] | None = None) -> dict[str, Decimal] | None:
+    """Phone accessibility (DESIGN.md §5) over the phone cells of sources that report outcomes:
+    offered calls = handled + abandoned; abandonment rate = abandoned ÷ offered; average speed of
+    answer = mean wait of handled calls; service level = handled within 60 s ÷ offered. None when
+    no source reports outcomes (the page then says so instead of showing 0 %)."""
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for c in cells:
+        if c.channel != "phone" or c.outcome_reported == 0:
+            continue
+        w = Decimal(1) if weight is None else weight.get(c.grouping, Decimal(0))
+        if w == 0:
+            continue
+        sums["offered"] += c.outcome_reported * w
+        sums["abandoned"] += c.abandoned * w
+        sums["handled"] += (c.outcome_reported - c.abandoned) * w
+        sums["wait_seconds"] += c.wait_seconds * w
+        sums["wait_known"] += c.wait_known * w
+        sums["within_60"] += c.answered_within_60 * w
+    if sums["offered"] == 0:
+        return None
+    return {
+        "offered": sums["offered"],
+        "handled": sums["handled"],
+        "abandoned": sums["abandoned"],
+        "abandonment_rate": _ratio(sums["abandoned"], sums["offered"]),  # type: ignore[dict-item]
+        "average_speed_of_answer_seconds": _ratio(sums["wait_seconds"], sums["wait_known"], SECONDS),  # type: ignore[dict-item]
+        "service_level_60": _ratio(sums["within_60"], sums["offered"]),  # type: ignore[dict-item]
     }
 
 

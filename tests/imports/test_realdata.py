@@ -1,0 +1,255 @@
+"""Real exports nobody here wrote (../shared/realdata/, never copied into the project), loaded
+through a source profile alone, with every figure computed again from the raw file by code that
+shares nothing with the service."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db.models import Sum
+
+from cases.models import Administration, CaseRecord, DataSource, MonthlyAggregate
+from cases.services import MapRow, grouping_map_version_create
+from tests.conftest import ensure_channels, service_missing
+from tests.imports.helpers import run_import
+
+pytestmark = pytest.mark.django_db(transaction=True)
+REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
+BANK = REALDATA / "anonymous-bank-callcentre" / "data_anonymous_bank_february.txt"
+BALTIMORE = REALDATA / "baltimore-311" / "311_sample.csv"
+
+# How the bank's export is read: the README shows this profile as the example.
+BANK_PROFILE = {
+    "columns": {
+        "case_id": ["vru+line", "call_id"],
+        "opened_at": ["date", "vru_entry"],
+        "grouping": "type",
+        "handle_seconds": "ser_time",
+        "wait_seconds": "q_time",
+        "outcome": "outcome",
+    },
+    "date_format": "%y%m%d %H:%M:%S",
+    "constants": {"channel": "phone"},
+    "values": {
+        "outcome": {"AGENT": "handled", "HANG": "abandoned"},
+        "grouping": {
+            "PS": "BANK-PS",
+            "PE": "BANK-PE",
+            "IN": "BANK-IN",
+            "NE": "BANK-NE",
+            "NW": "BANK-NW",
+            "TT": "BANK-TT",
+        },
+    },
+    "skip": {"outcome": ["PHANTOM"]},
+}
+
+
+def _need(path: Path) -> None:
+    if not path.exists():
+        service_missing(f"needs the real export {path} (../shared/realdata beside the project)")
+
+
+def _bank_organisation() -> None:
+    ensure_channels()
+    private = Administration.objects.create(code="PRIV", name="Privatkunder", valid_from=date(1990, 1, 1))
+    Administration.objects.create(code="FORE", name="Företag och börs", valid_from=date(1990, 1, 1))
+    rows = [
+        MapRow(i, code, code, "PRIV" if code in ("BANK-PS", "BANK-PE", "BANK-TT") else "FORE", Decimal(1), False)
+        for i, code in enumerate(sorted(BANK_PROFILE["values"]["grouping"].values()), start=2)  # type: ignore[index]
+    ]
+    grouping_map_version_create(valid_from=date(1999, 1, 1), rows=rows)
+    assert private.pk
+
+
+def _independent_bank_figures() -> dict[str, object]:
+    """From the raw file with the csv module alone."""
+    with BANK.open(newline="", encoding="ascii") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    agent = [r for r in rows if r["outcome"] == "AGENT"]
+    hang = [r for r in rows if r["outcome"] == "HANG"]
+    offered = len(agent) + len(hang)
+
+    def mean(values: list[int]) -> Decimal:
+        return (Decimal(sum(values)) / len(values)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    return {
+        "handled": len(agent),
+        "abandoned": len(hang),
+        "skipped": sum(1 for r in rows if r["outcome"] == "PHANTOM"),
+        "average_handle": mean([int(r["ser_time"]) for r in agent]),
+        "average_speed_of_answer": mean([int(r["q_time"]) for r in agent]),
+        "service_level": (Decimal(sum(1 for r in agent if int(r["q_time"]) <= 60)) / offered).quantize(
+            Decimal("0.0001"), rounding=ROUND_HALF_UP
+        ),
+        "abandonment_rate": (Decimal(len(hang)) / offered).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
+        "offered": offered,
+        "by_type": Counter(r["type"] for r in agent),
+    }
+
+
+def test_the_bank_log_loads_through_its_profile_and_the_published_month_equals_the_raw_file():
+    from allocation.publishing import publication_create
+
+    _need(BANK)
+    _bank_organisation()
+    source = DataSource(name="Bankens telefoni", profile=BANK_PROFILE)
+    source.full_clean()
+    source.save()
+    batch = run_import(source, BANK.read_bytes(), name=BANK.name)
+    expected = _independent_bank_figures()
+    assert batch.status == "loaded", batch.message
+    assert batch.rows_skipped == expected["skipped"] == 278
+    assert batch.skipped == {"outcome=PHANTOM": 278}
+    assert "278 rader hoppades över" in batch.message
+    assert batch.months == ["1999-02"]
+    assert (
+        MonthlyAggregate.objects.filter(source=source).aggregate(
+            n=__import__("django.db.models").db.models.Sum("cases")
+        )["n"]
+        == expected["handled"]
+    )
+    assert CaseRecord.objects.filter(source=source, outcome="abandoned").count() == expected["abandoned"]
+
+    ov = publication_create(month=date(1999, 2, 1)).figures["overview"]
+    access = ov["accessibility"]
+    assert Decimal(ov["kpis"]["cases"]) == expected["handled"]  # abandoned calls are no cases
+    assert Decimal(access["offered"]) == expected["offered"]
+    assert Decimal(access["abandoned"]) == expected["abandoned"]
+    assert Decimal(access["abandonment_rate"]) == expected["abandonment_rate"]
+    assert Decimal(access["average_speed_of_answer_seconds"]) == expected["average_speed_of_answer"]
+    assert Decimal(access["service_level_60"]) == expected["service_level"]
+    assert Decimal(ov["kpis"]["average_handle_seconds"]) == expected["average_handle"]
+    by_type: Counter = expected["by_type"]  # type: ignore[assignment]
+    admins = {a["code"]: Decimal(a["cases"]) for a in ov["administrations"]}
+    assert admins["PRIV"] == by_type["PS"] + by_type["PE"] + by_type["TT"]
+    assert admins["FORE"] == by_type["IN"] + by_type["NE"] + by_type["NW"]
+
+
+@pytest.mark.parametrize("basis", ["cases", "minutes", "weighted"])
+def test_abandoned_calls_never_count_in_a_keys_load(basis):
+    from allocation.services import allocation_key_compute_measured
+
+    _need(BANK)
+    _bank_organisation()
+    source = DataSource(name="Bankens telefoni", profile=BANK_PROFILE)
+    source.full_clean()
+    source.save()
+    run_import(source, BANK.read_bytes(), name=BANK.name)
+    expected = _independent_bank_figures()
+    key = allocation_key_compute_measured(
+        name="Bank", window_from=date(1999, 2, 1), window_to=date(1999, 2, 1), basis=basis, valid_from=date(1999, 3, 1)
+    )
+    cases = {line.grouping.code: line.cases for line in key.lines.select_related("grouping")}
+    by_type: Counter = expected["by_type"]  # type: ignore[assignment]
+    assert {code: int(n) for code, n in cases.items()} == {f"BANK-{t}": n for t, n in by_type.items()}
+    loads = dict(key.shares.values_list("administration__code", "load"))
+    if basis == "minutes":
+        with BANK.open(newline="") as fh:
+            agent = [r for r in csv.DictReader(fh, delimiter="\t") if r["outcome"] == "AGENT"]
+        private = sum(int(r["ser_time"]) for r in agent if r["type"] in ("PS", "PE", "TT"))
+        assert loads["PRIV"] == private  # kept in seconds: the same shares as minutes
+    else:
+        assert loads["PRIV"] == by_type["PS"] + by_type["PE"] + by_type["TT"]  # phone weight 1
+
+
+BALTIMORE_CHANNELS = {
+    "Phone": "phone",
+    "API": "eservice",
+    "Web": "eservice",
+    "Email": "email",
+    "Mail": "letter",
+    "Internal": "unspecified",
+    "System": "unspecified",
+    "Other": "unspecified",
+}
+
+
+def test_the_baltimore_311_sample_loads_through_its_profile():
+    _need(BALTIMORE)
+    ensure_channels()
+    with BALTIMORE.open(newline="", encoding="utf-8") as fh:
+        raw = list(csv.DictReader(fh))
+    types = sorted({r["SRType"] for r in raw})
+    codes = {t: f"BAL-{i:03d}" for i, t in enumerate(types, start=1)}
+    Administration.objects.create(code="BAL", name="Baltimore City")
+    grouping_map_version_create(
+        valid_from=date(2010, 1, 1),
+        rows=[MapRow(i, code, t[:200], "BAL", Decimal(1), False) for i, (t, code) in enumerate(codes.items(), 2)],
+    )
+    source = DataSource(
+        name="Baltimore 311",
+        profile={
+            "columns": {
+                "case_id": "ServiceRequestNum",
+                "opened_at": "CreatedDate",
+                "channel": "MethodReceived",
+                "grouping": "SRType",
+            },
+            "date_format": "%m/%d/%Y %I:%M:%S %p",
+            "values": {"channel": BALTIMORE_CHANNELS, "grouping": codes},
+        },
+    )
+    source.full_clean()
+    source.save()
+    batch = run_import(source, BALTIMORE.read_bytes(), name=BALTIMORE.name)
+    assert batch.status == "loaded", batch.message
+    assert batch.rows_loaded == len(raw) == 10_000
+    # Independently: months from the US dates, channels from the intake methods.
+    from datetime import datetime
+
+    months = Counter(datetime.strptime(r["CreatedDate"], "%m/%d/%Y %I:%M:%S %p").strftime("%Y-%m") for r in raw)
+    assert sorted(batch.months) == sorted(months)
+    channels = Counter(BALTIMORE_CHANNELS[r["MethodReceived"]] for r in raw)
+    stored = dict(
+        MonthlyAggregate.objects.filter(source=source)
+        .values("channel__code")
+        .annotate(n=Sum("cases"))
+        .values_list("channel__code", "n")
+    )
+    assert stored == dict(channels)
+    pm = next(r for r in raw if r["CreatedDate"].endswith("PM") and r["CreatedDate"][11:13] != "12")
+    stamp = CaseRecord.objects.get(source=source, case_id=pm["ServiceRequestNum"]).opened_at
+    assert stamp.astimezone(ZoneInfo("Europe/Stockholm")).hour == int(pm["CreatedDate"][11:13]) + 12
+
+
+def test_a_profile_that_leaves_a_baltimore_intake_method_unmapped_names_the_rows(tmp_path):
+    _need(BALTIMORE)
+    ensure_channels()
+    Administration.objects.create(code="BAL", name="Baltimore City")
+    head = BALTIMORE.read_text(encoding="utf-8").splitlines()[:40]
+    data = io.StringIO("\n".join(head) + "\n")
+    raw = list(csv.DictReader(io.StringIO(data.getvalue())))
+    types = sorted({r["SRType"] for r in raw})
+    codes = {t: f"BAL-{i:03d}" for i, t in enumerate(types, start=1)}
+    grouping_map_version_create(
+        valid_from=date(2010, 1, 1),
+        rows=[MapRow(i, code, t[:200], "BAL", Decimal(1), False) for i, (t, code) in enumerate(codes.items(), 2)],
+    )
+    source = DataSource(
+        name="Baltimore 311",
+        profile={
+            "columns": {
+                "case_id": "ServiceRequestNum",
+                "opened_at": "CreatedDate",
+                "channel": "MethodReceived",
+                "grouping": "SRType",
+            },
+            "date_format": "%m/%d/%Y %I:%M:%S %p",
+            "values": {"channel": {"Phone": "phone"}, "grouping": codes},
+        },
+    )
+    source.full_clean()
+    source.save()
+    batch = run_import(source, data.getvalue().encode(), name="baltimore-40.csv")
+    assert batch.status == "rejected" and not CaseRecord.objects.exists()
+    not_phone = [i for i, r in enumerate(raw, start=2) if r["MethodReceived"] != "Phone"]
+    first = batch.errors.order_by("row_number").first()
+    assert first.row_number == not_phone[0] and first.column == "channel" and "values" in first.reason
