@@ -74,3 +74,45 @@ def map_upload(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             errors = exc.messages
     return render(request, "organisation/map_upload.html", {"errors": errors, "result": result})
+
+
+@login_required
+def source_preview(request: HttpRequest) -> HttpResponse:
+    """Try a source profile on a sample file before saving it: the first 20 rows as they will be
+    read, and every problem, with nothing saved."""
+    import json
+
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import render
+
+    from cases import roles
+    from cases.models import DataSource
+    from imports.services import source_profile_preview
+
+    if not roles.is_finance(request.user):
+        raise PermissionDenied
+    source = None
+    source_id = request.GET.get("source", "") or request.POST.get("source", "")
+    if source_id.isdigit():
+        source = DataSource.objects.filter(pk=int(source_id)).first()
+    text = request.POST.get("profile") if request.method == "POST" else None
+    if text is None:
+        text = json.dumps(source.profile if source else {}, ensure_ascii=False, indent=1)
+    preview = None
+    error = ""
+    upload = request.FILES.get("file")
+    if request.method == "POST":
+        try:
+            profile = json.loads(text) if text.strip() else {}
+        except json.JSONDecodeError as exc:
+            error = f"Profilen är inte giltig JSON: rad {exc.lineno}, kolumn {exc.colno}: {exc.msg}."
+        else:
+            if upload is None or isinstance(upload, list):
+                error = "Välj en exempelfil att prova profilen på."
+            else:
+                preview = source_profile_preview(profile=profile, stream=upload, size=upload.size or 0)
+    return render(
+        request,
+        "organisation/source_preview.html",
+        {"source": source, "profile_text": text, "preview": preview, "error": error},
+    )

@@ -63,6 +63,7 @@ ACCESS: dict[str, set[str] | str] = {
     "organisation:map-draft-apply": FINANCE,
     "organisation:grouping": READERS,
     "imports:map-upload": FINANCE,
+    "imports:source-preview": FINANCE,
     "statistics:list": HEADS_TOO,
     "statistics:overview": HEADS_TOO,
     "statistics:administration": OWN_ADMIN,

@@ -253,3 +253,61 @@ def test_a_profile_that_leaves_a_baltimore_intake_method_unmapped_names_the_rows
     not_phone = [i for i, r in enumerate(raw, start=2) if r["MethodReceived"] != "Phone"]
     first = batch.errors.order_by("row_number").first()
     assert first.row_number == not_phone[0] and first.column == "channel" and "values" in first.reason
+
+
+def test_finance_tries_the_bank_profile_on_the_file_before_saving_it(finance_user):
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    _need(BANK)
+    _bank_organisation()
+    client = Client()
+    client.force_login(finance_user)
+    sample = SimpleUploadedFile("bank.txt", BANK.read_bytes()[:20_000])
+    page = client.post(
+        "/organisation/kallor/prova/", {"profile": json.dumps(BANK_PROFILE), "file": sample}
+    ).content.decode()
+    assert 'id="preview-rows"' in page and "AA0101-34536" in page and "BANK-PS" in page
+    assert not DataSource.objects.exists()  # nothing saved
+    broken = {**BANK_PROFILE, "values": {"outcome": {"AGENT": "handled"}}}  # HANG left unmapped
+    sample = SimpleUploadedFile("bank.txt", BANK.read_bytes()[:20_000])
+    page = client.post("/organisation/kallor/prova/", {"profile": json.dumps(broken), "file": sample}).content.decode()
+    assert 'id="preview-errors"' in page and "HANG" in page
+    sample = SimpleUploadedFile("bank.txt", BANK.read_bytes()[:2_000])
+    page = client.post(
+        "/organisation/kallor/prova/", {"profile": json.dumps({"columns": {"case_id": "samtals_id"}}), "file": sample}
+    ).content.decode()
+    assert "samtals_id" in page and 'id="preview-file-error"' in page
+
+
+def test_durations_from_excel_time_cells_and_minutes_exports(org):
+    from datetime import time, timedelta
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["case_id", "opened_at", "channel", "grouping", "handle_seconds", "wait_seconds"])
+    ws.append(["X1", "2026-03-02 09:00", "phone", "UF-01", time(0, 5, 12), timedelta(minutes=1, seconds=5)])
+    ws["E2"].number_format = "hh:mm:ss"
+    ws["F2"].number_format = "[h]:mm:ss"
+    ws.append(["X2", "2026-03-02 09:10", "phone", "UF-01", "0:04:00", "1:30"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    batch = run_import(org["source"], buffer.getvalue(), name="tider.xlsx")
+    assert batch.status == "loaded", batch.message
+    got = dict(CaseRecord.objects.values_list("case_id", "handle_seconds"))
+    assert got == {"X1": 312, "X2": 240}
+    assert dict(CaseRecord.objects.values_list("case_id", "wait_seconds")) == {"X1": 65, "X2": 90}
+    minutes = DataSource(name="Minuter", profile={"duration_unit": "minutes"})
+    minutes.full_clean()
+    minutes.save()
+    data = b'case_id,opened_at,channel,grouping,handle_seconds\nM1,2026-03-02 09:00,phone,UF-01,"2,5"\nM2,2026-03-02 09:00,phone,UF-01,3\n'
+    batch = run_import(minutes, data, name="minuter.csv")
+    assert batch.status == "loaded", batch.message
+    assert dict(CaseRecord.objects.filter(source=minutes).values_list("case_id", "handle_seconds")) == {
+        "M1": 150,
+        "M2": 180,
+    }
