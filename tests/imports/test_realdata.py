@@ -304,7 +304,11 @@ def test_durations_from_excel_time_cells_and_minutes_exports(org):
     minutes = DataSource(name="Minuter", profile={"duration_unit": "minutes"})
     minutes.full_clean()
     minutes.save()
-    data = b'case_id,opened_at,channel,grouping,handle_seconds\nM1,2026-03-02 09:00,phone,UF-01,"2,5"\nM2,2026-03-02 09:00,phone,UF-01,3\n'
+    data = (
+        b"case_id,opened_at,channel,grouping,handle_seconds\n"
+        b'M1,2026-03-02 09:00,phone,UF-01,"2,5"\n'
+        b"M2,2026-03-02 09:00,phone,UF-01,3\n"
+    )
     batch = run_import(minutes, data, name="minuter.csv")
     assert batch.status == "loaded", batch.message
     assert dict(CaseRecord.objects.filter(source=minutes).values_list("case_id", "handle_seconds")) == {
