@@ -70,6 +70,102 @@ def our_import(path) -> tuple[float, float, dict]:  # type: ignore[no-untyped-de
     return wall, rss, doc
 
 
+BANK_FILE = ROOT.parent / "shared" / "realdata" / "anonymous-bank-callcentre" / "data_anonymous_bank_february.txt"
+BANK_PROFILE = {
+    "columns": {
+        "case_id": ["vru+line", "call_id"],
+        "opened_at": ["date", "vru_entry"],
+        "grouping": "type",
+        "handle_seconds": "ser_time",
+        "wait_seconds": "q_time",
+        "outcome": "outcome",
+    },
+    "date_format": "%y%m%d %H:%M:%S",
+    "constants": {"channel": "phone"},
+    "values": {
+        "outcome": {"AGENT": "handled", "HANG": "abandoned"},
+        "grouping": {t: f"BANK-{t}" for t in ("PS", "PE", "IN", "NE", "NW", "TT")},
+    },
+    "skip": {"outcome": ["PHANTOM"]},
+}
+BANK_REFERENCE_TABLE = """
+DROP TABLE IF EXISTS bench_bank_copy;
+CREATE TABLE bench_bank_copy (
+    vru_line text, call_id bigint, customer_id text, priority int, type text, date text, vru_entry text,
+    vru_exit text, vru_time int, q_start text, q_exit text, q_time int, outcome text, ser_start text,
+    ser_exit text, ser_time int, server text);
+CREATE UNIQUE INDEX bench_bank_copy_case ON bench_bank_copy (vru_line, call_id);
+CREATE INDEX bench_bank_copy_date ON bench_bank_copy (date);
+"""
+
+
+def bank_file(rows: int):  # type: ignore[no-untyped-def]
+    """The real bank log repeated (call ids shifted to stay unique) up to `rows` rows: the real
+    export's shape, joined columns, clock times, value maps and skipped PHANTOM rows, at scale."""
+    path = OUT / f"bank-{rows}.txt"
+    if path.exists():
+        return path
+    lines = BANK_FILE.read_text(encoding="ascii").splitlines()
+    header, body = lines[0], lines[1:]
+    with path.open("w", encoding="ascii", newline="\n") as fh:
+        fh.write(header + "\n")
+        written = 0
+        copy = 0
+        while written < rows:
+            for line in body:
+                cells = line.split("\t")
+                cells[1] = str(int(cells[1]) + copy * 10_000_000)
+                fh.write("\t".join(cells) + "\n")
+                written += 1
+                if written >= rows:
+                    break
+            copy += 1
+    return path
+
+
+def bank_setup() -> None:
+    from common import manage
+
+    code = f"""
+from cases.models import DataSource, Grouping
+for t in ("PS", "PE", "IN", "NE", "NW", "TT"):
+    Grouping.objects.get_or_create(code="BANK-" + t, defaults={{"name": "Bank " + t}})
+source, _ = DataSource.objects.get_or_create(name="Bank")
+source.profile = {BANK_PROFILE!r}
+source.full_clean()
+source.save()
+"""
+    manage("shell", "-c", code)
+
+
+def bank_bare_copy(path) -> float:  # type: ignore[no-untyped-def]
+    psql(BANK_REFERENCE_TABLE)
+    wall, _rss, _ = run_measured(
+        [
+            "psql",
+            BENCH_DB,
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            f"\\copy bench_bank_copy FROM '{path}' WITH (FORMAT csv, DELIMITER E'\\t', HEADER true)",
+        ],
+        django_env(),
+    )
+    return wall
+
+
+def bank_import(path) -> tuple[float, float, dict]:  # type: ignore[no-untyped-def, type-arg]
+    psql("TRUNCATE cases_caserecord, cases_monthlyaggregate, imports_importrowerror, imports_importbatch CASCADE")
+    wall, rss, out = run_measured(
+        [sys.executable, "manage.py", "import_cases", str(path), "--source", "Bank", "--wait", "--json"], django_env()
+    )
+    doc = json.loads(out)
+    if doc["status"] != "loaded":
+        raise RuntimeError(doc)
+    return wall, rss, doc
+
+
 def xlsx_file(rows: int):  # type: ignore[no-untyped-def]
     from openpyxl import Workbook
 
@@ -93,6 +189,7 @@ def main() -> None:
     parser.add_argument("--big-rows", type=int, default=3_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--bank-rows", type=int, default=1_000_000, help="rows of the bank-format file (0: skip)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     recreate_database()
@@ -125,6 +222,30 @@ def main() -> None:
         "all_import_s": [round(x, 2) for x in imports],
     }
     print(json.dumps(results["csv"]), flush=True)
+
+    if args.bank_rows and BANK_FILE.exists():
+        bank_setup()
+        bank = bank_file(args.bank_rows)
+        bank_copies, bank_imports, bank_peaks = [], [], []
+        for _ in range(args.repeat):
+            bank_copies.append(bank_bare_copy(bank))
+            wall, rss, bank_doc = bank_import(bank)
+            bank_imports.append(wall)
+            bank_peaks.append(rss)
+        b_copy, b_wall = statistics.median(bank_copies), statistics.median(bank_imports)
+        results["bank_profile"] = {
+            "rows": args.bank_rows,
+            "bare_copy_s": round(b_copy, 2),
+            "import_s": round(b_wall, 2),
+            "import_rows_per_s": round(args.bank_rows / b_wall),
+            "ratio_to_copy": round(b_copy / b_wall, 2),
+            "import_peak_rss_mb": round(max(bank_peaks)),
+            "loaded": bank_doc["rows_loaded"],
+            "skipped": bank_doc["rows_skipped"],
+            "all_bare_copy_s": [round(x, 2) for x in bank_copies],
+            "all_import_s": [round(x, 2) for x in bank_imports],
+        }
+        print(json.dumps(results["bank_profile"]), flush=True)
 
     if args.big_rows:
         big = write_canonical_csv(OUT / f"cases-{args.big_rows}.csv", args.big_rows, seed=2)
