@@ -500,3 +500,61 @@ class PublicationSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.working_day}"
+
+
+class PostingProfile(models.Model):
+    """How charging runs become vouchers in the municipality's ledger (one row)."""
+
+    organisation = models.CharField(_("organisation"), max_length=200, default="Kommunen")
+    charge_account = models.CharField(
+        _("charge account"), max_length=20, help_text=_("Debited on each administration, e.g. 7691")
+    )
+    charge_account_name = models.CharField(
+        _("charge account name"), max_length=100, default="Interna köp, kontaktcenter"
+    )
+    credit_account = models.CharField(
+        _("credit account"), max_length=20, help_text=_("Credited on the contact centre, e.g. 3691")
+    )
+    credit_account_name = models.CharField(
+        _("credit account name"), max_length=100, default="Interna intäkter, kontaktcenter"
+    )
+    centre_cost_centre = models.CharField(_("contact centre's cost centre"), max_length=40)
+    series = models.CharField(_("voucher series"), max_length=10, default="I")
+    text = models.CharField(_("voucher text"), max_length=100, default="Medfinansiering kontaktcenter")
+    per_month = models.BooleanField(
+        _("one voucher per month"), default=True, help_text=_("Otherwise one for the year.")
+    )
+    project = models.CharField(_("project (optional)"), max_length=40, blank=True)
+    activity = models.CharField(_("activity (optional)"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("posting profile")
+        verbose_name_plural = _("posting profile")
+
+    def __str__(self) -> str:
+        return f"{self.charge_account} / {self.credit_account}"
+
+
+class PostingExport(models.Model):
+    """A charging run's vouchers handed to the ledger: the run is then charged there, and a run
+    that supersedes it exports only the differences (correction vouchers)."""
+
+    run = models.ForeignKey(AllocationRun, on_delete=models.PROTECT, related_name="posting_exports")
+    format = models.CharField(_("format"), max_length=10)
+    month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True)
+    corrects = models.ForeignKey(
+        AllocationRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("corrects")
+    )
+    sha256 = models.CharField(max_length=64)
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("exported by")
+    )
+    exported_at = models.DateTimeField(_("exported at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-exported_at"]
+        verbose_name = _("posting export")
+        verbose_name_plural = _("posting exports")
+
+    def __str__(self) -> str:
+        return f"#{self.run_id} {self.format} {self.exported_at:%Y-%m-%d}"

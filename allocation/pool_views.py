@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from allocation.forms import PoolForm
-from allocation.models import AllocationRun, CostPool
+from allocation.models import AllocationRun, CostPool, PostingProfile
 from allocation.services import (
     FundingInput,
     allocation_run_create,
@@ -156,5 +157,74 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             "month_totals": month_totals,
             "total": sum(annual.values(), Decimal(0)),
             "year": run.pool.year if run.pool else run.key.valid_from.year,
+            "exports": run.posting_exports.select_related("exported_by", "corrects"),
+            "is_finance": roles.is_finance(request.user),
         },
+    )
+
+
+@login_required
+def run_postings(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
+    """The run's vouchers for the ledger (SIE 4, CSV, Excel); the download marks them exported."""
+    from allocation.ledger import FORMATS, run_postings_export
+
+    _finance(request)
+    run = get_object_or_404(AllocationRun.objects.select_related("pool"), pk=run_id)
+    if fmt not in FORMATS:
+        from django.http import Http404
+
+        raise Http404
+    month = request.GET.get("month", "")
+    try:
+        posted = run_postings_export(
+            run=run, fmt=fmt, month=int(month) if month.isdigit() and 1 <= int(month) <= 12 else None, user=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse("allocation:run-detail", args=[run.pk]))
+    response = HttpResponse(posted.content, content_type=posted.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{posted.filename}"'
+    return response
+
+
+class PostingProfileForm(forms.ModelForm):
+    class Meta:
+        model = PostingProfile
+        fields = [
+            "organisation",
+            "charge_account",
+            "charge_account_name",
+            "credit_account",
+            "credit_account_name",
+            "centre_cost_centre",
+            "series",
+            "text",
+            "per_month",
+            "project",
+            "activity",
+        ]
+
+
+@login_required
+def posting_profile(request: HttpRequest) -> HttpResponse:
+    from allocation.ledger import posting_profile_save
+
+    _reader(request)
+    profile = PostingProfile.objects.first() or PostingProfile()
+    form = PostingProfileForm(request.POST or None, instance=profile) if roles.is_finance(request.user) else None
+    if request.method == "POST":
+        _finance(request)
+        assert form is not None
+        if form.is_valid():
+            try:
+                posting_profile_save(profile=form.instance, user=request.user)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, "Konteringsprofilen är sparad.")
+                return HttpResponseRedirect(reverse("allocation:posting-profile"))
+    missing = Administration.objects.filter(cost_centre="").order_by("code")
+    return render(
+        request, "allocation/posting_profile.html", {"form": form, "profile": profile, "missing_cost_centres": missing}
     )

@@ -15,4 +15,6 @@ urlpatterns = [
     path("pools/", pool_views.pool_list, name="pool-list"),
     path("pools/<int:pool_id>/", pool_views.pool_detail, name="pool-detail"),
     path("runs/<int:run_id>/", pool_views.run_detail, name="run-detail"),
+    path("runs/<int:run_id>/kontering.<str:fmt>", pool_views.run_postings, name="run-postings"),
+    path("konteringsprofil/", pool_views.posting_profile, name="posting-profile"),
 ]

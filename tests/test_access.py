@@ -53,6 +53,8 @@ ACCESS: dict[str, set[str] | str] = {
     "allocation:pool-list": READERS,
     "allocation:pool-detail": READERS,
     "allocation:run-detail": READERS,
+    "allocation:run-postings": FINANCE,
+    "allocation:posting-profile": READERS,
     "organisation:administrations": READERS,
     "organisation:administration": FINANCE,
     "organisation:sources": READERS,
