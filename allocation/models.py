@@ -558,3 +558,42 @@ class PostingExport(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.run_id} {self.format} {self.exported_at:%Y-%m-%d}"
+
+
+class CentreCost(models.Model):
+    """The contact centre's cost and capacity in one month, entered by finance staff, for what a
+    case and a minute cost (allocation.capacity)."""
+
+    month = models.DateField(_("month"), unique=True)
+    staff = models.DecimalField(_("staff (full-time)"), max_digits=7, decimal_places=2)
+    hours_per_person = models.DecimalField(
+        _("hours per person and month"), max_digits=6, decimal_places=2, default=Decimal(165)
+    )
+    utilisation = models.DecimalField(_("utilisation"), max_digits=5, decimal_places=4, default=Decimal("0.67"))
+    staff_cost = models.DecimalField(_("staff cost"), max_digits=14, decimal_places=2)
+    recruitment = models.DecimalField(_("recruitment"), max_digits=14, decimal_places=2, default=Decimal(0))
+    training = models.DecimalField(_("training"), max_digits=14, decimal_places=2, default=Decimal(0))
+    overhead = models.DecimalField(_("overhead"), max_digits=14, decimal_places=2, default=Decimal(0))
+    price_per_minute = models.DecimalField(
+        _("price per minute if bought"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    price_per_case = models.DecimalField(
+        _("price per case if bought"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("contact centre cost")
+        verbose_name_plural = _("contact centre costs")
+        constraints = [
+            models.CheckConstraint(condition=Q(month__day=1), name="centre_cost_month_first_day"),
+            models.CheckConstraint(condition=Q(utilisation__gt=0) & Q(utilisation__lte=1), name="utilisation_0_1"),
+            models.CheckConstraint(condition=Q(staff__gt=0) & Q(hours_per_person__gt=0), name="capacity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def total(self) -> Decimal:
+        return self.staff_cost + self.recruitment + self.training + self.overhead

@@ -50,6 +50,7 @@ ACCESS: dict[str, set[str] | str] = {
     "allocation:key-new-values": FINANCE,
     "allocation:key-what-if": READERS,
     "allocation:drift": READERS,
+    "allocation:centre-cost": READERS,
     "allocation:pool-list": READERS,
     "allocation:pool-detail": READERS,
     "allocation:run-detail": READERS,

@@ -287,3 +287,30 @@ def test_the_start_page_tells_finance_staff_what_needs_attention(volumes, financ
     assert "Källan E-post saknar 2026-04" in page
     assert "Månader med data som inte är publicerade: 2026-03, 2026-04" in page
     assert "har ingen debiteringskörning" in page
+
+
+def test_the_cost_page_shows_what_a_case_and_a_minute_cost_in_a_measured_month(volumes, finance):  # noqa: F811
+    from allocation.models import CentreCost
+
+    page = finance.get("/allocation/kostnad/?month=2026-03").content.decode()
+    assert "Ingen kostnad" in page or "No cost" in page
+    response = finance.post(
+        "/allocation/kostnad/?month=2026-03",
+        {
+            "staff": "2",
+            "hours_per_person": "165",
+            "utilisation": "0.5",
+            "staff_cost": "90000",
+            "recruitment": "0",
+            "training": "0",
+            "overhead": "9000",
+            "price_per_minute": "8",
+            "price_per_case": "40",
+        },
+    )
+    assert response.status_code == 302 and CentreCost.objects.get().total == Decimal("99000")
+    page = finance.get("/allocation/kostnad/?month=2026-03").content.decode()
+    # 19 handled cases in March: 99,000 kr / 19 = 5,210.53 kr a case; 9,900 productive minutes.
+    assert "5\u00a0210,53\u00a0kr" in page and "9\u00a0900" in page
+    assert 'id="cost-per-grouping"' in page
+    assert AuditEntry.objects.filter(action="centre_cost.create").exists()
