@@ -144,3 +144,204 @@ def run_postings_export(*, run: AllocationRun, fmt: str, month: int | None = Non
         after={"format": fmt, "month": month, "corrects": posted.corrects, "sha256": digest, "export": export.pk},
     )
     return posted
+
+
+# --- Year-end settlement (avräkning) -------------------------------------------------------------
+
+
+@transaction.atomic
+def settlement_create(*, pool: Any, tolerance_pp: Decimal = Decimal(0), user: Any = None) -> Any:
+    """Settle a co-financing pool's year: the charged amounts (the pool's newest charging run)
+    against what the year's measured volume says (same basis, the map the key used), so that
+    settlement = measured − charged per administration and the settlements add up to zero.
+    With a tolerance, administrations whose measured share is within it of their key share are
+    not settled; the rest share what remains by measured volume. Largest remainder throughout."""
+    from datetime import date
+
+    from allocation import calculation
+    from allocation.models import AllocationKey, CostPool, Settlement, SettlementLine
+    from allocation.selectors import map_owners, months_with_data, own_source_ids, window_volumes
+    from allocation.services import UNITS
+
+    if not pool.is_co_financing:
+        raise ValidationError(f"Avräkning görs för årets medfinansieringspool; {pool} är ingen sådan.")
+    run = AllocationRun.objects.filter(pool=pool, is_charging=True).order_by("-created_at", "-id").first()
+    if run is None:
+        raise ValidationError(f"Kostnadspoolen {pool} har ingen debiteringskörning att avräkna.")
+    key = run.key
+    if key.kind != AllocationKey.Kind.MEASURED or key.map_version is None:
+        raise ValidationError("Avräkning kräver en uppmätt nyckel (med grund och fördelning av grupperingar).")
+    if tolerance_pp < 0 or tolerance_pp > 100:
+        raise ValidationError("Toleransen anges i procentenheter mellan 0 och 100.")
+    start, end = date(pool.year, 1, 1), date(pool.year, 12, 1)
+    sources = own_source_ids()
+    charged, _months = run_amounts(run)
+    codes = sorted(charged)
+    try:
+        result = calculation.measured_loads(
+            cells=window_volumes(window_from=start, window_to=end, source_ids=sources),
+            grouping_map=map_owners(key.map_version),
+            basis=key.basis,
+            channel_weights={c: Decimal(w) for c, w in key.channel_weights.items()},
+            administrations=codes,
+        )
+        calculation.check_loads(result)
+    except calculation.AllocationError as exc:
+        raise ValidationError(f"Årets uppmätta volym kan inte användas: {exc}") from exc
+    measured_loads = {c: result.loads.get(c, Decimal(0)) for c in codes}
+    key_loads = dict(key.shares.values_list("administration__code", "load"))
+    key_pct = calculation.percentages({c: key_loads.get(c, Decimal(0)) for c in codes})
+    measured_pct = calculation.percentages(measured_loads)
+    net = sum(charged.values(), Decimal(0))
+    unit = UNITS[CostPool.Unit(run.unit)]
+    inside = {c for c in codes if tolerance_pp and abs(measured_pct[c] - key_pct[c]) <= tolerance_pp}
+    outside = [c for c in codes if c not in inside]
+    measured_amounts = {c: charged[c] for c in inside}
+    remaining = net - sum((charged[c] for c in inside), Decimal(0))
+    if outside:
+        loads_outside = {c: measured_loads[c] for c in outside}
+        if not any(loads_outside.values()):
+            measured_amounts.update({c: charged[c] for c in outside})
+        else:
+            measured_amounts.update(calculation.largest_remainder(remaining, loads_outside, unit))
+    present = months_with_data(window_from=start, window_to=end, source_ids=sources)
+    seen = set().union(*present.values()) if present else set()
+    missing = [f"{m:%Y-%m}" for m in (date(pool.year, k, 1) for k in range(1, 13)) if m not in seen]
+    settlement = Settlement(
+        pool=pool,
+        run=run,
+        tolerance_pp=tolerance_pp,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        inputs={
+            "run": run.pk,
+            "key": key.pk,
+            "basis": key.basis,
+            "map_version": key.map_version_id,
+            "net": str(net),
+            "measured_loads": {c: str(v) for c, v in measured_loads.items()},
+            "months_without_data": missing,
+        },
+    )
+    settlement.save()
+    admins = dict(Administration.objects.values_list("code", "id"))
+    SettlementLine.objects.bulk_create(
+        [
+            SettlementLine(
+                settlement=settlement,
+                administration_id=admins[c],
+                charged=charged[c],
+                measured=measured_amounts[c],
+                key_percent=key_pct[c],
+                measured_percent=measured_pct[c],
+                amount=measured_amounts[c] - charged[c],
+            )
+            for c in codes
+        ]
+    )
+    assert sum((measured_amounts[c] - charged[c] for c in codes), Decimal(0)) == 0
+    audit_record(
+        user=user,
+        action="settlement.create",
+        obj_type="settlement",
+        obj_id=settlement.pk,
+        after={"pool": pool.pk, "run": run.pk, "amounts": {c: str(measured_amounts[c] - charged[c]) for c in codes}},
+    )
+    return settlement
+
+
+def settlement_decision_refusal(*, settlement: Any, status: str, user: Any) -> str | None:
+    """Finance staff propose; the steering group approves or rejects; never the proposer."""
+    from cases import roles
+
+    if not getattr(user, "is_authenticated", False) or roles.is_service_account(user):
+        return "Ett beslut om en avräkning kräver en inloggad person."
+    if status == "proposed":
+        return None if roles.is_finance(user) else "Bara ekonomipersonal föreslår avräkningar."
+    if status in ("approved", "rejected"):
+        if not roles.is_steering(user):
+            return "Bara styrgruppen godkänner eller avvisar avräkningar."
+        proposer = settlement.decisions.filter(to_status="proposed").order_by("-at", "-id").first()
+        if proposer is not None and proposer.user_id == user.pk:
+            return f"Du föreslog avräkning #{settlement.pk} och kan inte besluta om den (fyra ögon)."
+        return None
+    return f"Okänt beslut {status!r}."
+
+
+def settlement_decide(*, settlement: Any, status: str, user: Any, comment: str = "") -> Any:
+    from django.core.exceptions import PermissionDenied
+
+    from allocation.models import Settlement, SettlementDecision
+
+    allowed = {"draft": {"proposed"}, "proposed": {"approved", "rejected"}}
+    with transaction.atomic():
+        settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+        refusal = settlement_decision_refusal(settlement=settlement, status=status, user=user)
+        if refusal:
+            raise PermissionDenied(refusal)
+        if status not in allowed.get(settlement.status, set()):
+            raise ValidationError(
+                f"Avräkningen har status {settlement.get_status_display()} och kan inte bli {status}."
+            )
+        before = settlement.status
+        Settlement.objects.filter(pk=settlement.pk).update(status=status)
+        settlement.status = status
+        SettlementDecision.objects.create(
+            settlement=settlement,
+            from_status=before,
+            to_status=status,
+            user=user,
+            actor=user.get_username(),
+            comment=comment,
+        )
+        audit_record(
+            user=user,
+            action=f"settlement.{status}",
+            obj_type="settlement",
+            obj_id=settlement.pk,
+            before={"status": before},
+            after={"status": status, "comment": comment},
+        )
+    return settlement
+
+
+def settlement_postings(*, settlement: Any, fmt: str) -> PostingFile:
+    """An approved settlement as one voucher dated 31 December: positive settlements debited and
+    refunds credited on each administration's cost centre; it balances because they sum to zero."""
+    if settlement.status != "approved":
+        raise ValidationError("Bara en godkänd avräkning bokförs.")
+    if fmt not in FORMATS:
+        raise ValidationError(f"Okänt format {fmt!r}; välj sie, csv eller xlsx.")
+    from datetime import date
+
+    settings = _settings()
+    year = settlement.pool.year
+    missing = [
+        line.administration.code
+        for line in settlement.lines.select_related("administration")
+        if line.amount and not line.administration.cost_centre
+    ]
+    if missing:
+        raise ValidationError("Kostnadsställe saknas för: " + ", ".join(missing) + ".")
+    lines = [
+        postings.Line(
+            settings.charge_account,
+            line.administration.cost_centre,
+            line.amount,
+            f"{line.administration.code} avräkning",
+        )
+        for line in settlement.lines.select_related("administration")
+        if line.amount
+    ]
+    vouchers = [postings.Voucher(1, date(year, 12, 31), f"Avräkning medfinansiering {year}", lines)] if lines else []
+    assert all(v.balance == 0 for v in vouchers)
+    if fmt == "sie":
+        names = {a.cost_centre: f"{a.code} {a.name}" for a in Administration.objects.exclude(cost_centre="")}
+        content = postings.sie(
+            vouchers, settings=settings, year=year, generated=settlement.created_at.date(), cost_centre_names=names
+        )
+    elif fmt == "csv":
+        content = postings.csv_bytes(vouchers, settings)
+    else:
+        content = postings.xlsx_bytes(vouchers, settings, stamp=settlement.created_at)
+    content_type, extension = FORMATS[fmt]
+    return PostingFile(content, f"avrakning-{settlement.pk}.{extension}", content_type, None)

@@ -597,3 +597,86 @@ class CentreCost(models.Model):
     @property
     def total(self) -> Decimal:
         return self.staff_cost + self.recruitment + self.training + self.overhead
+
+
+class SettlementQuerySet(models.QuerySet):
+    """An approved settlement never changes."""
+
+    def update(self, **kwargs: Any) -> int:
+        if self.filter(status="approved").exists():
+            _refuse(str(_("An approved settlement cannot be changed.")))
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.filter(status="approved").exists():
+            _refuse(str(_("An approved settlement cannot be deleted.")))
+        return super().delete()
+
+
+class Settlement(models.Model):
+    """Year-end settlement (avräkning) of a co-financing pool: what each administration was
+    charged against what the year's measured volume says, settled so the lines add up to zero."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        PROPOSED = "proposed", _("proposed")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    pool = models.ForeignKey(CostPool, on_delete=models.PROTECT, related_name="settlements", verbose_name=_("pool"))
+    run = models.ForeignKey(AllocationRun, on_delete=models.PROTECT, related_name="+", verbose_name=_("charging run"))
+    tolerance_pp = models.DecimalField(_("tolerance (percentage points)"), max_digits=5, decimal_places=2, default=0)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    inputs = models.JSONField(_("inputs"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = SettlementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("settlement")
+        verbose_name_plural = _("settlements")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.pool} ({self.get_status_display()})"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None and Settlement.objects.filter(pk=self.pk, status="approved").exists():
+            raise ValidationError(_("An approved settlement cannot be changed."))
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class SettlementLine(models.Model):
+    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="lines")
+    administration = models.ForeignKey(Administration, on_delete=models.PROTECT)
+    charged = models.DecimalField(_("charged"), max_digits=16, decimal_places=2)
+    measured = models.DecimalField(_("by measured volume"), max_digits=16, decimal_places=2)
+    key_percent = models.DecimalField(_("share in the key (%)"), max_digits=7, decimal_places=2)
+    measured_percent = models.DecimalField(_("measured share (%)"), max_digits=7, decimal_places=2)
+    amount = models.DecimalField(_("settlement"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["settlement", "administration__code"]
+        constraints = [models.UniqueConstraint(fields=["settlement", "administration"], name="settlement_line_once")]
+
+    def __str__(self) -> str:
+        return f"{self.administration_id}: {self.amount}"
+
+
+class SettlementDecision(models.Model):
+    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="decisions")
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.CharField(max_length=150)
+    at = models.DateTimeField(auto_now_add=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["settlement", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.settlement_id} {self.to_status} ({self.actor})"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from allocation import analysis_views, cost_views, pool_views, views
+from allocation import analysis_views, cost_views, ledger_views, pool_views, views
 
 app_name = "allocation"
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("keys/<int:key_id>/what-if/", analysis_views.key_what_if, name="key-what-if"),
     path("drift/", analysis_views.drift, name="drift"),
     path("kostnad/", cost_views.centre_cost, name="centre-cost"),
+    path("avrakning/", ledger_views.settlement_list, name="settlement-list"),
+    path("avrakning/<int:settlement_id>/", ledger_views.settlement_detail, name="settlement-detail"),
+    path("budgetramar/", ledger_views.budget_frames, name="budget-frames"),
     path("pools/", pool_views.pool_list, name="pool-list"),
     path("pools/<int:pool_id>/", pool_views.pool_detail, name="pool-detail"),
     path("runs/<int:run_id>/", pool_views.run_detail, name="run-detail"),

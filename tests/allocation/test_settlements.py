@@ -1,0 +1,146 @@
+"""Year-end settlement of the co-financing pool, and next year's budget frames."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+
+from allocation.ledger import posting_profile_save, settlement_create, settlement_decide, settlement_postings
+from allocation.models import CostPool, PostingProfile, Settlement
+from allocation.services import allocation_key_compute_measured, allocation_run_create
+from cases import roles
+from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
+from tests.allocation.test_postings import read_sie
+from tests.conftest import approve_key, csv_bytes, make_user
+from tests.imports.helpers import run_import
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def charged_year(volumes):  # type: ignore[no-untyped-def]  # noqa: F811
+    """Key 3:4:4 (UF, SOF, TF) charged 1,100 kr for 2026; then May brings 11 more UF cases."""
+    key = approve_key(
+        allocation_key_compute_measured(
+            name="2026",
+            window_from=date(2026, 3, 1),
+            window_to=date(2026, 4, 1),
+            basis="cases",
+            valid_from=date(2026, 1, 1),
+        )
+    )
+    pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("1100.00"), key=key, is_co_financing=True)
+    allocation_run_create(pool=pool)
+    run_import(volumes["source"], csv_bytes([f"U{i},2026-05-04 10:00,phone,UF-01,1,,," for i in range(11)]))
+    return pool
+
+
+def test_the_settlement_is_measured_minus_charged_and_adds_up_to_zero(charged_year):
+    settlement = settlement_create(pool=charged_year)
+    lines = {line.administration.code: line for line in settlement.lines.select_related("administration")}
+    # Charged by the key 3:4:4: 300, 400, 400. The year measured UF 14, SOF 4, TF 4 of 22 cases:
+    # 700, 200, 200. Settlements +400, −200, −200.
+    assert {c: line.charged for c, line in lines.items()} == {
+        "UF": Decimal("300.00"),
+        "SOF": Decimal("400.00"),
+        "TF": Decimal("400.00"),
+    }
+    assert {c: line.measured for c, line in lines.items()} == {
+        "UF": Decimal("700.00"),
+        "SOF": Decimal("200.00"),
+        "TF": Decimal("200.00"),
+    }
+    assert {c: line.amount for c, line in lines.items()} == {
+        "UF": Decimal("400.00"),
+        "SOF": Decimal("-200.00"),
+        "TF": Decimal("-200.00"),
+    }
+    assert sum(line.amount for line in lines.values()) == 0
+    assert settlement.status == "draft"
+    assert "2026-01" in settlement.inputs["months_without_data"]
+
+
+def test_a_tolerance_settles_only_those_outside_it_and_still_adds_up_to_zero(charged_year):
+    settlement = settlement_create(pool=charged_year, tolerance_pp=Decimal("20"))
+    lines = {line.administration.code: line for line in settlement.lines.select_related("administration")}
+    # SOF and TF drift 18 pp (inside 20): not settled; UF takes what remains: nothing to settle.
+    assert {c: line.amount for c, line in lines.items()} == {
+        "UF": Decimal("0"),
+        "SOF": Decimal("0"),
+        "TF": Decimal("0"),
+    }
+    narrow = settlement_create(pool=charged_year, tolerance_pp=Decimal("1"))
+    assert sum(line.amount for line in narrow.lines.all()) == 0 and narrow.lines.exclude(amount=0).count() == 3
+
+
+def test_four_eyes_approval_immutability_and_balanced_vouchers(charged_year, finance_user):
+    both = make_user("dubbel", roles.FINANCE)
+    both.groups.add(Group.objects.get(name=roles.STEERING_GROUP))
+    both = User.objects.get(pk=both.pk)
+    settlement = settlement_create(pool=charged_year, user=finance_user)
+    with pytest.raises(ValidationError, match="godkänd"):
+        settlement_postings(settlement=settlement, fmt="sie")
+    settlement_decide(settlement=settlement, status="proposed", user=both)
+    with pytest.raises(PermissionDenied, match="fyra ögon"):
+        settlement_decide(settlement=settlement, status="approved", user=both)
+    approver = make_user("beslutar.avrakning", roles.STEERING_GROUP)
+    settlement_decide(settlement=settlement, status="approved", user=approver, comment="Avräknas")
+    settlement.refresh_from_db()
+    assert settlement.status == "approved"
+    with pytest.raises(ValidationError):
+        Settlement.objects.filter(pk=settlement.pk).update(tolerance_pp=Decimal(5))
+    with pytest.raises(ValidationError):
+        settlement.save()
+    posting_profile_save(
+        profile=PostingProfile(charge_account="7691", credit_account="3691", centre_cost_centre="1050"),
+        user=finance_user,
+    )
+    sie = read_sie(settlement_postings(settlement=settlement, fmt="sie").content)
+    (voucher,) = sie["vouchers"]
+    assert voucher["date"] == "20261231" and sum(a for _acc, _cc, a in voucher["rows"]) == 0
+    assert {cc: a for _acc, cc, a in voucher["rows"]} == {
+        "3100": Decimal("400.00"),
+        "5100": Decimal("-200.00"),
+        "4800": Decimal("-200.00"),
+    }
+    client = Client()
+    client.force_login(finance_user)
+    page = client.get(f"/allocation/avrakning/{settlement.pk}/").content.decode()
+    assert 'id="settlement-lines"' in page and "Avräknas" in page
+    assert client.get(f"/allocation/avrakning/{settlement.pk}/?format=workbook")["Content-Type"].startswith(
+        "application/vnd.openxmlformats"
+    )
+
+
+def test_settlement_is_refused_without_a_charging_run(volumes, finance_user):  # noqa: F811
+    pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("1"), is_co_financing=True)
+    client = Client()
+    client.force_login(finance_user)
+    page = client.post("/allocation/avrakning/", {"pool": pool.pk, "tolerance": "0"}).content.decode()
+    assert "ingen debiteringskörning" in page and not Settlement.objects.exists()
+
+
+def test_budget_frames_put_next_years_frame_beside_this_years_charge(charged_year, steering_user):
+    key = approve_key(
+        allocation_key_compute_measured(
+            name="2027",
+            window_from=date(2026, 3, 1),
+            window_to=date(2026, 5, 1),
+            basis="cases",
+            valid_from=date(2027, 1, 1),
+        )
+    )
+    CostPool.objects.create(name="KC", year=2027, gross_amount=Decimal("2200.00"), key=key, is_co_financing=True)
+    client = Client()
+    client.force_login(steering_user)
+    page = client.get("/allocation/budgetramar/?year=2027").content.decode()
+    # 2027: 2,200 kr by 14:4:4 → UF 1,400; 2026 charged UF 300: +1,100 kr, +366.7 %.
+    assert 'id="budget-frames"' in page
+    assert "1\u00a0400,00\u00a0kr" in page and "1\u00a0100,00\u00a0kr" in page and "366,7" in page
+    xlsx = client.get("/allocation/budgetramar/?year=2027&format=xlsx")
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
