@@ -134,7 +134,12 @@ def run_workbook(run: AllocationRun) -> bytes:
         ["Uppgift", "Värde"],
         [
             ["Körning", f"#{run.pk}"],
-            ["Nyckel", f"#{run.key_id} {run.key.name}"],
+            [
+                "Nyckel",
+                f"#{run.key_id} {run.key.name}"
+                if run.key
+                else f"pris: {run.inputs.get('pricing')} {run.inputs.get('price')} kr",
+            ],
             ["Pool", str(run.pool) if run.pool else "–"],
             ["Bruttokostnad", Decimal(run.inputs.get("gross_amount", run.net_amount))],
             *[[f"Central finansiering: {label}", Decimal(amount)] for label, amount in run.inputs.get("funding", [])],

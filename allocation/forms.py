@@ -67,6 +67,10 @@ class PoolForm(forms.Form):
         label=_("key"), queryset=AllocationKey.objects.exclude(status="rejected"), required=False
     )
     unit = forms.ChoiceField(label=_("rounding unit"), choices=CostPool.Unit.choices, initial=CostPool.Unit.ORE)
+    pricing = forms.ChoiceField(
+        label=_("charging"), choices=CostPool.Pricing.choices, initial=CostPool.Pricing.KEY, required=False
+    )
+    price = AmountFormField(label=_("price (kr) per minute or case"), required=False)
     is_co_financing = forms.BooleanField(
         label=_("co-financing pool"),
         required=False,
@@ -86,6 +90,8 @@ class PoolForm(forms.Form):
             "key": pool.key_id,
             "unit": pool.unit,
             "is_co_financing": pool.is_co_financing,
+            "pricing": pool.pricing,
+            "price": str(pool.price).replace(".", ",") if pool.price is not None else "",
         }
 
 

@@ -263,6 +263,17 @@ class CostPool(models.Model):
     # statistics, the drift and the robustness checks compare measured shares with.
     is_co_financing = models.BooleanField(_("co-financing pool"), default=False)
 
+    class Pricing(models.TextChoices):
+        KEY = "key", _("shared by the key")
+        PER_MINUTE = "per_minute", _("price per measured minute")
+        PER_CASE = "per_case", _("price per measured case")
+
+    # The "buy and sell" model the decision weighed against a fixed key: each administration pays
+    # a price × its measured minutes (or cases) of the month; what the prices do not recover is
+    # the centre's surplus or deficit, shown on the run, never spread.
+    pricing = models.CharField(_("charging"), max_length=20, choices=Pricing.choices, default=Pricing.KEY)
+    price = models.DecimalField(_("price (kr)"), max_digits=10, decimal_places=2, null=True, blank=True)
+
     class Meta:
         ordering = ["-year", "name"]
         verbose_name = _("cost pool")
@@ -302,7 +313,9 @@ class AllocationRun(models.Model):
     of a bare amount is a simulation: any key, never charged, posted or shown as charged.
     """
 
-    key = models.ForeignKey(AllocationKey, on_delete=models.PROTECT, related_name="runs", verbose_name=_("key"))
+    key = models.ForeignKey(
+        AllocationKey, on_delete=models.PROTECT, null=True, blank=True, related_name="runs", verbose_name=_("key")
+    )  # empty for a price-based pool's run
     pool = models.ForeignKey(
         CostPool, on_delete=models.PROTECT, null=True, blank=True, related_name="runs", verbose_name=_("pool")
     )

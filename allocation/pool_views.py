@@ -42,6 +42,8 @@ def _save_pool(request: HttpRequest, form: PoolForm, pool: CostPool) -> CostPool
     data = form.cleaned_data
     pool.name, pool.year, pool.gross_amount = data["name"], data["year"], data["gross"]
     pool.key, pool.unit, pool.is_co_financing = data["key"], data["unit"], data["is_co_financing"]
+    pool.pricing = data.get("pricing") or CostPool.Pricing.KEY
+    pool.price = data.get("price")
     try:
         return cost_pool_save(
             pool=pool, user=request.user, funding=[FundingInput(label, amount) for label, amount in data["funding"]]
@@ -156,7 +158,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             "rows": rows,
             "month_totals": month_totals,
             "total": sum(annual.values(), Decimal(0)),
-            "year": run.pool.year if run.pool else run.key.valid_from.year,
+            "year": run.pool.year if run.pool else run.key.valid_from.year if run.key else "",
             "exports": run.posting_exports.select_related("exported_by", "corrects"),
             "is_finance": roles.is_finance(request.user),
         },

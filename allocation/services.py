@@ -186,6 +186,8 @@ def allocation_run_create(
     """
     if (pool is None) == (amount is None):
         raise ValidationError("Ange antingen en kostnadspool eller ett belopp.")
+    if pool is not None and pool.pricing != CostPool.Pricing.KEY:
+        return _priced_run_create(pool=pool, user=user)
     try:
         if pool is not None:
             # Serialise runs of one pool: the second waits and then supersedes the first.
@@ -255,6 +257,104 @@ def allocation_run_create(
     return run
 
 
+def priced_amounts(*, pool: CostPool) -> tuple[dict[int, dict[str, Decimal]], dict[int, Decimal]]:
+    """Each administration's charge per month of the pool's year: the pool's price × its measured
+    minutes (or cases) of that month, with the map in force that month and split groupings counted
+    fractionally, rounded to the öre per line (a price times a quantity, not a split).
+    Returns (month → administration → amount, month → quantity)."""
+    from decimal import ROUND_HALF_UP
+
+    assert pool.price is not None
+    admins = list(Administration.objects.values_list("code", flat=True))
+    sources = own_source_ids()
+    months: dict[int, dict[str, Decimal]] = {}
+    quantities: dict[int, Decimal] = {}
+    per_minute = pool.pricing == CostPool.Pricing.PER_MINUTE
+    for number in range(1, 13):
+        month = date(pool.year, number, 1)
+        version = grouping_map_in_force(on=month)
+        cells = window_volumes(window_from=month, window_to=month, source_ids=sources)
+        if version is None or not cells:
+            continue
+        result = calculation.measured_loads(
+            cells=cells,
+            grouping_map=map_owners(version),
+            basis="minutes" if per_minute else "cases",
+            channel_weights={},
+            administrations=admins,
+        )
+        # The minutes basis keeps its loads in seconds (calculation.measured_loads).
+        quantity = {c: (load / 60 if per_minute else load) for c, load in result.loads.items()}
+        months[number] = {
+            c: (q * pool.price).quantize(calculation.ORE, rounding=ROUND_HALF_UP) for c, q in sorted(quantity.items())
+        }
+        quantities[number] = sum(quantity.values(), Decimal(0))
+    return months, quantities
+
+
+@transaction.atomic
+def _priced_run_create(*, pool: CostPool, user: Any) -> AllocationRun:
+    """A charging run of a price-based pool; what the prices recover beside the pool's net cost is
+    the centre's surplus (or deficit), recorded on the run and shown, never spread."""
+    pool = CostPool.objects.select_for_update().get(pk=pool.pk)
+    if pool.price is None or pool.price <= 0:
+        raise ValidationError(f"Kostnadspoolen {pool} debiterar per minut eller ärende men saknar ett pris.")
+    net = cost_pool_net_amount(pool)
+    months, quantities = priced_amounts(pool=pool)
+    if not months:
+        raise ValidationError(f"Det finns ingen uppmätt volym i {pool.year} att debitera efter pris.")
+    annual: dict[str, Decimal] = {}
+    for row in months.values():
+        for code, value in row.items():
+            annual[code] = annual.get(code, Decimal(0)) + value
+    recovered = sum(annual.values(), Decimal(0))
+    previous = AllocationRun.objects.filter(pool=pool, is_charging=True).order_by("-created_at", "-id").first()
+    run = AllocationRun(
+        key=None,
+        pool=pool,
+        net_amount=recovered,
+        unit=CostPool.Unit.ORE,
+        supersedes=previous,
+        is_charging=True,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        inputs={
+            "pricing": pool.pricing,
+            "price": str(pool.price),
+            "quantities": {f"{pool.year}-{m:02d}": str(q) for m, q in sorted(quantities.items())},
+            "cost": str(net),
+            "recovered": str(recovered),
+            "surplus": str(recovered - net),
+            "gross_amount": str(pool.gross_amount),
+            "funding": [[f.label, str(f.amount)] for f in pool.funding_lines.all()],
+            "charging": True,
+        },
+    )
+    run.save()
+    admin_ids = dict(Administration.objects.values_list("code", "id"))
+    rows = [RunAmount(run=run, administration_id=admin_ids[c], month=None, amount=a) for c, a in sorted(annual.items())]
+    rows += [
+        RunAmount(run=run, administration_id=admin_ids[c], month=m, amount=months.get(m, {}).get(c, Decimal(0)))
+        for c in sorted(annual)
+        for m in range(1, 13)
+    ]
+    RunAmount.objects.bulk_create(rows)
+    audit_record(
+        user=user,
+        action="run.create",
+        obj_type="allocation_run",
+        obj_id=run.pk,
+        after={
+            "charging": True,
+            "pool": pool.pk,
+            "pricing": pool.pricing,
+            "price": str(pool.price),
+            "amounts": {k: str(v) for k, v in annual.items()},
+            "surplus": str(recovered - net),
+        },
+    )
+    return run
+
+
 @dataclass(frozen=True)
 class FundingInput:
     label: str
@@ -269,6 +369,8 @@ def _pool_snapshot(pool: CostPool) -> dict[str, Any]:
         "key": pool.key_id,
         "unit": pool.unit,
         "co_financing": pool.is_co_financing,
+        "pricing": pool.pricing,
+        "price": str(pool.price) if pool.price is not None else None,
         "funding": [[f.label, str(f.amount)] for f in pool.funding_lines.order_by("id")],
     }
 
@@ -303,6 +405,11 @@ def cost_pool_save(*, pool: CostPool, user: Any, funding: list[FundingInput] | N
 
 def cost_pool_check(*, pool: CostPool, funding: list[FundingInput] | None) -> None:
     """The rules a pool must meet before it is saved (the admin's forms ask them too)."""
+    if pool.pricing != CostPool.Pricing.KEY:
+        if pool.price is None or pool.price <= 0:
+            raise ValidationError("En pool som debiterar per minut eller ärende behöver ett pris större än 0.")
+        if pool.is_co_financing:
+            raise ValidationError("Medfinansieringspoolen fördelas med en nyckel, inte efter pris.")
     if pool.is_co_financing:
         other = CostPool.objects.filter(year=pool.year, is_co_financing=True).exclude(pk=pool.pk).first()
         if other is not None:

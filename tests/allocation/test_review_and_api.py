@@ -223,6 +223,7 @@ def test_the_admin_shows_keys_read_only_and_audits_pool_changes(volumes, finance
             "year": "2027",
             "gross_amount": "1250000.00",
             "unit": "krona",
+            "pricing": "key",
             "key": "",
             "funding_lines-TOTAL_FORMS": "1",
             "funding_lines-INITIAL_FORMS": "0",

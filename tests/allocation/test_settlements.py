@@ -144,3 +144,33 @@ def test_budget_frames_put_next_years_frame_beside_this_years_charge(charged_yea
     assert "1\u00a0400,00\u00a0kr" in page and "1\u00a0100,00\u00a0kr" in page and "366,7" in page
     xlsx = client.get("/allocation/budgetramar/?year=2027&format=xlsx")
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_a_price_based_pool_charges_price_times_measured_volume_and_shows_the_deficit(volumes, finance_user):  # noqa: F811
+    from allocation.services import run_amounts
+
+    per_case = CostPool.objects.create(
+        name="Pris per ärende", year=2026, gross_amount=Decimal("500.00"), pricing="per_case", price=Decimal("40")
+    )
+    run = allocation_run_create(pool=per_case, user=finance_user)
+    annual, months = run_amounts(run)
+    # March: UF 3 cases, SOF 1 + 0.6 × 5, TF 0.4 × 5; April: TF 2. Central cases are charged to nobody.
+    assert annual == {"UF": Decimal("120.00"), "SOF": Decimal("160.00"), "TF": Decimal("160.00")}
+    assert months[3] == {"UF": Decimal("120.00"), "SOF": Decimal("160.00"), "TF": Decimal("80.00")}
+    assert run.key is None and run.is_charging
+    assert run.inputs["recovered"] == "440.00" and run.inputs["surplus"] == "-60.00"
+    per_minute = CostPool.objects.create(
+        name="Pris per minut", year=2026, gross_amount=Decimal("100.00"), pricing="per_minute", price=Decimal("8")
+    )
+    annual, _months = run_amounts(allocation_run_create(pool=per_minute))
+    # UF 3 × 120 s = 6 min; SOF 600 s + 0.6 × 300 s = 13 min; TF 0.4 × 300 s + 20 s = 2⅓ min.
+    assert annual == {"UF": Decimal("48.00"), "SOF": Decimal("104.00"), "TF": Decimal("18.67")}
+    client = Client()
+    client.force_login(finance_user)
+    page = client.get(f"/allocation/runs/{run.pk}/").content.decode()
+    assert 'id="run-surplus"' in page and "-60.00" in page
+    from allocation.services import cost_pool_save
+
+    per_case.is_co_financing = True
+    with pytest.raises(ValidationError, match="nyckel, inte efter pris"):
+        cost_pool_save(pool=per_case, user=finance_user)

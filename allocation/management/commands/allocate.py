@@ -53,7 +53,7 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("Fördelningen kunde inte göras: " + " ".join(exc.messages), returncode=1) from exc
         annual, months = run_amounts(run)
-        year = options["year"] or (pool.year if pool else run.key.valid_from.year)
+        year = options["year"] or (pool.year if pool else run.key.valid_from.year if run.key else 0)
         if options["json"]:
             doc = {
                 "run": run.pk,
