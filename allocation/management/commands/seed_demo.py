@@ -22,15 +22,21 @@ from django.db import connection, transaction
 from allocation.models import (
     AllocationKey,
     AllocationRun,
+    CentreCost,
     CostPool,
     FundingLine,
     KeyDecision,
     KeyLoadLine,
     KeyShare,
+    PostingExport,
+    PostingProfile,
     Publication,
     PublicationFile,
     PublicationRequest,
     RunAmount,
+    Settlement,
+    SettlementDecision,
+    SettlementLine,
 )
 from cases import demo_data, roles
 from cases.models import (
@@ -143,6 +149,12 @@ class Command(BaseCommand):
                     "allocation_keyshare, allocation_keydecision, allocation_allocationkey CASCADE"
                 )
         for model in (
+            PostingExport,
+            PostingProfile,
+            SettlementDecision,
+            SettlementLine,
+            Settlement,
+            CentreCost,
             PublicationRequest,
             PublicationFile,
             Publication,
@@ -164,7 +176,7 @@ class Command(BaseCommand):
             Grouping,
             AuditEntry,
         ):
-            if model in (RunAmount, AllocationRun, KeyLoadLine, KeyShare, AllocationKey):
+            if model in (RunAmount, AllocationRun, KeyLoadLine, KeyShare, AllocationKey, Settlement):
                 # Charging runs and approved keys refuse delete() on purpose; the demo alone
                 # starts over from nothing, so it removes their rows directly.
                 model.objects.all()._raw_delete(connection.alias)
@@ -253,3 +265,11 @@ class Command(BaseCommand):
                 ("Startbidrag från kommunstyrelsen", "500000.00"),
             ]:
                 FundingLine.objects.create(pool=pool, label=label, amount=Decimal(amount))
+        # How charging runs become vouchers in the demo municipality's ledger.
+        PostingProfile.objects.create(
+            organisation="Demokommunen",
+            charge_account="7691",
+            credit_account="3691",
+            centre_cost_centre="1050",
+            series="I",
+        )
