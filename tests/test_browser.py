@@ -237,3 +237,19 @@ def test_the_whole_finance_cycle_runs_in_the_browser(org, live_server, browser, 
     download.value.save_as(path)
     sheet = load_workbook(path).worksheets[0]
     assert sheet.max_row > 1
+    # 6. The posting profile, then the run's vouchers as the SIE file the ledger imports.
+    run_url = page.url
+    page.goto(f"{base}/allocation/konteringsprofil/")
+    page.fill("#id_charge_account", "7691")
+    page.fill("#id_credit_account", "3691")
+    page.fill("#id_centre_cost_centre", "1050")
+    page.click("#posting-profile-form button[type=submit]")
+    page.goto(run_url)
+    with page.expect_download() as download:
+        page.click("#postings-sie")
+    sie_path = tmp_path / "run.se"
+    download.value.save_as(sie_path)
+    from tests.allocation.test_postings import read_sie
+
+    vouchers = read_sie(sie_path.read_bytes())["vouchers"]
+    assert len(vouchers) == 12 and all(sum(a for _acc, _cc, a in v["rows"]) == 0 for v in vouchers)
