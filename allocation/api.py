@@ -78,6 +78,8 @@ class KeyOutput(serializers.ModelSerializer):
             "created_at",
             "decided_at",
             "decisions",
+            "robustness",
+            "excluded_months",
             "shares",
         ]
 

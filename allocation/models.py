@@ -115,6 +115,11 @@ class AllocationKey(models.Model):
     channel_weights = models.JSONField(_("channel weights"), default=dict, blank=True)
     central_load = models.DecimalField(_("central load"), max_digits=30, decimal_places=10, default=Decimal(0))
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    # Leave-one-month-out shares and unusual months (allocation.robustness), stored with the key.
+    # Nullable without a default so that SQLite adds the columns in place (its table rebuild
+    # would drop the immutability triggers).
+    robustness = models.JSONField(_("robustness"), null=True, blank=True)
+    excluded_months = models.JSONField(_("months left out"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     comment = models.TextField(_("comment"), blank=True)
     created_by = models.ForeignKey(

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from allocation import calculation
+from allocation import calculation, robustness
 from allocation.calculation import AllocationError
 from allocation.models import (
     AllocationKey,
@@ -23,7 +23,14 @@ from allocation.models import (
     KeyShare,
     RunAmount,
 )
-from allocation.selectors import co_financing_key, map_owners, months_with_data, own_source_ids, window_volumes
+from allocation.selectors import (
+    co_financing_key,
+    map_owners,
+    monthly_volumes,
+    months_with_data,
+    own_source_ids,
+    window_volumes,
+)
 from cases.models import Administration, Channel, DataSource, Grouping
 from cases.months import month_range, months_back
 from cases.selectors import grouping_map_in_force
@@ -42,11 +49,14 @@ def allocation_key_compute_measured(
     valid_from: date,
     source_names: list[str] | None = None,
     user: Any = None,
+    exclude_months: list[date] | None = None,
 ) -> AllocationKey:
-    """Create a draft measured key from the monthly aggregates over the window.
+    """Create a draft measured key from the monthly aggregates over the window (less any months
+    left out, to try a key without an unusual month).
 
     Uses the grouping map in force on `valid_from` (the organisation that will pay).
     Refuses, writing nothing, when groupings with volume lack an owner or the total is zero.
+    Stores its robustness: the shares with each month left out, and the unusual months.
     """
     window_from, window_to = window_from.replace(day=1), window_to.replace(day=1)
     if window_to < window_from:
@@ -64,15 +74,23 @@ def allocation_key_compute_measured(
         source_ids = own_source_ids()
     weights = {c.code: c.weight for c in Channel.objects.all()}
     admins = list(Administration.objects.values_list("code", flat=True))
-    cells = window_volumes(window_from=window_from, window_to=window_to, source_ids=source_ids)
+    excluded = sorted({m.replace(day=1) for m in exclude_months or []})
+    by_month = {
+        m: cells
+        for m, cells in monthly_volumes(window_from=window_from, window_to=window_to, source_ids=source_ids).items()
+        if m not in excluded
+    }
+    cells = robustness.merge_cells(by_month.values())
+    owners = map_owners(version)
     try:
         result = calculation.measured_loads(
-            cells=cells, grouping_map=map_owners(version), basis=basis, channel_weights=weights, administrations=admins
+            cells=cells, grouping_map=owners, basis=basis, channel_weights=weights, administrations=admins
         )
         calculation.check_loads(result)
         key_shares = calculation.shares(result.loads)
     except AllocationError as exc:
         raise ValidationError(str(exc)) from exc
+    robust = _robustness(by_month, owners, basis, weights, admins)
 
     warnings = _window_warnings(window_from, window_to, source_ids)
     key = AllocationKey(
@@ -87,6 +105,8 @@ def allocation_key_compute_measured(
         channel_weights={k: str(v) for k, v in sorted(weights.items())} if basis == "weighted" else {},
         central_load=result.central_load,
         warnings=warnings,
+        robustness=robust,
+        excluded_months=[f"{m:%Y-%m}" for m in excluded] or None,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     key.full_clean()
@@ -121,6 +141,40 @@ def allocation_key_compute_measured(
         after={"shares": {k: str(v) for k, v in key_shares.items()}, "warnings": warnings},
     )
     return key
+
+
+def _robustness(
+    by_month: dict[date, list[Any]], owners: Any, basis: str, weights: dict[str, Decimal], admins: list[str]
+) -> dict[str, Any]:
+    """Leave-one-out shares, each administration's range, and the unusual months with reasons."""
+    left_out = robustness.leave_one_out(
+        by_month=by_month, grouping_map=owners, basis=basis, channel_weights=weights, administrations=admins
+    )
+    monthly_shares: dict[date, dict[str, Decimal]] = {}
+    totals: dict[date, Decimal] = {}
+    for month, cells in by_month.items():
+        loads = calculation.measured_loads(
+            cells=cells, grouping_map=owners, basis=basis, channel_weights=weights, administrations=admins
+        )
+        total = sum(loads.loads.values(), Decimal(0))
+        totals[month] = total
+        if total:
+            monthly_shares[month] = calculation.shares(loads.loads)
+    unusual = robustness.unusual_months(totals=totals, shares=monthly_shares)
+    ranges = {
+        code: {
+            "min": str(min(s[code] for s in left_out.values())),
+            "max": str(max(s[code] for s in left_out.values())),
+        }
+        for code in admins
+        if left_out
+    }
+    return {
+        "leave_one_out": {f"{m:%Y-%m}": {c: str(v) for c, v in sorted(s.items())} for m, s in sorted(left_out.items())},
+        "range": ranges,
+        "unusual_months": [f"{m:%Y-%m}" for m in unusual],
+        "unusual_reasons": {f"{m:%Y-%m}": reasons for m, reasons in unusual.items()},
+    }
 
 
 def _window_warnings(window_from: date, window_to: date, source_ids: list[int]) -> list[str]:

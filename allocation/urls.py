@@ -1,6 +1,6 @@
 from django.urls import path
 
-from allocation import analysis_views, cost_views, ledger_views, pool_views, views
+from allocation import analysis_views, cost_views, ledger_views, pool_views, review_views, views
 
 app_name = "allocation"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("keys/<int:key_id>/", views.key_detail, name="key-detail"),
     path("keys/<int:key_id>/decision/", views.key_decision, name="key-decision"),
     path("keys/<int:key_id>/what-if/", analysis_views.key_what_if, name="key-what-if"),
+    path("keys/<int:key_id>/try-without/", review_views.key_try_without, name="key-try-without"),
+    path("keys/<int:key_id>/memo/", review_views.key_memo, name="key-memo"),
     path("drift/", analysis_views.drift, name="drift"),
     path("kostnad/", cost_views.centre_cost, name="centre-cost"),
     path("avrakning/", ledger_views.settlement_list, name="settlement-list"),

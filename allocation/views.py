@@ -59,7 +59,24 @@ def key_detail(request: HttpRequest, key_id: int) -> HttpResponse:
         if key.status == AllocationKey.Status.PROPOSED and roles.is_steering(request.user)
         else None,
         "decisions": key.decisions.order_by("at", "id"),
+        "is_finance": roles.is_finance(request.user),
     }
+    if key.kind == AllocationKey.Kind.MEASURED:
+        from allocation.review_views import robustness_chart, robustness_rows
+        from cases.months import month_range
+
+        robust_rows, amount = robustness_rows(key)
+        context.update(
+            {
+                "robust_rows": robust_rows,
+                "robust_amount": amount,
+                "robust_chart": robustness_chart(robust_rows),
+                "unusual": (key.robustness or {}).get("unusual_reasons", {}),
+                "window_months": month_range(key.window_from, key.window_to)
+                if key.window_from and key.window_to
+                else [],
+            }
+        )
     return render(request, "allocation/key_detail.html", context)
 
 

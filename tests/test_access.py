@@ -49,6 +49,8 @@ ACCESS: dict[str, set[str] | str] = {
     "allocation:key-new-measured": FINANCE,
     "allocation:key-new-values": FINANCE,
     "allocation:key-what-if": READERS,
+    "allocation:key-try-without": FINANCE,
+    "allocation:key-memo": READERS,
     "allocation:drift": READERS,
     "allocation:centre-cost": READERS,
     "allocation:settlement-list": READERS,

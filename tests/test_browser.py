@@ -253,3 +253,29 @@ def test_the_whole_finance_cycle_runs_in_the_browser(org, live_server, browser, 
 
     vouchers = read_sie(sie_path.read_bytes())["vouchers"]
     assert len(vouchers) == 12 and all(sum(a for _acc, _cc, a in v["rows"]) == 0 for v in vouchers)
+
+
+def test_the_decision_memo_prints_to_pdf(volumes, live_server, browser, steering_user, tmp_path):  # noqa: F811
+    """Chromium prints the memo: A4 pages, every table's header repeated, the decision field last."""
+    from allocation.services import allocation_key_compute_measured
+
+    key = allocation_key_compute_measured(
+        name="Till mötet",
+        window_from=date(2026, 3, 1),
+        window_to=date(2026, 4, 1),
+        basis="cases",
+        valid_from=date(2027, 1, 1),
+    )
+    page = browser.new_page()
+    _login(page, live_server.url, "styrgrupp")
+    page.goto(f"{live_server.url}/allocation/keys/{key.pk}/memo/")
+    pdf = page.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF")
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    assert 1 <= pages <= 3, pages
+    # Every table fits the page width: nothing wider than the printable area.
+    overflow = page.evaluate(
+        "() => [...document.querySelectorAll('table')].filter(t => t.scrollWidth > t.clientWidth + 1).length"
+    )
+    assert overflow == 0
+    assert "Beslutsunderlag" in page.content()

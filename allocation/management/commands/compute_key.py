@@ -51,7 +51,16 @@ class Command(BaseCommand):
             raise CommandError("Nyckeln kunde inte beräknas: " + " ".join(exc.messages), returncode=1) from exc
         shares = {s.administration.code: s.share for s in key.shares.select_related("administration")}
         if options["json"]:
-            self.stdout.write(json.dumps({"key": key.pk, "shares": {k: str(v) for k, v in shares.items()}}))
+            robust = key.robustness or {}
+            doc = {
+                "key": key.pk,
+                "shares": {k: str(v) for k, v in shares.items()},
+                "robustness": {
+                    "leave_one_out": robust.get("leave_one_out", {}),
+                    "unusual_months": robust.get("unusual_months", []),
+                },
+            }
+            self.stdout.write(json.dumps(doc))
             return
         self.stdout.write(
             f"Nyckel #{key.pk} {key.name} ({key.get_basis_display()}, {key.window_from:%Y-%m}–{key.window_to:%Y-%m})"
@@ -60,3 +69,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  {code:<6} {share * 100:>8.4f} %")
         for warning in key.warnings:
             self.stdout.write(f"  Varning: {warning}")
+        for month, reasons in (key.robustness or {}).get("unusual_reasons", {}).items():
+            self.stdout.write(f"  Avvikande månad {month}: {'; '.join(reasons)}")

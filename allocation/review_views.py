@@ -1,0 +1,142 @@
+"""The steering group's review of a measured key: how robust it is (leave one month out, unusual
+months), trying it without chosen months, and the decision memo for the meeting."""
+
+from __future__ import annotations
+
+import base64
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from allocation import calculation, comparison
+from allocation.models import AllocationKey, CostPool
+from allocation.selectors import co_financing_key, key_lines, key_loads
+from allocation.services import allocation_key_compute_measured, cost_pool_net_amount
+from cases import roles
+from cases.models import Administration
+from cases.months import month_range, parse_year_month
+
+
+def robustness_rows(key: AllocationKey) -> tuple[list[dict[str, Any]], Decimal | None]:
+    """Per administration: its share in the key, the lowest and highest with one month left out,
+    and the largest swing in kronor on the co-financing pool of the key's year."""
+    robust = key.robustness or {}
+    ranges = robust.get("range", {})
+    if not ranges:
+        return [], None
+    pool = CostPool.objects.filter(year=key.valid_from.year, is_co_financing=True).first()
+    amount = cost_pool_net_amount(pool) if pool is not None else None
+    names = dict(Administration.objects.values_list("code", "name"))
+    shares = dict(key.shares.values_list("administration__code", "share"))
+    rows = []
+    for code in sorted(ranges):
+        low, high = Decimal(ranges[code]["min"]), Decimal(ranges[code]["max"])
+        share = shares.get(code, Decimal(0))
+        swing = max(abs(high - share), abs(share - low))
+        rows.append(
+            {
+                "code": code,
+                "name": names.get(code, ""),
+                "share": share * 100,
+                "low": low * 100,
+                "high": high * 100,
+                "swing_pp": swing * 100,
+                "swing_kr": (swing * amount).quantize(calculation.ORE) if amount is not None else None,
+            }
+        )
+    return rows, amount
+
+
+def robustness_chart(rows: list[dict[str, Any]]) -> str | None:
+    """Each administration's share with its leave-one-out range, as an SVG data URI."""
+    if not rows:
+        return None
+    from allocation.publishing import _plt, _svg
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 3))
+    x = list(range(len(rows)))
+    shares = [float(r["share"]) for r in rows]
+    below = [float(r["share"] - r["low"]) for r in rows]
+    above = [float(r["high"] - r["share"]) for r in rows]
+    ax.bar(x, shares, color="#4a90b8", label="Andel i nyckeln")
+    ax.errorbar(x, shares, yerr=[below, above], fmt="none", ecolor="#222", capsize=4, label="En månad utelämnad")
+    ax.set_xticks(x, [r["code"] for r in rows], rotation=45, fontsize=8)
+    ax.set_ylabel("Andel (%)")
+    ax.legend(fontsize=8)
+    return "data:image/svg+xml;base64," + base64.b64encode(_svg(fig)).decode()
+
+
+@login_required
+def key_try_without(request: HttpRequest, key_id: int) -> HttpResponse:
+    """A draft key on the same window with chosen months left out (or another window), then the
+    comparison with the original."""
+    if not roles.is_finance(request.user):
+        raise PermissionDenied
+    if request.method != "POST":
+        return HttpResponseRedirect(reverse("allocation:key-detail", args=[key_id]))
+    key = get_object_or_404(AllocationKey, pk=key_id, kind=AllocationKey.Kind.MEASURED)
+    assert key.window_from is not None and key.window_to is not None
+    window_from = parse_year_month(request.POST.get("window_from", "")) or key.window_from
+    window_to = parse_year_month(request.POST.get("window_to", "")) or key.window_to
+    months = [m for m in (parse_year_month(t) for t in request.POST.getlist("leave_out")) if m is not None]
+    try:
+        trial = allocation_key_compute_measured(
+            name=f"{key.name} – prov utan {', '.join(f'{m:%Y-%m}' for m in months) or 'ändrad period'}",
+            window_from=window_from,
+            window_to=window_to,
+            basis=key.basis,
+            valid_from=key.valid_from,
+            source_names=key.sources or None,
+            user=request.user,
+            exclude_months=months,
+        )
+    except ValidationError as exc:
+        from django.contrib import messages
+
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse("allocation:key-detail", args=[key.pk]))
+    return HttpResponseRedirect(reverse("allocation:key-compare") + f"?a={key.pk}&b={trial.pk}")
+
+
+@login_required
+def key_memo(request: HttpRequest, key_id: int) -> HttpResponse:
+    """A printable decision memo (beslutsunderlag) for the steering group's meeting."""
+    if not roles.reads_everything(request.user):
+        raise PermissionDenied
+    key = get_object_or_404(AllocationKey.objects.select_related("map_version", "created_by"), pk=key_id)
+    in_force = co_financing_key(year=key.valid_from.year) or co_financing_key(year=key.valid_from.year - 1)
+    pool = CostPool.objects.filter(year=key.valid_from.year, is_co_financing=True).first()
+    amount = cost_pool_net_amount(pool) if pool is not None else None
+    names = dict(Administration.objects.values_list("code", "name"))
+    rows = []
+    drivers: list[Any] = []
+    if in_force is not None and in_force.pk != key.pk:
+        for r in comparison.compare_loads(key_loads(in_force), key_loads(key), amount):
+            rows.append((r, names.get(r.code, "")))
+        drivers = comparison.grouping_drivers(key_lines(in_force), key_lines(key))[:15]
+    else:
+        loads = key_loads(key)
+        for r in comparison.compare_loads(loads, loads, amount):
+            rows.append((r, names.get(r.code, "")))
+    robust_rows, _amount = robustness_rows(key)
+    return render(
+        request,
+        "allocation/key_memo.html",
+        {
+            "key": key,
+            "in_force": in_force if in_force is not None and in_force.pk != key.pk else None,
+            "pool": pool,
+            "amount": amount,
+            "rows": rows,
+            "drivers": drivers,
+            "robust_rows": robust_rows,
+            "unusual": (key.robustness or {}).get("unusual_reasons", {}),
+            "window": month_range(key.window_from, key.window_to) if key.window_from and key.window_to else [],
+        },
+    )
