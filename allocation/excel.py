@@ -97,6 +97,21 @@ def key_workbook(key: AllocationKey) -> bytes:
         *[["Varning", w] for w in key.warnings],
     ]
     write_sheet(wb, "Indata", ["Uppgift", "Värde"], inputs, {})
+    robust = key.robustness or {}
+    if robust.get("leave_one_out"):
+        months = sorted(robust["leave_one_out"])
+        codes = sorted(robust.get("range", {}))
+        unusual = set(robust.get("unusual_months", []))
+        write_sheet(
+            wb,
+            "Robusthet",
+            ["Utelämnad månad", "Avvikande", *codes],
+            [
+                [m, "ja" if m in unusual else "", *[Decimal(robust["leave_one_out"][m].get(c, "0")) for c in codes]]
+                for m in months
+            ],
+            {i: SHARE for i in range(3, 3 + len(codes))},
+        )
     return workbook_bytes(wb, stamp=key.decided_at or key.created_at)
 
 

@@ -150,7 +150,7 @@ def test_key_and_run_excel_files_hold_the_figures_of_the_page(volumes, finance_u
     api = _api(finance_user)
     run_id = api.post("/api/v1/runs/create/", {"key": key.pk, "pool": pool.pk}, format="json").json()["id"]
     wb = load_workbook(io.BytesIO(api.get(f"/api/v1/keys/{key.pk}/excel/").content))
-    assert wb.sheetnames == ["Andelar", "Belastning per gruppering", "Indata"]
+    assert wb.sheetnames == ["Andelar", "Belastning per gruppering", "Indata", "Robusthet"]
     shares = {row[0]: row[4] for row in wb["Andelar"].iter_rows(min_row=2, values_only=True)}
     # Two-decimal percentages by largest remainder: the spare 0.01 goes to SOF (tie with TF, lower code).
     assert shares == {"SOF": 36.37, "TF": 36.36, "UF": 27.27}

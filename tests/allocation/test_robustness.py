@@ -124,5 +124,12 @@ def test_compute_key_json_and_the_key_page_show_the_robustness(twelve_months, fi
     assert trial.excluded_months == ["2026-03", "2026-08"] and trial.status == "draft"
     # Ten ordinary months of 30:20:10.
     assert dict(trial.shares.values_list("administration__code", "load")) == {"UF": 300, "SOF": 200, "TF": 100}
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(BytesIO(client.get(f"/api/v1/keys/{key.pk}/excel/").content))
+    sheet = workbook["Robusthet"]
+    assert sheet.max_row == 13 and [c.value for c in sheet[4]][:2] == ["2026-03", "ja"]
     memo = client.get(f"/allocation/keys/{key.pk}/memo/").content.decode()
     assert "Beslutsunderlag" in memo or "Decision memo" in memo
