@@ -110,7 +110,7 @@ def key_workbook(key: AllocationKey) -> bytes:
                 [m, "ja" if m in unusual else "", *[Decimal(robust["leave_one_out"][m].get(c, "0")) for c in codes]]
                 for m in months
             ],
-            {i: SHARE for i in range(3, 3 + len(codes))},
+            dict.fromkeys(range(3, 3 + len(codes)), SHARE),
         )
     return workbook_bytes(wb, stamp=key.decided_at or key.created_at)
 
