@@ -285,13 +285,22 @@ def settlement_decide(*, settlement: Any, status: str, user: Any, comment: str =
         before = settlement.status
         Settlement.objects.filter(pk=settlement.pk).update(status=status)
         settlement.status = status
-        SettlementDecision.objects.create(
+        decision = SettlementDecision.objects.create(
             settlement=settlement,
             from_status=before,
             to_status=status,
             user=user,
             actor=user.get_username(),
             comment=comment,
+        )
+        from allocation.services import _notify_decision
+
+        _notify_decision(
+            kind="avräkning",
+            obj=settlement,
+            decision=decision,
+            url=f"/allocation/avrakning/{settlement.pk}/",
+            name=str(settlement.pool),
         )
         audit_record(
             user=user,

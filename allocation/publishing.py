@@ -431,6 +431,34 @@ def publication_files(figures: dict[str, Any]) -> list[tuple[str | None, str, by
     return files
 
 
+def _notify_heads(publication: Publication) -> None:
+    """Each department head is told when their administration's month is published: a link and
+    three headline figures (after commit, once per publication and person)."""
+    from cases.notifications import link, notify
+
+    month = f"{publication.month:%Y-%m}"
+    revised = " (reviderad)" if publication.version > 1 else ""
+    for admin in Administration.objects.prefetch_related("heads"):
+        doc = publication.figures["administrations"].get(admin.code)
+        if doc is None:
+            continue
+        charged = f"{Decimal(doc['charged']):,.2f} kr".replace(",", " ") if doc.get("charged") else "–"
+        body = (
+            f"Månadsstatistiken för {admin.code} {admin.name}, {month}{revised}, är publicerad:\n"
+            f"{link(f'/statistik/{month}/{admin.code}/')}\n\n"
+            f"Ärenden: {Decimal(doc['kpis']['cases']):.0f}\n"
+            f"Andel av de samfinansierade ärendena: {doc.get('share_month') or '–'} %\n"
+            f"Debiterat denna månad: {charged}\n"
+        )
+        notify(
+            kind="month_published",
+            event=f"publication:{publication.pk}:{admin.code}",
+            recipients=list(admin.heads.all()),
+            subject=f"Månadsstatistik {month}{revised}: {admin.code}",
+            body=body,
+        )
+
+
 def publication_create(*, month: date, user: Any = None, request: PublicationRequest | None = None) -> Publication:
     """Publish the month as a new version (a revision if one exists). Never edits an older one.
 
@@ -478,6 +506,7 @@ def publication_create(*, month: date, user: Any = None, request: PublicationReq
                         finished_at=timezone.now(),
                         message="",
                     )
+                _notify_heads(publication)
                 return publication
         except IntegrityError:
             _remove(written)
@@ -564,6 +593,16 @@ def publication_request_process(*, request_id: int) -> Publication | None:
             status=PublicationRequest.Status.FAILED,
             finished_at=timezone.now(),
             message=f"Publiceringen misslyckades: {exc}",
+        )
+        from cases.notifications import notify, people_in
+        from cases.roles import FINANCE
+
+        notify(
+            kind="failure",
+            event=f"publication-request:{request_id}:failed:{request.attempts}",
+            recipients=people_in(FINANCE),
+            subject=f"Publiceringen av {request.month:%Y-%m} misslyckades",
+            body=f"Publiceringen av {request.month:%Y-%m} misslyckades: {exc}\n\nBe om den igen under Publiceringar.",
         )
         raise
 

@@ -526,6 +526,33 @@ def key_decision_refusal(*, key: AllocationKey, status: str, user: Any) -> str |
     return f"Okänt beslut {status!r}; välj proposed, approved eller rejected."
 
 
+def _notify_decision(*, kind: str, obj: Any, decision: Any, url: str, name: str) -> None:
+    """The steering group is told of a proposal; the proposer of the decision, with the comment."""
+    from cases.notifications import link, notify, people_in
+    from cases.roles import STEERING_GROUP
+
+    comment = f"\nKommentar: {decision.comment}" if decision.comment else ""
+    if decision.to_status == "proposed":
+        notify(
+            kind="key_proposed",
+            event=f"{kind}:{obj.pk}:proposed:{decision.pk}",
+            recipients=[u for u in people_in(STEERING_GROUP) if u.pk != decision.user_id],
+            subject=f"Föreslagen {kind} att besluta: #{obj.pk} {name}",
+            body=f"{decision.actor} föreslår {kind} #{obj.pk} {name} för styrgruppens beslut.{comment}\n{link(url)}",
+        )
+        return
+    proposal = obj.decisions.filter(to_status="proposed").order_by("-at", "-id").first()
+    if proposal is not None:
+        verdict = "godkänd" if decision.to_status == "approved" else "avvisad"
+        notify(
+            kind="key_decided",
+            event=f"{kind}:{obj.pk}:{decision.to_status}:{decision.pk}",
+            recipients=[proposal.user],
+            subject=f"{kind.capitalize()} #{obj.pk} {name} är {verdict}",
+            body=f"{decision.actor} har beslutat: {verdict}.{comment}\n{link(url)}",
+        )
+
+
 def allocation_key_decide(*, key: AllocationKey, status: str, user: Any, comment: str = "") -> AllocationKey:
     """Move a key through draft → proposed → approved/rejected. Each step is its own record
     (KeyDecision: who, when, comment) and an audit entry; refused with a reason (ValidationError,
@@ -556,9 +583,10 @@ def allocation_key_decide(*, key: AllocationKey, status: str, user: Any, comment
             key.decided_by = user
             key.decided_at = timezone.now()
         key.save()
-        KeyDecision.objects.create(
+        decision = KeyDecision.objects.create(
             key=key, from_status=before, to_status=status, user=user, actor=user.get_username(), comment=comment
         )
+        _notify_decision(kind="nyckel", obj=key, decision=decision, url=f"/allocation/keys/{key.pk}/", name=key.name)
         audit_record(
             user=user,
             action=f"key.{status}",

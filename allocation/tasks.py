@@ -74,8 +74,27 @@ def publish_due() -> str | None:
         return None
     if PublicationRequest.objects.filter(month=last_month).exclude(status=PublicationRequest.Status.FAILED).exists():
         return None  # already asked for (today's earlier beat, or waiting for a worker)
+    _notify_missing_sources(last_month)
     publication_request_create(month=last_month, reason="schema")
     return last_month.isoformat()
+
+
+def _notify_missing_sources(month: date) -> None:
+    """On the publication day: finance staff are told of monthly sources without that month."""
+    from cases.models import DataSource, MonthlyAggregate
+    from cases.notifications import notify, people_in
+    from cases.roles import FINANCE
+
+    delivered = set(MonthlyAggregate.objects.filter(month=month).values_list("source_id", flat=True))
+    for source in DataSource.objects.filter(is_reference=False, delivers_monthly=True):
+        if source.pk not in delivered:
+            notify(
+                kind="failure",
+                event=f"source:{source.pk}:missing:{month:%Y-%m}",
+                recipients=people_in(FINANCE),
+                subject=f"Källan {source.name} har inte levererat {month:%Y-%m}",
+                body=f"Källan {source.name} saknar data för {month:%Y-%m} på publiceringsdagen.",
+            )
 
 
 def working_day_of_month(day: date) -> int | None:

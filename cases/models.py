@@ -368,3 +368,48 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class Notification(models.Model):
+    """One e-mail to one person about one event, kept so it is sent exactly once: the event and
+    recipient are unique, and the sender claims unsent rows one at a time (cases.tasks)."""
+
+    class Kind(models.TextChoices):
+        KEY_PROPOSED = "key_proposed", _("a key or settlement is proposed (steering group)")
+        KEY_DECIDED = "key_decided", _("my proposal is approved or rejected")
+        MONTH_PUBLISHED = "month_published", _("my administration's month is published")
+        FAILURE = "failure", _("an import or a publication failed, or a source has not delivered")
+
+    event = models.CharField(_("event"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [models.UniqueConstraint(fields=["event", "recipient"], name="notification_once")]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.recipient_id}"
+
+
+class NotificationOptOut(models.Model):
+    """A kind of notification a user has turned off on their account page."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30, choices=Notification.Kind.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="opt_out_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} −{self.kind}"

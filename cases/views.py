@@ -30,7 +30,16 @@ def account(request: HttpRequest) -> HttpResponse:
     assert isinstance(user, User)  # login_required
     new_key = None
     error = None
-    if request.method == "POST":
+    if request.method == "POST" and "notifications" in request.POST:
+        from cases.models import Notification, NotificationOptOut
+
+        wanted = set(request.POST.getlist("kind"))
+        for kind in Notification.Kind.values:
+            if kind in wanted:
+                NotificationOptOut.objects.filter(user=user, kind=kind).delete()
+            else:
+                NotificationOptOut.objects.get_or_create(user=user, kind=kind)
+    elif request.method == "POST":
         try:
             if "revoke" in request.POST:
                 raw = str(request.POST.get("revoke", ""))
@@ -48,7 +57,11 @@ def account(request: HttpRequest) -> HttpResponse:
                 _token, new_key = api_token_create(user=user, name=name, created_by=user)
         except ValidationError as exc:
             error = "; ".join(exc.messages)
+    from cases.models import Notification, NotificationOptOut
+
+    off = set(NotificationOptOut.objects.filter(user=user).values_list("kind", flat=True))
     context = {
+        "notification_kinds": [(k, label, k not in off) for k, label in Notification.Kind.choices],
         "tokens": ApiToken.objects.filter(user=user).order_by("-created"),
         "new_key": new_key,
         "error": error,

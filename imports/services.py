@@ -319,9 +319,25 @@ def _finish_needs_confirmation(batch: ImportBatch, message: str, reading: Any) -
 
 
 def import_batch_mark_failed(*, batch_id: int, reason: str) -> None:
-    ImportBatch.objects.filter(pk=batch_id, status__in=["pending", "processing"]).update(
-        status=ImportBatch.Status.FAILED, message=reason[:2000], finished_at=timezone.now()
-    )
+    with transaction.atomic():
+        failed = ImportBatch.objects.filter(pk=batch_id, status__in=["pending", "processing"]).update(
+            status=ImportBatch.Status.FAILED, message=reason[:2000], finished_at=timezone.now()
+        )
+        if failed:
+            from cases.notifications import link, notify, people_in
+            from cases.roles import FINANCE
+
+            batch = ImportBatch.objects.select_related("source").get(pk=batch_id)
+            notify(
+                kind="failure",
+                event=f"import:{batch_id}:failed:{batch.attempts}",
+                recipients=people_in(FINANCE),
+                subject=f"Importen av {batch.original_name} misslyckades",
+                body=(
+                    f"Batch #{batch.pk} ({batch.original_name}, {batch.source.name}) misslyckades: {reason}\n"
+                    f"{link('/admin/imports/importbatch/')}"
+                ),
+            )
 
 
 # --- Processing ----------------------------------------------------------------------------

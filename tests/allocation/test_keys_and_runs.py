@@ -173,7 +173,8 @@ def test_compute_key_and_allocate_print_the_json_of_the_contract(volumes, capsys
         "--json",
     )
     doc = json.loads(capsys.readouterr().out)
-    assert set(doc) == {"key", "shares"}
+    assert set(doc) == {"key", "shares", "robustness"}
+    assert set(doc["robustness"]) == {"leave_one_out", "unusual_months"}
     assert doc["shares"] == {"SOF": "0.363636363636", "TF": "0.363636363636", "UF": "0.272727272727"}
     call_command("allocate", "--key", str(doc["key"]), "--amount", "12", "--unit", "krona", "--json")
     run = json.loads(capsys.readouterr().out)
