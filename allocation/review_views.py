@@ -125,18 +125,55 @@ def key_memo(request: HttpRequest, key_id: int) -> HttpResponse:
         for r in comparison.compare_loads(loads, loads, amount):
             rows.append((r, names.get(r.code, "")))
     robust_rows, _amount = robustness_rows(key)
-    return render(
-        request,
-        "allocation/key_memo.html",
-        {
-            "key": key,
-            "in_force": in_force if in_force is not None and in_force.pk != key.pk else None,
-            "pool": pool,
-            "amount": amount,
-            "rows": rows,
-            "drivers": drivers,
-            "robust_rows": robust_rows,
-            "unusual": (key.robustness or {}).get("unusual_reasons", {}),
-            "window": month_range(key.window_from, key.window_to) if key.window_from and key.window_to else [],
-        },
-    )
+    context = {
+        "key": key,
+        "in_force": in_force if in_force is not None and in_force.pk != key.pk else None,
+        "pool": pool,
+        "amount": amount,
+        "rows": rows,
+        "drivers": drivers,
+        "robust_rows": robust_rows,
+        "unusual": (key.robustness or {}).get("unusual_reasons", {}),
+        "window": month_range(key.window_from, key.window_to) if key.window_from and key.window_to else [],
+    }
+    if request.GET.get("format") == "pdf":
+        html = render(request, "allocation/key_memo.html", {**context, "for_pdf": True}).content.decode()
+        try:
+            pdf = memo_pdf(html)
+        except MemoPdfUnavailable as exc:
+            from django.contrib import messages
+
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(reverse("allocation:key-memo", args=[key.pk]))
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="beslutsunderlag-nyckel-{key.pk}.pdf"'
+        return response
+    return render(request, "allocation/key_memo.html", context)
+
+
+class MemoPdfUnavailable(RuntimeError):
+    """No headless Chromium on this server."""
+
+
+def memo_pdf(html: str) -> bytes:
+    """The memo as an A4 PDF, printed by headless Chromium (MEMO_PDF_CHROMIUM; Debian's package)."""
+    import os
+
+    from django.conf import settings
+
+    executable = settings.MEMO_PDF_CHROMIUM
+    if not os.path.exists(executable):
+        raise MemoPdfUnavailable(
+            "PDF kan inte skapas på servern (Chromium saknas); skriv ut sidan eller spara den som PDF i webbläsaren."
+        )
+    from playwright.sync_api import sync_playwright
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.set_content(html, wait_until="load")
+            return page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+        finally:
+            browser.close()

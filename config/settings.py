@@ -198,6 +198,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "kontaktcenter@localhost") or "kontaktcenter@localhost"
+# Headless Chromium that prints decision memos to PDF (Debian's `chromium` package).
+MEMO_PDF_CHROMIUM = env_str("MEMO_PDF_CHROMIUM", "/usr/bin/chromium") or "/usr/bin/chromium"
 # The address links in e-mails point at.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000") or "http://127.0.0.1:8000"
 

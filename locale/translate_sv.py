@@ -11,6 +11,23 @@ import sys
 from pathlib import Path
 
 SV = {
+    "a key or settlement is proposed (steering group)": "en nyckel eller avräkning föreslås (styrgruppen)",
+    "my proposal is approved or rejected": "mitt förslag godkänns eller avvisas",
+    "my administration's month is published": "min förvaltnings månad publiceras",
+    "an import or a publication failed, or a source has not delivered": "en import eller publicering misslyckades, eller en källa har inte levererat",
+    "event": "händelse",
+    "recipient": "mottagare",
+    "subject": "ämne",
+    "body": "text",
+    "sent at": "skickad",
+    "error": "fel",
+    "notification": "avisering",
+    "notifications": "aviseringar",
+    "Download as PDF": "Ladda ner som PDF",
+    "E-mail notifications": "Aviseringar via e-post",
+    "Your user has no e-mail address, so no notification can reach you. Ask finance staff to add one.": "Din användare saknar e-postadress, så ingen avisering kan nå dig. Be ekonomipersonalen lägga till en.",
+    "Tell me by e-mail when": "Meddela mig via e-post när",
+    "Back to the key": "Tillbaka till nyckeln",
     "robustness": "robusthet",
     "months left out": "utelämnade månader",
     "How robust the key is": "Hur robust nyckeln är",

@@ -133,3 +133,31 @@ def test_compute_key_json_and_the_key_page_show_the_robustness(twelve_months, fi
     assert sheet.max_row == 13 and [c.value for c in sheet[4]][:2] == ["2026-03", "ja"]
     memo = client.get(f"/allocation/keys/{key.pk}/memo/").content.decode()
     assert "Beslutsunderlag" in memo or "Decision memo" in memo
+
+
+def test_the_memo_downloads_as_a_pdf(twelve_months, steering_user):
+    import os
+
+    from django.conf import settings
+
+    from tests.conftest import service_missing
+
+    if not os.path.exists(settings.MEMO_PDF_CHROMIUM):
+        service_missing("needs Debian's chromium to print the memo: apt-get install chromium")
+    from allocation.services import allocation_key_compute_measured
+
+    key = allocation_key_compute_measured(
+        name="Till mötet",
+        window_from=date(2026, 1, 1),
+        window_to=date(2026, 12, 1),
+        basis="cases",
+        valid_from=date(2027, 1, 1),
+    )
+    client = Client()
+    client.force_login(steering_user)
+    response = client.get(f"/allocation/keys/{key.pk}/memo/?format=pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pdf = response.content
+    assert pdf.startswith(b"%PDF")
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    assert 1 <= pages <= 3, pages
