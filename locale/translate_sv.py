@@ -27,7 +27,6 @@ SV = {
     "E-mail notifications": "Aviseringar via e-post",
     "Your user has no e-mail address, so no notification can reach you. Ask finance staff to add one.": "Din användare saknar e-postadress, så ingen avisering kan nå dig. Be ekonomipersonalen lägga till en.",
     "Tell me by e-mail when": "Meddela mig via e-post när",
-    "Back to the key": "Tillbaka till nyckeln",
     "robustness": "robusthet",
     "months left out": "utelämnade månader",
     "How robust the key is": "Hur robust nyckeln är",
