@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cases import views as cases_views
@@ -9,6 +10,11 @@ from config import start
 urlpatterns = [
     path("", start.home, name="home"),
     path("konto/", cases_views.account, name="account"),
+    path(
+        "tillganglighet/",
+        TemplateView.as_view(template_name="accessibility.html"),
+        name="accessibility",
+    ),
     path("andringslogg/", cases_views.audit_log, name="audit"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -11,6 +11,20 @@ import sys
 from pathlib import Path
 
 SV = {
+    'Accessibility statement': 'Tillgänglighetsredogörelse',
+    'The municipality stands behind this service and wants as many people as possible to be able to use it. This statement describes how the service meets the Act on accessibility to digital public services (lagen om tillgänglighet till digital offentlig service, DOS-lagen), known accessibility problems and how to report problems to us.': 'Kommunen står bakom den här tjänsten och vill att så många som möjligt ska kunna använda den. Redogörelsen beskriver hur tjänsten uppfyller lagen om tillgänglighet till digital offentlig service (DOS-lagen), kända tillgänglighetsproblem och hur du kan rapportera brister till oss.',
+    'How accessible is the service?': 'Hur tillgänglig är tjänsten?',
+    'We aim for WCAG 2.1 level AA. Every page of the service is tested with axe-core in Chromium for each role (finance staff, steering group, department heads), and uploading a case log and approving a key are tested with the keyboard alone. Charts have their figures in tables beside them.': 'Vi siktar på WCAG 2.1 nivå AA. Varje sida i tjänsten testas med axe-core i Chromium för varje roll (ekonomipersonal, styrgrupp, förvaltningschefer), och att ladda upp en ärendelogg och godkänna en nyckel testas med enbart tangentbordet. Diagrammen har sina siffror i tabeller bredvid.',
+    'Known problems': 'Kända brister',
+    'Some pages of the administration interface (the Django admin) are styled by Django; we adjust their contrast and focus, but have not tested every one of them.': 'Vissa sidor i administrationsgränssnittet (Djangos admin) formges av Django; vi justerar kontrast och fokus men har inte testat alla.',
+    'Numbers are not yet written the Swedish way on every page and in every file.': 'Tal skrivs ännu inte på svenskt sätt på alla sidor och i alla filer.',
+    'Report a problem': 'Rapportera en brist',
+    "If you meet a problem that is not described here, tell the contact centre's finance staff. You can also contact the Agency for Digital Government (Myndigheten för digital förvaltning, DIGG), which supervises the act.": 'Om du stöter på en brist som inte beskrivs här, meddela kontaktcentrets ekonomipersonal. Du kan också kontakta Myndigheten för digital förvaltning (DIGG), som har tillsyn över lagen.',
+    'The statement was drawn up on 26 November 2026.': 'Redogörelsen upprättades den 26 november 2026.',
+    'Django site admin': 'Administration',
+    'Django administration': 'Administration',
+    'Skip to the content': 'Hoppa till innehållet',
+    'Main menu': 'Huvudmeny',
     "a key or settlement is proposed (steering group)": "en nyckel eller avräkning föreslås (styrgruppen)",
     "my proposal is approved or rejected": "mitt förslag godkänns eller avvisas",
     "my administration's month is published": "min förvaltnings månad publiceras",

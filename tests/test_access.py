@@ -34,6 +34,7 @@ STAFF = "staff"  # the Django admin: staff only; what a staff user may do there 
 
 ACCESS: dict[str, set[str] | str] = {
     "login": EVERYONE,
+    "accessibility": EVERYONE,
     "logout": EVERYONE,
     "set_language": EVERYONE,
     "home": LOGGED_IN,
