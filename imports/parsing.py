@@ -506,11 +506,26 @@ class ProfiledHeader:
     skip: list[tuple[int, str, frozenset[str]]]
     canonical: Header
     order: tuple[str, ...]
+    # Worked out once for the hot loop (about a million rows): how many cells a row needs, and
+    # per output column its constant or file indices, joiner and value map.
+    needed: int = 0
+    plan: list[tuple[str, str | None, tuple[int, ...], str, dict[str, str] | None]] = field(default_factory=list)
 
-    @property
-    def needed(self) -> int:
+    def __post_init__(self) -> None:
+        from cases.source_profiles import JOINERS
+
         used = [i for indices in self.sources.values() for i in indices] + [i for i, _h, _v in self.skip]
-        return max(used) + 1 if used else 0
+        self.needed = max(used) + 1 if used else 0
+        self.plan = [
+            (
+                c,
+                self.profile.constants.get(c),
+                self.sources.get(c, ()),
+                JOINERS.get(c, " "),
+                self.profile.values.get(c),
+            )
+            for c in self.order
+        ]
 
 
 def locate_profiled_header(
@@ -574,7 +589,6 @@ def locate_profiled_header(
 
 def profile_row(ph: ProfiledHeader, row_no: int, cells: list[str], separator: str = ",") -> Any:
     """A file row as the canonical cells the validator reads, a Skipped mark, or row errors."""
-    from cases.source_profiles import JOINERS
 
     if len(cells) < ph.needed:
         return [
@@ -586,35 +600,36 @@ def profile_row(ph: ProfiledHeader, row_no: int, cells: list[str], separator: st
                 "kontrollera avgränsare och citattecken",
             )
         ]
-    profile = ph.profile
     for index, header, values in ph.skip:
         if cells[index].strip() in values:
             return Skipped(header, cells[index].strip())
     out: list[str] = []
-    errors: list[RowError] = []
-    for canonical in ph.order:
-        if canonical in profile.constants:
-            value = profile.constants[canonical]
+    errors: list[RowError] | None = None
+    for canonical, constant, indices, joiner, mapping in ph.plan:
+        if constant is not None:
+            value = constant
+        elif len(indices) == 1:
+            value = cells[indices[0]].strip()
         else:
-            indices = ph.sources[canonical]
             parts = [cells[i].strip() for i in indices]
-            if len(parts) > 1 and any(parts) and not all(parts):
-                empty = [profile.columns[canonical][k] for k, part in enumerate(parts) if not part]
+            if all(parts) or not any(parts):
+                value = joiner.join(parts) if any(parts) else ""
+            else:
+                empty = [ph.profile.columns[canonical][k] for k, part in enumerate(parts) if not part]
+                errors = errors or []
                 errors.append(
                     RowError(
                         row_no,
                         canonical,
-                        _clip(JOINERS[canonical].join(parts)),
+                        _clip(joiner.join(parts)),
                         f"en del av den sammansatta kolumnen saknas (rubrik {', '.join(empty)})",
                     )
                 )
                 value = ""
-            else:
-                value = JOINERS.get(canonical, " ").join(parts) if len(parts) > 1 else parts[0]
-        mapping = profile.values.get(canonical)
         if mapping is not None and value:
             mapped = mapping.get(value)
             if mapped is None:
+                errors = errors or []
                 errors.append(
                     RowError(
                         row_no,
@@ -626,7 +641,7 @@ def profile_row(ph: ProfiledHeader, row_no: int, cells: list[str], separator: st
             else:
                 value = mapped
         out.append(value)
-    return errors or out
+    return errors if errors else out
 
 
 # --- Case rows -----------------------------------------------------------------------------
@@ -689,6 +704,7 @@ class CaseRowValidator:
         self._month_text: dict[str, str] = {}
         self._declared_ym = f"{self.declared_month:%Y-%m}" if self.declared_month else None
         self._flags: dict[str, bool | None] = {"": None, **dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+        self._parse_date = date_parser(self.date_format) if self.date_format else datetime.fromisoformat
 
     def _fast(self, row_no: int, cells: list[str]) -> tuple[Any, ...] | str | None:
         """The common case of a clean row, checked with cheap tests; None sends it to the full check.
@@ -768,7 +784,7 @@ class CaseRowValidator:
         text = raw.strip()
         try:
             if self.date_format:
-                dt = datetime.strptime(text, self.date_format)
+                dt = self._parse_date(text)
                 out = dt.isoformat(sep=" ")
             else:
                 dt = datetime.fromisoformat(text)
@@ -875,7 +891,11 @@ class CaseRowValidator:
         if isinstance(stamp, str):
             errors.append(RowError(row_no, "opened_at", _clip(opened), stamp))
         raw_channel = cells[self._i_chan]
-        channel_id = self._channel_ids.get(normalise_header(raw_channel))
+        channel_id = self._raw_channels.get(raw_channel)
+        if channel_id is None:
+            channel_id = self._channel_ids.get(normalise_header(raw_channel))
+            if channel_id is not None:
+                self._raw_channels[raw_channel] = channel_id
         if channel_id is None:
             reason = (
                 "kanal saknas"
@@ -1004,6 +1024,46 @@ def parse_duration(raw: str, unit: str = "seconds") -> int | str:
     if value > _MAX_SECONDS:
         return "orimligt stort värde"
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+_SIMPLE_DIRECTIVES = {"Y", "y", "m", "d", "H", "I", "M", "S", "p"}
+
+
+def date_parser(fmt: str) -> Callable[[str], datetime]:
+    """A parser equal to datetime.strptime(text, fmt) but several times faster on a million
+    rows: it matches with the very regular expression strptime compiles for `fmt` and builds the
+    datetime itself. Formats with other directives than %Y %y %m %d %H %I %M %S %p use strptime."""
+    from _strptime import _TimeRE_cache  # type: ignore[attr-defined]
+
+    regex = _TimeRE_cache.compile(fmt)
+    if not set(regex.groupindex) <= _SIMPLE_DIRECTIVES:
+        return lambda text: datetime.strptime(text, fmt)
+    am_pm = [value.lower() for value in _TimeRE_cache.locale_time.am_pm]
+
+    def parse(text: str) -> datetime:
+        found = regex.match(text)
+        if found is None or found.end() != len(text):
+            raise ValueError(f"{text!r} does not match format {fmt!r}")
+        g = found.groupdict()
+        if "Y" in g:
+            year = int(g["Y"])
+        elif "y" in g:
+            short = int(g["y"])
+            year = short + (1900 if short >= 69 else 2000)  # strptime's POSIX pivot
+        else:
+            year = 1900
+        hour = int(g["H"]) if "H" in g else 0
+        if "I" in g:
+            hour = int(g["I"])
+            if "p" in g and g["p"].lower() == am_pm[1]:
+                hour = 12 if hour == 12 else hour + 12
+            elif hour == 12:
+                hour = 0
+        return datetime(
+            year, int(g.get("m") or 1), int(g.get("d") or 1), hour, int(g.get("M") or 0), int(g.get("S") or 0)
+        )
+
+    return parse
 
 
 def duration_cell(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -211,3 +211,15 @@ def test_the_fast_path_agrees_with_the_full_check(cells, declared):
     fast = validator._fast(5, cells)
     if fast is not None:
         assert validator._full(5, cells) == fast
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2068, 12, 31)),
+    fmt=st.sampled_from(["%y%m%d %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%d/%m/%Y %H:%M", "%Y-%m-%d %H.%M"]),
+)
+def test_the_fast_date_parser_reads_exactly_what_strptime_reads(moment, fmt):
+    from imports.parsing import date_parser
+
+    text = moment.strftime(fmt)
+    assert date_parser(fmt)(text) == datetime.strptime(text, fmt)
