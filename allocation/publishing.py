@@ -139,7 +139,9 @@ def month_figures(month: date) -> dict[str, Any]:
             trend.append(
                 {
                     "month": f"{m:%Y-%m}",
-                    "cases": sum(statistics.cases_by(cells.get(m, []), "month", w).values(), Decimal(0)),
+                    "cases": sum(statistics.cases_by(cells.get(m, []), "month", w).values(), Decimal(0))
+                    if cells.get(m)
+                    else None,
                     "offered_calls": month_access["offered"] if month_access else None,
                     "abandonment_rate": month_access["abandonment_rate"] if month_access else None,
                     "service_level_60": month_access["service_level_60"] if month_access else None,
@@ -196,7 +198,7 @@ def _overview_trend(month: date, cells: list[statistics.Cell]) -> dict[str, Any]
     access = statistics.accessibility(cells)
     return {
         "month": f"{month:%Y-%m}",
-        "cases": sum((c.cases for c in cells), 0),
+        "cases": sum((c.cases for c in cells), 0) if cells else None,
         "offered_calls": access["offered"] if access else None,
         "abandonment_rate": access["abandonment_rate"] if access else None,
         "service_level_60": access["service_level_60"] if access else None,
@@ -248,6 +250,12 @@ def _plt() -> Any:
     matplotlib.rcParams["svg.hashsalt"] = "kontaktcenter"  # identical figures give identical files
     # Labels are names typed by people ("Kultur & $-fonden"): plain text, never math markup.
     matplotlib.rcParams["text.parse_math"] = False
+    # Okabe–Ito: told apart by people with every common colour-vision deficiency.
+    from cycler import cycler
+
+    matplotlib.rcParams["axes.prop_cycle"] = cycler(
+        color=["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+    )
     import matplotlib.pyplot as plt
 
     return plt
@@ -256,7 +264,13 @@ def _plt() -> Any:
 def chart_trend(trend: list[dict[str, Any]], title: str) -> bytes:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 2.8))
-    ax.plot([t["month"] for t in trend], [float(t["cases"]) for t in trend], marker="o", color="#005a8c")
+    # A month without data is a gap in the line, not a fall to zero.
+    ax.plot(
+        [t["month"] for t in trend],
+        [float(t["cases"]) if t["cases"] is not None else float("nan") for t in trend],
+        marker="o",
+        color="#0072B2",
+    )
     ax.set_title(title)
     ax.set_ylabel("Ärenden")
     ax.tick_params(axis="x", rotation=45, labelsize=8)

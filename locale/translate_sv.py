@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 SV = {
+    "Average handle time": "Genomsnittlig hanteringstid",
+    "Phone: average wait": "Telefon: genomsnittlig väntetid",
     "Accessibility statement": "Tillgänglighetsredogörelse",
     "The municipality stands behind this service and wants as many people as possible to be able to use it. This statement describes how the service meets the Act on accessibility to digital public services (lagen om tillgänglighet till digital offentlig service, DOS-lagen), known accessibility problems and how to report problems to us.": "Kommunen står bakom den här tjänsten och vill att så många som möjligt ska kunna använda den. Redogörelsen beskriver hur tjänsten uppfyller lagen om tillgänglighet till digital offentlig service (DOS-lagen), kända tillgänglighetsproblem och hur du kan rapportera brister till oss.",
     "How accessible is the service?": "Hur tillgänglig är tjänsten?",

@@ -120,7 +120,7 @@ def test_a_department_head_reads_their_month_sees_charts_and_downloads_matching_
     )
     page.click("text=UF Utbildningsförvaltningen")
     page.wait_for_selector("#charge")
-    shown_share = page.inner_text("#share-month")
+    shown_share = page.get_attribute("#share-month", "data-value")
     # Every chart image loads and has a size (waiting for the images, not only the page).
     page.wait_for_function(
         "() => [...document.querySelectorAll('img.chart')].every(i => i.complete && i.naturalWidth > 0)",

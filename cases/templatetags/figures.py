@@ -67,3 +67,21 @@ def duration(seconds: Any) -> str:
     total = int(figure.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     minutes, rest = divmod(total, 60)
     return f"{minutes}\u00a0min {rest}\u00a0s" if minutes else f"{rest}\u00a0s"
+
+
+@register.filter
+def cases(value: Any) -> str:
+    """A case count: whole cases without decimals (14 698), a split grouping's with one (656,6)."""
+    figure = _decimal(value)
+    if figure is None:
+        return "–"
+    return _group(figure, 0 if figure == figure.to_integral_value() else 1)
+
+
+@register.filter
+def share(value: Any) -> str:
+    """A percentage already in percent (4.62) with two decimals: 4,62 %."""
+    figure = _decimal(value)
+    if figure is None:
+        return "–"
+    return f"{_group(figure, 2)}\u00a0%"

@@ -200,3 +200,20 @@ def test_exports_are_byte_identical_whenever_they_are_made(published, monkeypatc
         assert hashlib.sha256(f.read()).hexdigest() == stored["kommun.xlsx"]
     book = load_workbook(io.BytesIO(before[0]))
     assert book.properties.created == key.decided_at.replace(tzinfo=None, microsecond=0)
+
+
+def test_months_without_data_are_gaps_in_the_trend_not_zeros(published):
+    trend = published.figures["overview"]["trend"]
+    assert trend[0]["cases"] is None and int(trend[-1]["cases"]) == 19
+    uf = published.figures["administrations"]["UF"]["trend"]
+    assert uf[0]["cases"] is None and Decimal(uf[-1]["cases"]) == 3
+
+
+def test_pages_write_numbers_the_swedish_way(published, steering_user):
+    client = Client()
+    client.force_login(steering_user)
+    page = client.get("/statistik/2026-03/").content.decode()
+    assert "27,27" in page and "27.27" not in page  # shares with a decimal comma
+    assert "27,28\u00a0kr" in page  # amounts in kronor
+    uf = client.get("/statistik/2026-03/UF/").content.decode()
+    assert "2\u00a0min 0\u00a0s" in uf  # durations in minutes and seconds
