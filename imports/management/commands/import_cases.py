@@ -84,7 +84,17 @@ class Command(BaseCommand):
 
     def _report(self, batch: ImportBatch | None, options: dict[str, Any], refused: str = "") -> None:
         if options["json"]:
-            doc: dict[str, Any] = {"status": "refused", "message": refused}
+            # The same keys whatever happened (DESIGN.md §7), so tools can read every answer alike.
+            doc: dict[str, Any] = {
+                "batch": None,
+                "status": "refused",
+                "rows_loaded": 0,
+                "rows_rejected": 0,
+                "rows_skipped": 0,
+                "months": [],
+                "message": refused,
+                "errors": [],
+            }
             if batch is not None:
                 doc = {
                     "batch": batch.pk,
