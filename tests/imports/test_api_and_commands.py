@@ -279,3 +279,27 @@ def test_the_import_list_filters_by_month(org, finance_user):
         )
     listed = client.get("/api/v1/imports/?month=2026-03").json()["results"]
     assert [b["months"] for b in listed] == [["2026-03"]]
+
+
+def test_import_cases_json_has_the_contracts_keys_even_when_refused(org, tmp_path, capsys):
+    import json
+
+    import pytest
+
+    empty = tmp_path / "tom.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(SystemExit) as exit_:
+        call_command("import_cases", str(empty), "--source", "Telefoni", "--json")
+    assert exit_.value.code == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) == {
+        "batch",
+        "status",
+        "rows_loaded",
+        "rows_rejected",
+        "rows_skipped",
+        "months",
+        "message",
+        "errors",
+    }
+    assert doc["status"] == "refused" and "tom" in doc["message"]
