@@ -712,23 +712,38 @@ class CaseRowValidator:
         Anything unusual (whitespace, other date shapes, unknown codes) takes the slow path,
         which gives the same result for a valid row and the row's errors for a bad one.
         """
-        if len(cells) != self.header.width or self.date_format or self._i_out is not None:
-            return None
-        if self.duration_unit != "seconds":
+        if len(cells) != self.header.width or self.duration_unit != "seconds":
             return None
         case_id = cells[self._i_case]
         if not case_id or len(case_id) > 100 or case_id[0] in _SUSPECT_START or case_id[-1] == " ":
             return None
         text = cells[self._i_open]
-        if len(text) not in (16, 19) or text[4] != "-" or text[10] not in " T" or not "2000" <= text[:4] <= "2100":
-            return None
-        year_month = text[:7]
+        if self.date_format:
+            # A source's own date format (through its profile): parsed by the compiled parser.
+            try:
+                moment = self._parse_date(text)
+            except ValueError:
+                return None
+            if not 1990 <= moment.year <= 2100:
+                return None
+            year_month = f"{moment.year:04d}-{moment.month:02d}"
+            text = moment.isoformat(sep=" ")
+        else:
+            if len(text) not in (16, 19) or text[4] != "-" or text[10] not in " T" or not "2000" <= text[:4] <= "2100":
+                return None
+            year_month = text[:7]
+            try:
+                datetime.fromisoformat(text)
+            except ValueError:
+                return None
         if self._declared_ym is not None and year_month != self._declared_ym:
             return None
-        try:
-            datetime.fromisoformat(text)
-        except ValueError:
-            return None
+        outcome: str | None = None
+        if self._i_out is not None:
+            raw_outcome = cells[self._i_out]
+            outcome = OUTCOMES.get(raw_outcome) if raw_outcome else "handled"
+            if outcome is None:
+                return None
         month = self._month_text.get(year_month)
         if month is None:
             month = self._month_text.setdefault(year_month, year_month + "-01")
@@ -743,7 +758,7 @@ class CaseRowValidator:
         if grouping_id is None:
             return None
         if self.copy_prefix is not None:
-            return self._fast_line(cells, case_id, text, month, channel_id, grouping_id)
+            return self._fast_line(cells, case_id, text, month, channel_id, grouping_id, outcome)
         handle = wait = forwarded = None
         resolved: bool | None = None
         if self._i_handle is not None:
@@ -769,7 +784,7 @@ class CaseRowValidator:
                 forwarded = self.refs.administrations.get(raw)
                 if forwarded is None:
                     return None
-        return (row_no, case_id, text, month, channel_id, grouping_id, handle, wait, resolved, forwarded, None)
+        return (row_no, case_id, text, month, channel_id, grouping_id, handle, wait, resolved, forwarded, outcome)
 
     def _month(self, year: int, month: int) -> str:
         key = (year, month)
@@ -814,7 +829,14 @@ class CaseRowValidator:
         return out, month_text
 
     def _fast_line(
-        self, cells: list[str], case_id: str, text: str, month: str, channel_id: int, grouping_id: int
+        self,
+        cells: list[str],
+        case_id: str,
+        text: str,
+        month: str,
+        channel_id: int,
+        grouping_id: int,
+        outcome: str | None = None,
     ) -> str | None:
         if "\\" in case_id or "\t" in case_id or "\n" in case_id or "\r" in case_id:
             return None  # needs COPY escaping: the tuple path does it
@@ -849,7 +871,7 @@ class CaseRowValidator:
         self.line_months.add(month)
         return (
             f"{self.copy_prefix}{case_id}\t{text}\t{month}\t{channel_id}\t{grouping_id}\t"
-            f"{handle}\t{wait}\t{resolved}\t{forwarded}\t\\N\n"
+            f"{handle}\t{wait}\t{resolved}\t{forwarded}\t{outcome or NULL}\n"
         )
 
     def __call__(self, row_no: int, cells: list[str]) -> tuple[Any, ...] | str | list[RowError]:
@@ -960,6 +982,7 @@ class CaseRowValidator:
 
 
 _SUSPECT_START = frozenset("=+-@\t\r ")
+NULL = "\\N"  # COPY's text format for a missing value
 
 
 def _clip(value: str) -> str:

@@ -223,3 +223,59 @@ def test_the_fast_date_parser_reads_exactly_what_strptime_reads(moment, fmt):
 
     text = moment.strftime(fmt)
     assert date_parser(fmt)(text) == datetime.strptime(text, fmt)
+
+
+profiled_values = st.one_of(
+    st.sampled_from(
+        [
+            "990201 7:02:47",
+            "990229 7:02:47",
+            "260301 10:00:00",
+            "260301 10:00",
+            "handled",
+            "abandoned",
+            "Handled",
+            "avbruten",
+            "AGENT",
+            "",
+            "A1",
+            "UF-01",
+            "phone",
+            "60",
+            "1:05",
+        ]
+    ),
+    st.text(max_size=10),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(profiled_values, min_size=6, max_size=6), st.sampled_from([None, date(2026, 3, 1)]))
+def test_the_fast_path_agrees_with_the_full_check_for_a_profiled_source(cells, declared):
+    """A source's own date format and an outcome column (as a profile gives them) on the fast path."""
+    table = open_table(
+        io.BytesIO(b"case_id,opened_at,channel,grouping,handle_seconds,outcome\n"), size=10, max_xlsx_bytes=1
+    )
+    header = locate_header(table, synonyms=CASE_COLUMNS, required=CASE_REQUIRED)
+    validator = CaseRowValidator(header=header, refs=REFS, declared_month=declared, date_format="%y%m%d %H:%M:%S")
+    fast = validator._fast(5, cells)
+    if fast is not None:
+        assert validator._full(5, cells) == fast
+    line_validator = CaseRowValidator(
+        header=header, refs=REFS, declared_month=declared, date_format="%y%m%d %H:%M:%S", copy_prefix="1\t2\t"
+    )
+    line = line_validator._fast(5, cells)
+    if line is not None and fast is not None:
+        assert line.endswith(f"\t{fast[10] or chr(92) + 'N'}\n")
+
+
+def test_a_clean_profiled_row_takes_the_fast_path():
+    table = open_table(
+        io.BytesIO(b"case_id,opened_at,channel,grouping,handle_seconds,outcome\n"), size=10, max_xlsx_bytes=1
+    )
+    header = locate_header(table, synonyms=CASE_COLUMNS, required=CASE_REQUIRED)
+    validator = CaseRowValidator(header=header, refs=REFS, date_format="%y%m%d %H:%M:%S")
+    cells = ["AA-1", "990201 7:02:47", "phone", "UF-01", "60", "abandoned"]
+    fast = validator._fast(2, cells)
+    assert fast == (2, "AA-1", "1999-02-01 07:02:47", "1999-02-01", 1, 1, 60, None, None, None, "abandoned")
+    assert validator._full(2, cells) == fast
