@@ -136,3 +136,15 @@ def test_a_failed_import_tells_finance_staff(org, smtp):
     import_batch_mark_failed(batch_id=batch.pk, reason="arbetaren stoppades")  # already failed: nothing new
     assert [r for r, _m in smtp.messages] == [["ekonom@example.se"]]
     assert "misslyckades" in _subject(smtp.messages[0][1])
+
+
+def test_finance_staff_hear_of_a_monthly_source_missing_on_the_publication_day(volumes, smtp):  # noqa: F811
+    from allocation.tasks import _notify_missing_sources
+    from cases.models import DataSource
+
+    _people()
+    DataSource.objects.create(name="E-post")  # delivers every month, nothing for March
+    _notify_missing_sources(date(2026, 3, 1))
+    _notify_missing_sources(date(2026, 3, 1))  # the beat runs again: no second mail
+    subjects = [_subject(m) for _r, m in smtp.messages]
+    assert subjects == ["Källan E-post har inte levererat 2026-03"]
