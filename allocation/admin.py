@@ -223,9 +223,9 @@ class PublicationScheduleAdmin(admin.ModelAdmin):
     list_display = ["working_day", "enabled"]
 
     def save_model(self, request: HttpRequest, obj: PublicationSchedule, form: Any, change: bool) -> None:
-        from cases.services import _audited_save
+        from cases.services import audited_save
 
-        _audited_save(
+        audited_save(
             obj,
             fields=["working_day", "enabled"],
             user=request.user,

@@ -25,11 +25,6 @@ from cases.models import Administration, MonthlyAggregate
 from cases.months import months_back, parse_day, parse_year_month
 
 
-def _reader(request: HttpRequest) -> None:
-    if not roles.reads_everything(request.user):
-        raise PermissionDenied
-
-
 def parse_changes(text: str) -> dict[str, list[calculation.MapOwner]]:
     """'GROUPING: ADMIN=fraction, ADMIN=fraction' or 'GROUPING: central', one grouping a line."""
     changes: dict[str, list[calculation.MapOwner]] = {}
@@ -85,7 +80,7 @@ def _share_chart(rows: list[Any]) -> str:
 
 @login_required
 def key_what_if(request: HttpRequest, key_id: int) -> HttpResponse:
-    _reader(request)
+    roles.require_reader(request)
     key = get_object_or_404(AllocationKey, pk=key_id)
     text = request.POST.get("changes", "") if request.method == "POST" else request.GET.get("changes", "")
     raw_amount = request.POST.get("amount", "") if request.method == "POST" else ""
@@ -149,7 +144,7 @@ def _drift_chart(months: list[str], series: dict[str, list[float | None]]) -> st
 def drift(request: HttpRequest) -> HttpResponse:
     """Per administration: the measured rolling-12-month share against the approved co-financing
     key's share, for each of the 12 months ending with ?month= (default: the newest month)."""
-    _reader(request)
+    roles.require_reader(request)
     latest = MonthlyAggregate.objects.filter(source__is_reference=False).order_by("-month").first()
     end = parse_year_month(request.GET.get("month", "")) or (latest.month if latest else None)
     if end is None:

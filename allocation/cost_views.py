@@ -20,7 +20,7 @@ from allocation.models import CentreCost
 from cases import roles
 from cases.models import Grouping, MonthlyAggregate
 from cases.months import parse_year_month
-from cases.services import _audited_save
+from cases.services import audited_save
 
 COST_FIELDS = [
     "staff",
@@ -74,7 +74,7 @@ def centre_cost(request: HttpRequest) -> HttpResponse:
     if roles.is_finance(request.user):
         form = CentreCostForm(request.POST or None, instance=stored or CentreCost(month=month))
         if request.method == "POST" and form.is_valid():
-            _audited_save(
+            audited_save(
                 form.instance,
                 fields=["month", *COST_FIELDS],
                 user=request.user,

@@ -14,7 +14,7 @@ from allocation import postings
 from allocation.models import AllocationRun, PostingExport, PostingProfile
 from allocation.services import run_amounts
 from cases.models import Administration
-from cases.services import _audited_save, audit_record
+from cases.services import audit_record, audited_save
 
 PROFILE_FIELDS = [
     "organisation",
@@ -41,9 +41,7 @@ def posting_profile_save(*, profile: PostingProfile, user: Any) -> PostingProfil
     """Save the posting profile (one row), audited like everything that moves money."""
     if profile.pk is None and PostingProfile.objects.exists():
         profile.pk = PostingProfile.objects.values_list("pk", flat=True).first()
-    return _audited_save(
-        profile, fields=PROFILE_FIELDS, user=user, action="posting_profile", obj_type="posting_profile"
-    )
+    return audited_save(profile, fields=PROFILE_FIELDS, user=user, action="posting_profile", obj_type="posting_profile")
 
 
 def _settings() -> postings.PostingSettings:

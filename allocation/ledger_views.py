@@ -30,14 +30,9 @@ from cases.models import Administration
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _reader(request: HttpRequest) -> None:
-    if not roles.reads_everything(request.user):
-        raise PermissionDenied
-
-
 @login_required
 def settlement_list(request: HttpRequest) -> HttpResponse:
-    _reader(request)
+    roles.require_reader(request)
     error = ""
     if request.method == "POST":
         if not roles.is_finance(request.user):
@@ -105,7 +100,7 @@ def _settlement_workbook(settlement: Settlement) -> bytes:
 
 @login_required
 def settlement_detail(request: HttpRequest, settlement_id: int) -> HttpResponse:
-    _reader(request)
+    roles.require_reader(request)
     settlement = get_object_or_404(Settlement.objects.select_related("pool", "run"), pk=settlement_id)
     if request.method == "POST":
         try:
@@ -173,7 +168,7 @@ def _co_financing_amounts(year: int) -> tuple[Any, dict[str, Decimal] | None, st
 def budget_frames(request: HttpRequest) -> HttpResponse:
     """Next year's frame (ram) per administration from its co-financing pool and approved key,
     beside this year's charge, with the change in kronor and percent, as a page and a workbook."""
-    _reader(request)
+    roles.require_reader(request)
     raw = request.GET.get("year", "")
     year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year + 1
     next_pool, next_amounts, next_note = _co_financing_amounts(year)

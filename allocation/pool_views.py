@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -26,16 +26,6 @@ from allocation.services import (
 )
 from cases import roles
 from cases.models import Administration
-
-
-def _reader(request: HttpRequest) -> None:
-    if not roles.reads_everything(request.user):
-        raise PermissionDenied
-
-
-def _finance(request: HttpRequest) -> None:
-    if not roles.is_finance(request.user):
-        raise PermissionDenied
 
 
 def _save_pool(request: HttpRequest, form: PoolForm, pool: CostPool) -> CostPool | None:
@@ -56,10 +46,10 @@ def _save_pool(request: HttpRequest, form: PoolForm, pool: CostPool) -> CostPool
 
 @login_required
 def pool_list(request: HttpRequest) -> HttpResponse:
-    _reader(request)
+    roles.require_reader(request)
     form = PoolForm(request.POST or None) if roles.is_finance(request.user) else None
     if request.method == "POST":
-        _finance(request)
+        roles.require_finance(request)
         assert form is not None
         if form.is_valid() and (pool := _save_pool(request, form, CostPool())) is not None:
             messages.success(request, f"Kostnadspoolen {pool} är skapad.")
@@ -90,13 +80,13 @@ def run_preview(pool: CostPool) -> dict[str, Decimal]:
 
 @login_required
 def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
-    _reader(request)
+    roles.require_reader(request)
     pool = get_object_or_404(CostPool.objects.select_related("key"), pk=pool_id)
     is_finance = roles.is_finance(request.user)
     form = PoolForm(initial=PoolForm.initial_for(pool)) if is_finance else None
     preview = preview_error = None
     if request.method == "POST":
-        _finance(request)
+        roles.require_finance(request)
         if "run" in request.POST:
             try:
                 run = allocation_run_create(pool=pool, user=request.user)
@@ -133,7 +123,7 @@ def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
 
 @login_required
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    _reader(request)
+    roles.require_reader(request)
     run = get_object_or_404(AllocationRun.objects.select_related("key", "pool", "supersedes", "created_by"), pk=run_id)
     annual, months = run_amounts(run)
     names = dict(Administration.objects.values_list("code", "name"))
@@ -170,7 +160,7 @@ def run_postings(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
     """The run's vouchers for the ledger (SIE 4, CSV, Excel); the download marks them exported."""
     from allocation.ledger import FORMATS, run_postings_export
 
-    _finance(request)
+    roles.require_finance(request)
     run = get_object_or_404(AllocationRun.objects.select_related("pool"), pk=run_id)
     if fmt not in FORMATS:
         from django.http import Http404
@@ -211,11 +201,11 @@ class PostingProfileForm(forms.ModelForm):
 def posting_profile(request: HttpRequest) -> HttpResponse:
     from allocation.ledger import posting_profile_save
 
-    _reader(request)
+    roles.require_reader(request)
     profile = PostingProfile.objects.first() or PostingProfile()
     form = PostingProfileForm(request.POST or None, instance=profile) if roles.is_finance(request.user) else None
     if request.method == "POST":
-        _finance(request)
+        roles.require_finance(request)
         assert form is not None
         if form.is_valid():
             try:

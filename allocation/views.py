@@ -22,21 +22,16 @@ from allocation.services import allocation_key_compute_measured, allocation_key_
 from cases import roles
 
 
-def _reader(request: HttpRequest) -> None:
-    if not roles.reads_everything(request.user):
-        raise PermissionDenied
-
-
 @login_required
 def key_list(request: HttpRequest) -> HttpResponse:
-    _reader(request)
+    roles.require_reader(request)
     keys = AllocationKey.objects.select_related("decided_by").order_by("-created_at")
     return render(request, "allocation/key_list.html", {"keys": keys, "is_finance": roles.is_finance(request.user)})
 
 
 @login_required
 def key_detail(request: HttpRequest, key_id: int) -> HttpResponse:
-    _reader(request)
+    roles.require_reader(request)
     key = get_object_or_404(AllocationKey.objects.select_related("map_version", "created_by", "decided_by"), pk=key_id)
     shares = list(key.shares.select_related("administration").order_by("administration__code"))
     loads = {s.administration.code: s.load for s in shares}
@@ -99,7 +94,7 @@ def key_decision(request: HttpRequest, key_id: int) -> HttpResponse:
 
 @login_required
 def key_compare(request: HttpRequest) -> HttpResponse:
-    _reader(request)
+    roles.require_reader(request)
     a = get_object_or_404(AllocationKey, pk=request.GET.get("a") or 0)
     b = get_object_or_404(AllocationKey, pk=request.GET.get("b") or 0)
     amount = None

@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -34,17 +34,6 @@ from cases.services import (
     grouping_map_version_create,
 )
 from cases.spreadsheet import safe_cell
-
-
-def _reader(request: HttpRequest) -> None:
-    if not roles.reads_everything(request.user):
-        raise PermissionDenied
-
-
-def _finance(request: HttpRequest) -> None:
-    if not roles.is_finance(request.user):
-        raise PermissionDenied
-
 
 # --- Administrations ------------------------------------------------------------------------
 
@@ -73,10 +62,10 @@ def _save_form(request: HttpRequest, form: forms.ModelForm, save: Any) -> bool:
 
 @login_required
 def administration_list(request: HttpRequest) -> HttpResponse:
-    _reader(request)
+    roles.require_reader(request)
     form = AdministrationForm(request.POST or None) if roles.is_finance(request.user) else None
     if request.method == "POST":
-        _finance(request)
+        roles.require_finance(request)
         assert form is not None
         if _save_form(request, form, lambda a: administration_save(administration=a, user=request.user)):
             messages.success(request, f"Förvaltningen {form.instance} är skapad.")
@@ -92,7 +81,7 @@ def administration_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def administration_edit(request: HttpRequest, code: str) -> HttpResponse:
-    _finance(request)
+    roles.require_finance(request)
     administration = get_object_or_404(Administration, code=code)
     form = AdministrationForm(request.POST or None, instance=administration)
     if request.method == "POST" and _save_form(
@@ -127,10 +116,10 @@ class SourceForm(forms.ModelForm):
 
 @login_required
 def source_list(request: HttpRequest) -> HttpResponse:
-    _reader(request)
+    roles.require_reader(request)
     form = SourceForm(request.POST or None) if roles.is_finance(request.user) else None
     if request.method == "POST":
-        _finance(request)
+        roles.require_finance(request)
         assert form is not None
         if _save_form(request, form, lambda s: data_source_save(source=s, user=request.user)):
             messages.success(request, f"Källan {form.instance} är registrerad.")
@@ -150,7 +139,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def source_edit(request: HttpRequest, source_id: int) -> HttpResponse:
-    _finance(request)
+    roles.require_finance(request)
     source = get_object_or_404(DataSource, pk=source_id)
     form = SourceForm(request.POST or None, instance=source)
     if request.method == "POST" and _save_form(request, form, lambda s: data_source_save(source=s, user=request.user)):
@@ -168,7 +157,7 @@ def _on(request: HttpRequest, name: str = "on") -> date:
 
 @login_required
 def map_in_force(request: HttpRequest) -> HttpResponse:
-    _reader(request)
+    roles.require_reader(request)
     on = _on(request)
     query = request.GET.get("q", "").strip().lower()[:100]
     admin = request.GET.get("administration", "").strip()[:20]
@@ -208,7 +197,7 @@ def map_in_force(request: HttpRequest) -> HttpResponse:
 @login_required
 def map_draft_apply(request: HttpRequest, version_id: int) -> HttpResponse:
     """Make a what-if's draft real: its rows go through the normal map change (checks, audit)."""
-    _finance(request)
+    roles.require_finance(request)
     if request.method != "POST":
         return HttpResponseRedirect(reverse("organisation:map") + f"?draft={version_id}")
     draft = get_object_or_404(GroupingMapVersion, pk=version_id, is_draft=True)
@@ -243,7 +232,7 @@ def _lines_text(lines: list[MapLine]) -> str:
 
 @login_required
 def map_diff(request: HttpRequest) -> HttpResponse:
-    _reader(request)
+    roles.require_reader(request)
     first, second = _on(request, "from"), _on(request, "to")
     a, b = grouping_map_on(on=first), grouping_map_on(on=second)
     names = dict(Grouping.objects.values_list("code", "name"))
@@ -316,12 +305,12 @@ def load_move(
 
 @login_required
 def grouping_detail(request: HttpRequest, code: str) -> HttpResponse:
-    _reader(request)
+    roles.require_reader(request)
     grouping = get_object_or_404(Grouping, code=code)
     form = GroupingChangeForm(request.POST or None) if roles.is_finance(request.user) else None
     preview = None
     if request.method == "POST":
-        _finance(request)
+        roles.require_finance(request)
         assert form is not None
         if form.is_valid():
             try:
@@ -381,7 +370,7 @@ def map_rows_for_export(on: date) -> list[list[Any]]:
 
 @login_required
 def map_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    _reader(request)
+    roles.require_reader(request)
     on = _on(request)
     rows = map_rows_for_export(on)
     filename = f"fordelning-av-grupperingar-{on:%Y-%m-%d}"

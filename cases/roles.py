@@ -67,3 +67,19 @@ def roles_ensure(**_: Any) -> None:
     finance.permissions.remove(*Permission.objects.filter(content_type__app_label="authtoken"))
     finance.permissions.remove(*perms.filter(content_type__model="apitoken"))
     steering.permissions.add(*perms.filter(codename__startswith="view_"))
+
+
+def require_reader(request: Any) -> None:
+    """Views of finance staff and the steering group: anyone else gets 403."""
+    from django.core.exceptions import PermissionDenied
+
+    if not reads_everything(request.user):
+        raise PermissionDenied
+
+
+def require_finance(request: Any) -> None:
+    """Views that write (finance staff only): anyone else gets 403."""
+    from django.core.exceptions import PermissionDenied
+
+    if not is_finance(request.user):
+        raise PermissionDenied

@@ -59,7 +59,7 @@ def _snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
     return out
 
 
-def _audited_save(obj: Any, *, fields: list[str], user: Any, action: str, obj_type: str) -> Any:
+def audited_save(obj: Any, *, fields: list[str], user: Any, action: str, obj_type: str) -> Any:
     """Validate and save `obj`, writing its before and after (only when something changed)."""
     stored = type(obj).objects.filter(pk=obj.pk).first() if obj.pk is not None else None
     before = _snapshot(stored, fields) if stored is not None else None
@@ -86,7 +86,7 @@ SOURCE_FIELDS = ["name", "is_reference", "delivers_monthly", "profile"]
 @transaction.atomic
 def channel_save(*, channel: Any, user: Any) -> Any:
     """Create or change a channel; its weight moves money in every channel-weighted key."""
-    return _audited_save(channel, fields=CHANNEL_FIELDS, user=user, action="channel", obj_type="channel")
+    return audited_save(channel, fields=CHANNEL_FIELDS, user=user, action="channel", obj_type="channel")
 
 
 def source_profile_apply(*, source: Any, profile: Any) -> None:
@@ -103,7 +103,7 @@ def source_profile_apply(*, source: Any, profile: Any) -> None:
 @transaction.atomic
 def data_source_save(*, source: Any, user: Any) -> Any:
     """Create or change a data source (export system) and its profile."""
-    return _audited_save(source, fields=SOURCE_FIELDS, user=user, action="source", obj_type="data_source")
+    return audited_save(source, fields=SOURCE_FIELDS, user=user, action="source", obj_type="data_source")
 
 
 @transaction.atomic
@@ -128,7 +128,7 @@ def administration_save(*, administration: Administration, user: Any, heads: lis
                 f"{' …' if len(still_owned) > 10 else ''}). Flytta dem till en annan förvaltning från "
                 f"{after_end:%Y-%m-%d} först."
             )
-    _audited_save(
+    audited_save(
         administration, fields=ADMINISTRATION_FIELDS, user=user, action="administration", obj_type="administration"
     )
     if heads is not None:
