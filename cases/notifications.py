@@ -32,7 +32,9 @@ def notify(*, kind: str, event: str, recipients: Iterable[Any], subject: str, bo
     if queued:
         from cases.tasks import send_notifications
 
-        transaction.on_commit(lambda: send_notifications.delay())
+        # robust: a broker that is down must not undo or fail the change that was made; the
+        # rows wait in the outbox and the beat schedule sends them (cases.send_notifications).
+        transaction.on_commit(lambda: send_notifications.delay(), robust=True)
     return queued
 
 

@@ -184,6 +184,8 @@ CELERY_BEAT_SCHEDULE = {
     "publish-due-month": {"task": "allocation.publish_due", "schedule": 6 * 3600},
     "sweep-stuck-imports": {"task": "imports.sweep_stuck_batches", "schedule": 300},
     "sweep-stuck-publications": {"task": "allocation.sweep_stuck_publications", "schedule": 300},
+    # Notifications left in the outbox (the broker was down, a worker died) are sent here.
+    "send-notifications": {"task": "cases.send_notifications", "schedule": 300},
 }
 
 # --- E-mail (notifications) -------------------------------------------------------------
