@@ -168,7 +168,8 @@ def memo_pdf(html: str) -> bytes:
         )
     from playwright.sync_api import sync_playwright
 
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # Nothing inside this block touches the database (the page was rendered before), so
+    # Playwright's event loop needs no relaxing of Django's async-safety checks.
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=["--headless", "--no-sandbox", "--disable-gpu"])
         try:
