@@ -235,3 +235,73 @@ class PublicationScheduleAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not PublicationSchedule.objects.exists()
+
+
+# --- Generated or edited on their own pages: read here, written through the services --------
+from allocation.models import (  # noqa: E402
+    CentreCost,
+    KeyDecision,
+    PostingExport,
+    PostingProfile,
+    Settlement,
+    SettlementDecision,
+)
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(KeyDecision)
+class KeyDecisionAdmin(_ReadOnly):
+    list_display = ["key", "from_status", "to_status", "actor", "at"]
+    list_filter = ["to_status"]
+    search_fields = ["actor", "comment"]
+    list_select_related = ["key"]
+
+
+@admin.register(PostingExport)
+class PostingExportAdmin(_ReadOnly):
+    list_display = ["run", "format", "month", "corrects", "exported_by", "exported_at"]
+    list_filter = ["format"]
+    list_select_related = ["run", "corrects", "exported_by"]
+
+
+@admin.register(PostingProfile)
+class PostingProfileAdmin(_ReadOnly):
+    """Edited on its page (Konteringsprofil), which audits every change."""
+
+    list_display = ["organisation", "charge_account", "credit_account", "centre_cost_centre", "series"]
+
+
+@admin.register(CentreCost)
+class CentreCostAdmin(_ReadOnly):
+    """Entered on the cost page (Kostnad per ärende och minut), which audits every change."""
+
+    list_display = ["month", "staff", "hours_per_person", "utilisation", "staff_cost"]
+
+
+class SettlementDecisionInline(admin.TabularInline):
+    model = SettlementDecision
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_status", "to_status", "actor", "at", "comment"]
+    fields = ("from_status", "to_status", "actor", "at", "comment")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Settlement)
+class SettlementAdmin(_ReadOnly):
+    list_display = ["id", "pool", "run", "tolerance_pp", "status", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["pool", "run"]
+    inlines = [SettlementDecisionInline]

@@ -287,3 +287,14 @@ class AuditedUserAdmin(DjangoUserAdmin):
 
         super().save_related(request, form, formsets, change)
         user_access_record(target=form.instance, before=getattr(request, "_access_before", None), user=request.user)
+
+
+from cases.models import Notification  # noqa: E402
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "recipient", "kind", "subject", "sent_at", "attempts"]
+    list_filter = ["kind", "sent_at"]
+    search_fields = ["subject", "recipient__username", "event"]
+    list_select_related = ["recipient"]
