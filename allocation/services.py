@@ -324,10 +324,11 @@ def priced_amounts(*, pool: CostPool) -> tuple[dict[int, dict[str, Decimal]], di
     months: dict[int, dict[str, Decimal]] = {}
     quantities: dict[int, Decimal] = {}
     per_minute = pool.pricing == CostPool.Pricing.PER_MINUTE
+    by_month = monthly_volumes(window_from=date(pool.year, 1, 1), window_to=date(pool.year, 12, 1), source_ids=sources)
     for number in range(1, 13):
         month = date(pool.year, number, 1)
         version = grouping_map_in_force(on=month)
-        cells = window_volumes(window_from=month, window_to=month, source_ids=sources)
+        cells = by_month.get(month, [])
         if version is None or not cells:
             continue
         result = calculation.measured_loads(
