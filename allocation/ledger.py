@@ -106,19 +106,23 @@ def run_postings(*, run: AllocationRun, fmt: str, month: int | None = None) -> P
         )
     except postings.PostingError as exc:
         raise ValidationError(str(exc)) from exc
-    if fmt == "sie":
-        names = {a.cost_centre: f"{a.code} {a.name}" for a in admins.values() if a.cost_centre}
-        names.setdefault(settings.centre_cost_centre, "Kontaktcenter")
-        content = postings.sie(
-            vouchers, settings=settings, year=year, generated=run.created_at.date(), cost_centre_names=names
-        )
-    elif fmt == "csv":
-        content = postings.csv_bytes(vouchers, settings)
-    else:
-        content = postings.xlsx_bytes(vouchers, settings, stamp=run.created_at)
+    content = _posting_content(vouchers, settings=settings, fmt=fmt, year=year, stamp=run.created_at)
     suffix = f"-{year}-{month:02d}" if month else ""
     content_type, extension = FORMATS[fmt]
     return PostingFile(content, f"kontering-korning-{run.pk}{suffix}.{extension}", content_type, corrects)
+
+
+def _posting_content(
+    vouchers: list[postings.Voucher], *, settings: postings.PostingSettings, fmt: str, year: int, stamp: Any
+) -> bytes:
+    """Vouchers as SIE 4, CSV or Excel, dated by the record (`stamp`) so they are byte-identical."""
+    if fmt == "sie":
+        names = {a.cost_centre: f"{a.code} {a.name}" for a in Administration.objects.exclude(cost_centre="")}
+        names.setdefault(settings.centre_cost_centre, "Kontaktcenter")
+        return postings.sie(vouchers, settings=settings, year=year, generated=stamp.date(), cost_centre_names=names)
+    if fmt == "csv":
+        return postings.csv_bytes(vouchers, settings)
+    return postings.xlsx_bytes(vouchers, settings, stamp=stamp)
 
 
 @transaction.atomic
@@ -158,12 +162,18 @@ def settlement_create(*, pool: Any, tolerance_pp: Decimal = Decimal(0), user: An
 
     from allocation import calculation
     from allocation.models import AllocationKey, CostPool, Settlement, SettlementLine
-    from allocation.selectors import map_owners, months_with_data, own_source_ids, window_volumes
+    from allocation.selectors import (
+        latest_charging_run,
+        map_owners,
+        months_with_data,
+        own_source_ids,
+        window_volumes,
+    )
     from allocation.services import UNITS
 
     if not pool.is_co_financing:
         raise ValidationError(f"Avräkning görs för årets medfinansieringspool; {pool} är ingen sådan.")
-    run = AllocationRun.objects.filter(pool=pool, is_charging=True).order_by("-created_at", "-id").first()
+    run = latest_charging_run(pool)
     if run is None:
         raise ValidationError(f"Kostnadspoolen {pool} har ingen debiteringskörning att avräkna.")
     key = run.key
@@ -341,14 +351,6 @@ def settlement_postings(*, settlement: Any, fmt: str) -> PostingFile:
     ]
     vouchers = [postings.Voucher(1, date(year, 12, 31), f"Avräkning medfinansiering {year}", lines)] if lines else []
     assert all(v.balance == 0 for v in vouchers)
-    if fmt == "sie":
-        names = {a.cost_centre: f"{a.code} {a.name}" for a in Administration.objects.exclude(cost_centre="")}
-        content = postings.sie(
-            vouchers, settings=settings, year=year, generated=settlement.created_at.date(), cost_centre_names=names
-        )
-    elif fmt == "csv":
-        content = postings.csv_bytes(vouchers, settings)
-    else:
-        content = postings.xlsx_bytes(vouchers, settings, stamp=settlement.created_at)
+    content = _posting_content(vouchers, settings=settings, fmt=fmt, year=year, stamp=settlement.created_at)
     content_type, extension = FORMATS[fmt]
     return PostingFile(content, f"avrakning-{settlement.pk}.{extension}", content_type, None)

@@ -22,7 +22,8 @@ from allocation.ledger import (
     settlement_decision_refusal,
     settlement_postings,
 )
-from allocation.models import AllocationRun, CostPool, Settlement
+from allocation.models import CostPool, Settlement
+from allocation.selectors import latest_charging_run
 from allocation.services import run_amounts
 from cases import roles
 from cases.models import Administration
@@ -155,7 +156,7 @@ def _co_financing_amounts(year: int) -> tuple[Any, dict[str, Decimal] | None, st
     pool = CostPool.objects.filter(year=year, is_co_financing=True).select_related("key").first()
     if pool is None:
         return None, None, f"{year} har ingen medfinansieringspool."
-    run = AllocationRun.objects.filter(pool=pool, is_charging=True).order_by("-created_at", "-id").first()
+    run = latest_charging_run(pool)
     if run is not None:
         return pool, run_amounts(run)[0], f"debiteringskörning #{run.pk}"
     try:

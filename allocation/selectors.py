@@ -80,6 +80,13 @@ def co_financing_key(*, year: int) -> Any:
     return key
 
 
+def latest_charging_run(pool: Any) -> Any:
+    """The pool's newest charging run (what it has charged), or None."""
+    from allocation.models import AllocationRun
+
+    return AllocationRun.objects.filter(pool=pool, is_charging=True).order_by("-created_at", "-id").first()
+
+
 def key_loads(key) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
     return dict(key.shares.values_list("administration__code", "load"))
 

@@ -25,6 +25,7 @@ from allocation.models import (
 )
 from allocation.selectors import (
     co_financing_key,
+    latest_charging_run,
     map_owners,
     monthly_volumes,
     months_with_data,
@@ -263,11 +264,7 @@ def allocation_run_create(
         monthly = calculation.monthly_split(annual, UNITS[CostPool.Unit(unit)])
     except AllocationError as exc:
         raise ValidationError(str(exc)) from exc
-    previous = (
-        AllocationRun.objects.filter(pool=pool, is_charging=True).order_by("-created_at", "-id").first()
-        if pool is not None
-        else None
-    )
+    previous = latest_charging_run(pool) if pool is not None else None
     run = AllocationRun(
         key=key,
         pool=pool,
@@ -363,7 +360,7 @@ def _priced_run_create(*, pool: CostPool, user: Any) -> AllocationRun:
         for code, value in row.items():
             annual[code] = annual.get(code, Decimal(0)) + value
     recovered = sum(annual.values(), Decimal(0))
-    previous = AllocationRun.objects.filter(pool=pool, is_charging=True).order_by("-created_at", "-id").first()
+    previous = latest_charging_run(pool)
     run = AllocationRun(
         key=None,
         pool=pool,
