@@ -258,21 +258,9 @@ def settlement_create(*, pool: Any, tolerance_pp: Decimal = Decimal(0), user: An
 
 
 def settlement_decision_refusal(*, settlement: Any, status: str, user: Any) -> str | None:
-    """Finance staff propose; the steering group approves or rejects; never the proposer."""
-    from cases import roles
+    from allocation.services import decision_refusal
 
-    if not getattr(user, "is_authenticated", False) or roles.is_service_account(user):
-        return "Ett beslut om en avräkning kräver en inloggad person."
-    if status == "proposed":
-        return None if roles.is_finance(user) else "Bara ekonomipersonal föreslår avräkningar."
-    if status in ("approved", "rejected"):
-        if not roles.is_steering(user):
-            return "Bara styrgruppen godkänner eller avvisar avräkningar."
-        proposer = settlement.decisions.filter(to_status="proposed").order_by("-at", "-id").first()
-        if proposer is not None and proposer.user_id == user.pk:
-            return f"Du föreslog avräkning #{settlement.pk} och kan inte besluta om den (fyra ögon)."
-        return None
-    return f"Okänt beslut {status!r}."
+    return decision_refusal(obj=settlement, noun=("avräkning", "avräkningar"), status=status, user=user)
 
 
 def settlement_decide(*, settlement: Any, status: str, user: Any, comment: str = "") -> Any:

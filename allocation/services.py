@@ -499,29 +499,35 @@ def run_amounts(run: AllocationRun) -> tuple[dict[str, Decimal], dict[int, dict[
     return annual, months
 
 
-def key_decision_refusal(*, key: AllocationKey, status: str, user: Any) -> str | None:
-    """Why `user` may not move `key` to `status`, or None. The one rule for the web, the API and
-    decide_key: finance staff propose; the steering group approves or rejects; whoever proposed a
-    key never approves or rejects it (four eyes), whatever groups they are in."""
+def decision_refusal(*, obj: Any, noun: tuple[str, str], status: str, user: Any) -> str | None:
+    """Why `user` may not move a reviewed record (a key, a settlement) to `status`, or None. The
+    one rule for the web, the API and the commands: finance staff propose; the steering group
+    approves or rejects; whoever proposed it never approves or rejects it (four eyes), whatever
+    groups they are in. `noun` is the record's name, singular and plural, for the messages."""
     from cases import roles
 
+    one, many = noun
     if not getattr(user, "is_authenticated", False):
-        return "Ett beslut om en nyckel kräver en inloggad användare."
+        return f"Ett beslut om en {one} kräver en inloggad användare."
     if roles.is_service_account(user):
-        return "Ett tjänstekonto fattar inga beslut om nycklar."
-    if status == AllocationKey.Status.PROPOSED:
-        return None if roles.is_finance(user) else "Bara ekonomipersonal (finance) föreslår nycklar."
-    if status in (AllocationKey.Status.APPROVED, AllocationKey.Status.REJECTED):
+        return f"Ett tjänstekonto fattar inga beslut om {many}."
+    if status == "proposed":
+        return None if roles.is_finance(user) else f"Bara ekonomipersonal (finance) föreslår {many}."
+    if status in ("approved", "rejected"):
         if not roles.is_steering(user):
-            return "Bara styrgruppen godkänner eller avvisar nycklar."
-        proposer = key.decisions.filter(to_status=AllocationKey.Status.PROPOSED).order_by("-at", "-id").first()
+            return f"Bara styrgruppen godkänner eller avvisar {many}."
+        proposer = obj.decisions.filter(to_status="proposed").order_by("-at", "-id").first()
         if proposer is not None and proposer.user_id == user.pk:
             return (
-                f"Du föreslog nyckel #{key.pk} och kan därför inte besluta om den (fyra ögon). "
+                f"Du föreslog {one} #{obj.pk} och kan därför inte besluta om den (fyra ögon). "
                 "En annan ledamot av styrgruppen beslutar."
             )
         return None
     return f"Okänt beslut {status!r}; välj proposed, approved eller rejected."
+
+
+def key_decision_refusal(*, key: AllocationKey, status: str, user: Any) -> str | None:
+    return decision_refusal(obj=key, noun=("nyckel", "nycklar"), status=status, user=user)
 
 
 def _notify_decision(*, kind: str, obj: Any, decision: Any, url: str, name: str) -> None:
