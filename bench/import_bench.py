@@ -59,10 +59,10 @@ def bare_copy(path) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     return wall, rss
 
 
-def our_import(path) -> tuple[float, float, dict]:  # type: ignore[no-untyped-def, type-arg]
+def our_import(path, source: str = "Bench") -> tuple[float, float, dict]:  # type: ignore[no-untyped-def, type-arg]
     psql("TRUNCATE cases_caserecord, cases_monthlyaggregate, imports_importrowerror, imports_importbatch CASCADE")
     wall, rss, out = run_measured(
-        [sys.executable, "manage.py", "import_cases", str(path), "--source", "Bench", "--wait", "--json"], django_env()
+        [sys.executable, "manage.py", "import_cases", str(path), "--source", source, "--wait", "--json"], django_env()
     )
     doc = json.loads(out)
     if doc["status"] != "loaded":
@@ -155,17 +155,6 @@ def bank_bare_copy(path) -> float:  # type: ignore[no-untyped-def]
     return wall
 
 
-def bank_import(path) -> tuple[float, float, dict]:  # type: ignore[no-untyped-def, type-arg]
-    psql("TRUNCATE cases_caserecord, cases_monthlyaggregate, imports_importrowerror, imports_importbatch CASCADE")
-    wall, rss, out = run_measured(
-        [sys.executable, "manage.py", "import_cases", str(path), "--source", "Bank", "--wait", "--json"], django_env()
-    )
-    doc = json.loads(out)
-    if doc["status"] != "loaded":
-        raise RuntimeError(doc)
-    return wall, rss, doc
-
-
 def xlsx_file(rows: int):  # type: ignore[no-untyped-def]
     from openpyxl import Workbook
 
@@ -229,7 +218,7 @@ def main() -> None:
         bank_copies, bank_imports, bank_peaks = [], [], []
         for _ in range(args.repeat):
             bank_copies.append(bank_bare_copy(bank))
-            wall, rss, bank_doc = bank_import(bank)
+            wall, rss, bank_doc = our_import(bank, source="Bank")
             bank_imports.append(wall)
             bank_peaks.append(rss)
         b_copy, b_wall = statistics.median(bank_copies), statistics.median(bank_imports)
