@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from cases.models import Administration, AuditEntry, Grouping, GroupingMapEntry, GroupingMapVersion
 
@@ -123,10 +124,17 @@ def administration_save(*, administration: Administration, user: Any, heads: lis
         )
         if still_owned:
             raise ValidationError(
-                f"{administration.code} äger fortfarande {len(still_owned)} grupperingar efter "
-                f"{administration.valid_to:%Y-%m-%d} ({', '.join(still_owned[:10])}"
-                f"{' …' if len(still_owned) > 10 else ''}). Flytta dem till en annan förvaltning från "
-                f"{after_end:%Y-%m-%d} först."
+                _(
+                    "%(code)s still owns %(count)s groupings after %(end)s (%(groupings)s). "
+                    "Move them to another administration from %(from)s first."
+                )
+                % {
+                    "code": administration.code,
+                    "count": len(still_owned),
+                    "end": f"{administration.valid_to:%Y-%m-%d}",
+                    "groupings": ", ".join(still_owned[:10]) + (" …" if len(still_owned) > 10 else ""),
+                    "from": f"{after_end:%Y-%m-%d}",
+                }
             )
     audited_save(
         administration, fields=ADMINISTRATION_FIELDS, user=user, action="administration", obj_type="administration"
@@ -227,34 +235,50 @@ def _map_row_errors(rows: list[MapRow], *, valid_from: date, admins: dict[str, A
             continue
         admin = admins.get(r.administration)
         if admin is None:
-            errors.append(f"Rad {r.row}, kolumn administration: okänd förvaltningskod {r.administration!r}.")
+            errors.append(
+                _("Row %(row)s, column administration: unknown administration code %(code)r.")
+                % {"row": r.row, "code": r.administration}
+            )
         elif admin.valid_to is not None and admin.valid_to < valid_from:
             errors.append(
-                f"Rad {r.row}, kolumn administration: {admin.code} upphörde {admin.valid_to:%Y-%m-%d} och kan inte "
-                f"äga grupperingar från {valid_from:%Y-%m-%d}."
+                _("Row %(row)s, column administration: %(code)s ended %(end)s and cannot own groupings from %(from)s.")
+                % {
+                    "row": r.row,
+                    "code": admin.code,
+                    "end": f"{admin.valid_to:%Y-%m-%d}",
+                    "from": f"{valid_from:%Y-%m-%d}",
+                }
             )
         elif admin.valid_from > valid_from:
             errors.append(
-                f"Rad {r.row}, kolumn administration: {admin.code} finns först från {admin.valid_from:%Y-%m-%d}."
+                _("Row %(row)s, column administration: %(code)s exists only from %(from)s.")
+                % {"row": r.row, "code": admin.code, "from": f"{admin.valid_from:%Y-%m-%d}"}
             )
         if not (Decimal(0) < r.fraction <= Decimal(1)):
-            errors.append(f"Rad {r.row}, kolumn fraction: {r.fraction} måste vara större än 0 och högst 1.")
+            errors.append(
+                _("Row %(row)s, column fraction: %(value)s must be greater than 0 and at most 1.")
+                % {"row": r.row, "value": r.fraction}
+            )
     for code, group_rows in by_grouping.items():
         lines = ", ".join(str(r.row) for r in group_rows)
         if any(r.central or r.ended for r in group_rows):
             if len(group_rows) > 1:
                 errors.append(
-                    f"Gruppering {code} (rad {lines}): en central eller avslutad gruppering kan inte också ha ägare."
+                    _("Grouping %(code)s (rows %(rows)s): a central or ended grouping cannot also have owners.")
+                    % {"code": code, "rows": lines}
                 )
             continue
         total = sum((r.fraction for r in group_rows), Decimal(0))
         if total != Decimal(1):
-            errors.append(f"Gruppering {code} (rad {lines}): andelarna summerar till {total}, inte 1.")
+            errors.append(
+                _("Grouping %(code)s (rows %(rows)s): the fractions add up to %(total)s, not 1.")
+                % {"code": code, "rows": lines, "total": total}
+            )
         owners = [r.administration for r in group_rows]
         if len(set(owners)) != len(owners):
-            errors.append(f"Gruppering {code}: samma förvaltning förekommer två gånger.")
+            errors.append(_("Grouping %(code)s: the same administration appears twice.") % {"code": code})
     if not rows:
-        errors.append("Filen innehåller inga rader.")
+        errors.append(_("The file contains no rows."))
     return errors
 
 
@@ -392,10 +416,16 @@ def _refuse_if_approved_keys_from(valid_from: date) -> None:
         )
     )
     if keys:
-        named = ", ".join(f"#{pk} {name} (gäller från {vf:%Y-%m-%d})" for pk, name, vf in keys)
+        named = ", ".join(
+            _("#%(key)s %(name)s (valid from %(from)s)") % {"key": pk, "name": name, "from": f"{vf:%Y-%m-%d}"}
+            for pk, name, vf in keys
+        )
         raise ValidationError(
-            f"En ändring från {valid_from:%Y-%m-%d} skulle ändra fördelningen som godkänd nyckel {named} bygger på. "
-            "Ange ett giltig-från-datum efter nyckelns, så gäller ändringen för kommande nycklar och statistik."
+            _(
+                "A change from %(from)s would change the map that approved key %(keys)s is built on. "
+                "Give a valid-from date after the key's, and the change applies to later keys and statistics."
+            )
+            % {"from": f"{valid_from:%Y-%m-%d}", "keys": named}
         )
 
 
@@ -405,8 +435,11 @@ def _refuse_if_keys_use(version: GroupingMapVersion) -> None:
     if keys:
         named = ", ".join(f"#{pk} {name} ({status})" for pk, name, status in keys)
         raise ValidationError(
-            f"Fördelningen giltig från {version.valid_from:%Y-%m-%d} används av nyckel {named} och kan inte "
-            "ändras eller tas bort. Lägg in ändringen med ett senare giltig-från-datum i stället."
+            _(
+                "The map valid from %(from)s is used by key %(keys)s and cannot be changed or removed. "
+                "Enter the change with a later valid-from date instead."
+            )
+            % {"from": f"{version.valid_from:%Y-%m-%d}", "keys": named}
         )
 
 
@@ -528,8 +561,10 @@ def api_token_create(*, user: Any, name: str = "", created_by: Any) -> tuple[Any
 
     if not api_token_may_create(user=user, created_by=created_by):
         raise TokenNotAllowed(
-            "En persons API-token skapas bara av personen själv, på sidan Mitt konto. "
-            "En superanvändare kan skapa token för tjänstekonton (gruppen service_account)."
+            _(
+                "A person's API token is made only by that person, on the page My account. "
+                "A superuser can make tokens for service accounts (the group service_account)."
+            )
         )
     key = secrets.token_hex(20)
     token = ApiToken.objects.create(
@@ -549,7 +584,7 @@ def api_token_create(*, user: Any, name: str = "", created_by: Any) -> tuple[Any
 def api_token_revoke(*, token: Any, user: Any) -> None:
     """Delete a token (its owner, or a superuser), with an audit entry."""
     if not (user.pk == token.user_id or user.is_superuser):
-        raise TokenNotAllowed("Bara ägaren eller en superanvändare kan återkalla en token.")
+        raise TokenNotAllowed(_("Only the owner or a superuser can revoke a token."))
     audit_record(
         user=user,
         action="token.revoke",

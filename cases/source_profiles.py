@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 CANONICAL_COLUMNS = (
     "case_id",
     "opened_at",
@@ -72,13 +74,16 @@ class SourceProfile:
 
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ProfileError(f"{where}: väntade en text, fick {value!r}.")
+        raise ProfileError(_("%(where)s: expected a text, got %(value)r.") % {"where": where, "value": value})
     return value.strip()
 
 
 def _canonical(name: Any, where: str) -> str:
     if name not in CANONICAL_COLUMNS:
-        raise ProfileError(f"{where}: okänd kolumn {name!r}. Kända: {', '.join(CANONICAL_COLUMNS)}.")
+        raise ProfileError(
+            _("%(where)s: unknown column %(name)r. Known: %(known)s.")
+            % {"where": where, "name": name, "known": ", ".join(CANONICAL_COLUMNS)}
+        )
     return str(name)
 
 
@@ -87,21 +92,30 @@ def profile_from_json(raw: Any) -> SourceProfile:
     if raw in (None, "", {}):
         return SourceProfile()
     if not isinstance(raw, dict):
-        raise ProfileError('Profilen ska vara ett JSON-objekt, t.ex. {"columns": {"case_id": "call_id"}}.')
+        raise ProfileError(
+            _("The profile must be a JSON object, e.g. %(example)s.")
+            % {"example": '{"columns": {"case_id": "call_id"}}'}
+        )
     unknown = sorted(set(raw) - set(KEYS))
     if unknown:
-        raise ProfileError(f"Okänd nyckel i profilen: {', '.join(unknown)}. Kända: {', '.join(KEYS)}.")
+        raise ProfileError(
+            _("Unknown key in the profile: %(unknown)s. Known: %(known)s.")
+            % {"unknown": ", ".join(unknown), "known": ", ".join(KEYS)}
+        )
     columns: dict[str, tuple[str, ...]] = {}
     raw_columns = raw.get("columns", {})
     if not isinstance(raw_columns, dict):
-        raise ProfileError("”columns” ska vara ett objekt: vår kolumn → filens rubrik (eller en lista av rubriker).")
+        raise ProfileError(_("”columns” must be an object: our column → the file's header (or a list of headers)."))
     for canonical, headers in raw_columns.items():
         name = _canonical(canonical, "columns")
         if isinstance(headers, list):
             if not headers or len(headers) > 4:
-                raise ProfileError(f"columns.{name}: en lista ska ha 1–4 rubriker.")
+                raise ProfileError(_("columns.%(name)s: a list must have 1–4 headers.") % {"name": name})
             if len(headers) > 1 and name not in JOINERS:
-                raise ProfileError(f"columns.{name}: bara case_id och opened_at kan slås ihop av flera kolumner.")
+                raise ProfileError(
+                    _("columns.%(name)s: only case_id and opened_at can be joined from several columns.")
+                    % {"name": name}
+                )
             columns[name] = tuple(_text(h, f"columns.{name}") for h in headers)
         else:
             columns[name] = (_text(headers, f"columns.{name}"),)
@@ -109,41 +123,48 @@ def profile_from_json(raw: Any) -> SourceProfile:
     if date_format:
         date_format = _text(date_format, "date_format")
         if "%" not in date_format:
-            raise ProfileError(f"date_format {date_format!r}: använd strptime-koder, t.ex. %d/%m/%Y %H:%M.")
+            raise ProfileError(
+                _("date_format %(format)r: use strptime codes, e.g. %(example)s.")
+                % {"format": date_format, "example": "%d/%m/%Y %H:%M"}
+            )
         try:
             datetime.strftime(datetime(2026, 3, 1, 9, 5, 7), date_format)
         except ValueError as exc:
-            raise ProfileError(f"date_format {date_format!r} kan inte användas: {exc}.") from exc
+            raise ProfileError(
+                _("date_format %(format)r cannot be used: %(error)s.") % {"format": date_format, "error": exc}
+            ) from exc
     constants: dict[str, str] = {}
     raw_constants = raw.get("constants", {})
     if not isinstance(raw_constants, dict):
-        raise ProfileError("”constants” ska vara ett objekt: vår kolumn → värdet för varje rad.")
+        raise ProfileError(_("”constants” must be an object: our column → the value for every row."))
     for canonical, value in raw_constants.items():
         name = _canonical(canonical, "constants")
         if name in columns:
-            raise ProfileError(f"constants.{name}: kolumnen läses redan ur filen (columns.{name}).")
+            raise ProfileError(
+                _("constants.%(name)s: the column is already read from the file (columns.%(name)s).") % {"name": name}
+            )
         constants[name] = _text(str(value) if isinstance(value, int | float) else value, f"constants.{name}")
     values: dict[str, dict[str, str]] = {}
     raw_values = raw.get("values", {})
     if not isinstance(raw_values, dict):
-        raise ProfileError("”values” ska vara ett objekt: vår kolumn → {filens värde: vårt värde}.")
+        raise ProfileError(_("”values” must be an object: our column → {the file's value: our value}."))
     for canonical, mapping in raw_values.items():
         name = _canonical(canonical, "values")
         if not isinstance(mapping, dict) or not mapping:
-            raise ProfileError(f"values.{name}: väntade ett objekt {{filens värde: vårt värde}}.")
+            raise ProfileError(_("values.%(name)s: expected an object {the file's value: our value}.") % {"name": name})
         values[name] = {str(k).strip(): _text(v, f"values.{name}.{k}") for k, v in mapping.items()}
     skip: dict[str, frozenset[str]] = {}
     raw_skip = raw.get("skip", {})
     if not isinstance(raw_skip, dict):
-        raise ProfileError("”skip” ska vara ett objekt: filens rubrik → värden vars rader hoppas över.")
+        raise ProfileError(_("”skip” must be an object: the file's header → values whose rows are skipped."))
     for header, skipped in raw_skip.items():
         name = _text(header, "skip")
         if not isinstance(skipped, list) or not skipped:
-            raise ProfileError(f"skip.{name}: väntade en lista av värden.")
+            raise ProfileError(_("skip.%(name)s: expected a list of values.") % {"name": name})
         skip[name] = frozenset(str(v).strip() for v in skipped)
     unit = raw.get("duration_unit", "seconds")
     if unit not in DURATION_UNITS:
-        raise ProfileError(f"duration_unit {unit!r}: välj seconds eller minutes.")
+        raise ProfileError(_("duration_unit %(unit)r: choose seconds or minutes.") % {"unit": unit})
     sheet = raw.get("sheet", "")
     if sheet:
         sheet = _text(sheet, "sheet")

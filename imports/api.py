@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -116,7 +117,7 @@ class SourceField(serializers.SlugRelatedField):
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, str) and "\x00" in data:
-            raise serializers.ValidationError("Källans namn innehåller otillåtna tecken.")
+            raise serializers.ValidationError(_("The source's name contains characters that are not allowed."))
         return super().to_internal_value(data)
 
 
@@ -142,7 +143,7 @@ class ImportUploadApi(APIView):
                 return None
             month = parse_month(value)
             if month is None or len(value.strip()) != 7:
-                raise serializers.ValidationError("Skriv månaden som ÅÅÅÅ-MM, t.ex. 2026-03.")
+                raise serializers.ValidationError(_("Write the month as YYYY-MM, e.g. 2026-03."))
             return month
 
     @extend_schema(

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
 
 from imports.parsing import STOCKHOLM, References, RowError
 
@@ -198,7 +199,12 @@ def staging_duplicate_errors(
             refused.append(row_no)
             if len(errors) < limit:
                 errors.append(
-                    RowError(row_no, "case_id", case_id, f"ärende-id förekommer redan på rad {first_row} i filen")
+                    RowError(
+                        row_no,
+                        "case_id",
+                        case_id,
+                        _("case id already appears on row %(row)s of the file") % {"row": first_row},
+                    )
                 )
         cur.execute(
             f"""
@@ -218,7 +224,8 @@ def staging_duplicate_errors(
                         row_no,
                         "case_id",
                         case_id,
-                        f"ärende-id finns redan för källan i månad {month_text[:7]} (batch #{other_batch})",
+                        _("case id already exists for the source in month %(month)s (batch #%(batch)s)")
+                        % {"month": month_text[:7], "batch": other_batch},
                     )
                 )
     return errors, len(refused), refused

@@ -92,7 +92,10 @@ class ImportRowError(models.Model):
         verbose_name_plural = _("row errors")
 
     def __str__(self) -> str:
-        return f"rad {self.row_number} {self.column}: {self.reason}"
+        return str(
+            _("row %(row)s %(column)s: %(reason)s")
+            % {"row": self.row_number, "column": self.column, "reason": self.reason}
+        )
 
 
 class StagedCase(models.Model):

@@ -18,6 +18,11 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
+from cases import formats
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 HEADER_SEARCH_ROWS = 20
 MAX_CELL_CHARS = 1000
@@ -39,15 +44,19 @@ class RowError:
 
 def describe_error(row: int, column: str, value: str, reason: str) -> str:
     """One error as a finance officer reads it: row, column (Swedish name and file name), value, reason."""
-    parts = [f"rad {row}"]
+    parts = [_("row %(row)s") % {"row": row}]
     if column:
-        label = COLUMN_LABELS_SV.get(column)
-        parts.append(f"kolumn {label} ({column})" if label and label != column else f"kolumn {column}")
+        label = str(COLUMN_LABELS.get(column, column))
+        parts.append(
+            _("column %(label)s (%(column)s)") % {"label": label, "column": column}
+            if label != column
+            else _("column %(column)s") % {"column": column}
+        )
     if value:
         shown = value if len(value) <= 40 else value[:37] + "..."
-        parts.append(f"värde ”{shown}”")
+        parts.append(_("value ”%(value)s”") % {"value": shown})
     else:
-        parts.append("tomt värde")
+        parts.append(_("empty value"))
     return ", ".join(parts) + f": {reason}"
 
 
@@ -122,25 +131,26 @@ ADMIN_COLUMNS = _synonyms(
 )
 ADMIN_REQUIRED = ("code", "name")
 
-COLUMN_LABELS_SV = {
-    "case_id": "ärende-id",
-    "opened_at": "öppnad",
-    "channel": "kanal",
-    "grouping": "ärendegruppering",
-    "handle_seconds": "hanteringstid",
-    "wait_seconds": "väntetid",
-    "resolved_first_contact": "löst vid första kontakt",
-    "forwarded_to": "vidarebefordrad till",
-    "outcome": "utfall",
-    "ended": "avslutad",
-    "month": "månad",
-    "cases": "antal",
-    "administration": "förvaltning",
-    "fraction": "andel",
-    "central": "central",
-    "valid_from": "giltig från",
-    "code": "kod",
-    "name": "namn",
+# The columns' names in the reader's language (the file's own name is shown beside them).
+COLUMN_LABELS = {
+    "case_id": pgettext_lazy("column", "case id"),
+    "opened_at": pgettext_lazy("column", "opened at"),
+    "channel": pgettext_lazy("column", "channel"),
+    "grouping": pgettext_lazy("column", "grouping"),
+    "handle_seconds": pgettext_lazy("column", "handle time"),
+    "wait_seconds": pgettext_lazy("column", "wait time"),
+    "resolved_first_contact": pgettext_lazy("column", "resolved at first contact"),
+    "forwarded_to": pgettext_lazy("column", "forwarded to"),
+    "outcome": pgettext_lazy("column", "outcome"),
+    "ended": pgettext_lazy("column", "ended"),
+    "month": pgettext_lazy("column", "month"),
+    "cases": pgettext_lazy("column", "cases"),
+    "administration": pgettext_lazy("column", "administration"),
+    "fraction": pgettext_lazy("column", "fraction"),
+    "central": pgettext_lazy("column", "central"),
+    "valid_from": pgettext_lazy("column", "valid from"),
+    "code": pgettext_lazy("column", "code"),
+    "name": pgettext_lazy("column", "name"),
 }
 
 CHANNEL_SYNONYMS = {
@@ -209,17 +219,17 @@ def open_table(
     head = stream.read(4096)
     stream.seek(0)
     if not head.strip():
-        raise FileRejected("Filen är tom.")
+        raise FileRejected(_("The file is empty."))
     if head.startswith(b"PK\x03\x04"):
         return _open_xlsx(stream, max_xlsx_bytes=max_xlsx_bytes, limits=xlsx_limits, sheet=sheet)
     if head.startswith(b"%PDF"):
-        raise FileRejected("Filen är en PDF. Ladda upp ärendeloggen som CSV eller Excel (xlsx).")
+        raise FileRejected(_("The file is a PDF. Upload the case log as CSV or Excel (xlsx)."))
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FileRejected("Filen är i det gamla Excel-formatet (xls). Spara den som xlsx eller CSV.")
+        raise FileRejected(_("The file is in the old Excel format (xls). Save it as xlsx or CSV."))
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileRejected("Filen är kodad som UTF-16. Spara den som UTF-8 eller Windows-1252 (CSV).")
+        raise FileRejected(_("The file is encoded as UTF-16. Save it as UTF-8 or Windows-1252 (CSV)."))
     if b"\x00" in head:
-        raise FileRejected("Filen ser ut att vara binär, inte en CSV-textfil eller xlsx.")
+        raise FileRejected(_("The file looks binary, not a CSV text file or xlsx."))
     return _open_csv(stream, size=size)
 
 
@@ -281,17 +291,21 @@ def _open_csv(stream: IO[bytes], *, size: int) -> Table:
             line, value = _first_undecodable(stream, encoding)
             name = "Windows-1252" if encoding == "cp1252" else encoding.upper()
             raise FileRejected(
-                f"Rad {line}: {value} kan inte läsas som {name}. "
-                "Spara filen som UTF-8 (CSV UTF-8 i Excel) och ladda upp igen."
+                _(
+                    "Row %(row)s: %(value)s cannot be read as %(encoding)s. "
+                    "Save the file as UTF-8 (CSV UTF-8 in Excel) and upload it again."
+                )
+                % {"row": line, "value": value, "encoding": name}
             ) from exc
         except csv.Error as exc:
             reason = (
-                f"en cell är längre än {CSV_FIELD_LIMIT:,} tecken".replace(",", " ")
+                _("a cell is longer than %(limit)s characters") % {"limit": formats.number(CSV_FIELD_LIMIT)}
                 if "field larger than field limit" in str(exc)
-                else f"raden kan inte tolkas ({exc})"
+                else _("the row cannot be parsed (%(error)s)") % {"error": exc}
             )
             raise FileRejected(
-                f"Rad {row_no + 1}: filen kan inte läsas som CSV: {reason}. Kontrollera citattecken och cellstorlek."
+                _("Row %(row)s: the file cannot be read as CSV: %(reason)s. Check quotation marks and cell sizes.")
+                % {"row": row_no + 1, "reason": reason}
             ) from exc
 
     return Table(
@@ -315,13 +329,15 @@ def _first_undecodable(stream: IO[bytes], encoding: str) -> tuple[int, str]:
             decoder.decode(block)
         except UnicodeDecodeError as exc:
             bad = block[exc.start : exc.end] or block[exc.start : exc.start + 1]
-            return line + block[: exc.start].count(b"\n"), "tecknet med bytekod " + " ".join(f"0x{b:02X}" for b in bad)
+            return line + block[: exc.start].count(b"\n"), _("the character with byte code %(codes)s") % {
+                "codes": " ".join(f"0x{b:02X}" for b in bad)
+            }
         line += block.count(b"\n")
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return line, "ett avklippt tecken i slutet av filen"
-    return line, "ett tecken"
+        return line, _("a truncated character at the end of the file")
+    return line, _("a character")
 
 
 def check_xlsx_container(stream: IO[bytes], *, max_bytes: int, limits: XlsxLimits = XlsxLimits()) -> None:
@@ -334,28 +350,39 @@ def check_xlsx_container(stream: IO[bytes], *, max_bytes: int, limits: XlsxLimit
             if strings is not None and strings.file_size <= max_bytes:
                 _check_shared_strings(zf, strings, limits)
     except zipfile.BadZipFile as exc:
-        raise FileRejected("Filen är inte en giltig Excel-fil (xlsx): zip-arkivet är skadat.") from exc
+        raise FileRejected(_("The file is not a valid Excel file (xlsx): the zip archive is damaged.")) from exc
     finally:
         stream.seek(0)
     total = sum(i.file_size for i in infos)
     if total > max_bytes:
         raise FileRejected(
-            f"Excel-filen packas upp till {total // (1024 * 1024)} MB, mer än tillåtna "
-            f"{max_bytes // (1024 * 1024)} MB. Dela upp filen eller spara som CSV."
+            _(
+                "The Excel file unpacks to %(size)s MB, more than the %(limit)s MB allowed. "
+                "Split the file or save it as CSV."
+            )
+            % {"size": formats.number(total // (1024 * 1024)), "limit": formats.number(max_bytes // (1024 * 1024))}
         )
     for info in infos:
         if info.file_size > 10 * 1024 * 1024 and info.file_size > 200 * max(info.compress_size, 1):
-            raise FileRejected("Excel-filen är misstänkt hårt packad (möjlig zip-bomb) och läses inte.")
+            raise FileRejected(
+                _("The Excel file is suspiciously highly compressed (a possible zip bomb) and is not read.")
+            )
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
-        raise FileRejected("Filen är ett zip-arkiv men ingen Excel-arbetsbok (xlsx).")
+        raise FileRejected(_("The file is a zip archive but not an Excel workbook (xlsx)."))
 
 
 def _check_shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: XlsxLimits) -> None:
     if info.file_size > limits.shared_strings_bytes:
         raise FileRejected(
-            f"Excel-filens delade texter är {info.file_size // (1024 * 1024)} MB, mer än tillåtna "
-            f"{limits.shared_strings_bytes // (1024 * 1024)} MB. Spara filen som CSV och ladda upp den i stället."
+            _(
+                "The Excel file's shared strings take %(size)s MB, more than the %(limit)s MB allowed. "
+                "Save the file as CSV and upload that instead."
+            )
+            % {
+                "size": formats.number(info.file_size // (1024 * 1024)),
+                "limit": formats.number(limits.shared_strings_bytes // (1024 * 1024)),
+            }
         )
     count = 0
     tail = b""
@@ -368,8 +395,11 @@ def _check_shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Xl
             tail = data[-3:]
             if count > limits.shared_strings:
                 raise FileRejected(
-                    f"Excel-filen har fler än {limits.shared_strings:,} delade texter".replace(",", " ")
-                    + ". Spara filen som CSV och ladda upp den i stället."
+                    _(
+                        "The Excel file has more than %(limit)s shared strings. "
+                        "Save the file as CSV and upload that instead."
+                    )
+                    % {"limit": formats.number(limits.shared_strings)}
                 )
 
 
@@ -392,12 +422,12 @@ def _xlsx_unreadable(exc: BaseException) -> str:
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, DefusedXmlException):
-            return (
-                "Excel-filen innehåller XML-definitioner (DTD eller entiteter) som Excel aldrig skriver och som "
-                "inte läses av säkerhetsskäl. Öppna filen i Excel och spara den som en ny xlsx-fil."
+            return _(
+                "The Excel file contains XML definitions (DTD or entities) that Excel never writes and that "
+                "are not read for security reasons. Open the file in Excel and save it as a new xlsx file."
             )
         seen = seen.__cause__ or seen.__context__
-    return "Excel-filen kan inte läsas: den är skadad eller inte sparad av Excel. Spara om den i Excel."
+    return _("The Excel file cannot be read: it is damaged or was not saved by Excel. Save it again in Excel.")
 
 
 def _open_xlsx(stream: IO[bytes], *, max_xlsx_bytes: int, limits: XlsxLimits = XlsxLimits(), sheet: str = "") -> Table:
@@ -412,7 +442,10 @@ def _open_xlsx(stream: IO[bytes], *, max_xlsx_bytes: int, limits: XlsxLimits = X
         if sheet not in wb.sheetnames:
             names = ", ".join(repr(n) for n in wb.sheetnames)
             wb.close()
-            raise FileRejected(f"Arbetsboken saknar bladet {sheet!r} som källans profil anger; bladen är {names}.")
+            raise FileRejected(
+                _("The workbook has no sheet %(sheet)r, which the source's profile names; its sheets are %(names)s.")
+                % {"sheet": sheet, "names": names}
+            )
         ws = wb[sheet]
     else:
         ws = wb.worksheets[0]
@@ -467,20 +500,26 @@ def locate_header(
             index[canonical] = i
         if all(c in index for c in required):
             if duplicates:
-                raise FileRejected(f"Rad {row_no}: kolumnen {duplicates[0]!r} förekommer mer än en gång i rubrikraden.")
+                raise FileRejected(
+                    _("Row %(row)s: the column %(column)r appears more than once in the header row.")
+                    % {"row": row_no, "column": duplicates[0]}
+                )
             return Header(row=row_no, index=index, width=len(cells))
         if best is None or len(index) > len(best[2]):
             best = (row_no, cells, index)
         if row_no >= HEADER_SEARCH_ROWS:
             break
     if best is None:
-        raise FileRejected("Filen innehåller inga rader.")
+        raise FileRejected(_("The file contains no rows."))
     row_no, cells, index = best
-    missing = [f"{c} ({COLUMN_LABELS_SV.get(c, c)})" for c in required if c not in index]
-    found = ", ".join(repr(c) for c in cells if str(c).strip()) or "inga"
+    missing = [f"{c} ({COLUMN_LABELS.get(c, c)})" for c in required if c not in index]
+    found = ", ".join(repr(c) for c in cells if str(c).strip()) or _("none")
     raise FileRejected(
-        f"Rubrikraden saknar obligatoriska kolumner: {', '.join(missing)}. "
-        f"Närmast en rubrikrad var rad {row_no} med {found}."
+        _(
+            "The header row lacks required columns: %(missing)s. "
+            "The nearest to a header row was row %(row)s with %(found)s."
+        )
+        % {"missing": ", ".join(missing), "row": row_no, "found": found}
     )
 
 
@@ -569,21 +608,27 @@ def locate_profiled_header(
         if row_no >= HEADER_SEARCH_ROWS:
             break
     if best is None:
-        raise FileRejected("Filen innehåller inga rader.")
+        raise FileRejected(_("The file contains no rows."))
     row_no, cells = best
     have = {normalise_header(c) for c in cells}
     missing = [h for headers in profile.columns.values() for h in headers if normalise_header(h) not in have]
     missing += [h for h in profile.skip if normalise_header(h) not in have]
-    found = ", ".join(repr(c) for c in cells if str(c).strip()) or "inga"
+    found = ", ".join(repr(c) for c in cells if str(c).strip()) or _("none")
     if missing:
         raise FileRejected(
-            f"Källans profil nämner rubriker som filen saknar: {', '.join(repr(h) for h in missing)}. "
-            f"Filens rubriker (rad {row_no}): {found}. Rätta profilen eller välj rätt källa."
+            _(
+                "The source's profile names headers the file lacks: %(missing)s. "
+                "The file's headers (row %(row)s): %(found)s. Correct the profile or choose the right source."
+            )
+            % {"missing": ", ".join(repr(h) for h in missing), "row": row_no, "found": found}
         )
-    absent = [f"{c} ({COLUMN_LABELS_SV.get(c, c)})" for c in required]
+    absent = [f"{c} ({COLUMN_LABELS.get(c, c)})" for c in required]
     raise FileRejected(
-        f"Rubrikraden saknar obligatoriska kolumner: {', '.join(absent)}. Närmast en rubrikrad var rad {row_no} "
-        f"med {found}."
+        _(
+            "The header row lacks required columns: %(missing)s. "
+            "The nearest to a header row was row %(row)s with %(found)s."
+        )
+        % {"missing": ", ".join(absent), "row": row_no, "found": found}
     )
 
 
@@ -596,8 +641,7 @@ def profile_row(ph: ProfiledHeader, row_no: int, cells: list[str], separator: st
                 row_no,
                 "",
                 _clip(separator.join(cells)),
-                f"raden har {_columns(len(cells))} men rubrikraden har {ph.width}; "
-                "kontrollera avgränsare och citattecken",
+                _too_few_columns(len(cells), ph.width),
             )
         ]
     for index, header, values in ph.skip:
@@ -622,7 +666,8 @@ def profile_row(ph: ProfiledHeader, row_no: int, cells: list[str], separator: st
                         row_no,
                         canonical,
                         _clip(joiner.join(parts)),
-                        f"en del av den sammansatta kolumnen saknas (rubrik {', '.join(empty)})",
+                        _("a part of the joined column is missing (header %(headers)s)")
+                        % {"headers": ", ".join(empty)},
                     )
                 )
                 value = ""
@@ -635,7 +680,10 @@ def profile_row(ph: ProfiledHeader, row_no: int, cells: list[str], separator: st
                         row_no,
                         canonical,
                         _clip(value),
-                        "värdet saknas i källans profil (values); lägg till det i profilen eller rätta filen",
+                        _(
+                            "the value is not in the source's profile (values); "
+                            "add it to the profile or correct the file"
+                        ),
                     )
                 )
             else:
@@ -657,7 +705,14 @@ class References:
 
 
 def _columns(n: int) -> str:
-    return "1 kolumn" if n == 1 else f"{n} kolumner"
+    return _("1 column") if n == 1 else _("%(n)s columns") % {"n": n}
+
+
+def _too_few_columns(n: int, width: int) -> str:
+    return _("the row has %(columns)s but the header row has %(width)s; check delimiters and quotation marks") % {
+        "columns": _columns(n),
+        "width": width,
+    }
 
 
 @dataclass
@@ -808,10 +863,10 @@ class CaseRowValidator:
                 plain = len(text) in (16, 19) and text[4] == "-" and text[10] in " T"
                 out = text if plain else dt.isoformat(sep=" ")
         except ValueError:
-            fmt = self.date_format or "ÅÅÅÅ-MM-DD TT:MM[:SS] eller ISO 8601"
-            return f"tidpunkten kan inte tolkas; väntat format {fmt}"
+            fmt = self.date_format or _("YYYY-MM-DD HH:MM[:SS] or ISO 8601")
+            return _("the time cannot be read; expected format %(format)s") % {"format": fmt}
         if len(text) == 10 and not self.date_format:
-            return "tidpunkten saknar klockslag; väntat ÅÅÅÅ-MM-DD TT:MM"
+            return _("the time has no time of day; expected YYYY-MM-DD HH:MM")
         if dt.tzinfo is not None:
             local = dt.astimezone(STOCKHOLM)
             year, month = local.year, local.month
@@ -819,13 +874,13 @@ class CaseRowValidator:
         else:
             year, month = dt.year, dt.month
         if not 1990 <= year <= 2100:
-            return f"året {year} är orimligt"
+            return _("the year %(year)s is implausible") % {"year": year}
         month_text = self._month(year, month)
         if self.declared_month is not None and (year, month) != (
             self.declared_month.year,
             self.declared_month.month,
         ):
-            return f"tidpunkten ligger utanför filens månad {self.declared_month:%Y-%m}"
+            return _("the time lies outside the file's month %(month)s") % {"month": f"{self.declared_month:%Y-%m}"}
         return out, month_text
 
     def _fast_line(
@@ -887,8 +942,7 @@ class CaseRowValidator:
                     row_no,
                     "",
                     _clip(self.cell_separator.join(cells)),
-                    f"raden har {_columns(len(cells))} men rubrikraden har {self.header.width}; "
-                    "kontrollera avgränsare och citattecken",
+                    _too_few_columns(len(cells), self.header.width),
                 )
             ]
         if len(cells) > self.header.width and any(c.strip() for c in cells[self.header.width :]):
@@ -897,19 +951,20 @@ class CaseRowValidator:
                     row_no,
                     "",
                     _clip(self.cell_separator.join(cells)),
-                    f"raden har {_columns(len(cells))} men rubrikraden har {self.header.width}",
+                    _("the row has %(columns)s but the header row has %(width)s")
+                    % {"columns": _columns(len(cells)), "width": self.header.width},
                 )
             ]
         errors: list[RowError] = []
         case_id = cells[self._i_case].strip()
         if not case_id:
-            errors.append(RowError(row_no, "case_id", "", "ärende-id saknas"))
+            errors.append(RowError(row_no, "case_id", "", _("case id missing")))
         elif len(case_id) > 100:
-            errors.append(RowError(row_no, "case_id", _clip(case_id), "ärende-id är längre än 100 tecken"))
+            errors.append(RowError(row_no, "case_id", _clip(case_id), _("case id longer than 100 characters")))
         elif case_id[0] in "=+-@\t\r" and not case_id[1:].replace("-", "").isalnum():
-            errors.append(RowError(row_no, "case_id", _clip(case_id), "ärende-id ser ut som en formel"))
+            errors.append(RowError(row_no, "case_id", _clip(case_id), _("case id looks like a formula")))
         opened = cells[self._i_open]
-        stamp = self._timestamp(opened) if opened.strip() else "tidpunkt saknas"
+        stamp = self._timestamp(opened) if opened.strip() else _("time missing")
         if isinstance(stamp, str):
             errors.append(RowError(row_no, "opened_at", _clip(opened), stamp))
         raw_channel = cells[self._i_chan]
@@ -920,15 +975,15 @@ class CaseRowValidator:
                 self._raw_channels[raw_channel] = channel_id
         if channel_id is None:
             reason = (
-                "kanal saknas"
+                _("channel missing")
                 if not raw_channel.strip()
-                else "okänd kanal; tillåtna: " + ", ".join(sorted(self.refs.channels))
+                else _("unknown channel; allowed: %(channels)s") % {"channels": ", ".join(sorted(self.refs.channels))}
             )
             errors.append(RowError(row_no, "channel", _clip(raw_channel), reason))
         raw_grouping = cells[self._i_grp].strip()
         grouping_id = self.refs.groupings.get(raw_grouping)
         if grouping_id is None:
-            reason = "ärendegruppering saknas" if not raw_grouping else "okänd ärendegrupperingskod"
+            reason = _("grouping missing") if not raw_grouping else _("unknown grouping code")
             errors.append(RowError(row_no, "grouping", _clip(raw_grouping), reason))
         handle = duration_cell(cells, self._i_handle, row_no, "handle_seconds", errors, self.duration_unit)
         wait = duration_cell(cells, self._i_wait, row_no, "wait_seconds", errors, self.duration_unit)
@@ -941,7 +996,7 @@ class CaseRowValidator:
                 resolved = False
             elif raw:
                 errors.append(
-                    RowError(row_no, "resolved_first_contact", _clip(raw), "väntat 1/0, ja/nej eller true/false")
+                    RowError(row_no, "resolved_first_contact", _clip(raw), _("expected 1/0, ja/nej or true/false"))
                 )
         forwarded: int | None = None
         if self._i_fwd is not None:
@@ -949,7 +1004,7 @@ class CaseRowValidator:
             if raw:
                 forwarded = self.refs.administrations.get(raw)
                 if forwarded is None:
-                    errors.append(RowError(row_no, "forwarded_to", _clip(raw), "okänd förvaltningskod"))
+                    errors.append(RowError(row_no, "forwarded_to", _clip(raw), _("unknown administration code")))
         outcome: str | None = None
         if self._i_out is not None:
             raw = cells[self._i_out].strip()
@@ -960,7 +1015,7 @@ class CaseRowValidator:
                         row_no,
                         "outcome",
                         _clip(raw),
-                        "okänt utfall; tillåtna: handled (besvarad) eller abandoned (avbruten)",
+                        _("unknown outcome; allowed: handled (besvarad) or abandoned (avbruten)"),
                     )
                 )
         if errors:
@@ -1017,35 +1072,35 @@ def parse_duration(raw: str, unit: str = "seconds") -> int | str:
             head, _sep, text = text.partition(",")
             number = head.split()[0]
             if not (number.isascii() and number.isdigit()):
-                return "kan inte läsas som en tid; skriv t.ex. 312, 5:12 eller 0:05:12"
+                return _("cannot be read as a time; write e.g. 312, 5:12 or 0:05:12")
             days = int(number)
             text = text.strip()
         parts = text.split(":")
         if len(parts) not in (2, 3) or not all(p.strip().isascii() and p.strip().isdigit() for p in parts[:-1]):
-            return "kan inte läsas som en tid; skriv t.ex. 312, 5:12 eller 0:05:12"
+            return _("cannot be read as a time; write e.g. 312, 5:12 or 0:05:12")
         last = parts[-1].strip()
         try:
             seconds_part = Decimal(last)
         except InvalidOperation:
-            return "kan inte läsas som en tid; skriv t.ex. 312, 5:12 eller 0:05:12"
+            return _("cannot be read as a time; write e.g. 312, 5:12 or 0:05:12")
         if not seconds_part.is_finite() or not (0 <= seconds_part < 60):
-            return f"sekunderna {last!r} ligger utanför 0–59"
+            return _("the seconds %(seconds)r lie outside 0–59") % {"seconds": last}
         numbers = [int(p) for p in parts[:-1]]
         if len(numbers) == 2 and numbers[1] >= 60:
-            return f"minuterna {numbers[1]:02d} ligger utanför 0–59"
+            return _("the minutes %(minutes)s lie outside 0–59") % {"minutes": f"{numbers[1]:02d}"}
         hours, minutes = (numbers[0], numbers[1]) if len(numbers) == 2 else (0, numbers[0])
         total = Decimal(days * 86400 + hours * 3600 + minutes * 60) + seconds_part
         return int(total.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if text.startswith("-"):
-        return "får inte vara negativt"
+        return _("must not be negative")
     number_text = text.replace(",", ".", 1) if text.count(",") == 1 and "." not in text else text
     if not (number_text.isascii() and number_text.replace(".", "", 1).isdigit()):
-        return "måste vara sekunder (t.ex. 312 eller 312,5) eller en tid (5:12, 0:05:12)"
+        return _("must be seconds (e.g. 312 or 312,5) or a time (5:12, 0:05:12)")
     value = Decimal(number_text)
     if unit == "minutes":
         value *= 60
     if value > _MAX_SECONDS:
-        return "orimligt stort värde"
+        return _("implausibly large value")
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -1104,7 +1159,7 @@ def duration_cell(
         errors.append(RowError(row_no, column, _clip(raw), parsed))
         return None
     if parsed > _MAX_SECONDS:
-        errors.append(RowError(row_no, column, _clip(raw), "orimligt stort värde"))
+        errors.append(RowError(row_no, column, _clip(raw), _("implausibly large value")))
         return None
     return parsed
 

@@ -21,7 +21,10 @@ from django.core.files import File
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from cases import formats
 from cases.models import Administration, Channel, DataSource, Grouping, MonthlyAggregate
 from cases.services import (
     AdministrationRow,
@@ -100,22 +103,28 @@ def import_batch_create(
     month's case count changes by more than 20 % (see _replacement_refusal).
     """
     if kind not in ImportBatch.Kind.values:
-        raise ValidationError(f"Okänt format {kind!r}; välj cases eller aggregated.")
+        raise ValidationError(_("Unknown format %(kind)r; choose cases or aggregated.") % {"kind": kind})
     if kind == ImportBatch.Kind.AGGREGATED and not source.is_reference:
         # Aggregates loaded beside the municipality's own case rows would count twice (or
         # replace the month's aggregates while its cases stay): only reference sources take them.
         raise ValidationError(
-            f"Källan {source.name} är kommunens egen källa och tar bara ärendeloggar. Aggregerad statistik "
-            "laddas i en referenskälla (markerad som referensstatistik)."
+            _(
+                "The source %(source)s is the municipality's own source and takes case logs only. "
+                "Aggregated statistics are loaded into a reference source (marked as reference statistics)."
+            )
+            % {"source": source.name}
         )
     upload_throttle_check(user=user)
     sha, size = _sha256(stream)
     if size == 0:
-        raise ValidationError("Filen är tom.")
+        raise ValidationError(_("The file is empty."))
     if size > settings.IMPORT_MAX_UPLOAD_BYTES:
         raise ValidationError(
-            f"Filen är {size / 1e6:.1f} MB; största tillåtna storlek är "
-            f"{settings.IMPORT_MAX_UPLOAD_BYTES / 1e6:.1f} MB. Dela upp den per månad."
+            _("The file is %(size)s MB; the largest size allowed is %(limit)s MB. Split it by month.")
+            % {
+                "size": formats.number(size / 1e6, 1),
+                "limit": formats.number(settings.IMPORT_MAX_UPLOAD_BYTES / 1e6, 1),
+            }
         )
     earlier = _live_duplicate(source=source, sha=sha)
     if earlier is not None:
@@ -180,8 +189,8 @@ def upload_throttle_check(*, user: Any) -> None:
     limit, seconds = int(number), _PERIODS[period.strip()[:1].lower()]
     if count_failure(f"uploads:{user.pk}", seconds) > limit:
         raise UploadThrottled(
-            f"Du har laddat upp {limit} filer på kort tid (gräns {settings.UPLOAD_THROTTLE_RATE}). "
-            "Vänta en stund och försök igen.",
+            _("You have uploaded %(count)s files in a short time (limit %(rate)s). Wait a while and try again.")
+            % {"count": limit, "rate": settings.UPLOAD_THROTTLE_RATE},
             wait_seconds=seconds,
         )
 
@@ -195,15 +204,20 @@ def _live_duplicate(*, source: DataSource, sha: str) -> ImportBatch | None:
 
 
 def _duplicate_message(earlier: ImportBatch) -> str:
-    return (
-        f"Exakt samma fil är redan uppladdad som batch #{earlier.pk} ({earlier.original_name}, "
-        f"{timezone.localtime(earlier.created_at):%Y-%m-%d %H:%M}, status: {earlier.get_status_display()}). "
-        "Ladda upp en rättad fil om månaden ska ersättas."
-    )
+    return _(
+        "Exactly the same file is already uploaded as batch #%(batch)s (%(name)s, %(at)s, status: %(status)s). "
+        "Upload a corrected file if the month is to be replaced."
+    ) % {
+        "batch": earlier.pk,
+        "name": earlier.original_name,
+        "at": f"{timezone.localtime(earlier.created_at):%Y-%m-%d %H:%M}",
+        "status": earlier.get_status_display(),
+    }
 
 
-BROKER_DOWN_MESSAGE = (
-    "Väntar: bearbetningskön kan inte nås just nu. Filen är sparad och batchen startas automatiskt när kön är tillbaka."
+BROKER_DOWN_MESSAGE = gettext_lazy(
+    "Waiting: the processing queue cannot be reached just now. The file is kept and the batch starts "
+    "by itself when the queue is back."
 )
 
 
@@ -221,7 +235,9 @@ def _send(batch_id: int) -> None:
     from imports.tasks import process_batch
 
     if not send_or_wait(process_batch, batch_id):
-        ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.PENDING).update(message=BROKER_DOWN_MESSAGE)
+        ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.PENDING).update(
+            message=str(BROKER_DOWN_MESSAGE)
+        )
 
 
 @transaction.atomic
@@ -229,7 +245,10 @@ def import_batch_requeue(*, batch_id: int, user: Any = None) -> ImportBatch:
     """Put a failed or stuck batch back in the queue (admin action). Safe to call twice."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
     if batch.status not in (ImportBatch.Status.FAILED, ImportBatch.Status.PROCESSING, ImportBatch.Status.PENDING):
-        raise ValidationError(f"Batch #{batch.pk} har status {batch.get_status_display()} och körs inte om.")
+        raise ValidationError(
+            _("Batch #%(batch)s has status %(status)s and is not run again.")
+            % {"batch": batch.pk, "status": batch.get_status_display()}
+        )
     batch.status = ImportBatch.Status.PENDING
     batch.message = ""
     batch.save(update_fields=["status", "message"])
@@ -244,7 +263,7 @@ def import_batch_confirm_replace(*, batch_id: int, user: Any = None) -> ImportBa
     ids of another source) is intended: it is loaded again, this time replacing the month."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
     if not (batch.status == ImportBatch.Status.REJECTED and batch.needs_confirmation):
-        raise ValidationError(f"Batch #{batch.pk} väntar inte på en bekräftelse.")
+        raise ValidationError(_("Batch #%(batch)s is not waiting for a confirmation.") % {"batch": batch.pk})
     refused_with = batch.message
     batch.status = ImportBatch.Status.PENDING
     batch.replace_confirmed = True
@@ -271,10 +290,6 @@ class _NeedsConfirmation(Exception):
     pass
 
 
-def _thousands(n: int) -> str:
-    return f"{n:,}".replace(",", "\u00a0")
-
-
 def _replacement_refusal(batch: ImportBatch, month_dates: list[date], *, staged: bool) -> str | None:
     """Why this batch may not replace its months without a confirmation, with the numbers."""
     if batch.replace_confirmed:
@@ -286,23 +301,36 @@ def _replacement_refusal(batch: ImportBatch, month_dates: list[date], *, staged:
         if old and abs(new - old) > REPLACE_TOLERANCE * old:
             change = (Decimal(new - old) * 100 / old).quantize(Decimal("0.1"))
             parts.append(
-                f"ersätter {_thousands(old)} ärenden i {batch.source.name} {month:%Y-%m} med {_thousands(new)} "
-                f"({'+' if change > 0 else ''}{str(change).replace('.', ',')} %)"
+                _("replaces %(old)s cases in %(source)s %(month)s with %(new)s (%(change)s)")
+                % {
+                    "old": formats.number(old),
+                    "source": batch.source.name,
+                    "month": f"{month:%Y-%m}",
+                    "new": formats.number(new),
+                    "change": ("+" if change > 0 else "") + formats.number(change, 1) + " %",
+                }
             )
     others = dict(DataSource.objects.filter(is_reference=False).exclude(pk=batch.source_id).values_list("pk", "name"))
     sampled, found = loading.ids_in_other_sources(batch_id=batch.pk, source_ids=list(others), staged=staged)
     if sampled and found * 2 > sampled:
         parts.append(
-            f"{found} av {sampled} granskade ärende-id finns redan i {', '.join(sorted(others.values()))}: "
-            f"är filen uppladdad under fel källa (vald: {batch.source.name})?"
+            _(
+                "%(found)s of %(sampled)s case ids checked already exist in %(others)s: "
+                "is the file uploaded under the wrong source (chosen: %(source)s)?"
+            )
+            % {
+                "found": found,
+                "sampled": sampled,
+                "others": ", ".join(sorted(others.values())),
+                "source": batch.source.name,
+            }
         )
     if not parts:
         return None
-    return (
-        "Inget laddades: filen "
-        + "; ".join(parts)
-        + ". Bekräfta ersättning om det är avsiktligt (knappen Bekräfta ersättning, --replace eller replace=true)."
-    )
+    return _(
+        "Nothing was loaded: the file %(reasons)s. Confirm the replacement if it is intended "
+        "(the button Confirm replacement, --replace or replace=true)."
+    ) % {"reasons": "; ".join(parts)}
 
 
 def _finish_needs_confirmation(batch: ImportBatch, message: str, reading: Any) -> None:
@@ -500,18 +528,20 @@ def _validated_chunks(
         reading.rows_read = rows_read
         months |= validate_row.line_months
         if rows_read > max_rows:
-            raise FileRejected(f"Filen har fler än {max_rows} rader (gränsen). Dela upp den per månad.")
+            raise FileRejected(
+                _("The file has more than %(limit)s rows (the limit). Split it by month.")
+                % {"limit": formats.number(max_rows)}
+            )
         if chunk and not (all_or_nothing and reading.error_rows):
             yield chunk
     _heartbeat(batch, progress=0.8, rows_read=rows_read)
     if rows_read == 0:
         if reading.skipped:
             raise FileRejected(
-                "Alla rader i filen hoppades över enligt källans profil ("
-                + ", ".join(f"{k}: {n}" for k, n in sorted(reading.skipped.items()))
-                + "); inget att läsa in."
+                _("Every row of the file was skipped by the source's profile (%(skipped)s); nothing to load.")
+                % {"skipped": ", ".join(f"{k}: {n}" for k, n in sorted(reading.skipped.items()))}
             )
-        raise FileRejected("Filen innehåller en rubrikrad men inga ärenderader.")
+        raise FileRejected(_("The file contains a header row but no case rows."))
 
 
 class _SkippedRow(list):  # type: ignore[type-arg]
@@ -630,7 +660,7 @@ def _process_cases_streaming(batch: ImportBatch) -> None:
         _finish_needs_confirmation(batch, str(exc), reading)
     except _Rejected:
         all_or_nothing_failed = reading.error_rows and not batch.load_valid_rows
-        message = "" if all_or_nothing_failed else "Ingen rad i filen är giltig."
+        message = "" if all_or_nothing_failed else _("No row of the file is valid.")
         _finish_rejected(batch, message, reading.errors, reading.error_rows, rows_read=reading.rows_read)
 
 
@@ -656,7 +686,7 @@ def _process_cases_staged(batch: ImportBatch) -> None:
         loading.staging_drop_rows(batch.pk, dup_rows)
     if reading.rows_read - reading.error_rows <= 0:
         _finish_rejected(
-            batch, "Ingen rad i filen är giltig.", reading.errors, reading.error_rows, rows_read=reading.rows_read
+            batch, _("No row of the file is valid."), reading.errors, reading.error_rows, rows_read=reading.rows_read
         )
         return
     _heartbeat(batch, progress=0.9, rows_read=reading.rows_read)
@@ -679,13 +709,16 @@ def _mark_loaded(batch: ImportBatch, *, month_dates: list[date], reading: _Readi
     _supersede_earlier(batch, month_dates)
     _store_errors(batch, reading.errors)
     months_text = ", ".join(f"{m:%Y-%m}" for m in month_dates)
-    set_aside = f" {reading.error_rows} rader med fel lades åt sidan." if reading.error_rows else ""
+    set_aside = (
+        " " + _("%(rows)s rows with errors were set aside.") % {"rows": reading.error_rows}
+        if reading.error_rows
+        else ""
+    )
     if reading.skipped:
-        set_aside += (
-            f" {reading.rows_skipped} rader hoppades över enligt källans profil ("
-            + ", ".join(f"{k}: {n}" for k, n in sorted(reading.skipped.items()))
-            + ")."
-        )
+        set_aside += " " + _("%(rows)s rows were skipped by the source's profile (%(skipped)s).") % {
+            "rows": reading.rows_skipped,
+            "skipped": ", ".join(f"{k}: {n}" for k, n in sorted(reading.skipped.items())),
+        }
     updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PROCESSING).update(
         status=ImportBatch.Status.LOADED,
         progress=100,
@@ -695,12 +728,14 @@ def _mark_loaded(batch: ImportBatch, *, month_dates: list[date], reading: _Readi
         rows_skipped=reading.rows_skipped,
         skipped=reading.skipped,
         months=[f"{m:%Y-%m}" for m in month_dates],
-        message=f"{inserted} rader laddades för {months_text}.{set_aside}",
+        message=_("%(rows)s rows were loaded for %(months)s.") % {"rows": inserted, "months": months_text} + set_aside,
         finished_at=timezone.now(),
         heartbeat_at=timezone.now(),
     )
     if not updated:
-        raise ValidationError(f"Batch #{batch.pk} bearbetas inte längre; laddningen avbryts.")
+        raise ValidationError(
+            _("Batch #%(batch)s is no longer being processed; the load is stopped.") % {"batch": batch.pk}
+        )
     audit_record(
         user=batch.created_by,
         action="import.loaded",
@@ -726,7 +761,10 @@ def _supersede_earlier(batch: ImportBatch, month_dates: list[date]) -> None:
             old.save(update_fields=["status", "superseded_by"])
         elif old_months & covered:
             old.message = (
-                old.message + f" Månaderna {', '.join(sorted(old_months & covered))} ersattes av batch #{batch.pk}."
+                old.message
+                + " "
+                + _("The months %(months)s were replaced by batch #%(batch)s.")
+                % {"months": ", ".join(sorted(old_months & covered)), "batch": batch.pk}
             ).strip()
             old.save(update_fields=["message"])
 
@@ -748,8 +786,8 @@ def _finish_rejected(
 ) -> None:
     if not message:
         first = "; ".join(describe_error(e.row, e.column, e.value, e.reason) for e in errors[:3])
-        rows = "1 rad har fel" if error_rows == 1 else f"{error_rows} rader har fel"
-        message = f"{rows}; inget laddades. Första felen: {first}."
+        rows = _("1 row has errors") if error_rows == 1 else _("%(rows)s rows have errors") % {"rows": error_rows}
+        message = _("%(rows)s; nothing was loaded. First errors: %(first)s.") % {"rows": rows, "first": first}
     with transaction.atomic():
         _store_errors(batch, errors)
         ImportBatch.objects.filter(pk=batch.pk).update(
@@ -791,33 +829,40 @@ def _process_aggregated(batch: ImportBatch) -> None:
             row_errors: list[RowError] = []
             month = parse_month(cell(cells, header, "month"))
             if month is None:
-                row_errors.append(RowError(row_no, "month", cell(cells, header, "month")[:200], "väntat ÅÅÅÅ-MM"))
+                row_errors.append(RowError(row_no, "month", cell(cells, header, "month")[:200], _("expected YYYY-MM")))
             elif batch.declared_month and month != batch.declared_month:
                 row_errors.append(
-                    RowError(row_no, "month", f"{month:%Y-%m}", f"utanför filens månad {batch.declared_month:%Y-%m}")
+                    RowError(
+                        row_no,
+                        "month",
+                        f"{month:%Y-%m}",
+                        _("outside the file's month %(month)s") % {"month": f"{batch.declared_month:%Y-%m}"},
+                    )
                 )
             code = cell(cells, header, "grouping").strip()
             grouping_id = refs.groupings.get(code)
             if grouping_id is None:
-                row_errors.append(RowError(row_no, "grouping", code[:200], "okänd ärendegrupperingskod"))
+                row_errors.append(RowError(row_no, "grouping", code[:200], _("unknown grouping code")))
             raw_cases = cell(cells, header, "cases").strip()
             n_cases = int(raw_cases) if raw_cases.isdigit() else None
             if n_cases is None:
-                row_errors.append(RowError(row_no, "cases", raw_cases[:200], "måste vara ett heltal ≥ 0"))
+                row_errors.append(RowError(row_no, "cases", raw_cases[:200], _("must be a whole number ≥ 0")))
             raw_channel = cell(cells, header, "channel")
             channel_id = default_channel
             if raw_channel.strip():
                 code_ch = channel_code(raw_channel)
                 channel_id = refs.channels.get(code_ch) if code_ch else None
                 if channel_id is None:
-                    row_errors.append(RowError(row_no, "channel", raw_channel[:200], "okänd kanal"))
+                    row_errors.append(RowError(row_no, "channel", raw_channel[:200], _("unknown channel")))
             raw_handle = cell(cells, header, "handle_seconds").strip()
             handle = 0
             if raw_handle:
                 if raw_handle.isdigit():
                     handle = int(raw_handle)
                 else:
-                    row_errors.append(RowError(row_no, "handle_seconds", raw_handle[:200], "måste vara ett heltal ≥ 0"))
+                    row_errors.append(
+                        RowError(row_no, "handle_seconds", raw_handle[:200], _("must be a whole number ≥ 0"))
+                    )
             if not row_errors and month is not None and grouping_id is not None and n_cases is not None:
                 assert channel_id is not None
                 key = (month, grouping_id, channel_id)
@@ -827,7 +872,8 @@ def _process_aggregated(batch: ImportBatch) -> None:
                             row_no,
                             "grouping",
                             code,
-                            f"samma månad, gruppering och kanal finns redan på rad {cells_by_key[key][2]}",
+                            _("the same month, grouping and channel are already on row %(row)s")
+                            % {"row": cells_by_key[key][2]},
                         )
                     )
                 else:
@@ -836,13 +882,13 @@ def _process_aggregated(batch: ImportBatch) -> None:
                 error_rows += 1
                 errors.extend(row_errors)
     if rows_read == 0:
-        raise FileRejected("Filen innehåller en rubrikrad men inga rader.")
+        raise FileRejected(_("The file contains a header row but no rows."))
     if error_rows and not batch.load_valid_rows:
         _finish_rejected(batch, "", errors, error_rows, rows_read=rows_read)
         return
     months = sorted({k[0] for k in cells_by_key})
     if not months:
-        _finish_rejected(batch, "Ingen rad i filen är giltig.", errors, error_rows, rows_read=rows_read)
+        _finish_rejected(batch, _("No row of the file is valid."), errors, error_rows, rows_read=rows_read)
         return
     with transaction.atomic():
         # Same lock order as case logs: the source row first, so loads of one source serialise.
@@ -908,18 +954,27 @@ def grouping_map_import(*, stream: IO[bytes], user: Any = None) -> FileImportRes
             raw_fraction = cell(cells, header, "fraction").strip()
             fraction = parse_decimal(raw_fraction) if raw_fraction else Decimal(1)
             if not grouping:
-                errors.append(f"Rad {row_no}, kolumn grouping: kod saknas.")
+                errors.append(_("Row %(row)s, column grouping: code missing.") % {"row": row_no})
             if valid_from is None:
                 errors.append(
-                    f"Rad {row_no}, kolumn valid_from: {cell(cells, header, 'valid_from')!r} "
-                    "är inget datum (ÅÅÅÅ-MM-DD)."
+                    _("Row %(row)s, column %(column)s: %(value)r is not a date (YYYY-MM-DD).")
+                    % {"row": row_no, "column": "valid_from", "value": cell(cells, header, "valid_from")}
                 )
             if central is None:
-                errors.append(f"Rad {row_no}, kolumn central: {cell(cells, header, 'central')!r}; väntat 1 eller 0.")
+                errors.append(
+                    _("Row %(row)s, column %(column)s: %(value)r; expected 1 or 0.")
+                    % {"row": row_no, "column": "central", "value": cell(cells, header, "central")}
+                )
             if ended is None:
-                errors.append(f"Rad {row_no}, kolumn ended: {cell(cells, header, 'ended')!r}; väntat 1 eller 0.")
+                errors.append(
+                    _("Row %(row)s, column %(column)s: %(value)r; expected 1 or 0.")
+                    % {"row": row_no, "column": "ended", "value": cell(cells, header, "ended")}
+                )
             if fraction is None:
-                errors.append(f"Rad {row_no}, kolumn fraction: {raw_fraction!r} är inget tal.")
+                errors.append(
+                    _("Row %(row)s, column fraction: %(value)r is not a number.")
+                    % {"row": row_no, "value": raw_fraction}
+                )
             if grouping and valid_from and central is not None and ended is not None and fraction is not None:
                 rows_by_date[valid_from].append(
                     MapRow(
@@ -937,7 +992,7 @@ def grouping_map_import(*, stream: IO[bytes], user: Any = None) -> FileImportRes
     if errors:
         raise ValidationError(errors)
     if not rows_by_date:
-        raise ValidationError("Filen innehåller inga rader.")
+        raise ValidationError(_("The file contains no rows."))
     with transaction.atomic():
         changed = [
             v
@@ -948,8 +1003,11 @@ def grouping_map_import(*, stream: IO[bytes], user: Any = None) -> FileImportRes
     dates = ", ".join(f"{d:%Y-%m-%d}" for d in sorted(rows_by_date))
     return FileImportResult(
         created=len(changed),
-        detail=f"{total} rader med giltig-från {dates}; ändringar per gruppering gäller från sitt datum "
-        "(oförändrade ägare skapar ingen ändring).",
+        detail=_(
+            "%(rows)s rows with valid-from %(dates)s; changes per grouping take effect from their date "
+            "(unchanged owners make no change)."
+        )
+        % {"rows": total, "dates": dates},
     )
 
 
@@ -968,18 +1026,33 @@ def administrations_import(*, stream: IO[bytes], user: Any = None) -> FileImport
             valid_from = parse_date(raw_from) if raw_from else None
             valid_to = parse_date(raw_to) if raw_to else None
             if not code or len(code) > 20:
-                errors.append(f"Rad {row_no}, kolumn code: {code!r}; koden måste ha 1–20 tecken.")
+                errors.append(
+                    _("Row %(row)s, column code: %(value)r; the code must have 1–20 characters.")
+                    % {"row": row_no, "value": code}
+                )
             elif code in seen:
-                errors.append(f"Rad {row_no}, kolumn code: {code!r} finns redan på rad {seen[code]}.")
+                errors.append(
+                    _("Row %(row)s, column code: %(value)r is already on row %(other)s.")
+                    % {"row": row_no, "value": code, "other": seen[code]}
+                )
             seen.setdefault(code, row_no)
             if not name:
-                errors.append(f"Rad {row_no}, kolumn name: namn saknas.")
+                errors.append(_("Row %(row)s, column name: name missing.") % {"row": row_no})
             if raw_from and valid_from is None:
-                errors.append(f"Rad {row_no}, kolumn valid_from: {raw_from!r} är inget datum (ÅÅÅÅ-MM-DD).")
+                errors.append(
+                    _("Row %(row)s, column %(column)s: %(value)r is not a date (YYYY-MM-DD).")
+                    % {"row": row_no, "column": "valid_from", "value": raw_from}
+                )
             if raw_to and valid_to is None:
-                errors.append(f"Rad {row_no}, kolumn valid_to: {raw_to!r} är inget datum (ÅÅÅÅ-MM-DD).")
+                errors.append(
+                    _("Row %(row)s, column %(column)s: %(value)r is not a date (YYYY-MM-DD).")
+                    % {"row": row_no, "column": "valid_to", "value": raw_to}
+                )
             if valid_from and valid_to and valid_to < valid_from:
-                errors.append(f"Rad {row_no}, kolumn valid_to: {raw_to} ligger före giltig från {raw_from}.")
+                errors.append(
+                    _("Row %(row)s, column valid_to: %(value)s lies before valid from %(start)s.")
+                    % {"row": row_no, "value": raw_to, "start": raw_from}
+                )
             rows.append(
                 AdministrationRow(
                     code=code,
@@ -994,9 +1067,12 @@ def administrations_import(*, stream: IO[bytes], user: Any = None) -> FileImport
     if errors:
         raise ValidationError(errors)
     if not rows:
-        raise ValidationError("Filen innehåller inga rader.")
+        raise ValidationError(_("The file contains no rows."))
     created, updated = administrations_upsert(rows=rows, user=user)
-    return FileImportResult(created=created, detail=f"{created} nya och {updated} uppdaterade förvaltningar.")
+    return FileImportResult(
+        created=created,
+        detail=_("%(created)s new and %(updated)s updated administrations.") % {"created": created, "updated": updated},
+    )
 
 
 def import_batches_sweep(*, stale_seconds: int = 600) -> list[int]:

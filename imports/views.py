@@ -9,12 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.roles import is_finance
 from cases.spreadsheet import safe_cell, workbook_bytes
 from imports.models import ImportBatch
 
-HEADER = ["rad", "kolumn", "värde", "orsak"]
+HEADER = [gettext_lazy("row"), gettext_lazy("column"), gettext_lazy("value"), gettext_lazy("reason")]
 
 
 @login_required
@@ -31,7 +33,7 @@ def error_report_response(batch: ImportBatch, fmt: str) -> HttpResponse:
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";")
-        writer.writerow(HEADER)
+        writer.writerow([str(h) for h in HEADER])
         writer.writerows(rows)
         # BOM so Excel opens åäö correctly.
         response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
@@ -41,8 +43,8 @@ def error_report_response(batch: ImportBatch, fmt: str) -> HttpResponse:
         from openpyxl import Workbook
 
         wb = Workbook(write_only=True)
-        ws = wb.create_sheet("Fel")
-        ws.append(HEADER)
+        ws = wb.create_sheet(_("Errors"))
+        ws.append([str(h) for h in HEADER])
         for row in rows:
             ws.append(row)
         response = HttpResponse(
@@ -105,10 +107,14 @@ def source_preview(request: HttpRequest) -> HttpResponse:
         try:
             profile = json.loads(text) if text.strip() else {}
         except json.JSONDecodeError as exc:
-            error = f"Profilen är inte giltig JSON: rad {exc.lineno}, kolumn {exc.colno}: {exc.msg}."
+            error = _("The profile is not valid JSON: row %(row)s, column %(column)s: %(reason)s.") % {
+                "row": exc.lineno,
+                "column": exc.colno,
+                "reason": exc.msg,
+            }
         else:
             if upload is None or isinstance(upload, list):
-                error = "Välj en exempelfil att prova profilen på."
+                error = _("Choose a sample file to try the profile on.")
             else:
                 preview = source_profile_preview(profile=profile, stream=upload, size=upload.size or 0)
     return render(

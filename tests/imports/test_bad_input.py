@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from imports.models import StagedCase
-from imports.parsing import COLUMN_LABELS_SV
+from imports.parsing import COLUMN_LABELS
 from tests.conftest import csv_bytes, good_rows
 from tests.imports.helpers import database_state, run_import
 
@@ -80,11 +80,12 @@ def test_a_bad_file_is_rejected_with_a_reason_and_changes_nothing(org, name):
         # Where, what and why, in Swedish: row, the column's Swedish name, the value, the reason.
         assert first.row_number >= 2 and first.reason
         assert batch.message.startswith(("1 rad har fel; inget laddades.", f"{batch.rows_rejected} rader har fel"))
-        where = f"rad {first.row_number}, kolumn {COLUMN_LABELS_SV[first.column]} ({first.column}), "
+        where = f"rad {first.row_number}, kolumn {COLUMN_LABELS[first.column]} ({first.column}), "
         assert where in batch.message, batch.message
         assert first.reason in batch.message
     else:
-        assert expected in batch.message, batch.message
+        # Numbers in messages are grouped with a no-break space (cases.formats); the corpus writes a space.
+        assert expected in batch.message.replace("\u00a0", " "), batch.message
     assert batch.message
     for e in errors:
         assert e.row_number >= 1 and e.reason
