@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from django.utils.translation import gettext as _
+
 ORE = Decimal("0.01")
 KRONA = Decimal("1")
 SHARE_PLACES = Decimal("0.000000000001")  # 12 decimals: never the source of a rounding error
@@ -29,18 +31,21 @@ def largest_remainder(total: Decimal, weights: Mapping[str, Decimal], unit: Deci
     always adds up to `total` exactly, and a zero weight always gets zero.
     """
     if unit <= 0:
-        raise AllocationError("Avrundningsenheten måste vara positiv.")
+        raise AllocationError(_("The rounding unit must be positive."))
     if total < 0:
-        raise AllocationError(f"Beloppet {total} är negativt; inget kan fördelas.")
+        raise AllocationError(_("The amount %(amount)s is negative; nothing can be allocated.") % {"amount": total})
     units = Fraction(total) / Fraction(unit)
     if units.denominator != 1:
-        raise AllocationError(f"Beloppet {total} är inte ett helt antal av avrundningsenheten {unit}.")
+        raise AllocationError(
+            _("The amount %(amount)s is not a whole number of the rounding unit %(unit)s.")
+            % {"amount": total, "unit": unit}
+        )
     for key, weight in weights.items():
         if weight < 0:
-            raise AllocationError(f"Negativ belastning för {key}: {weight}.")
+            raise AllocationError(_("Negative load for %(code)s: %(load)s.") % {"code": key, "load": weight})
     weight_sum = sum((Fraction(w) for w in weights.values()), Fraction(0))
     if weight_sum == 0:
-        raise AllocationError("Den totala belastningen är noll; det finns inget att fördela efter.")
+        raise AllocationError(_("The total load is zero; there is nothing to allocate by."))
     floors: dict[str, int] = {}
     remainders: list[tuple[Fraction, str]] = []
     for key in sorted(weights):
@@ -51,7 +56,7 @@ def largest_remainder(total: Decimal, weights: Mapping[str, Decimal], unit: Deci
     missing = int(units) - sum(floors.values())
     # Largest remainder first; on equal remainders the lower key wins (stable sort on sorted keys).
     remainders.sort(key=lambda item: -item[0])
-    for _, key in remainders[:missing]:
+    for _remainder, key in remainders[:missing]:
         floors[key] += 1
     return {key: Decimal(n) * unit for key, n in floors.items()}
 
@@ -60,7 +65,7 @@ def shares(loads: Mapping[str, Decimal]) -> dict[str, Decimal]:
     """Each load's share of the total, to 12 decimals (for display; amounts use the loads)."""
     total = sum((Fraction(v) for v in loads.values()), Fraction(0))
     if total == 0:
-        raise AllocationError("Den totala belastningen är noll; andelar kan inte beräknas.")
+        raise AllocationError(_("The total load is zero; shares cannot be computed."))
     return {k: _decimal(Fraction(v) / total, SHARE_PLACES) for k, v in loads.items()}
 
 
@@ -143,7 +148,7 @@ def measured_loads(
     count in no administration's load and in no total; they are reported separately.
     """
     if basis not in BASES:
-        raise AllocationError(f"Okänd grund {basis!r}; välj cases, minutes eller weighted.")
+        raise AllocationError(_("Unknown basis %(basis)r; choose cases, minutes or weighted.") % {"basis": basis})
     loads: dict[str, Decimal] = {code: Decimal(0) for code in administrations}
     lines: list[LoadLine] = []
     central = Decimal(0)
@@ -178,19 +183,24 @@ def measured_loads(
 def check_loads(result: MeasuredLoads) -> None:
     """Refuse a key whose groupings lack owners, or whose total load is zero."""
     if result.unmapped:
-        listed = ", ".join(f"{g} ({n} ärenden)" for g, n in sorted(result.unmapped.items(), key=lambda x: -x[1]))
-        raise AllocationError("Grupperingar med volym i perioden saknar ägare i den fördelning som gäller: " + listed)
+        listed = ", ".join(
+            _("%(code)s (%(cases)s cases)") % {"code": g, "cases": n}
+            for g, n in sorted(result.unmapped.items(), key=lambda x: -x[1])
+        )
+        raise AllocationError(
+            _("Groupings with volume in the period have no owner in the map in force: %(list)s") % {"list": listed}
+        )
     if sum(result.loads.values(), Decimal(0)) == 0:
-        raise AllocationError("Den totala belastningen är noll: perioden har inga samfinansierade ärenden.")
+        raise AllocationError(_("The total load is zero: the period has no co-financed cases."))
 
 
 def fixed_key_check(percent: Mapping[str, Decimal]) -> None:
     """Fixed keys are percentages decided by the council; they must add up to exactly 100."""
     total = sum(percent.values(), Decimal(0))
     if any(v < 0 for v in percent.values()):
-        raise AllocationError("En fast nyckel kan inte ha negativa procentsatser.")
+        raise AllocationError(_("A fixed key cannot have negative percentages."))
     if total != Decimal(100):
-        raise AllocationError(f"De fasta procentsatserna summerar till {total}, inte 100.")
+        raise AllocationError(_("The fixed percentages add up to %(total)s, not 100.") % {"total": total})
 
 
 def net_amount(gross: Decimal, funding: Iterable[Decimal]) -> Decimal:
@@ -198,7 +208,8 @@ def net_amount(gross: Decimal, funding: Iterable[Decimal]) -> Decimal:
     net = gross - sum(funding, Decimal(0))
     if net < 0:
         raise AllocationError(
-            f"Poolens nettobelopp är negativt ({net} kr): den centrala finansieringen överstiger bruttokostnaden."
+            _("The pool's net amount is negative (%(net)s kr): the central funding exceeds the gross cost.")
+            % {"net": net}
         )
     return net
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from allocation import postings
 from allocation.models import AllocationRun, PostingExport, PostingProfile
@@ -48,20 +49,22 @@ def _settings() -> postings.PostingSettings:
     profile = PostingProfile.objects.first()
     if profile is None:
         raise ValidationError(
-            "Konteringsprofilen saknas: ange konton, kontaktcentrets kostnadsställe och verifikationsserie under "
-            "Konteringsprofil först."
+            _(
+                "The posting profile is missing: give the accounts, the contact centre's cost centre and the "
+                "voucher series under Posting profile first."
+            )
         )
     missing = [
-        label
+        str(label)
         for label, value in (
-            ("debetkonto", profile.charge_account),
-            ("kreditkonto", profile.credit_account),
-            ("kontaktcentrets kostnadsställe", profile.centre_cost_centre),
+            (_("debit account"), profile.charge_account),
+            (_("credit account"), profile.credit_account),
+            (_("the contact centre's cost centre"), profile.centre_cost_centre),
         )
         if not value
     ]
     if missing:
-        raise ValidationError("Konteringsprofilen saknar " + ", ".join(missing) + ".")
+        raise ValidationError(_("The posting profile lacks %(fields)s.") % {"fields": ", ".join(missing)})
     return postings.PostingSettings(**{f: getattr(profile, f) for f in PROFILE_FIELDS})
 
 
@@ -77,9 +80,9 @@ def run_postings(*, run: AllocationRun, fmt: str, month: int | None = None) -> P
     """The run's vouchers as a file. Only charging runs are posted. If the run supersedes a run
     whose vouchers were exported, only the differences are posted (correction vouchers)."""
     if fmt not in FORMATS:
-        raise ValidationError(f"Okänt format {fmt!r}; välj sie, csv eller xlsx.")
+        raise ValidationError(_("Unknown format %(format)r; choose sie, csv or xlsx.") % {"format": fmt})
     if not run.is_charging:
-        raise ValidationError(f"Körning #{run.pk} är en simulering och bokförs aldrig.")
+        raise ValidationError(_("Run #%(run)s is a simulation and is never posted.") % {"run": run.pk})
     settings = _settings()
     assert run.pool is not None
     year = run.pool.year
@@ -172,15 +175,17 @@ def settlement_create(*, pool: Any, tolerance_pp: Decimal = Decimal(0), user: An
     from allocation.services import UNITS
 
     if not pool.is_co_financing:
-        raise ValidationError(f"Avräkning görs för årets medfinansieringspool; {pool} är ingen sådan.")
+        raise ValidationError(
+            _("Settlement is made for the year's co-financing pool; %(pool)s is not one.") % {"pool": pool}
+        )
     run = latest_charging_run(pool)
     if run is None:
-        raise ValidationError(f"Kostnadspoolen {pool} har ingen debiteringskörning att avräkna.")
+        raise ValidationError(_("The cost pool %(pool)s has no charging run to settle.") % {"pool": pool})
     key = run.key
     if key.kind != AllocationKey.Kind.MEASURED or key.map_version is None:
-        raise ValidationError("Avräkning kräver en uppmätt nyckel (med grund och fördelning av grupperingar).")
+        raise ValidationError(_("Settlement needs a measured key (with a basis and a grouping map)."))
     if tolerance_pp < 0 or tolerance_pp > 100:
-        raise ValidationError("Toleransen anges i procentenheter mellan 0 och 100.")
+        raise ValidationError(_("The tolerance is given in percentage points between 0 and 100."))
     start, end = date(pool.year, 1, 1), date(pool.year, 12, 1)
     sources = own_source_ids()
     charged, _months = run_amounts(run)
@@ -195,7 +200,7 @@ def settlement_create(*, pool: Any, tolerance_pp: Decimal = Decimal(0), user: An
         )
         calculation.check_loads(result)
     except calculation.AllocationError as exc:
-        raise ValidationError(f"Årets uppmätta volym kan inte användas: {exc}") from exc
+        raise ValidationError(_("The year's measured volume cannot be used: %(error)s") % {"error": exc}) from exc
     measured_loads = {c: result.loads.get(c, Decimal(0)) for c in codes}
     key_loads = dict(key.shares.values_list("administration__code", "load"))
     key_pct = calculation.percentages({c: key_loads.get(c, Decimal(0)) for c in codes})
@@ -260,7 +265,7 @@ def settlement_create(*, pool: Any, tolerance_pp: Decimal = Decimal(0), user: An
 def settlement_decision_refusal(*, settlement: Any, status: str, user: Any) -> str | None:
     from allocation.services import decision_refusal
 
-    return decision_refusal(obj=settlement, noun=("avräkning", "avräkningar"), status=status, user=user)
+    return decision_refusal(obj=settlement, kind="settlement", status=status, user=user)
 
 
 def settlement_decide(*, settlement: Any, status: str, user: Any, comment: str = "") -> Any:
@@ -276,7 +281,8 @@ def settlement_decide(*, settlement: Any, status: str, user: Any, comment: str =
             raise PermissionDenied(refusal)
         if status not in allowed.get(settlement.status, set()):
             raise ValidationError(
-                f"Avräkningen har status {settlement.get_status_display()} och kan inte bli {status}."
+                _("The settlement has status %(status)s and cannot become %(new)s.")
+                % {"status": settlement.get_status_display(), "new": status}
             )
         before = settlement.status
         Settlement.objects.filter(pk=settlement.pk).update(status=status)
@@ -292,7 +298,7 @@ def settlement_decide(*, settlement: Any, status: str, user: Any, comment: str =
         from allocation.services import _notify_decision
 
         _notify_decision(
-            kind="avräkning",
+            kind="settlement",
             obj=settlement,
             decision=decision,
             url=f"/allocation/avrakning/{settlement.pk}/",
@@ -313,9 +319,9 @@ def settlement_postings(*, settlement: Any, fmt: str) -> PostingFile:
     """An approved settlement as one voucher dated 31 December: positive settlements debited and
     refunds credited on each administration's cost centre; it balances because they sum to zero."""
     if settlement.status != "approved":
-        raise ValidationError("Bara en godkänd avräkning bokförs.")
+        raise ValidationError(_("Only an approved settlement is posted."))
     if fmt not in FORMATS:
-        raise ValidationError(f"Okänt format {fmt!r}; välj sie, csv eller xlsx.")
+        raise ValidationError(_("Unknown format %(format)r; choose sie, csv or xlsx.") % {"format": fmt})
     from datetime import date
 
     settings = _settings()
@@ -326,7 +332,8 @@ def settlement_postings(*, settlement: Any, fmt: str) -> PostingFile:
         if line.amount and not line.administration.cost_centre
     ]
     if missing:
-        raise ValidationError("Kostnadsställe saknas för: " + ", ".join(missing) + ".")
+        raise ValidationError(_("Cost centre missing for: %(codes)s.") % {"codes": ", ".join(missing)})
+    # Voucher texts are the ledger's, in Swedish whatever the interface language (re-exports stay byte-identical).
     lines = [
         postings.Line(
             settings.charge_account,

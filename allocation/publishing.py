@@ -14,10 +14,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Max, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from allocation.calculation import percentages
 from allocation.excel import write_sheet
@@ -29,25 +32,14 @@ from allocation.models import (
     RunAmount,
 )
 from allocation.selectors import co_financing_key, map_owners
-from cases import statistics
-from cases.models import Administration, DataSource, Grouping, MonthlyAggregate
+from cases import formats, statistics
+from cases.models import Administration, Channel, DataSource, Grouping, MonthlyAggregate
 from cases.months import months_back
 from cases.selectors import grouping_map_in_force
 from cases.services import audit_record
 from cases.spreadsheet import safe_cell, workbook_bytes
 
 logger = logging.getLogger(__name__)
-
-CHANNEL_NAMES = {
-    "phone": "Telefon",
-    "email": "E-post",
-    "chat": "Chatt",
-    "visit": "Besök",
-    "eservice": "E-tjänst",
-    "social": "Sociala medier",
-    "letter": "Brev",
-    "unspecified": "Ospecificerad",
-}
 
 
 def _text(value: Any) -> Any:
@@ -206,8 +198,9 @@ def _overview_trend(month: date, cells: list[statistics.Cell]) -> dict[str, Any]
 
 
 def _channels(counts: dict[str, Decimal]) -> list[dict[str, Any]]:
+    names = dict(Channel.objects.values_list("code", "name"))  # the channel's own name, kept by finance staff
     return [
-        {"channel": ch, "name": CHANNEL_NAMES.get(ch, ch), "cases": n}
+        {"channel": ch, "name": names.get(ch, ch), "cases": n}
         for ch, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
 
@@ -272,7 +265,7 @@ def chart_trend(trend: list[dict[str, Any]], title: str) -> bytes:
         color="#0072B2",
     )
     ax.set_title(title)
-    ax.set_ylabel("Ärenden")
+    ax.set_ylabel(_("Cases"))
     ax.tick_params(axis="x", rotation=45, labelsize=8)
     ax.grid(alpha=0.3)
     return _svg(fig)
@@ -283,7 +276,7 @@ def chart_channels(channels: list[dict[str, Any]], title: str) -> bytes:
     fig, ax = plt.subplots(figsize=(7, 2.8))
     ax.barh([c["name"] for c in channels][::-1], [float(c["cases"]) for c in channels][::-1], color="#4a90b8")
     ax.set_title(title)
-    ax.set_xlabel("Ärenden")
+    ax.set_xlabel(_("Cases"))
     return _svg(fig)
 
 
@@ -292,13 +285,13 @@ def chart_shares(rows: list[dict[str, Any]]) -> bytes:
     fig, ax = plt.subplots(figsize=(7, 3.2))
     codes = [r["code"] for r in rows]
     x = range(len(codes))
-    ax.bar([i - 0.27 for i in x], [float(r["share_month"] or 0) for r in rows], width=0.27, label="Månaden")
-    ax.bar(list(x), [float(r["share_rolling"] or 0) for r in rows], width=0.27, label="Rullande 12 mån")
-    ax.bar([i + 0.27 for i in x], [float(r["share_key"] or 0) for r in rows], width=0.27, label="Godkänd nyckel")
+    ax.bar([i - 0.27 for i in x], [float(r["share_month"] or 0) for r in rows], width=0.27, label=_("The month"))
+    ax.bar(list(x), [float(r["share_rolling"] or 0) for r in rows], width=0.27, label=_("Rolling 12 months"))
+    ax.bar([i + 0.27 for i in x], [float(r["share_key"] or 0) for r in rows], width=0.27, label=_("Approved key"))
     ax.set_xticks(list(x), codes, rotation=45, fontsize=8)
-    ax.set_ylabel("Andel (%)")
+    ax.set_ylabel(_("Share (%)"))
     ax.legend(fontsize=8)
-    ax.set_title("Andel av samfinansierade ärenden jämfört med nyckeln")
+    ax.set_title(_("Share of co-financed cases compared with the key"))
     return _svg(fig)
 
 
@@ -310,39 +303,39 @@ def workbook(doc: dict[str, Any], *, overview: bool) -> bytes:
 
     wb = Workbook()
     summary = wb.active
-    summary.title = "Sammanfattning"
+    summary.title = _("Summary")
     k = doc["kpis"]
-    title = f"Kontaktcenter – {doc['month']}" if overview else f"{doc['name']} – {doc['month']}"
+    title = _("Contact centre – %(month)s") % {"month": doc["month"]} if overview else f"{doc['name']} – {doc['month']}"
     summary.append([safe_cell(title)])
     summary["A1"].font = Font(bold=True, size=14)
     rows: list[list[Any]] = [
-        ["Ärenden", _num(k["cases"]), "#,##0.00"],
-        ["Löst vid första kontakt", _num(k["first_contact_resolution"]), "0.0%"],
-        ["Vidarebefordrade", _num(k["forwarded_rate"]), "0.0%"],
-        ["Genomsnittlig hanteringstid (s)", _num(k["average_handle_seconds"]), "#,##0.0"],
-        ["Telefon: genomsnittlig väntetid (s)", _num(k["phone_average_wait_seconds"]), "#,##0.0"],
-        ["Telefon: besvarade inom 60 s", _num(k["phone_answered_within_60_rate"]), "0.0%"],
+        [_("Cases"), _num(k["cases"]), "#,##0.00"],
+        [_("Resolved at first contact"), _num(k["first_contact_resolution"]), "0.0%"],
+        [_("Forwarded"), _num(k["forwarded_rate"]), "0.0%"],
+        [_("Average handle time (s)"), _num(k["average_handle_seconds"]), "#,##0.0"],
+        [_("Phone: average wait (s)"), _num(k["phone_average_wait_seconds"]), "#,##0.0"],
+        [_("Phone: answered within 60 s"), _num(k["phone_answered_within_60_rate"]), "0.0%"],
     ]
     if not overview:
         rows += [
-            ["Andel av samfinansierade ärenden, månaden (%)", _num(doc["share_month"]), "0.00"],
-            ["Andel, rullande 12 månader (%)", _num(doc["share_rolling"]), "0.00"],
-            ["Andel i godkänd nyckel (%)", _num(doc["share_key"]), "0.00"],
-            ["Debiterat belopp denna månad (kr)", _num(doc["charged"]), '#,##0.00 "kr"'],
+            [_("Share of co-financed cases, the month (%)"), _num(doc["share_month"]), "0.00"],
+            [_("Share, rolling 12 months (%)"), _num(doc["share_rolling"]), "0.00"],
+            [_("Share in the approved key (%)"), _num(doc["share_key"]), "0.00"],
+            [_("Amount charged this month (kr)"), _num(doc["charged"]), '#,##0.00 "kr"'],
         ]
     access = doc.get("accessibility")
     if access:
         rows += [
-            ["Telefon: erbjudna samtal", _num(access["offered"]), "#,##0.0"],
-            ["Telefon: avbrutna före svar", _num(access["abandoned"]), "#,##0.0"],
-            ["Telefon: andel avbrutna", _num(access["abandonment_rate"]), "0.0%"],
-            ["Telefon: genomsnittlig svarstid (s)", _num(access["average_speed_of_answer_seconds"]), "#,##0.0"],
-            ["Telefon: servicenivå (besvarade inom 60 s av erbjudna)", _num(access["service_level_60"]), "0.0%"],
+            [_("Phone: calls offered"), _num(access["offered"]), "#,##0.0"],
+            [_("Phone: abandoned before an answer"), _num(access["abandoned"]), "#,##0.0"],
+            [_("Phone: abandonment rate"), _num(access["abandonment_rate"]), "0.0%"],
+            [_("Phone: average speed of answer (s)"), _num(access["average_speed_of_answer_seconds"]), "#,##0.0"],
+            [_("Phone: service level (answered within 60 s of offered)"), _num(access["service_level_60"]), "0.0%"],
         ]
     else:
-        rows.append(["Telefon: tillgänglighet", "ingen källa rapporterar besvarade/avbrutna samtal", "@"])
+        rows.append([_("Phone: accessibility"), _("no source reports answered/abandoned calls"), "@"])
     summary.append([])
-    summary.append(["Mått", "Värde"])
+    summary.append([_("Measure"), _("Value")])
     for label, value, fmt in rows:
         summary.append([label, value])
         summary.cell(row=summary.max_row, column=2).number_format = fmt
@@ -353,11 +346,14 @@ def workbook(doc: dict[str, Any], *, overview: bool) -> bytes:
         return write_sheet(wb, name, header, data, formats)
 
     channels = sheet(
-        "Kanaler", ["Kanal", "Ärenden"], [[c["name"], _num(c["cases"])] for c in doc["channels"]], {2: "#,##0.00"}
+        _("Channels"),
+        [_("Channel"), _("Cases")],
+        [[c["name"], _num(c["cases"])] for c in doc["channels"]],
+        {2: "#,##0.00"},
     )
     if doc["channels"]:
         chart = BarChart()
-        chart.title = "Ärenden per kanal"
+        chart.title = _("Cases by channel")
         chart.add_data(
             Reference(channels, min_col=2, min_row=1, max_row=len(doc["channels"]) + 1), titles_from_data=True
         )
@@ -365,7 +361,7 @@ def workbook(doc: dict[str, Any], *, overview: bool) -> bytes:
         channels.add_chart(chart, "D2")
     trend = sheet(
         "Trend",
-        ["Månad", "Ärenden", "Erbjudna samtal", "Andel avbrutna", "Servicenivå 60 s"],
+        [_("Month"), _("Cases"), _("Calls offered"), _("Abandonment rate"), _("Service level 60 s")],
         [
             [
                 t["month"],
@@ -379,21 +375,21 @@ def workbook(doc: dict[str, Any], *, overview: bool) -> bytes:
         {2: "#,##0.00", 3: "#,##0.0", 4: "0.0%", 5: "0.0%"},
     )
     line = LineChart()
-    line.title = "Ärenden, 13 månader"
+    line.title = _("Cases, 13 months")
     line.add_data(Reference(trend, min_col=2, min_row=1, max_row=len(doc["trend"]) + 1), titles_from_data=True)
     line.set_categories(Reference(trend, min_col=1, min_row=2, max_row=len(doc["trend"]) + 1))
     trend.add_chart(line, "D2")
     if overview:
         sheet(
-            "Förvaltningar",
+            _("Administrations"),
             [
-                "Kod",
-                "Förvaltning",
-                "Ärenden",
-                "Andel månaden (%)",
-                "Andel rullande 12 mån (%)",
-                "Andel i nyckeln (%)",
-                "Debiterat (kr)",
+                _("Code"),
+                _("Administration"),
+                _("Cases"),
+                _("Share the month (%)"),
+                _("Share rolling 12 months (%)"),
+                _("Share in the key (%)"),
+                _("Charged (kr)"),
             ],
             [
                 [
@@ -411,8 +407,8 @@ def workbook(doc: dict[str, Any], *, overview: bool) -> bytes:
         )
     else:
         sheet(
-            "Grupperingar",
-            ["Kod", "Gruppering", "Ärenden"],
+            _("Groupings"),
+            [_("Code"), _("Grouping"), _("Cases")],
             [[g["code"], g["name"], _num(g["cases"])] for g in doc["groupings"]],
             {3: "#,##0.00"},
         )
@@ -430,18 +426,30 @@ def _num(value: Any) -> Any:
 def publication_files(figures: dict[str, Any]) -> list[tuple[str | None, str, bytes]]:
     """Every chart and workbook of a publication, from its figures alone: (administration code
     or None, file name, bytes). The same figures always give the same bytes, so a stored file
-    can be checked by making it again from the stored figures."""
+    can be checked by making it again from the stored figures. Always in the site's language
+    (LANGUAGE_CODE), whoever asked for the publication."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _publication_files(figures)
+
+
+def _publication_files(figures: dict[str, Any]) -> list[tuple[str | None, str, bytes]]:
     files: list[tuple[str | None, str, bytes]] = []
     ov = figures["overview"]
     files.append((None, "kommun.xlsx", workbook(ov, overview=True)))
-    files.append((None, "trend.svg", chart_trend(ov["trend"], "Ärenden per månad, hela kommunen")))
-    files.append((None, "kanaler.svg", chart_channels(ov["channels"], "Ärenden per kanal")))
+    files.append((None, "trend.svg", chart_trend(ov["trend"], _("Cases per month, the whole municipality"))))
+    files.append((None, "kanaler.svg", chart_channels(ov["channels"], _("Cases by channel"))))
     files.append((None, "andelar.svg", chart_shares(ov["administrations"])))
     for code in sorted(figures["administrations"]):
         doc = {**figures["administrations"][code], "month": ov["month"]}
         files.append((code, f"{code}.xlsx", workbook(doc, overview=False)))
-        files.append((code, f"{code}-trend.svg", chart_trend(doc["trend"], f"Ärenden per månad, {doc['name']}")))
-        files.append((code, f"{code}-kanaler.svg", chart_channels(doc["channels"], "Ärenden per kanal")))
+        files.append(
+            (
+                code,
+                f"{code}-trend.svg",
+                chart_trend(doc["trend"], (_("Cases per month, %(name)s") % {"name": doc["name"]})),
+            )
+        )
+        files.append((code, f"{code}-kanaler.svg", chart_channels(doc["channels"], _("Cases by channel"))))
     return files
 
 
@@ -450,27 +458,32 @@ def _notify_heads(publication: Publication) -> None:
     three headline figures (after commit, once per publication and person)."""
     from cases.notifications import link, notify
 
-    month = f"{publication.month:%Y-%m}"
-    revised = " (reviderad)" if publication.version > 1 else ""
-    for admin in Administration.objects.prefetch_related("heads"):
-        doc = publication.figures["administrations"].get(admin.code)
-        if doc is None:
-            continue
-        charged = f"{Decimal(doc['charged']):,.2f} kr".replace(",", " ") if doc.get("charged") else "–"
-        body = (
-            f"Månadsstatistiken för {admin.code} {admin.name}, {month}{revised}, är publicerad:\n"
-            f"{link(f'/statistik/{month}/{admin.code}/')}\n\n"
-            f"Ärenden: {Decimal(doc['kpis']['cases']):.0f}\n"
-            f"Andel av de samfinansierade ärendena: {doc.get('share_month') or '–'} %\n"
-            f"Debiterat denna månad: {charged}\n"
-        )
-        notify(
-            kind="month_published",
-            event=f"publication:{publication.pk}:{admin.code}",
-            recipients=list(admin.heads.all()),
-            subject=f"Månadsstatistik {month}{revised}: {admin.code}",
-            body=body,
-        )
+    with translation.override(settings.LANGUAGE_CODE):  # mail goes out in the site's language
+        month = formats.month(publication.month)
+        revised = " " + _("(revised)") if publication.version > 1 else ""
+        for admin in Administration.objects.prefetch_related("heads"):
+            doc = publication.figures["administrations"].get(admin.code)
+            if doc is None:
+                continue
+            body = (
+                _("The monthly statistics for %(code)s %(name)s, %(month)s%(revised)s, are published:")
+                % {"code": admin.code, "name": admin.name, "month": month, "revised": revised}
+                + f"\n{link(f'/statistik/{publication.month:%Y-%m}/{admin.code}/')}\n\n"
+                + _("Cases: %(cases)s") % {"cases": formats.cases(doc["kpis"]["cases"])}
+                + "\n"
+                + _("Share of the co-financed cases: %(share)s") % {"share": formats.share(doc.get("share_month"))}
+                + "\n"
+                + _("Charged this month: %(amount)s") % {"amount": formats.kronor(doc.get("charged"))}
+                + "\n"
+            )
+            notify(
+                kind="month_published",
+                event=f"publication:{publication.pk}:{admin.code}",
+                recipients=list(admin.heads.all()),
+                subject=_("Monthly statistics %(month)s%(revised)s: %(code)s")
+                % {"month": month, "revised": revised, "code": admin.code},
+                body=body,
+            )
 
 
 def publication_create(*, month: date, user: Any = None, request: PublicationRequest | None = None) -> Publication:
@@ -547,8 +560,8 @@ def _user(user: Any) -> Any:
 
 # --- Publication requests: queued, swept, published exactly once ----------------------------
 
-PUBLISH_BROKER_DOWN_MESSAGE = (
-    "Väntar: bearbetningskön kan inte nås just nu. Publiceringen startar automatiskt när kön är tillbaka."
+PUBLISH_BROKER_DOWN_MESSAGE = gettext_lazy(
+    "Waiting: the processing queue cannot be reached just now. The publication starts by itself when the queue is back."
 )
 
 
@@ -579,7 +592,7 @@ def _send_publication(request_id: int) -> None:
 
     if not send_or_wait(publish_request, request_id):
         PublicationRequest.objects.filter(pk=request_id, status=PublicationRequest.Status.PENDING).update(
-            message=PUBLISH_BROKER_DOWN_MESSAGE
+            message=str(PUBLISH_BROKER_DOWN_MESSAGE)
         )
 
 

@@ -7,9 +7,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from allocation import calculation, robustness
 from allocation.calculation import AllocationError
@@ -32,6 +35,7 @@ from allocation.selectors import (
     own_source_ids,
     window_volumes,
 )
+from cases import formats
 from cases.models import Administration, Channel, DataSource, Grouping
 from cases.months import month_range, months_back
 from cases.selectors import grouping_map_in_force
@@ -61,15 +65,17 @@ def allocation_key_compute_measured(
     """
     window_from, window_to = window_from.replace(day=1), window_to.replace(day=1)
     if window_to < window_from:
-        raise ValidationError("Periodens slut ligger före dess början.")
+        raise ValidationError(_("The period's end lies before its start."))
     version = grouping_map_in_force(on=valid_from)
     if version is None:
-        raise ValidationError(f"Ingen fördelning av grupperingar gäller {valid_from:%Y-%m-%d}; importera en först.")
+        raise ValidationError(
+            _("No grouping map is in force on %(date)s; import one first.") % {"date": f"{valid_from:%Y-%m-%d}"}
+        )
     if source_names:
         sources = list(DataSource.objects.filter(name__in=source_names))
         unknown = set(source_names) - {s.name for s in sources}
         if unknown:
-            raise ValidationError(f"Okända källor: {', '.join(sorted(unknown))}.")
+            raise ValidationError(_("Unknown sources: %(names)s.") % {"names": ", ".join(sorted(unknown))})
         source_ids = [s.pk for s in sources]
     else:
         source_ids = own_source_ids()
@@ -185,12 +191,13 @@ def _window_warnings(window_from: date, window_to: date, source_ids: list[int]) 
     any_data = set().union(*present.values()) if present else set()
     for m in months:
         if m not in any_data:
-            warnings.append(f"Månaden {m:%Y-%m} saknar data helt.")
+            warnings.append(_("The month %(month)s has no data at all.") % {"month": f"{m:%Y-%m}"})
     for source in DataSource.objects.filter(pk__in=source_ids, delivers_monthly=True):
         missing = [m for m in months if m in any_data and m not in present.get(source.pk, set())]
         if missing:
             warnings.append(
-                f"Källan {source.name} levererar varje månad men saknar {', '.join(f'{m:%Y-%m}' for m in missing)}."
+                _("The source %(source)s delivers every month but lacks %(months)s.")
+                % {"source": source.name, "months": ", ".join(f"{m:%Y-%m}" for m in missing)}
             )
     return warnings
 
@@ -203,24 +210,34 @@ def charging_key_check(*, pool: CostPool, key: AllocationKey) -> None:
     """A charging run's key: the pool's own, approved, of a kind that fits the pool, valid in
     the pool's year. Anything else is refused with what to do instead."""
     if pool.key_id is None:
-        raise ValidationError(f"Kostnadspoolen {pool} har ingen nyckel; välj en godkänd nyckel på poolen först.")
+        raise ValidationError(
+            _("The cost pool %(pool)s has no key; choose an approved key on the pool first.") % {"pool": pool}
+        )
     if key.pk != pool.key_id:
         raise ValidationError(
-            f"Kostnadspoolen {pool} fördelas med sin egen nyckel #{pool.key_id}, inte #{key.pk}. Byt nyckel på poolen, "
-            "eller gör en simulering med ett belopp i stället."
+            _(
+                "The cost pool %(pool)s is allocated by its own key #%(own)s, not #%(key)s. Change the pool's key, "
+                "or make a simulation with an amount instead."
+            )
+            % {"pool": pool, "own": pool.key_id, "key": key.pk}
         )
     if key.status != AllocationKey.Status.APPROVED:
         raise ValidationError(
-            f"Nyckel #{key.pk} har status {key.get_status_display()}: bara en godkänd nyckel får debitera. "
-            "Låt styrgruppen godkänna nyckeln, eller gör en simulering med ett belopp."
+            _(
+                "Key #%(key)s has status %(status)s: only an approved key may charge. "
+                "Let the steering group approve the key, or make a simulation with an amount."
+            )
+            % {"key": key.pk, "status": key.get_status_display()}
         )
     if pool.is_co_financing and key.kind != AllocationKey.Kind.MEASURED:
         raise ValidationError(
-            f"Medfinansieringspoolen fördelas med en uppmätt nyckel; nyckel #{key.pk} är {key.get_kind_display()}."
+            _("The co-financing pool is allocated by a measured key; key #%(key)s is %(kind)s.")
+            % {"key": key.pk, "kind": key.get_kind_display()}
         )
     if key.valid_from.year > pool.year:
         raise ValidationError(
-            f"Nyckel #{key.pk} gäller från {key.valid_from:%Y-%m-%d}, efter poolens budgetår {pool.year}."
+            _("Key #%(key)s is valid from %(from)s, after the pool's budget year %(year)s.")
+            % {"key": key.pk, "from": f"{key.valid_from:%Y-%m-%d}", "year": pool.year}
         )
 
 
@@ -240,7 +257,7 @@ def allocation_run_create(
     previous charging run. A simulation may use any key and is never charged.
     """
     if (pool is None) == (amount is None):
-        raise ValidationError("Ange antingen en kostnadspool eller ett belopp.")
+        raise ValidationError(_("Give either a cost pool or an amount."))
     if pool is not None and pool.pricing != CostPool.Pricing.KEY:
         return _priced_run_create(pool=pool, user=user)
     try:
@@ -249,7 +266,7 @@ def allocation_run_create(
             pool = CostPool.objects.select_for_update().get(pk=pool.pk)
             key = key if key is not None else pool.key
             if key is None:
-                raise ValidationError(f"Kostnadspoolen {pool} har ingen nyckel.")
+                raise ValidationError(_("The cost pool %(pool)s has no key.") % {"pool": pool})
             key = AllocationKey.objects.get(pk=key.pk)  # its status now, not when it was read
             charging_key_check(pool=pool, key=key)
             net = cost_pool_net_amount(pool)
@@ -257,7 +274,7 @@ def allocation_run_create(
         else:
             assert amount is not None
             if key is None:
-                raise ValidationError("En simulering behöver en nyckel.")
+                raise ValidationError(_("A simulation needs a key."))
             net = amount
         loads = {s.administration.code: s.load for s in key.shares.select_related("administration")}
         annual = calculation.largest_remainder(net, loads, UNITS[CostPool.Unit(unit)])
@@ -350,11 +367,11 @@ def _priced_run_create(*, pool: CostPool, user: Any) -> AllocationRun:
     the centre's surplus (or deficit), recorded on the run and shown, never spread."""
     pool = CostPool.objects.select_for_update().get(pk=pool.pk)
     if pool.price is None or pool.price <= 0:
-        raise ValidationError(f"Kostnadspoolen {pool} debiterar per minut eller ärende men saknar ett pris.")
+        raise ValidationError(_("The cost pool %(pool)s charges per minute or case but has no price.") % {"pool": pool})
     net = cost_pool_net_amount(pool)
     months, quantities = priced_amounts(pool=pool)
     if not months:
-        raise ValidationError(f"Det finns ingen uppmätt volym i {pool.year} att debitera efter pris.")
+        raise ValidationError(_("There is no measured volume in %(year)s to charge by price.") % {"year": pool.year})
     annual: dict[str, Decimal] = {}
     for row in months.values():
         for code, value in row.items():
@@ -459,30 +476,33 @@ def cost_pool_check(*, pool: CostPool, funding: list[FundingInput] | None) -> No
     """The rules a pool must meet before it is saved (the admin's forms ask them too)."""
     if pool.pricing != CostPool.Pricing.KEY:
         if pool.price is None or pool.price <= 0:
-            raise ValidationError("En pool som debiterar per minut eller ärende behöver ett pris större än 0.")
+            raise ValidationError(_("A pool that charges per minute or case needs a price greater than 0."))
         if pool.is_co_financing:
-            raise ValidationError("Medfinansieringspoolen fördelas med en nyckel, inte efter pris.")
+            raise ValidationError(_("The co-financing pool is allocated by a key, not by price."))
     if pool.is_co_financing:
         other = CostPool.objects.filter(year=pool.year, is_co_financing=True).exclude(pk=pool.pk).first()
         if other is not None:
             raise ValidationError(
-                f"{pool.year} har redan en medfinansieringspool: {other.name}. "
-                "Ett budgetår har en medfinansieringspool."
+                _("%(year)s already has a co-financing pool: %(name)s. A budget year has one co-financing pool.")
+                % {"year": pool.year, "name": other.name}
             )
         pool_key = pool.key
         if pool_key is not None and pool_key.kind != AllocationKey.Kind.MEASURED:
             raise ValidationError(
-                f"Medfinansieringspoolen fördelas med en uppmätt nyckel; nyckel #{pool_key.pk} är "
-                f"{pool_key.get_kind_display()}."
+                _("The co-financing pool is allocated by a measured key; key #%(key)s is %(kind)s.")
+                % {"key": pool_key.pk, "kind": pool_key.get_kind_display()}
             )
     if funding is not None:
         total = sum((f.amount for f in funding), Decimal(0))
         if any(f.amount < 0 for f in funding):
-            raise ValidationError("Ett finansieringsbelopp kan inte vara negativt.")
+            raise ValidationError(_("A funding amount cannot be negative."))
         if total > pool.gross_amount:
             raise ValidationError(
-                f"Den centrala finansieringen ({total} kr) är större än bruttokostnaden ({pool.gross_amount} kr): "
-                "nettobeloppet skulle bli negativt."
+                _(
+                    "The central funding (%(funding)s) is greater than the gross cost (%(gross)s): "
+                    "the net amount would be negative."
+                )
+                % {"funding": formats.kronor(total), "gross": formats.kronor(pool.gross_amount)}
             )
 
 
@@ -499,35 +519,56 @@ def run_amounts(run: AllocationRun) -> tuple[dict[str, Decimal], dict[int, dict[
     return annual, months
 
 
-def decision_refusal(*, obj: Any, noun: tuple[str, str], status: str, user: Any) -> str | None:
+_REFUSALS = {
+    "key": {
+        "anonymous": gettext_lazy("A decision on a key needs a signed-in user."),
+        "service": gettext_lazy("A service account makes no decisions on keys."),
+        "propose": gettext_lazy("Only finance staff (finance) propose keys."),
+        "decide": gettext_lazy("Only the steering group approves or rejects keys."),
+        "own": gettext_lazy(
+            "You proposed key #%(id)s and therefore cannot decide on it (four eyes). "
+            "Another member of the steering group decides."
+        ),
+    },
+    "settlement": {
+        "anonymous": gettext_lazy("A decision on a settlement needs a signed-in user."),
+        "service": gettext_lazy("A service account makes no decisions on settlements."),
+        "propose": gettext_lazy("Only finance staff (finance) propose settlements."),
+        "decide": gettext_lazy("Only the steering group approves or rejects settlements."),
+        "own": gettext_lazy(
+            "You proposed settlement #%(id)s and therefore cannot decide on it (four eyes). "
+            "Another member of the steering group decides."
+        ),
+    },
+}
+
+
+def decision_refusal(*, obj: Any, kind: str, status: str, user: Any) -> str | None:
     """Why `user` may not move a reviewed record (a key, a settlement) to `status`, or None. The
     one rule for the web, the API and the commands: finance staff propose; the steering group
     approves or rejects; whoever proposed it never approves or rejects it (four eyes), whatever
-    groups they are in. `noun` is the record's name, singular and plural, for the messages."""
+    groups they are in. `kind` ("key" or "settlement") chooses the messages."""
     from cases import roles
 
-    one, many = noun
+    says = _REFUSALS[kind]
     if not getattr(user, "is_authenticated", False):
-        return f"Ett beslut om en {one} kräver en inloggad användare."
+        return str(says["anonymous"])
     if roles.is_service_account(user):
-        return f"Ett tjänstekonto fattar inga beslut om {many}."
+        return str(says["service"])
     if status == "proposed":
-        return None if roles.is_finance(user) else f"Bara ekonomipersonal (finance) föreslår {many}."
+        return None if roles.is_finance(user) else str(says["propose"])
     if status in ("approved", "rejected"):
         if not roles.is_steering(user):
-            return f"Bara styrgruppen godkänner eller avvisar {many}."
+            return str(says["decide"])
         proposer = obj.decisions.filter(to_status="proposed").order_by("-at", "-id").first()
         if proposer is not None and proposer.user_id == user.pk:
-            return (
-                f"Du föreslog {one} #{obj.pk} och kan därför inte besluta om den (fyra ögon). "
-                "En annan ledamot av styrgruppen beslutar."
-            )
+            return str(says["own"]) % {"id": obj.pk}
         return None
-    return f"Okänt beslut {status!r}; välj proposed, approved eller rejected."
+    return _("Unknown decision %(status)r; choose proposed, approved or rejected.") % {"status": status}
 
 
 def key_decision_refusal(*, key: AllocationKey, status: str, user: Any) -> str | None:
-    return decision_refusal(obj=key, noun=("nyckel", "nycklar"), status=status, user=user)
+    return decision_refusal(obj=key, kind="key", status=status, user=user)
 
 
 def _notify_decision(*, kind: str, obj: Any, decision: Any, url: str, name: str) -> None:
@@ -535,26 +576,47 @@ def _notify_decision(*, kind: str, obj: Any, decision: Any, url: str, name: str)
     from cases.notifications import link, notify, people_in
     from cases.roles import STEERING_GROUP
 
-    comment = f"\nKommentar: {decision.comment}" if decision.comment else ""
-    if decision.to_status == "proposed":
-        notify(
-            kind="key_proposed",
-            event=f"{kind}:{obj.pk}:proposed:{decision.pk}",
-            recipients=[u for u in people_in(STEERING_GROUP) if u.pk != decision.user_id],
-            subject=f"Föreslagen {kind} att besluta: #{obj.pk} {name}",
-            body=f"{decision.actor} föreslår {kind} #{obj.pk} {name} för styrgruppens beslut.{comment}\n{link(url)}",
-        )
-        return
-    proposal = obj.decisions.filter(to_status="proposed").order_by("-at", "-id").first()
-    if proposal is not None:
-        verdict = "godkänd" if decision.to_status == "approved" else "avvisad"
-        notify(
-            kind="key_decided",
-            event=f"{kind}:{obj.pk}:{decision.to_status}:{decision.pk}",
-            recipients=[proposal.user],
-            subject=f"{kind.capitalize()} #{obj.pk} {name} är {verdict}",
-            body=f"{decision.actor} har beslutat: {verdict}.{comment}\n{link(url)}",
-        )
+    with translation.override(settings.LANGUAGE_CODE):  # mail goes out in the site's language
+        comment = "\n" + _("Comment: %(comment)s") % {"comment": decision.comment} if decision.comment else ""
+        words = {"id": obj.pk, "name": name, "actor": decision.actor}
+        if decision.to_status == "proposed":
+            subject = (
+                _("Key proposed for decision: #%(id)s %(name)s")
+                if kind == "key"
+                else _("Settlement proposed for decision: #%(id)s %(name)s")
+            )
+            body = (
+                _("%(actor)s proposes key #%(id)s %(name)s for the steering group's decision.")
+                if kind == "key"
+                else _("%(actor)s proposes settlement #%(id)s %(name)s for the steering group's decision.")
+            )
+            notify(
+                kind="key_proposed",
+                event=f"{kind}:{obj.pk}:proposed:{decision.pk}",
+                recipients=[u for u in people_in(STEERING_GROUP) if u.pk != decision.user_id],
+                subject=subject % words,
+                body=body % words + f"{comment}\n{link(url)}",
+            )
+            return
+        proposal = obj.decisions.filter(to_status="proposed").order_by("-at", "-id").first()
+        if proposal is not None:
+            words["verdict"] = (
+                pgettext("decision", "approved")
+                if decision.to_status == "approved"
+                else pgettext("decision", "rejected")
+            )
+            subject = (
+                _("Key #%(id)s %(name)s is %(verdict)s")
+                if kind == "key"
+                else _("Settlement #%(id)s %(name)s is %(verdict)s")
+            )
+            notify(
+                kind="key_decided",
+                event=f"{kind}:{obj.pk}:{decision.to_status}:{decision.pk}",
+                recipients=[proposal.user],
+                subject=subject % words,
+                body=_("%(actor)s has decided: %(verdict)s.") % words + f"{comment}\n{link(url)}",
+            )
 
 
 def allocation_key_decide(*, key: AllocationKey, status: str, user: Any, comment: str = "") -> AllocationKey:
@@ -574,7 +636,8 @@ def allocation_key_decide(*, key: AllocationKey, status: str, user: Any, comment
             raise PermissionDenied(refusal)
         if status not in allowed.get(AllocationKey.Status(key.status), set()):
             raise ValidationError(
-                f"Nyckeln har status {key.get_status_display()} och kan inte bli {AllocationKey.Status(status).label}."
+                _("The key has status %(status)s and cannot become %(new)s.")
+                % {"status": key.get_status_display(), "new": AllocationKey.Status(status).label}
             )
         before = key.status
         if status == AllocationKey.Status.APPROVED:
@@ -590,7 +653,7 @@ def allocation_key_decide(*, key: AllocationKey, status: str, user: Any, comment
         decision = KeyDecision.objects.create(
             key=key, from_status=before, to_status=status, user=user, actor=user.get_username(), comment=comment
         )
-        _notify_decision(kind="nyckel", obj=key, decision=decision, url=f"/allocation/keys/{key.pk}/", name=key.name)
+        _notify_decision(kind="key", obj=key, decision=decision, url=f"/allocation/keys/{key.pk}/", name=key.name)
         audit_record(
             user=user,
             action=f"key.{status}",
@@ -610,14 +673,16 @@ def allocation_key_create_from_values(
     (percentages decided by the council). Same share rule as a measured key.
     """
     if kind not in (AllocationKey.Kind.DRIVER, AllocationKey.Kind.FIXED):
-        raise ValidationError(f"Okänd nyckeltyp {kind!r}; välj driver eller fixed.")
+        raise ValidationError(_("Unknown key kind %(kind)r; choose driver or fixed.") % {"kind": kind})
     admins = dict(Administration.objects.values_list("code", "id"))
     unknown = sorted(set(values) - set(admins))
     if unknown:
-        raise ValidationError(f"Okända förvaltningskoder: {', '.join(unknown)}.")
+        raise ValidationError(_("Unknown administration codes: %(codes)s.") % {"codes": ", ".join(unknown)})
     negative = sorted(code for code, v in values.items() if v < 0)
     if negative:
-        raise ValidationError(f"Negativa värden för {', '.join(negative)}; alla värden måste vara ≥ 0.")
+        raise ValidationError(
+            _("Negative values for %(codes)s; every value must be ≥ 0.") % {"codes": ", ".join(negative)}
+        )
     loads = {code: values.get(code, Decimal(0)) for code in admins}
     try:
         if kind == AllocationKey.Kind.FIXED:
@@ -661,16 +726,20 @@ def allocation_what_if(
     from allocation.comparison import compare_loads
 
     if key.kind != AllocationKey.Kind.MEASURED or key.map_version is None:
-        raise ValidationError("Vad händer om-analys kräver en uppmätt nyckel.")
+        raise ValidationError(_("A what-if analysis needs a measured key."))
     errors = []
     admins = set(Administration.objects.values_list("code", flat=True))
     for grouping, owners in changes.items():
         total = sum((o.fraction for o in owners), Decimal(0))
         if total != 1:
-            errors.append(f"Gruppering {grouping}: andelarna summerar till {total}, inte 1.")
+            errors.append(
+                _("Grouping %(code)s: the fractions add up to %(total)s, not 1.") % {"code": grouping, "total": total}
+            )
         bad = [o.administration for o in owners if o.administration is not None and o.administration not in admins]
         if bad:
-            errors.append(f"Gruppering {grouping}: okända förvaltningar {', '.join(bad)}.")
+            errors.append(
+                _("Grouping %(code)s: unknown administrations %(codes)s.") % {"code": grouping, "codes": ", ".join(bad)}
+            )
     if errors:
         raise ValidationError(errors)
     grouping_map = map_owners(key.map_version)
@@ -703,7 +772,7 @@ def grouping_map_what_if_save(
     from cases.services import MapRow, grouping_map_version_create
 
     if key.map_version is None:
-        raise ValidationError("Nyckeln har ingen fördelning av grupperingar att utgå från.")
+        raise ValidationError(_("The key has no grouping map to start from."))
     names = dict(Grouping.objects.values_list("code", "name"))
     rows = [
         MapRow(i, code, names.get(code, code), o.administration or "", o.fraction, o.administration is None)
@@ -711,7 +780,11 @@ def grouping_map_what_if_save(
         for o in group
     ]
     return grouping_map_version_create(
-        valid_from=valid_from, rows=rows, name=f"Vad händer om – utgår från nyckel #{key.pk}", is_draft=True, user=user
+        valid_from=valid_from,
+        rows=rows,
+        name=(_("What-if – starting from key #%(key)s") % {"key": key.pk}),
+        is_draft=True,
+        user=user,
     )
 
 
@@ -729,10 +802,11 @@ def allocation_keys_flag_stale(*, months: list[date]) -> int:
         touched = sorted(m for m in months if key.window_from <= m <= key.window_to)
         if not touched:
             continue
-        warning = (
-            f"Data för {', '.join(f'{m:%Y-%m}' for m in touched)} ändrades {stamp} efter att nyckeln beräknades; "
-            "beräkna om nyckeln."
-        )
+        with translation.override(settings.LANGUAGE_CODE):  # stored on the key: the site's language
+            warning = _("Data for %(months)s changed %(at)s after the key was computed; compute the key again.") % {
+                "months": ", ".join(f"{m:%Y-%m}" for m in touched),
+                "at": stamp,
+            }
         key.warnings = [*key.warnings, warning]
         key.save(update_fields=["warnings"])
         flagged += 1
@@ -746,7 +820,7 @@ def rolling_shares(*, month: date) -> dict[str, Any]:
     start = months_back(end, 12)[0]
     version = grouping_map_in_force(on=end)
     if version is None:
-        raise ValidationError(f"Ingen fördelning av grupperingar gäller {end:%Y-%m}.")
+        raise ValidationError(_("No grouping map is in force in %(month)s.") % {"month": f"{end:%Y-%m}"})
     approved = co_financing_key(year=end.year)
     basis = approved.basis if approved and approved.basis else AllocationKey.Basis.CASES
     weights = {c.code: c.weight for c in Channel.objects.all()}

@@ -394,7 +394,7 @@ def test_redis_stopped_while_a_user_uploads_the_upload_waits_and_is_processed_wh
             assert response.status_code == 202, response.content
             assert waited < 30, f"the upload hung for {waited:.0f} s while Redis was down"
             status = client.get(response.json()["url"]).json()
-            assert status["status"] == "pending" and status["message"] == BROKER_DOWN_MESSAGE
+            assert status["status"] == "pending" and status["message"] == str(BROKER_DOWN_MESSAGE)
             batch_id = response.json()["id"]
             assert ImportBatch.objects.get(pk=batch_id).file  # the file itself is kept
             server = _redis_server(port)  # Redis is back, on the same address
