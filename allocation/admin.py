@@ -214,7 +214,7 @@ class PublicationRequestAdmin(admin.ModelAdmin):
         from allocation.publishing import publication_request_create
 
         for month in sorted({r.month for r in queryset.exclude(status=PublicationRequest.Status.DONE)}):
-            publication_request_create(month=month, user=request.user, reason="begärd igen")
+            publication_request_create(month=month, user=request.user, reason=str(_("asked for again")))
         self.message_user(request, _("Publishing queued."))
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 # The largest amount any pool, funding line or comparison may hold: far above a municipality's
 # budget, far below what makes Decimal arithmetic slow.
 AMOUNT_MAX = Decimal(10) ** 12
@@ -29,14 +31,17 @@ def parse_amount(raw: object) -> Decimal:
     elif isinstance(raw, str):
         text = raw.translate(_SPACES)
     else:
-        raise AmountError(f"{raw!r} är inget belopp; skriv kronor, t.ex. 14 550 000,00.")
+        raise AmountError(_("%(value)r is not an amount; write kronor, e.g. 14 550 000,00.") % {"value": raw})
     shown = str(raw)[:40]
     match = _AMOUNT.match(text) if len(text) <= 20 else None
     if match is None:
         raise AmountError(
-            f"{shown!r} är inget belopp: skriv kronor med högst två decimaler, t.ex. 14 550 000,00 eller 14550000.00."
+            _("%(value)r is not an amount: write kronor with at most two decimals, e.g. 14 550 000,00 or 14550000.00.")
+            % {"value": shown}
         )
     value = Decimal(f"{match.group(1)}.{match.group(2) or '0'}")
     if value > AMOUNT_MAX:
-        raise AmountError(f"{shown!r} är större än det högsta tillåtna beloppet, 1 000 000 000 000 kr.")
+        raise AmountError(
+            _("%(value)r is greater than the largest amount allowed, 1 000 000 000 000 kr.") % {"value": shown}
+        )
     return value.quantize(Decimal("0.01"))

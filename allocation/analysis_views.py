@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from allocation import calculation
 from allocation.amounts import AmountError, parse_amount
@@ -34,7 +35,9 @@ def parse_changes(text: str) -> dict[str, list[calculation.MapOwner]]:
             continue
         grouping, sep, rest = line.partition(":")
         if not sep or not grouping.strip():
-            errors.append(f"Rad {number}: skriv ”GRUPPERING: FÖRVALTNING=andel, …” eller ”GRUPPERING: central”.")
+            errors.append(
+                _("Row %(row)s: write ”GROUPING: ADMINISTRATION=fraction, …” or ”GROUPING: central”.") % {"row": number}
+            )
             continue
         owners = []
         if rest.strip().lower() == "central":
@@ -45,21 +48,27 @@ def parse_changes(text: str) -> dict[str, list[calculation.MapOwner]]:
                 try:
                     fraction = Decimal(raw.strip().replace(",", ".")) if eq else Decimal(1)
                 except InvalidOperation:
-                    errors.append(f"Rad {number}: andelen {raw.strip()!r} är inget tal.")
+                    errors.append(
+                        _("Row %(row)s: the fraction %(value)r is not a number.")
+                        % {"row": number, "value": raw.strip()}
+                    )
                     continue
                 if not fraction.is_finite():
-                    errors.append(f"Rad {number}: andelen {raw.strip()!r} är inget tal.")
+                    errors.append(
+                        _("Row %(row)s: the fraction %(value)r is not a number.")
+                        % {"row": number, "value": raw.strip()}
+                    )
                     continue
                 if admin.strip():
                     owners.append(calculation.MapOwner(admin.strip(), fraction))
         if not owners:
-            errors.append(f"Rad {number}: ingen ägare angiven för {grouping.strip()}.")
+            errors.append(_("Row %(row)s: no owner given for %(code)s.") % {"row": number, "code": grouping.strip()})
             continue
         changes[grouping.strip()] = owners
     if errors:
         raise ValidationError(errors)
     if not changes:
-        raise ValidationError("Ange minst en gruppering att flytta eller dela.")
+        raise ValidationError(_("Give at least one grouping to move or split."))
     return changes
 
 
@@ -71,7 +80,7 @@ def _share_chart(rows: list[Any]) -> str:
     fig, ax = plt.subplots(figsize=(7, 3))
     x = range(len(rows))
     ax.bar([i - 0.2 for i in x], [float(r.percent_a) for r in rows], width=0.4, label="Nyckeln", color="#4a90b8")
-    ax.bar([i + 0.2 for i in x], [float(r.percent_b) for r in rows], width=0.4, label="Vad händer om", color="#e08a00")
+    ax.bar([i + 0.2 for i in x], [float(r.percent_b) for r in rows], width=0.4, label=_("What if"), color="#e08a00")
     ax.set_xticks(list(x), [r.code for r in rows], rotation=45, fontsize=8)
     ax.set_ylabel("Andel (%)")
     ax.legend(fontsize=8)
@@ -96,13 +105,13 @@ def key_what_if(request: HttpRequest, key_id: int) -> HttpResponse:
                     raise PermissionDenied
                 valid_from = parse_day(request.POST.get("valid_from", ""))
                 if valid_from is None:
-                    raise ValidationError("Ange från vilket datum ändringen ska gälla (ÅÅÅÅ-MM-DD).")
+                    raise ValidationError(_("Give the date from which the change applies (YYYY-MM-DD)."))
                 allocation_what_if(key=key, changes=changes)  # the same checks before saving
                 draft = grouping_map_what_if_save(key=key, changes=changes, valid_from=valid_from, user=request.user)
                 messages.success(
                     request,
-                    f"Sparat som utkast till kartändring #{draft.pk} från {valid_from:%Y-%m-%d}. "
-                    "Gör den verklig under Fördelning av grupperingar.",
+                    _("Saved as draft map change #%(id)s from %(from)s. Make it real under Grouping map.")
+                    % {"id": draft.pk, "from": f"{valid_from:%Y-%m-%d}"},
                 )
                 return HttpResponseRedirect(reverse("organisation:map") + f"?draft={draft.pk}")
             _loads, rows = allocation_what_if(key=key, changes=changes, amount=amount)

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -148,7 +149,7 @@ class KeyComputeApi(APIView):
             window_from = date.fromisoformat(v["window_from"] + "-01")
             window_to = date.fromisoformat(v["window_to"] + "-01")
         except ValueError as exc:
-            raise serializers.ValidationError({"window": "Ogiltig månad; skriv ÅÅÅÅ-MM."}) from exc
+            raise serializers.ValidationError({"window": _("Invalid month; write YYYY-MM.")}) from exc
         key = allocation_key_compute_measured(
             name=v["name"],
             window_from=window_from,
@@ -256,7 +257,7 @@ class KeyCompareApi(APIView):
         try:
             a_id, b_id = int(request.query_params["a"]), int(request.query_params["b"])
         except (KeyError, ValueError) as exc:
-            raise serializers.ValidationError({"a": "Ange två nyckel-id: ?a=1&b=2."}) from exc
+            raise serializers.ValidationError({"a": _("Give two key ids: ?a=1&b=2.")}) from exc
         a = get_object_or_404(AllocationKey, pk=a_id)
         b = get_object_or_404(AllocationKey, pk=b_id)
         return Response(comparison_document(a, b, _amount_param(request.query_params.get("amount"))))
@@ -307,7 +308,7 @@ class KeyWhatIfApi(APIView):
         }
         if data.validated_data.get("save_as_draft_from"):
             if not roles.is_finance(request.user):
-                raise PermissionDenied("Endast ekonomipersonal sparar en ny fördelning.")
+                raise PermissionDenied(_("Only finance staff save a new map."))
             version = grouping_map_what_if_save(
                 key=key, changes=changes, valid_from=data.validated_data["save_as_draft_from"], user=request.user
             )
@@ -434,7 +435,7 @@ class RollingSharesApi(APIView):
         try:
             month = date.fromisoformat(raw + "-01")
         except ValueError as exc:
-            raise serializers.ValidationError({"month": "Skriv månaden som ÅÅÅÅ-MM."}) from exc
+            raise serializers.ValidationError({"month": _("Write the month as YYYY-MM.")}) from exc
         return Response(rolling_shares(month=month))
 
 
@@ -464,7 +465,7 @@ class StatisticsAdministrationApi(APIView):
         publication = publication_for(month, request.query_params.get("version"))
         doc = publication.figures["administrations"].get(code)
         if doc is None:
-            return Response({"detail": "Okänd förvaltning."}, status=status.HTTP_404_NOT_FOUND)
+            return Response({"detail": _("Unknown administration.")}, status=status.HTTP_404_NOT_FOUND)
         meta = {"month": month, "version": publication.version, "revised": publication.is_revision}
         return Response({**meta, **doc})
 

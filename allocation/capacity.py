@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
+
 ORE = Decimal("0.01")
 
 
@@ -47,9 +49,9 @@ def capacity(
 ) -> CapacityFigures:
     """Capacity = staff × hours a month × 60 × utilisation (productive minutes)."""
     if not (Decimal(0) < utilisation <= Decimal(1)):
-        raise ValueError("Beläggningsgraden ska vara större än 0 och högst 100 %.")
+        raise ValueError(_("The occupancy rate must be greater than 0 and at most 100 %."))
     if staff <= 0 or hours_per_person <= 0:
-        raise ValueError("Antal anställda och timmar per månad ska vara större än 0.")
+        raise ValueError(_("The number of staff and hours per month must be greater than 0."))
     productive = staff * hours_per_person * 60 * utilisation
     capacity_cases = (productive / minutes_per_case) if minutes_per_case else None
     per_productive = _money(monthly_cost / productive)

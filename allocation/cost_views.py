@@ -14,6 +14,7 @@ from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from allocation.capacity import capacity
 from allocation.models import CentreCost
@@ -81,7 +82,7 @@ def centre_cost(request: HttpRequest) -> HttpResponse:
                 action="centre_cost",
                 obj_type="centre_cost",
             )
-            messages.success(request, f"Kostnaden för {month:%Y-%m} är sparad.")
+            messages.success(request, _("The cost for %(month)s is saved.") % {"month": f"{month:%Y-%m}"})
             return HttpResponseRedirect(reverse("allocation:centre-cost") + f"?month={month:%Y-%m}")
     elif request.method == "POST":
         raise PermissionDenied

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -57,8 +58,8 @@ def key_workbook(key: AllocationKey) -> bytes:
     percent = percentages({s.administration.code: s.load for s in shares}) if any(s.load for s in shares) else {}
     write_sheet(
         wb,
-        "Andelar",
-        ["Förvaltning", "Namn", "Belastning", "Andel", "Procent"],
+        _("Shares"),
+        [_("Administration"), _("Name"), _("Load"), _("Share"), _("Percent")],
         [
             [s.administration.code, s.administration.name, s.load, s.share, percent.get(s.administration.code)]
             for s in shares
@@ -68,14 +69,14 @@ def key_workbook(key: AllocationKey) -> bytes:
     lines = key.lines.select_related("grouping", "administration").order_by("grouping__code", "channel")
     write_sheet(
         wb,
-        "Belastning per gruppering",
-        ["Gruppering", "Namn", "Kanal", "Förvaltning", "Ärenden", "Belastning"],
+        _("Load by grouping"),
+        [_("Grouping"), _("Name"), _("Channel"), _("Administration"), _("Cases"), _("Load")],
         [
             [
                 line.grouping.code,
                 line.grouping.name,
                 line.channel,
-                line.administration.code if line.administration else "central",
+                line.administration.code if line.administration else _("central"),
                 line.cases,
                 line.load,
             ]
@@ -84,19 +85,19 @@ def key_workbook(key: AllocationKey) -> bytes:
         {5: "#,##0.00", 6: "#,##0.00"},
     )
     inputs: list[list[Any]] = [
-        ["Nyckel", f"#{key.pk} {key.name}"],
-        ["Typ", key.get_kind_display()],
-        ["Grund", key.get_basis_display() if key.basis else "–"],
-        ["Period", f"{key.window_from:%Y-%m}–{key.window_to:%Y-%m}" if key.window_from and key.window_to else "–"],
-        ["Giltig från", key.valid_from.isoformat()],
-        ["Fördelning av grupperingar", str(key.map_version) if key.map_version else "–"],
-        ["Källor", ", ".join(key.sources)],
-        ["Kanalvikter", ", ".join(f"{k}={v}" for k, v in key.channel_weights.items()) or "–"],
-        ["Central belastning (ej samfinansierad)", key.central_load],
-        ["Status", key.get_status_display()],
-        *[["Varning", w] for w in key.warnings],
+        [_("Key"), f"#{key.pk} {key.name}"],
+        [_("Kind"), key.get_kind_display()],
+        [_("Basis"), key.get_basis_display() if key.basis else "–"],
+        [_("Period"), f"{key.window_from:%Y-%m}–{key.window_to:%Y-%m}" if key.window_from and key.window_to else "–"],
+        [_("Valid from"), key.valid_from.isoformat()],
+        [_("Grouping map"), str(key.map_version) if key.map_version else "–"],
+        [_("Sources"), ", ".join(key.sources)],
+        [_("Channel weights"), ", ".join(f"{k}={v}" for k, v in key.channel_weights.items()) or "–"],
+        [_("Central load (not co-financed)"), key.central_load],
+        [_("Status"), key.get_status_display()],
+        *[[_("Warning"), w] for w in key.warnings],
     ]
-    write_sheet(wb, "Indata", ["Uppgift", "Värde"], inputs, {})
+    write_sheet(wb, _("Inputs"), [_("Item"), _("Value")], inputs, {})
     robust = key.robustness or {}
     if robust.get("leave_one_out"):
         months = sorted(robust["leave_one_out"])
@@ -104,10 +105,10 @@ def key_workbook(key: AllocationKey) -> bytes:
         unusual = set(robust.get("unusual_months", []))
         write_sheet(
             wb,
-            "Robusthet",
-            ["Utelämnad månad", "Avvikande", *codes],
+            _("Robustness"),
+            [_("Month left out"), _("Unusual"), *codes],
             [
-                [m, "ja" if m in unusual else "", *[Decimal(robust["leave_one_out"][m].get(c, "0")) for c in codes]]
+                [m, _("yes") if m in unusual else "", *[Decimal(robust["leave_one_out"][m].get(c, "0")) for c in codes]]
                 for m in months
             ],
             dict.fromkeys(range(3, 3 + len(codes)), SHARE),
@@ -123,10 +124,10 @@ def run_workbook(run: AllocationRun) -> bytes:
     annual = [a for a in amounts if a.month is None]
     write_sheet(
         wb,
-        "Årsbelopp",
-        ["Förvaltning", "Namn", "Kostnadsställe", "Belopp"],
+        _("Annual amounts"),
+        [_("Administration"), _("Name"), _("Cost centre"), _("Amount")],
         [[a.administration.code, a.administration.name, a.administration.cost_centre, a.amount] for a in annual]
-        + [["Summa", "", "", sum((a.amount for a in annual), Decimal(0))]],
+        + [[_("Total"), "", "", sum((a.amount for a in annual), Decimal(0))]],
         {4: KR},
     )
     by_admin: dict[str, dict[int, Decimal]] = {}
@@ -135,8 +136,8 @@ def run_workbook(run: AllocationRun) -> bytes:
             by_admin.setdefault(a.administration.code, {})[a.month] = a.amount
     write_sheet(
         wb,
-        "Månader",
-        ["Förvaltning", *[f"{m:02d}" for m in range(1, 13)], "År"],
+        _("Months"),
+        [_("Administration"), *[f"{m:02d}" for m in range(1, 13)], _("Year")],
         [
             [code, *[months[m] for m in range(1, 13)], sum(months.values(), Decimal(0))]
             for code, months in by_admin.items()
@@ -145,22 +146,26 @@ def run_workbook(run: AllocationRun) -> bytes:
     )
     write_sheet(
         wb,
-        "Indata",
-        ["Uppgift", "Värde"],
+        _("Inputs"),
+        [_("Item"), _("Value")],
         [
-            ["Körning", f"#{run.pk}"],
+            [_("Run"), f"#{run.pk}"],
             [
-                "Nyckel",
+                _("Key"),
                 f"#{run.key_id} {run.key.name}"
                 if run.key
-                else f"pris: {run.inputs.get('pricing')} {run.inputs.get('price')} kr",
+                else _("price: %(pricing)s %(price)s kr")
+                % {"pricing": run.inputs.get("pricing"), "price": run.inputs.get("price")},
             ],
-            ["Pool", str(run.pool) if run.pool else "–"],
-            ["Bruttokostnad", Decimal(run.inputs.get("gross_amount", run.net_amount))],
-            *[[f"Central finansiering: {label}", Decimal(amount)] for label, amount in run.inputs.get("funding", [])],
-            ["Nettobelopp", run.net_amount],
-            ["Avrundning", run.get_unit_display()],
-            ["Ersätter körning", f"#{run.supersedes_id}" if run.supersedes_id else "–"],
+            [_("Pool"), str(run.pool) if run.pool else "–"],
+            [_("Gross cost"), Decimal(run.inputs.get("gross_amount", run.net_amount))],
+            *[
+                [_("Central funding: %(label)s") % {"label": label}, Decimal(amount)]
+                for label, amount in run.inputs.get("funding", [])
+            ],
+            [_("Net amount"), run.net_amount],
+            [_("Rounding"), run.get_unit_display()],
+            [_("Supersedes run"), f"#{run.supersedes_id}" if run.supersedes_id else "–"],
         ],
         {2: KR},
     )

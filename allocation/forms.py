@@ -37,15 +37,15 @@ def parse_funding(text: str) -> list[tuple[str, Decimal]]:
                 label, _sep, raw = line.rpartition(sep)
                 break
         else:
-            errors.append(f"Rad {number}: skriv ”benämning; belopp”, t.ex. ”Växeln; 1 250 000”.")
+            errors.append(_("Row %(row)s: write ”label; amount”, e.g. ”Switchboard; 1 250 000”.") % {"row": number})
             continue
         try:
             amount = parse_amount(raw)
         except AmountError as exc:
-            errors.append(f"Rad {number}: {exc}")
+            errors.append(_("Row %(row)s: %(error)s") % {"row": number, "error": exc})
             continue
         if not label.strip():
-            errors.append(f"Rad {number}: benämningen saknas.")
+            errors.append(_("Row %(row)s: the label is missing.") % {"row": number})
             continue
         out.append((label.strip()[:200], amount))
     if errors:
@@ -162,18 +162,25 @@ class ValuesKeyForm(forms.Form):
             ):
                 continue
             if len(cells) < 2:
-                errors.append(f"Rad {number}: skriv ”kod; värde”.")
+                errors.append(_("Row %(row)s: write ”code; value”.") % {"row": number})
                 continue
             try:
                 value = Decimal(cells[1].replace(" ", "").replace(",", "."))
             except ArithmeticError:
-                errors.append(f"Rad {number}, kolumn värde: {cells[1]!r} är inget tal.")
+                errors.append(
+                    _("Row %(row)s, column value: %(value)r is not a number.") % {"row": number, "value": cells[1]}
+                )
                 continue
             if not value.is_finite() or abs(value) > Decimal(10) ** 12:
-                errors.append(f"Rad {number}, kolumn värde: {cells[1]!r} är inget rimligt tal.")
+                errors.append(
+                    _("Row %(row)s, column value: %(value)r is not a plausible number.")
+                    % {"row": number, "value": cells[1]}
+                )
                 continue
             if cells[0] in values:
-                errors.append(f"Rad {number}: förvaltningen {cells[0]} förekommer två gånger.")
+                errors.append(
+                    _("Row %(row)s: the administration %(code)s appears twice.") % {"row": number, "code": cells[0]}
+                )
             values[cells[0]] = value
         if errors:
             raise forms.ValidationError(errors)

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from allocation.amounts import AmountError, parse_amount
 from allocation.ledger import (
@@ -43,12 +44,12 @@ def settlement_list(request: HttpRequest) -> HttpResponse:
             raw = (request.POST.get("tolerance") or "0").strip()
             tolerance = parse_amount(raw) if raw else Decimal(0)
             if pool is None:
-                raise ValidationError("Välj årets medfinansieringspool.")
+                raise ValidationError(_("Choose the year's co-financing pool."))
             settlement = settlement_create(pool=pool, tolerance_pp=tolerance, user=request.user)
         except (ValidationError, AmountError) as exc:
             error = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         else:
-            messages.success(request, f"Avräkning #{settlement.pk} är beräknad som utkast.")
+            messages.success(request, _("Settlement #%(id)s is computed as a draft.") % {"id": settlement.pk})
             return HttpResponseRedirect(reverse("allocation:settlement-detail", args=[settlement.pk]))
     return render(
         request,
@@ -72,15 +73,15 @@ def _settlement_workbook(settlement: Settlement) -> bytes:
     wb.remove(wb.active)
     write_sheet(
         wb,
-        "Avräkning",
+        _("Settlement"),
         [
-            "Kod",
-            "Förvaltning",
-            "Debiterat (kr)",
-            "Enligt uppmätt volym (kr)",
-            "Andel i nyckeln (%)",
-            "Uppmätt andel (%)",
-            "Avräkning (kr)",
+            _("Code"),
+            _("Administration"),
+            _("Charged (kr)"),
+            _("By measured volume (kr)"),
+            _("Share in the key (%)"),
+            _("Measured share (%)"),
+            _("Settlement (kr)"),
         ],
         [
             [
@@ -155,12 +156,12 @@ def _co_financing_amounts(year: int) -> tuple[Any, dict[str, Decimal] | None, st
 
     pool = CostPool.objects.filter(year=year, is_co_financing=True).select_related("key").first()
     if pool is None:
-        return None, None, f"{year} har ingen medfinansieringspool."
+        return None, None, _("%(year)s has no co-financing pool.") % {"year": year}
     run = latest_charging_run(pool)
     if run is not None:
-        return pool, run_amounts(run)[0], f"debiteringskörning #{run.pk}"
+        return pool, run_amounts(run)[0], _("charging run #%(id)s") % {"id": run.pk}
     try:
-        return pool, run_preview(pool), "beräknat med poolens godkända nyckel (ingen körning ännu)"
+        return pool, run_preview(pool), _("computed with the pool's approved key (no run yet)")
     except ValidationError as exc:
         return pool, None, " ".join(exc.messages)
 
@@ -192,14 +193,14 @@ def budget_frames(request: HttpRequest) -> HttpResponse:
         wb.remove(wb.active)
         write_sheet(
             wb,
-            f"Budgetramar {year}",
+            _("Budget frames %(year)s") % {"year": year},
             [
-                "Kod",
-                "Förvaltning",
-                f"Debiterat {year - 1} (kr)",
-                f"Ram {year} (kr)",
-                "Förändring (kr)",
-                "Förändring (%)",
+                _("Code"),
+                _("Administration"),
+                _("Charged %(year)s (kr)") % {"year": year - 1},
+                _("Frame %(year)s (kr)") % {"year": year},
+                _("Change (kr)"),
+                _("Change (%)"),
             ],
             [[c, n, _f(o), _f(nw), _f(ch), _f(p)] for c, n, o, nw, ch, p in rows],
             {3: '#,##0.00 "kr"', 4: '#,##0.00 "kr"', 5: '#,##0.00 "kr"', 6: "0.0"},

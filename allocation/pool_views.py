@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from allocation.forms import PoolForm
 from allocation.models import AllocationRun, CostPool, PostingProfile
@@ -52,7 +53,7 @@ def pool_list(request: HttpRequest) -> HttpResponse:
         roles.require_finance(request)
         assert form is not None
         if form.is_valid() and (pool := _save_pool(request, form, CostPool())) is not None:
-            messages.success(request, f"Kostnadspoolen {pool} är skapad.")
+            messages.success(request, _("The cost pool %(pool)s is created.") % {"pool": pool})
             return HttpResponseRedirect(reverse("allocation:pool-detail", args=[pool.pk]))
     pools = CostPool.objects.select_related("key").prefetch_related("funding_lines").order_by("-year", "name")
     return render(
@@ -93,12 +94,12 @@ def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
-                messages.success(request, f"Debiteringskörning #{run.pk} är skapad.")
+                messages.success(request, _("Charging run #%(id)s is created.") % {"id": run.pk})
                 return HttpResponseRedirect(reverse("allocation:run-detail", args=[run.pk]))
         else:
             form = PoolForm(request.POST)
             if form.is_valid() and _save_pool(request, form, pool) is not None:
-                messages.success(request, f"Kostnadspoolen {pool} är sparad.")
+                messages.success(request, _("The cost pool %(pool)s is saved.") % {"pool": pool})
                 return HttpResponseRedirect(reverse("allocation:pool-detail", args=[pool.pk]))
     if request.GET.get("preview") and is_finance:
         try:
@@ -214,7 +215,7 @@ def posting_profile(request: HttpRequest) -> HttpResponse:
                 for message in exc.messages:
                     form.add_error(None, message)
             else:
-                messages.success(request, "Konteringsprofilen är sparad.")
+                messages.success(request, _("The posting profile is saved."))
                 return HttpResponseRedirect(reverse("allocation:posting-profile"))
     missing = Administration.objects.filter(cost_centre="").order_by("code")
     return render(

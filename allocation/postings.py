@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 
 class PostingError(ValueError):
     """Vouchers cannot be made; the message lists what is missing."""
@@ -71,9 +73,8 @@ def make_vouchers(
     missing = sorted(code for code in {c for m in months.values() for c in m} if not cost_centres.get(code))
     if missing:
         raise PostingError(
-            "Kostnadsställe saknas för: "
-            + ", ".join(f"{code} {names.get(code, '')}".strip() for code in missing)
-            + ". Ange det under Förvaltningar innan konteringen skapas."
+            _("Cost centre missing for: %(codes)s. Give it under Administrations before the postings are made.")
+            % {"codes": ", ".join(f"{code} {names.get(code, '')}".strip() for code in missing)}
         )
     wanted = [only_month] if only_month else sorted(months)
     periods: list[tuple[date, str, list[int]]] = []
@@ -101,6 +102,7 @@ def make_vouchers(
             continue
         total = sum((line.amount for line in lines), Decimal(0))
         lines.append(Line(settings.credit_account, settings.centre_cost_centre, -total, "Kontaktcenter"))
+        # Voucher texts are the ledger's, in Swedish whatever the interface language.
         text = f"{settings.text} {label}"
         if correction_of is not None:
             text += f" (rättelse av körning #{correction_of})"

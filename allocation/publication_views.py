@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 
 from allocation.models import Publication, PublicationFile, PublicationRequest
 from cases import roles
@@ -39,12 +40,12 @@ def publication_for(month: str, version: str | None, *, with_figures: bool = Tru
     if not with_figures:
         qs = qs.defer("figures")
     if version is not None and not (version.isdigit() and len(version) < 10):
-        raise Http404("Ingen sådan version.")
+        raise Http404(_("No such version."))
     if version:
         return get_object_or_404(qs, version=version)
     publication = qs.order_by("-version").first()
     if publication is None:
-        raise Http404("Månaden är inte publicerad.")
+        raise Http404(_("The month is not published."))
     return publication
 
 
@@ -120,7 +121,7 @@ def administration_page(request: HttpRequest, month: str, code: str) -> HttpResp
     def admin_doc() -> dict[str, Any]:
         doc = figures["administrations"].get(code)
         if doc is None:  # an administration created after this publication
-            raise Http404("Förvaltningen finns inte i denna publicering.")
+            raise Http404(_("The administration is not in this publication."))
         return doc  # type: ignore[no-any-return]
 
     return render(

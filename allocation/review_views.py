@@ -12,9 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from allocation import calculation, comparison
 from allocation.models import AllocationKey, CostPool
+from allocation.robustness import unusual_reasons
 from allocation.selectors import co_financing_key, key_lines, key_loads
 from allocation.services import allocation_key_compute_measured, cost_pool_net_amount
 from cases import roles
@@ -65,7 +67,7 @@ def robustness_chart(rows: list[dict[str, Any]]) -> str | None:
     below = [float(r["share"] - r["low"]) for r in rows]
     above = [float(r["high"] - r["share"]) for r in rows]
     ax.bar(x, shares, color="#4a90b8", label="Andel i nyckeln")
-    ax.errorbar(x, shares, yerr=[below, above], fmt="none", ecolor="#222", capsize=4, label="En månad utelämnad")
+    ax.errorbar(x, shares, yerr=[below, above], fmt="none", ecolor="#222", capsize=4, label=_("One month left out"))
     ax.set_xticks(x, [r["code"] for r in rows], rotation=45, fontsize=8)
     ax.set_ylabel("Andel (%)")
     ax.legend(fontsize=8)
@@ -87,7 +89,8 @@ def key_try_without(request: HttpRequest, key_id: int) -> HttpResponse:
     months = [m for m in (parse_year_month(t) for t in request.POST.getlist("leave_out")) if m is not None]
     try:
         trial = allocation_key_compute_measured(
-            name=f"{key.name} – prov utan {', '.join(f'{m:%Y-%m}' for m in months) or 'ändrad period'}",
+            name=_("%(name)s – trial without %(months)s")
+            % {"name": key.name, "months": ", ".join(f"{m:%Y-%m}" for m in months) or _("changed period")},
             window_from=window_from,
             window_to=window_to,
             basis=key.basis,
@@ -133,7 +136,7 @@ def key_memo(request: HttpRequest, key_id: int) -> HttpResponse:
         "rows": rows,
         "drivers": drivers,
         "robust_rows": robust_rows,
-        "unusual": (key.robustness or {}).get("unusual_reasons", {}),
+        "unusual": unusual_reasons((key.robustness or {}).get("unusual_reasons")),
         "window": month_range(key.window_from, key.window_to) if key.window_from and key.window_to else [],
     }
     if request.GET.get("format") == "pdf":
@@ -164,7 +167,10 @@ def memo_pdf(html: str) -> bytes:
     executable = settings.MEMO_PDF_CHROMIUM
     if not os.path.exists(executable):
         raise MemoPdfUnavailable(
-            "PDF kan inte skapas på servern (Chromium saknas); skriv ut sidan eller spara den som PDF i webbläsaren."
+            _(
+                "A PDF cannot be made on the server (Chromium is missing); print the page or save it as PDF "
+                "in the browser."
+            )
         )
     from playwright.sync_api import sync_playwright
 

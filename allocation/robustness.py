@@ -74,15 +74,15 @@ def _scores(values: Mapping[date, Decimal]) -> dict[date, Decimal]:
 
 def unusual_months(
     *, totals: Mapping[date, Decimal], shares: Mapping[date, Mapping[str, Decimal]]
-) -> dict[date, list[str]]:
+) -> dict[date, list[dict[str, str]]]:
     """Months whose total volume, or an administration's share, stands far from the others,
-    with the reasons in Swedish (the numbers included)."""
-    reasons: dict[date, list[str]] = defaultdict(list)
+    with the reasons as figures (`describe_unusual` words them in the reader's language)."""
+    reasons: dict[date, list[dict[str, str]]] = defaultdict(list)
     for month, score in _scores(totals).items():
         if abs(score) > THRESHOLD:
             middle = Decimal(median(totals.values()))
             reasons[month].append(
-                f"volymen {totals[month]:.0f} mot medianen {middle:.0f} (modifierat z-värde {score:.1f})"
+                {"kind": "volume", "value": f"{totals[month]:.0f}", "median": f"{middle:.0f}", "score": f"{score:.1f}"}
             )
     codes = sorted({c for s in shares.values() for c in s})
     for code in codes:
@@ -91,6 +91,34 @@ def unusual_months(
             if abs(score) > THRESHOLD:
                 middle = Decimal(median(series.values()))
                 reasons[month].append(
-                    f"{code}s andel {series[month]:.2f} % mot medianen {middle:.2f} % (modifierat z-värde {score:.1f})"
+                    {
+                        "kind": "share",
+                        "code": code,
+                        "value": f"{series[month]:.2f}",
+                        "median": f"{middle:.2f}",
+                        "score": f"{score:.1f}",
+                    }
                 )
     return dict(sorted(reasons.items()))
+
+
+def describe_unusual(reason: str | dict[str, str]) -> str:
+    """One reason a month stands out, in words with the figures (keys stored before the reasons
+    were kept as figures carry them as Swedish text, shown as they are)."""
+    from django.utils.translation import gettext as _
+
+    from cases import formats
+
+    if isinstance(reason, str):
+        return reason
+    words = {"median": reason["median"], "score": formats.number(reason["score"], 1), "code": reason.get("code", "")}
+    if reason["kind"] == "volume":
+        words.update(value=formats.number(reason["value"]), median=formats.number(reason["median"]))
+        return _("volume %(value)s against the median %(median)s (modified z-score %(score)s)") % words
+    words.update(value=formats.share(reason["value"]), median=formats.share(reason["median"]))
+    return _("%(code)s's share %(value)s against the median %(median)s (modified z-score %(score)s)") % words
+
+
+def unusual_reasons(stored: dict[str, list[str | dict[str, str]]] | None) -> dict[str, list[str]]:
+    """A key's stored unusual months with their reasons in words: {"YYYY-MM": [reason, …]}."""
+    return {month: [describe_unusual(r) for r in reasons] for month, reasons in (stored or {}).items()}

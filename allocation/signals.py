@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 def on_batch_loaded(sender: Any, batch: Any, months: list[Any], **kwargs: Any) -> None:
     from allocation.models import Publication
@@ -13,4 +15,4 @@ def on_batch_loaded(sender: Any, batch: Any, months: list[Any], **kwargs: Any) -
     flag_stale_keys.delay([m.isoformat() for m in months])
     # A month already published is republished as a revised version with the corrected data.
     for month in Publication.objects.filter(month__in=months).values_list("month", flat=True).distinct():
-        publication_request_create(month=month, reason=f"rättad import (batch {batch.pk})")
+        publication_request_create(month=month, reason=_("corrected import (batch %(id)s)") % {"id": batch.pk})

@@ -6,6 +6,7 @@ from datetime import date
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+from django.utils.translation import gettext as _
 
 
 @shared_task(
@@ -23,7 +24,7 @@ def run_pool(pool_id: int) -> int:
 
     pool = CostPool.objects.select_related("key").get(pk=pool_id)
     if pool.key is None:
-        raise ValueError(f"Kostnadspoolen {pool} har ingen nyckel.")
+        raise ValueError(_("The cost pool %(pool)s has no key.") % {"pool": pool})
     return allocation_run_create(key=pool.key, pool=pool).pk
 
 
@@ -92,8 +93,12 @@ def _notify_missing_sources(month: date) -> None:
                 kind="failure",
                 event=f"source:{source.pk}:missing:{month:%Y-%m}",
                 recipients=people_in(FINANCE),
-                subject=f"Källan {source.name} har inte levererat {month:%Y-%m}",
-                body=f"Källan {source.name} saknar data för {month:%Y-%m} på publiceringsdagen.",
+                subject=(
+                    _("The source %(source)s has not delivered %(month)s")
+                    % {"source": source.name, "month": f"{month:%Y-%m}"}
+                ),
+                body=_("The source %(source)s has no data for %(month)s on the publication day.")
+                % {"source": source.name, "month": f"{month:%Y-%m}"},
             )
 
 

@@ -12,11 +12,13 @@ from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from allocation import calculation, comparison
 from allocation.amounts import AmountError, parse_amount
 from allocation.models import AllocationKey
+from allocation.robustness import unusual_reasons
 from allocation.selectors import key_lines, key_loads
 from allocation.services import allocation_key_compute_measured, allocation_key_decide, key_decision_refusal
 from cases import roles
@@ -66,7 +68,7 @@ def key_detail(request: HttpRequest, key_id: int) -> HttpResponse:
                 "robust_rows": robust_rows,
                 "robust_amount": amount,
                 "robust_chart": robustness_chart(robust_rows),
-                "unusual": (key.robustness or {}).get("unusual_reasons", {}),
+                "unusual": unusual_reasons((key.robustness or {}).get("unusual_reasons")),
                 "window_months": month_range(key.window_from, key.window_to)
                 if key.window_from and key.window_to
                 else [],
@@ -167,7 +169,7 @@ def key_new_measured(request: HttpRequest) -> HttpResponse:
         try:
             if "save" in request.POST:
                 key = allocation_key_compute_measured(**arguments)
-                messages.success(request, f"Nyckel #{key.pk} är sparad som utkast.")
+                messages.success(request, _("Key #%(id)s is saved as a draft.") % {"id": key.pk})
                 return HttpResponseRedirect(reverse("allocation:key-detail", args=[key.pk]))
             preview = _measured_preview(**arguments)
         except ValidationError as exc:
@@ -199,6 +201,6 @@ def key_new_values(request: HttpRequest) -> HttpResponse:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, f"Nyckel #{key.pk} är sparad som utkast.")
+            messages.success(request, _("Key #%(id)s is saved as a draft.") % {"id": key.pk})
             return HttpResponseRedirect(reverse("allocation:key-detail", args=[key.pk]))
     return render(request, "allocation/key_new_values.html", {"form": form})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
@@ -87,10 +88,10 @@ class GroupingMapApi(ListAPIView):
         try:
             on = date.fromisoformat(raw) if raw else date.today()
         except ValueError as exc:
-            raise ValidationError({"on": "Skriv datumet som ÅÅÅÅ-MM-DD."}) from exc
+            raise ValidationError({"on": _("Write the date as YYYY-MM-DD.")}) from exc
         version = grouping_map_in_force(on=on)
         if version is None:
-            raise NotFound(f"Ingen fördelning av grupperingar gäller {on:%Y-%m-%d}.")
+            raise NotFound(_("No grouping map is in force on %(date)s.") % {"date": f"{on:%Y-%m-%d}"})
         qs = version.entries.select_related("grouping", "administration", "version").order_by("grouping__code")
         params = self.request.query_params
         if params.get("administration"):

@@ -68,7 +68,7 @@ def administration_list(request: HttpRequest) -> HttpResponse:
         roles.require_finance(request)
         assert form is not None
         if _save_form(request, form, lambda a: administration_save(administration=a, user=request.user)):
-            messages.success(request, f"Förvaltningen {form.instance} är skapad.")
+            messages.success(request, _("The administration %(name)s is created.") % {"name": form.instance})
             return HttpResponseRedirect(reverse("organisation:administrations"))
     today = timezone.localdate()
     administrations = Administration.objects.order_by("code")
@@ -87,7 +87,7 @@ def administration_edit(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and _save_form(
         request, form, lambda a: administration_save(administration=a, user=request.user)
     ):
-        messages.success(request, f"Förvaltningen {administration.code} är sparad.")
+        messages.success(request, _("The administration %(name)s is saved.") % {"name": administration.code})
         return HttpResponseRedirect(reverse("organisation:administrations"))
     return render(request, "organisation/administration_edit.html", {"form": form, "administration": administration})
 
@@ -122,7 +122,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
         roles.require_finance(request)
         assert form is not None
         if _save_form(request, form, lambda s: data_source_save(source=s, user=request.user)):
-            messages.success(request, f"Källan {form.instance} är registrerad.")
+            messages.success(request, _("The source %(name)s is registered.") % {"name": form.instance})
             return HttpResponseRedirect(reverse("organisation:sources"))
     from django.db.models import Max
 
@@ -143,7 +143,7 @@ def source_edit(request: HttpRequest, source_id: int) -> HttpResponse:
     source = get_object_or_404(DataSource, pk=source_id)
     form = SourceForm(request.POST or None, instance=source)
     if request.method == "POST" and _save_form(request, form, lambda s: data_source_save(source=s, user=request.user)):
-        messages.success(request, f"Källan {source.name} är sparad.")
+        messages.success(request, _("The source %(name)s is saved.") % {"name": source.name})
         return HttpResponseRedirect(reverse("organisation:sources"))
     return render(request, "organisation/source_edit.html", {"form": form, "source": source})
 
@@ -218,7 +218,7 @@ def map_draft_apply(request: HttpRequest, version_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return HttpResponseRedirect(reverse("organisation:map") + f"?draft={draft.pk}")
-    messages.success(request, f"Ändringen gäller från {draft.valid_from:%Y-%m-%d}.")
+    messages.success(request, _("The change applies from %(from)s.") % {"from": f"{draft.valid_from:%Y-%m-%d}"})
     return HttpResponseRedirect(reverse("organisation:map") + f"?on={draft.valid_from:%Y-%m-%d}")
 
 
@@ -258,7 +258,7 @@ class GroupingChangeForm(forms.Form):
     def rows(self, grouping: Grouping) -> list[MapRow]:
         data = self.cleaned_data
         if data["central"] and data["ended"]:
-            raise ValidationError("Välj antingen central eller avslutad.")
+            raise ValidationError(_("Choose either central or ended."))
         if data["central"] or data["ended"]:
             return [MapRow(1, grouping.code, grouping.name, "", Decimal(1), data["central"], data["ended"])]
         rows = []
@@ -270,13 +270,16 @@ class GroupingChangeForm(forms.Form):
             try:
                 fraction = Decimal((raw.strip() or "1").replace(",", "."))
             except ArithmeticError:
-                errors.append(f"Rad {number}, kolumn andel: {raw.strip()!r} är inget tal.")
+                errors.append(
+                    _("Row %(row)s, column fraction: %(value)r is not a number.")
+                    % {"row": number, "value": raw.strip()}
+                )
                 continue
             rows.append(MapRow(number, grouping.code, grouping.name, admin.strip(), fraction, False))
         if errors:
             raise ValidationError(errors)
         if not rows:
-            raise ValidationError("Ange minst en ägare, eller markera grupperingen som central eller avslutad.")
+            raise ValidationError(_("Give at least one owner, or mark the grouping as central or ended."))
         return rows
 
 
@@ -319,9 +322,15 @@ def grouping_detail(request: HttpRequest, code: str) -> HttpResponse:
                 if "save" in request.POST:
                     version = grouping_map_version_create(valid_from=valid_from, rows=rows, user=request.user)
                     if version is None:
-                        messages.info(request, "Ägarna är redan desamma från det datumet: ingen ändring gjordes.")
+                        messages.info(request, _("The owners are already the same from that date: no change was made."))
                     else:
-                        messages.success(request, f"{grouping.code} ändrad från {valid_from:%Y-%m-%d}.")
+                        messages.success(
+                            request,
+                            (
+                                _("%(code)s changed from %(from)s.")
+                                % {"code": grouping.code, "from": f"{valid_from:%Y-%m-%d}"}
+                            ),
+                        )
                     return HttpResponseRedirect(reverse("organisation:grouping", args=[grouping.code]))
                 before = grouping_map_on(on=valid_from).get(grouping.code, [])
                 end = timezone.localdate() - timedelta(days=timezone.localdate().day)
@@ -384,7 +393,7 @@ def map_export(request: HttpRequest, fmt: str) -> HttpResponse:
         from openpyxl import Workbook
 
         wb = Workbook(write_only=True)
-        ws = wb.create_sheet("Fördelning")
+        ws = wb.create_sheet(str(_("Map")))
         ws.append(MAP_EXPORT_HEADER)
         for row in rows:
             ws.append([safe_cell(v) for v in row])

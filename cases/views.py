@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases import roles
 from cases.selectors import administrations_visible_to
@@ -49,7 +50,7 @@ def account(request: HttpRequest) -> HttpResponse:
                     else None
                 )
                 if token is None:
-                    error = "Ingen sådan token."
+                    error = _("No such token.")
                 else:
                     api_token_revoke(token=token, user=user)
             else:
@@ -119,7 +120,7 @@ def _audit_export(entries: Any, fmt: str) -> HttpResponse:
 
     from cases.spreadsheet import safe_cell
 
-    header = ["tid", "vem", "åtgärd", "objekttyp", "objekt-id", "före", "efter"]
+    header = [_("time"), _("who"), _("action"), _("object type"), _("object id"), _("before"), _("after")]
     rows = (
         [
             timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
@@ -143,7 +144,7 @@ def _audit_export(entries: Any, fmt: str) -> HttpResponse:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Ändringslogg")
+    ws = wb.create_sheet(_("Audit log"))
     ws.append(header)
     for row in rows:
         ws.append([safe_cell(v) for v in row])

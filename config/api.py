@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, permissions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -26,7 +27,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 class IsFinance(permissions.BasePermission):
     """Finance staff (and superusers): the only role that writes."""
 
-    message = "Endast ekonomipersonal (finance) får göra detta."
+    message = gettext_lazy("Only finance staff (finance) may do this.")
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return is_finance(request.user)
@@ -35,7 +36,7 @@ class IsFinance(permissions.BasePermission):
 class ReadsEverything(permissions.BasePermission):
     """Finance staff and the steering group read all data."""
 
-    message = "Endast ekonomipersonal och styrgruppen får läsa detta."
+    message = gettext_lazy("Only finance staff and the steering group may read this.")
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return reads_everything(request.user)

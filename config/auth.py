@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 
 def _key(username: str) -> str:
@@ -135,9 +136,9 @@ class HashedTokenAuthentication(TokenAuthentication):
             ):
                 raise exceptions.Throttled(
                     wait=settings.TOKEN_FAILURE_SECONDS,
-                    detail="För många felaktiga API-token från den här adressen. Försök igen senare.",
+                    detail=_("Too many wrong API tokens from this address. Try again later."),
                 )
-            raise exceptions.AuthenticationFailed("Ogiltig eller återkallad API-token.")
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked API token."))
         now = timezone.now()
         if token.last_used is None or (now - token.last_used).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used=now)  # at most a write a minute

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext as _
 
 
 class RejectNulQueryMiddleware:
@@ -17,5 +18,5 @@ class RejectNulQueryMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if any("\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()):
-            return HttpResponseBadRequest("Otillåtet tecken (NUL) i adressen.")
+            return HttpResponseBadRequest(_("A character that is not allowed (NUL) in the address."))
         return self.get_response(request)

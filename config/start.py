@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from allocation.models import AllocationKey, CostPool, Publication
 from cases import roles
@@ -37,15 +39,24 @@ def attention_items() -> list[Attention]:
     failed = ImportBatch.objects.filter(status=ImportBatch.Status.FAILED, created_at__gte=since).count()
     if failed:
         items.append(
-            Attention(f"{failed} import(er) misslyckades de senaste 30 dagarna.", batches + "?status__exact=failed")
+            Attention(
+                (_("%(count)s import(s) failed in the last 30 days.") % {"count": failed}),
+                batches + "?status__exact=failed",
+            )
         )
     waiting = ImportBatch.objects.filter(status=ImportBatch.Status.PENDING).count()
     if waiting:
-        items.append(Attention(f"{waiting} import(er) väntar på att bearbetas.", batches + "?status__exact=pending"))
+        items.append(
+            Attention(
+                _("%(count)s import(s) are waiting to be processed.") % {"count": waiting},
+                batches + "?status__exact=pending",
+            )
+        )
     for batch in ImportBatch.objects.filter(needs_confirmation=True, status=ImportBatch.Status.REJECTED)[:10]:
         items.append(
             Attention(
-                f"Batch #{batch.pk} ({batch.original_name}) väntar på bekräftad ersättning: {batch.message[:160]}",
+                _("Batch #%(id)s (%(name)s) is waiting for a confirmed replacement: %(message)s")
+                % {"id": batch.pk, "name": batch.original_name, "message": batch.message[:160]},
                 reverse("admin:imports_importbatch_upload") + f"?batch={batch.pk}",
             )
         )
@@ -62,8 +73,13 @@ def attention_items() -> list[Attention]:
                 seen = latest.get(source.pk)
                 items.append(
                     Attention(
-                        f"Källan {source.name} saknar {last:%Y-%m}"
-                        + (f" (senast {seen:%Y-%m})." if seen else " (ingen data alls)."),
+                        (
+                            _("The source %(source)s lacks %(month)s (last %(seen)s).")
+                            % {"source": source.name, "month": f"{last:%Y-%m}", "seen": f"{seen:%Y-%m}"}
+                            if seen
+                            else _("The source %(source)s lacks %(month)s (no data at all).")
+                            % {"source": source.name, "month": f"{last:%Y-%m}"}
+                        ),
                         reverse("admin:imports_importbatch_upload"),
                     )
                 )
@@ -79,16 +95,20 @@ def attention_items() -> list[Attention]:
         if months:
             items.append(
                 Attention(
-                    "Månader med data som inte är publicerade: " + ", ".join(f"{m:%Y-%m}" for m in months) + ".",
+                    _("Months with data that are not published: %(months)s.")
+                    % {"months": ", ".join(f"{m:%Y-%m}" for m in months)},
                     reverse("statistics:list"),
                 )
             )
+    with translation.override(settings.LANGUAGE_CODE):  # the stale-data warning is stored in the site's language
+        stale = _("compute the key again")
     for key in AllocationKey.objects.filter(
-        status__in=[AllocationKey.Status.DRAFT, AllocationKey.Status.PROPOSED], warnings__icontains="beräkna om"
+        status__in=[AllocationKey.Status.DRAFT, AllocationKey.Status.PROPOSED], warnings__icontains=stale
     ):
         items.append(
             Attention(
-                f"Nyckel #{key.pk} {key.name} bygger på data som har ändrats: beräkna om den.",
+                _("Key #%(id)s %(name)s is built on data that has changed: compute it again.")
+                % {"id": key.pk, "name": key.name},
                 reverse("allocation:key-detail", args=[key.pk]),
             )
         )
@@ -97,7 +117,7 @@ def attention_items() -> list[Attention]:
         if not pool.runs.filter(is_charging=True).exists():
             items.append(
                 Attention(
-                    f"Kostnadspoolen {pool} har ingen debiteringskörning.",
+                    _("The cost pool %(pool)s has no charging run.") % {"pool": pool},
                     reverse("allocation:pool-detail", args=[pool.pk]),
                 )
             )

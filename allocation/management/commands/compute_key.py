@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from allocation.models import AllocationKey
+from allocation.robustness import unusual_reasons
 from allocation.services import allocation_key_compute_measured
 from cases.months import parse_year_month
 
@@ -69,5 +70,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  {code:<6} {share * 100:>8.4f} %")
         for warning in key.warnings:
             self.stdout.write(f"  Varning: {warning}")
-        for month, reasons in (key.robustness or {}).get("unusual_reasons", {}).items():
+        for month, reasons in unusual_reasons((key.robustness or {}).get("unusual_reasons")).items():
             self.stdout.write(f"  Avvikande månad {month}: {'; '.join(reasons)}")
