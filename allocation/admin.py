@@ -21,6 +21,7 @@ from allocation.models import (
     PublicationSchedule,
     RunAmount,
 )
+from cases import formats
 
 
 class KeyShareInline(admin.TabularInline):
@@ -88,11 +89,16 @@ class FundingLineInline(admin.TabularInline):
 class CostPoolAdmin(admin.ModelAdmin):
     """Saved through allocation.services.cost_pool_save (checks and audit), funding lines too."""
 
-    list_display = ["name", "year", "gross_amount", "key", "unit", "is_co_financing"]
+    list_display = ["name", "year", "gross", "key", "unit", "is_co_financing"]
     list_filter = ["year", "unit", "is_co_financing"]
     search_fields = ["name"]
     list_select_related = ["key"]
     inlines = [FundingLineInline]
+
+    @admin.display(description=_("gross amount"), ordering="gross_amount")
+    def gross(self, obj: CostPool) -> str:
+        return formats.kronor(obj.gross_amount)
+
     autocomplete_fields = ["key"]
 
     def save_model(self, request: HttpRequest, obj: CostPool, form: Any, change: bool) -> None:
@@ -131,12 +137,16 @@ class RunAmountInline(admin.TabularInline):
 
 @admin.register(AllocationRun)
 class AllocationRunAdmin(admin.ModelAdmin):
-    list_display = ["id", "key", "pool", "net_amount", "unit", "supersedes", "created_at", "excel"]
+    list_display = ["id", "key", "pool", "net", "unit", "supersedes", "created_at", "excel"]
     list_filter = ["pool", "unit"]
     list_select_related = ["key", "pool", "supersedes"]
     search_fields = ["key__name", "pool__name"]
     inlines = [RunAmountInline]
     readonly_fields = [f.name for f in AllocationRun._meta.fields]
+
+    @admin.display(description=_("net amount"), ordering="net_amount")
+    def net(self, obj: AllocationRun) -> str:
+        return formats.kronor(obj.net_amount)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -285,7 +295,11 @@ class PostingProfileAdmin(_ReadOnly):
 class CentreCostAdmin(_ReadOnly):
     """Entered on the cost page (Kostnad per ärende och minut), which audits every change."""
 
-    list_display = ["month", "staff", "hours_per_person", "utilisation", "staff_cost"]
+    list_display = ["month", "staff", "hours_per_person", "utilisation", "cost"]
+
+    @admin.display(description=_("staff cost"), ordering="staff_cost")
+    def cost(self, obj: CentreCost) -> str:
+        return formats.kronor(obj.staff_cost)
 
 
 class SettlementDecisionInline(admin.TabularInline):

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cases import formats
 from cases.models import Administration, Grouping, GroupingMapVersion
 
 _FROZEN_KEY = ("approved", "superseded")
@@ -217,7 +218,7 @@ class KeyShare(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.administration_id}: {self.share}"
+        return f"{self.administration_id}: {formats.decimal(self.share)}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if AllocationKey.objects.filter(pk=self.key_id, status__in=_FROZEN_KEY).exists():
@@ -242,7 +243,7 @@ class KeyLoadLine(models.Model):
         verbose_name_plural = _("key load lines")
 
     def __str__(self) -> str:
-        return f"{self.grouping_id}/{self.channel} → {self.administration_id}: {self.load}"
+        return f"{self.grouping_id}/{self.channel} → {self.administration_id}: {formats.decimal(self.load)}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if AllocationKey.objects.filter(pk=self.key_id, status__in=_FROZEN_KEY).exists():
@@ -308,7 +309,7 @@ class FundingLine(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="funding_not_negative")]
 
     def __str__(self) -> str:
-        return f"{self.label}: {self.amount}"
+        return f"{self.label}: {formats.kronor(self.amount)}"
 
 
 class AllocationRun(models.Model):
@@ -350,7 +351,7 @@ class AllocationRun(models.Model):
 
     def __str__(self) -> str:
         kind = _("charging") if self.is_charging else _("simulation")
-        return f"#{self.pk} {self.net_amount} kr ({kind})"
+        return f"#{self.pk} {formats.kronor(self.net_amount)} ({kind})"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None and AllocationRun.objects.filter(pk=self.pk).exists():
@@ -388,7 +389,7 @@ class RunAmount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.administration_id} {self.month or 'år'}: {self.amount}"
+        return f"{self.administration_id} {self.month or _('year')}: {formats.kronor(self.amount)}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None and AllocationRun.objects.filter(pk=self.run_id, is_charging=True).exists():

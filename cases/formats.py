@@ -90,6 +90,15 @@ def share(value: Any) -> str:
     return f"{_group(figure, 2)}{NBSP}%"
 
 
+def decimal(value: Any) -> str:
+    """A decimal with the places it has (a share 0,363636363636, a load 4,0000000000)."""
+    figure = _decimal(value)
+    if figure is None:
+        return DASH
+    exponent = figure.as_tuple().exponent
+    return _group(figure, max(0, -exponent) if isinstance(exponent, int) else 0)
+
+
 def month(value: date | None) -> str:
     """A month by name, as it is read: oktober 2026 (English: October 2026)."""
     if value is None:

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cases import formats
+
 
 class Administration(models.Model):
     """A paying organisational unit (förvaltning or municipal company)."""
@@ -123,7 +125,7 @@ class GroupingMapEntry(models.Model):
 
     def __str__(self) -> str:
         owner = "central" if self.is_central else ("ended" if self.is_ended else self.administration_id)
-        return f"{self.grouping_id} → {owner} ({self.fraction})"
+        return f"{self.grouping_id} → {owner} ({formats.decimal(self.fraction)})"
 
 
 class Channel(models.Model):

@@ -8,5 +8,5 @@ from cases import formats
 
 register = template.Library()
 
-for _name in ("percent", "number", "kronor", "duration", "cases", "share", "month"):
+for _name in ("percent", "number", "kronor", "duration", "cases", "share", "decimal", "month"):
     register.filter(_name, getattr(formats, _name))
