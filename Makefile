@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint venv bench-import bench-allocation bench-statistics reliability clean
+.PHONY: demo test lint messages venv bench-import bench-allocation bench-statistics reliability clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -28,6 +28,12 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(PY) manage.py makemigrations --check --dry-run
+
+# After changing a text in the code: update the Swedish catalogue, write the new Swedish texts
+# in locale/sv/LC_MESSAGES/django.po, then run this again to compile them.
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l sv --no-obsolete -i .venv -i bench -i tests -i media -i var -i staticfiles
+	$(PY) manage.py compilemessages -l sv -i .venv
 
 test: lint
 	$(PY) -m pytest -q -rs
