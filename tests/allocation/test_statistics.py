@@ -217,3 +217,24 @@ def test_pages_write_numbers_the_swedish_way(published, steering_user):
     assert "27,28\u00a0kr" in page  # amounts in kronor
     uf = client.get("/statistik/2026-03/UF/").content.decode()
     assert "2\u00a0min 0\u00a0s" in uf  # durations in minutes and seconds
+
+
+def test_every_sheet_of_the_workbooks_prints_on_a4_one_page_wide(published, steering_user):
+    """Print areas hold the data and the charts, fitted to the page width, header rows repeated."""
+    client = Client()
+    client.force_login(steering_user)
+    for name in ("kommun.xlsx", "UF.xlsx"):
+        data = b"".join(client.get(f"/statistik/2026-03/v1/{name}").streaming_content)
+        wb = load_workbook(io.BytesIO(data))
+        for ws in wb.worksheets:
+            setup = ws.page_setup
+            assert ws.print_area, (name, ws.title)
+            assert str(setup.paperSize) == ws.PAPERSIZE_A4 and int(setup.fitToWidth) == 1, (name, ws.title)
+            assert int(setup.fitToHeight) == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
+            if ws.freeze_panes == "A2":
+                assert ws.print_title_rows.replace("$", "") == "1:1", (name, ws.title)
+        # The trend chart sits from D2: the print area reaches past its right edge and bottom.
+        trend_area = wb["Trend"].print_area
+        last = trend_area.split(":")[-1].replace("$", "")
+        assert last[0] >= "M" and int("".join(c for c in last if c.isdigit())) >= 17, trend_area
+        assert wb["Trend"].page_setup.orientation == "landscape"
