@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +23,7 @@ from allocation.robustness import unusual_reasons
 from allocation.selectors import key_lines, key_loads
 from allocation.services import allocation_key_compute_measured, allocation_key_decide, key_decision_refusal
 from cases import roles
+from cases.models import Administration, Grouping
 
 
 @login_required
@@ -111,13 +113,21 @@ def key_compare(request: HttpRequest) -> HttpResponse:
         rows = comparison.compare_loads(key_loads(a), key_loads(b), amount)
     except calculation.AllocationError as exc:
         rows, error = [], str(exc)
-    names = dict(a.shares.values_list("administration__code", "administration__name"))
+    names = dict(Administration.objects.values_list("code", "name"))
+    drivers = comparison.grouping_drivers(key_lines(a), key_lines(b))
+    grouping_names = dict(Grouping.objects.filter(code__in=[d.grouping for d in drivers]).values_list("code", "name"))
+
+    def total(field: str) -> Any:
+        values = [getattr(r, field) for r in rows]
+        return None if any(v is None for v in values) else sum(values, Decimal(0))
+
     context = {
         "a": a,
         "b": b,
         "amount": amount,
         "rows": [(r, names.get(r.code, "")) for r in rows],
-        "drivers": comparison.grouping_drivers(key_lines(a), key_lines(b)),
+        "totals": {f: total(f) for f in ("percent_a", "percent_b", "diff_pp", "amount_a", "amount_b", "diff_kr")},
+        "drivers": [(d, grouping_names.get(d.grouping, "")) for d in drivers],
         "error": error,
     }
     return render(request, "allocation/key_compare.html", context)

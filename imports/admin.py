@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cases import formats
 from imports.forms import UploadForm
 from imports.models import ImportBatch, ImportRowError
 from imports.services import import_batch_create, import_batch_requeue
@@ -41,9 +42,9 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "kind",
         "status_shown",
         "progress",
-        "rows_loaded",
-        "rows_rejected",
-        "months",
+        "loaded",
+        "rejected",
+        "months_shown",
         "created_at",
         "created_by",
     ]
@@ -70,6 +71,18 @@ class ImportBatchAdmin(admin.ModelAdmin):
         ):
             return str(_("stuck (no sign of life for 10 min) – re-run it"))
         return obj.get_status_display()
+
+    @admin.display(description=_("rows loaded"), ordering="rows_loaded")
+    def loaded(self, obj: ImportBatch) -> str:
+        return formats.number(obj.rows_loaded)
+
+    @admin.display(description=_("rows rejected"), ordering="rows_rejected")
+    def rejected(self, obj: ImportBatch) -> str:
+        return formats.number(obj.rows_rejected)
+
+    @admin.display(description=_("months"))
+    def months_shown(self, obj: ImportBatch) -> str:
+        return ", ".join(obj.months or []) or "–"
 
     @admin.display(description=_("error report"))
     def error_report(self, obj: ImportBatch) -> str:

@@ -116,3 +116,36 @@ def test_upload_and_approval_work_with_the_keyboard_alone(
     other.keyboard.press("Enter")
     other.wait_for_selector("#key-status")
     assert AllocationKey.objects.get(pk=key.pk).status == "approved"
+
+
+def test_the_import_batch_list_fits_a_1280_px_screen_and_a_phone(world, live_server, browser):  # noqa: F811
+    """No column of the import list is cut off at 1280 px; on a phone its table scrolls inside the page."""
+    from imports.models import ImportBatch
+
+    ImportBatch.objects.update(original_name="telefoni-export-helar-kommunen-2026-03-slutlig-version-2.csv")
+    for width, height in ((1280, 800), (390, 844)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        _login(page, live_server.url, "ekonom")
+        page.goto(f"{live_server.url}/admin/imports/importbatch/")
+        fits = page.evaluate(
+            """() => {
+              const table = document.getElementById('result_list');
+              const box = table.closest('.results') || table.parentElement;
+              const style = getComputedStyle(box);
+              const scrolls = ['auto', 'scroll'].includes(style.overflowX);
+              return {
+                page: document.documentElement.scrollWidth <= window.innerWidth,
+                table: table.getBoundingClientRect().right <= window.innerWidth,
+                scrolls: scrolls,
+                right: table.getBoundingClientRect().right,
+                cols: [...table.querySelectorAll('thead th')]
+                  .map(th => th.className + ':' + Math.round(th.getBoundingClientRect().width)),
+              };
+            }"""
+        )
+        if width >= 1280:
+            assert fits["page"] and fits["table"], repr((width, fits))[:3000]
+        else:
+            assert fits["page"] and fits["scrolls"], (width, fits)
+        context.close()

@@ -106,6 +106,12 @@ def _pages(users, samples, role: str, language: str) -> Iterator[tuple[str, str]
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
         yield path, response.content.decode()
+    # Pages that show more with a query: a comparison with an amount, another year's frames.
+    key = samples["key_id"]
+    for path in (f"/allocation/keys/compare/?a={key}&b={key}&amount=1444751,93", "/allocation/budgetramar/?year=2026"):
+        response = client.get(path)
+        if response.status_code == 200:
+            yield path, response.content.decode()
 
 
 @pytest.mark.parametrize("role", ["finance", "steering", "head"])

@@ -74,6 +74,13 @@ def test_the_comparison_page_shows_points_kronor_and_the_groupings_behind_them(v
     page = client.get(f"/allocation/keys/compare/?a={a.pk}&b={b.pk}&amount=1000").content.decode()
     assert "Skillnad (procentenheter)" in page and "Grupperingar som driver skillnaden" in page
     assert "SOF-01" in page
+    # The driving groupings are named, and the table has a total row: 100 % each, 0 between them.
+    from cases.models import Grouping
+
+    assert Grouping.objects.get(code="SOF-01").name in page
+    total = page[page.index('id="comparison-total"') :]
+    total = total[: total.index("</tr>")]
+    assert total.count("100,00") == 2 and "1\u00a0000,00" in total, total
 
 
 def test_the_api_computes_decides_compares_and_allocates(volumes, finance_user, steering_user):  # noqa: F811

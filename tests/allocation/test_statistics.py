@@ -217,6 +217,15 @@ def test_pages_write_numbers_the_swedish_way(published, steering_user):
     assert "27,28\u00a0kr" in page  # amounts in kronor
     uf = client.get("/statistik/2026-03/UF/").content.decode()
     assert "2\u00a0min 0\u00a0s" in uf  # durations in minutes and seconds
+    assert "mars 2026" in page and "mars 2026" in uf  # months by name where they are read
+    # The overview's table has a total row: every co-financed case, 100 % of them, the month's charge.
+    total = page[page.index('id="administrations-total"') :]
+    total = total[: total.index("</tr>")]
+    cases = sum(Decimal(a["cases"]) for a in published.figures["overview"]["administrations"])
+    assert f">{cases:.0f}<" in total and "100,00" in total, total
+    client.cookies["django_language"] = "en"
+    english = client.get("/statistik/2026-03/").content.decode()
+    assert "March 2026" in english and "27.27" in english  # the English interface writes English
 
 
 def test_every_sheet_of_the_workbooks_prints_on_a4_one_page_wide(published, steering_user):
