@@ -74,9 +74,9 @@ def parse_changes(text: str) -> dict[str, list[calculation.MapOwner]]:
 
 def _share_chart(rows: list[Any]) -> str:
     """Old and new shares side by side as an SVG data URI (the page allows data: images)."""
-    from allocation.publishing import _plt, _svg
+    from allocation.renderers import pyplot, svg_bytes
 
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 3))
     x = range(len(rows))
     ax.bar([i - 0.2 for i in x], [float(r.percent_a) for r in rows], width=0.4, label="Nyckeln", color="#4a90b8")
@@ -84,7 +84,7 @@ def _share_chart(rows: list[Any]) -> str:
     ax.set_xticks(list(x), [r.code for r in rows], rotation=45, fontsize=8)
     ax.set_ylabel("Andel (%)")
     ax.legend(fontsize=8)
-    return "data:image/svg+xml;base64," + base64.b64encode(_svg(fig)).decode()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg_bytes(fig)).decode()
 
 
 @login_required
@@ -135,9 +135,9 @@ def key_what_if(request: HttpRequest, key_id: int) -> HttpResponse:
 
 
 def _drift_chart(months: list[str], series: dict[str, list[float | None]]) -> str:
-    from allocation.publishing import _plt, _svg
+    from allocation.renderers import pyplot, svg_bytes
 
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 3.4))
     for code, values in series.items():
         ax.plot(months, [v if v is not None else float("nan") for v in values], marker=".", label=code)
@@ -146,7 +146,7 @@ def _drift_chart(months: list[str], series: dict[str, list[float | None]]) -> st
     ax.tick_params(axis="x", rotation=45, labelsize=8)
     ax.legend(fontsize=7, ncol=4)
     ax.grid(alpha=0.3)
-    return "data:image/svg+xml;base64," + base64.b64encode(_svg(fig)).decode()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg_bytes(fig)).decode()
 
 
 @login_required

@@ -58,9 +58,9 @@ def robustness_chart(rows: list[dict[str, Any]]) -> str | None:
     """Each administration's share with its leave-one-out range, as an SVG data URI."""
     if not rows:
         return None
-    from allocation.publishing import _plt, _svg
+    from allocation.renderers import pyplot, svg_bytes
 
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 3))
     x = list(range(len(rows)))
     shares = [float(r["share"]) for r in rows]
@@ -71,7 +71,7 @@ def robustness_chart(rows: list[dict[str, Any]]) -> str | None:
     ax.set_xticks(x, [r["code"] for r in rows], rotation=45, fontsize=8)
     ax.set_ylabel("Andel (%)")
     ax.legend(fontsize=8)
-    return "data:image/svg+xml;base64," + base64.b64encode(_svg(fig)).decode()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg_bytes(fig)).decode()
 
 
 @login_required

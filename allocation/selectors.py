@@ -152,7 +152,7 @@ def export_checksums() -> dict[str, str]:
 
     from allocation.excel import key_workbook, run_workbook
     from allocation.models import AllocationKey, AllocationRun, Publication
-    from allocation.publishing import publication_files
+    from allocation.renderers import publication_files
 
     out: dict[str, str] = {}
     for key in AllocationKey.objects.order_by("pk"):

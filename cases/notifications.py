@@ -30,11 +30,11 @@ def notify(*, kind: str, event: str, recipients: Iterable[Any], subject: str, bo
         except IntegrityError:  # the same event reached this person before: told once
             continue
     if queued:
-        from cases.tasks import send_notifications
+        from config.celery import registered
 
         # robust: a broker that is down must not undo or fail the change that was made; the
         # rows wait in the outbox and the beat schedule sends them (cases.send_notifications).
-        transaction.on_commit(lambda: send_notifications.delay(), robust=True)
+        transaction.on_commit(lambda: registered("cases.send_notifications").delay(), robust=True)
     return queued
 
 

@@ -14,11 +14,22 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def registered(name: str) -> Any:
+    """The task registered under `name`, importing every app's tasks module first if needed."""
+    if name not in app.tasks:
+        app.loader.import_default_modules()  # autodiscovers every app's tasks module
+    return app.tasks[name]
+
+
 def send_or_wait(task: Any, *args: Any) -> bool:
-    """Send a task; if the broker cannot be reached, log it and return False so the caller can
-    mark its row as waiting (a beat sweeper sends it once the broker is back)."""
+    """Send a task (the task or its registered name); if the broker cannot be reached, log it and
+    return False so the caller can mark its row as waiting (a beat sweeper sends it once the broker
+    is back). By name, a service sends its app's task without importing the tasks module, which
+    imports the service: no import cycle."""
     from kombu.exceptions import OperationalError as BrokerError
 
+    if isinstance(task, str):
+        task = registered(task)
     try:
         task.delay(*args)
     except BrokerError as exc:

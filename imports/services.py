@@ -232,9 +232,8 @@ def _enqueue(batch_id: int) -> None:
 
 def _send(batch_id: int) -> None:
     from config.celery import send_or_wait
-    from imports.tasks import process_batch
 
-    if not send_or_wait(process_batch, batch_id):
+    if not send_or_wait("imports.process_batch", batch_id):
         ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.PENDING).update(
             message=str(BROKER_DOWN_MESSAGE)
         )

@@ -14,8 +14,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
+from allocation.figures import month_figures
 from allocation.models import AllocationRun, CostPool, KeyShare
-from allocation.publishing import month_figures
 from allocation.services import (
     allocation_key_compute_measured,
     allocation_key_create_from_values,

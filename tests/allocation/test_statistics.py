@@ -181,7 +181,7 @@ def test_exports_are_byte_identical_whenever_they_are_made(published, monkeypatc
 
     from allocation.excel import key_workbook, run_workbook
     from allocation.models import AllocationKey, AllocationRun, PublicationFile
-    from allocation.publishing import publication_files
+    from allocation.renderers import publication_files
 
     key = AllocationKey.objects.get()
     run = AllocationRun.objects.get()

@@ -208,7 +208,7 @@ def test_every_approved_key_computes_the_same_after_the_migration(volumes):  # n
 
 
 def test_statistics_after_an_administrations_end_do_not_list_it(volumes):  # noqa: F811
-    from allocation.publishing import month_figures
+    from allocation.figures import month_figures
     from cases.models import Administration
 
     kff = Administration.objects.create(code="KFF", name="Kultur", valid_to=date(2026, 2, 28))
