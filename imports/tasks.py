@@ -27,7 +27,7 @@ class _MarksBatchFailed(DjangoTask):  # type: ignore[misc]
     max_retries=5,
 )
 def process_batch(batch_id: int) -> str:
-    from imports.services import import_batch_process
+    from imports.processing import import_batch_process
 
     return import_batch_process(batch_id=batch_id)
 

@@ -63,7 +63,7 @@ def map_upload(request: HttpRequest) -> HttpResponse:
     from django.shortcuts import render
 
     from cases import roles
-    from imports.services import grouping_map_import
+    from imports.table_imports import grouping_map_import
 
     if not roles.is_finance(request.user):
         raise PermissionDenied
@@ -89,7 +89,7 @@ def source_preview(request: HttpRequest) -> HttpResponse:
 
     from cases import roles
     from cases.models import DataSource
-    from imports.services import source_profile_preview
+    from imports.preview import source_profile_preview
 
     if not roles.is_finance(request.user):
         raise PermissionDenied

@@ -14,7 +14,8 @@ from django.db.models import Sum
 from cases.models import CaseRecord, DataSource, MonthlyAggregate
 from imports import loading
 from imports.models import ImportBatch, StagedCase
-from imports.services import import_batch_create, import_batch_process, import_batch_requeue
+from imports.processing import import_batch_process
+from imports.services import import_batch_create, import_batch_requeue
 from tests.conftest import HEADER, csv_bytes, good_rows
 from tests.imports.helpers import database_state, run_import
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from imports.services import administrations_import
+from imports.table_imports import administrations_import
 
 
 class Command(BaseCommand):

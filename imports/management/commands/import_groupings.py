@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from imports.services import grouping_map_import
+from imports.table_imports import grouping_map_import
 
 
 class Command(BaseCommand):

@@ -1,0 +1,94 @@
+"""Trying a source profile on a sample file before saving it: the rows as the profile shapes them,
+and the errors the import would report."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.conf import settings
+
+from imports.parsing import (
+    CASE_COLUMNS,
+    CASE_REQUIRED,
+    CaseRowValidator,
+    FileRejected,
+    RowError,
+    describe_error,
+    is_blank,
+    locate_profiled_header,
+    open_table,
+    profile_row,
+)
+from imports.processing import _SKIPPED, _through_profile
+from imports.reading import _Reading, _references, _xlsx_limits
+
+logger = logging.getLogger(__name__)
+
+# --- Trying a profile on a sample --------------------------------------------------------------
+
+
+@dataclass
+class ProfilePreview:
+    """The first rows of a sample file as a profile would read them, and every problem found."""
+
+    columns: list[str] = field(default_factory=list)
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+    file_error: str = ""
+
+
+PREVIEW_ROWS = 20
+
+
+def source_profile_preview(*, profile: Any, stream: IO[bytes], size: int) -> ProfilePreview:
+    """Read the first PREVIEW_ROWS rows of a sample through `profile` (its JSON form) without
+    saving anything: the canonical values each row becomes, and every row or file problem, with
+    the same messages an upload would give."""
+    from cases.source_profiles import ProfileError, profile_from_json
+
+    preview = ProfilePreview()
+    try:
+        parsed = profile_from_json(profile)
+    except ProfileError as exc:
+        preview.file_error = str(exc)
+        return preview
+    refs = _references()
+    reading = _Reading()
+    try:
+        table = open_table(
+            stream,
+            size=size,
+            max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
+            xlsx_limits=_xlsx_limits(),
+            sheet=parsed.sheet,
+        )
+        found = locate_profiled_header(table, profile=parsed, synonyms=CASE_COLUMNS, required=CASE_REQUIRED)
+        validate_row = CaseRowValidator(
+            header=found.canonical,
+            refs=refs,
+            date_format=parsed.date_format,
+            duration_unit=parsed.duration_unit,
+            cell_separator=table.delimiter or " | ",
+        )
+        validate = _through_profile(found, validate_row, reading, table.delimiter or " | ")
+        preview.columns = list(found.order)
+        for row_no, cells in table.rows:
+            if is_blank(cells):
+                continue
+            shaped = profile_row(found, row_no, cells, table.delimiter or " | ")
+            result = validate(row_no, cells)
+            if result is _SKIPPED:
+                continue
+            if isinstance(result, list):
+                preview.errors.extend(describe_error(e.row, e.column, e.value, e.reason) for e in result)
+            if isinstance(shaped, list) and shaped and not isinstance(shaped[0], RowError):
+                preview.rows.append((row_no, shaped))
+            if len(preview.rows) >= PREVIEW_ROWS:
+                break
+    except FileRejected as exc:
+        preview.file_error = str(exc)
+    preview.skipped = reading.skipped
+    return preview

@@ -1,0 +1,354 @@
+"""Processing a case log: rows validated in chunks while the file streams, then loaded atomically
+(COPY straight into a temporary table, or through the staging table), or rejected with reasons."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases import formats
+from cases.models import DataSource
+from cases.services import (
+    monthly_aggregates_refresh,
+)
+from imports import loading
+from imports.aggregated import _process_aggregated
+from imports.models import ImportBatch, ImportRowError
+from imports.outcomes import (
+    _finish_needs_confirmation,
+    _finish_rejected,
+    _mark_loaded,
+    _NeedsConfirmation,
+    _replacement_refusal,
+)
+from imports.parsing import (
+    CASE_COLUMNS,
+    CASE_REQUIRED,
+    CaseRowValidator,
+    FileRejected,
+    Header,
+    References,
+    RowError,
+    Skipped,
+    is_blank,
+    locate_header,
+    locate_profiled_header,
+    open_table,
+    profile_row,
+)
+from imports.reading import _heartbeat, _Reading, _references, _xlsx_limits
+
+logger = logging.getLogger(__name__)
+
+# Rows per staging write and progress update: large enough that COPY overhead is
+# negligible, small enough that progress moves every second or so.
+CHUNK_ROWS = 50_000
+
+
+# --- Processing ----------------------------------------------------------------------------
+
+
+def import_batch_process(*, batch_id: int) -> str:
+    """Process one batch: validate, stage, and load atomically. Idempotent.
+
+    A second delivery of the same message finds the batch finished (or locked by the
+    worker still on it) and does nothing. A delivery after a worker died finds the
+    advisory lock free, clears the dead attempt's staging rows and starts over.
+    Returns the batch's final status.
+    """
+    if not loading.try_lock_batch(batch_id):
+        return "locked"
+    try:
+        claimed = ImportBatch.objects.filter(pk=batch_id, status__in=["pending", "processing"]).update(
+            status=ImportBatch.Status.PROCESSING,
+            attempts=F("attempts") + 1,
+            started_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            progress=0,
+        )
+        batch = ImportBatch.objects.select_related("source").get(pk=batch_id)
+        if not claimed:
+            return batch.status
+        loading.staging_clear(batch_id)
+        ImportRowError.objects.filter(batch_id=batch_id).delete()
+        try:
+            if batch.kind == ImportBatch.Kind.AGGREGATED:
+                _process_aggregated(batch)
+            else:
+                _process_cases(batch)
+        except FileRejected as exc:
+            _finish_rejected(batch, str(exc), [], 0)
+        finally:
+            loading.staging_clear(batch_id)
+        batch.refresh_from_db(fields=["status"])
+        return batch.status
+    finally:
+        loading.unlock_batch(batch_id)
+
+
+class _Rejected(Exception):
+    """Rows failed and the user asked for all or nothing: roll the transaction back."""
+
+
+def _validated_chunks(
+    batch: ImportBatch, reading: _Reading, refs: References, copy_prefix: str | None = None
+) -> Iterator[list[Any]]:
+    """Stream the kept file, validate every row, and yield the valid rows in chunks.
+
+    With all-or-nothing, once a row has failed nothing will load, so nothing more is yielded;
+    the rest of the file is still read so that every error is reported. Items are tuples,
+    or ready COPY lines when `copy_prefix` is given (see CaseRowValidator).
+    """
+    limit = settings.IMPORT_STORED_ERRORS
+    max_rows = settings.IMPORT_MAX_ROWS
+    all_or_nothing = not batch.load_valid_rows
+    profile = batch.source.read_profile()
+    with batch.file.open("rb") as stream:
+        table = open_table(
+            stream,
+            size=batch.size_bytes,
+            max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
+            xlsx_limits=_xlsx_limits(),
+            sheet=profile.sheet,
+        )
+        profiled = None
+        if not profile.columns:
+            header = locate_header(table, synonyms=CASE_COLUMNS, required=CASE_REQUIRED)
+        else:
+            found = locate_profiled_header(table, profile=profile, synonyms=CASE_COLUMNS, required=CASE_REQUIRED)
+            if profile.is_plain:
+                # Renamed columns (and a date format) only: the file's own rows go straight to the
+                # validator and its fast path, as canonical files do.
+                header = Header(row=found.row, index={c: i[0] for c, i in found.sources.items()}, width=found.width)
+            else:
+                profiled, header = found, found.canonical
+        validate_row = CaseRowValidator(
+            header=header,
+            refs=refs,
+            declared_month=batch.declared_month,
+            date_format=profile.date_format,
+            copy_prefix=copy_prefix,
+            cell_separator=table.delimiter or " | ",
+            duration_unit=profile.duration_unit,
+        )
+        validate: Any = validate_row
+        if profiled is not None:
+            validate = _through_profile(profiled, validate_row, reading, table.delimiter or " | ")
+        chunk: list[Any] = []
+        months = reading.months
+        rows_read = 0
+        # The hot loop: about a million iterations a file, so everything it needs is local.
+        for row_no, cells in table.rows:
+            if is_blank(cells):
+                continue
+            rows_read += 1
+            result = validate(row_no, cells)
+            if result is _SKIPPED:
+                rows_read -= 1  # a skipped row is neither read as a case nor an error
+                continue
+            if result.__class__ is list:
+                reading.error_rows += 1
+                if len(reading.errors) < limit:
+                    reading.errors.extend(result)  # type: ignore[arg-type]
+                if rows_read > max_rows:
+                    break
+                continue
+            if result.__class__ is tuple:
+                months.add(result[3])  # type: ignore[index, arg-type]
+            if all_or_nothing and reading.error_rows:
+                continue
+            chunk.append(result)
+            if len(chunk) >= CHUNK_ROWS:
+                if rows_read > max_rows:
+                    break
+                yield chunk
+                chunk = []
+                reading.rows_read = rows_read
+                # Reading is 0–80 % of the progress bar; checks and the atomic load the rest.
+                _heartbeat(batch, progress=table.progress() * 0.8, rows_read=rows_read)
+        reading.rows_read = rows_read
+        months |= validate_row.line_months
+        if rows_read > max_rows:
+            raise FileRejected(
+                _("The file has more than %(limit)s rows (the limit). Split it by month.")
+                % {"limit": formats.number(max_rows)}
+            )
+        if chunk and not (all_or_nothing and reading.error_rows):
+            yield chunk
+    _heartbeat(batch, progress=0.8, rows_read=rows_read)
+    if rows_read == 0:
+        if reading.skipped:
+            raise FileRejected(
+                _("Every row of the file was skipped by the source's profile (%(skipped)s); nothing to load.")
+                % {"skipped": ", ".join(f"{k}: {n}" for k, n in sorted(reading.skipped.items()))}
+            )
+        raise FileRejected(_("The file contains a header row but no case rows."))
+
+
+class _SkippedRow(list):  # type: ignore[type-arg]
+    """An empty error list: the hot loop's list check sends it aside, and it adds no error."""
+
+
+def _through_profile(profiled: Any, validate: Any, reading: _Reading, separator: str) -> Any:
+    """The validator behind the profile: file row → canonical cells → validated row. A skipped
+    row is counted under its header and value and not validated."""
+
+    def validate_profiled(row_no: int, cells: list[str]) -> Any:
+        shaped = profile_row(profiled, row_no, cells, separator)
+        if isinstance(shaped, Skipped):
+            key = f"{shaped.header}={shaped.value}"
+            reading.skipped[key] = reading.skipped.get(key, 0) + 1
+            return _SKIPPED
+        if shaped and isinstance(shaped[0], RowError):
+            return shaped
+        return validate(row_no, shaped)
+
+    return validate_profiled
+
+
+_SKIPPED = _SkippedRow()
+
+
+def _in_background(chunks: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    """Run the reading in a thread so PostgreSQL ingests one chunk while Python validates the next.
+
+    The thread has its own database connection (Django's are per thread), which it uses
+    only for progress updates, in autocommit so pollers see them. It is closed at the end.
+    """
+    handoff: queue.Queue[object] = queue.Queue(maxsize=3)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        handoff.put(chunk, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            handoff.put(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            handoff.put(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+def _process_cases(batch: ImportBatch) -> None:
+    if loading.is_postgres():
+        try:
+            _process_cases_streaming(batch)
+            return
+        except IntegrityError:
+            # A case id repeats (in the file, or in another month of the source). The careful
+            # path below finds every such row and reports it; it is also the SQLite path.
+            logger.info("batch %s: duplicate case ids, re-reading through staging", batch.pk)
+    _process_cases_staged(batch)
+
+
+def _process_cases_streaming(batch: ImportBatch) -> None:
+    """PostgreSQL: COPY straight into the case table in one transaction, while the file is read.
+
+    The uniqueness of (source, case id) is checked at the end of the transaction (the
+    constraint is deferred), after the source's old rows for the covered months are gone.
+    """
+    reading = _Reading()
+    try:
+        with transaction.atomic():
+            # Imports of one source serialise on its row: two uploads never interleave.
+            DataSource.objects.select_for_update().get(pk=batch.source_id)
+            refs = _references()
+            loading.references_lock(refs)
+            loading.cases_copy(
+                batch_id=batch.pk,
+                source_id=batch.source_id,
+                chunks=_in_background(
+                    _validated_chunks(
+                        batch, reading, refs, copy_prefix=loading.cases_copy_prefix(batch.source_id, batch.pk)
+                    )
+                ),
+            )
+            if reading.error_rows and not batch.load_valid_rows:
+                raise _Rejected
+            month_dates = reading.month_dates(batch.declared_month)
+            if reading.rows_read - reading.error_rows <= 0:
+                raise _Rejected
+            _heartbeat(batch, progress=0.85, rows_read=reading.rows_read)
+            refusal = _replacement_refusal(batch, month_dates, staged=False)
+            if refusal:
+                raise _NeedsConfirmation(refusal)  # rolls the copied rows back
+            inserted = loading.cases_replace_copied(batch_id=batch.pk, source_id=batch.source_id, months=month_dates)
+            monthly_aggregates_refresh(source_id=batch.source_id, months=month_dates)
+            _mark_loaded(batch, month_dates=month_dates, reading=reading, inserted=inserted)
+    except _NeedsConfirmation as exc:
+        _finish_needs_confirmation(batch, str(exc), reading)
+    except _Rejected:
+        all_or_nothing_failed = reading.error_rows and not batch.load_valid_rows
+        message = "" if all_or_nothing_failed else _("No row of the file is valid.")
+        _finish_rejected(batch, message, reading.errors, reading.error_rows, rows_read=reading.rows_read)
+
+
+def _process_cases_staged(batch: ImportBatch) -> None:
+    """Validated rows into the staging table, duplicate checks in SQL, then the atomic replace."""
+    reading = _Reading()
+    loading.staging_clear(batch.pk)
+    for chunk in _validated_chunks(batch, reading, _references()):
+        loading.staging_write(batch.pk, chunk)
+    month_dates = reading.month_dates(batch.declared_month)
+    dup_errors, dup_count, dup_rows = loading.staging_duplicate_errors(
+        batch_id=batch.pk,
+        source_id=batch.source_id,
+        months=month_dates,
+        limit=max(settings.IMPORT_STORED_ERRORS - len(reading.errors), 0),
+    )
+    reading.errors.extend(dup_errors)
+    reading.error_rows += dup_count
+    if reading.error_rows and not batch.load_valid_rows:
+        _finish_rejected(batch, "", reading.errors, reading.error_rows, rows_read=reading.rows_read)
+        return
+    if dup_rows:
+        loading.staging_drop_rows(batch.pk, dup_rows)
+    if reading.rows_read - reading.error_rows <= 0:
+        _finish_rejected(
+            batch, _("No row of the file is valid."), reading.errors, reading.error_rows, rows_read=reading.rows_read
+        )
+        return
+    _heartbeat(batch, progress=0.9, rows_read=reading.rows_read)
+    refusal = _replacement_refusal(batch, month_dates, staged=True)
+    if refusal:
+        _finish_needs_confirmation(batch, refusal, reading)
+        return
+    with transaction.atomic():
+        # Lock order as on the streaming path: the source row first; imports of one source
+        # serialise here. _mark_loaded refuses if the batch is no longer processing.
+        DataSource.objects.select_for_update().get(pk=batch.source_id)
+        loading.staging_check_references(batch.pk)
+        inserted = loading.cases_replace_from_staging(batch_id=batch.pk, source_id=batch.source_id, months=month_dates)
+        monthly_aggregates_refresh(source_id=batch.source_id, months=month_dates)
+        _mark_loaded(batch, month_dates=month_dates, reading=reading, inserted=inserted)
