@@ -64,7 +64,7 @@ class FundingLineFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         from decimal import Decimal
 
-        from allocation.services import FundingInput, cost_pool_check
+        from allocation.pools import FundingInput, cost_pool_check
 
         super().clean()
         funding = [
@@ -87,7 +87,7 @@ class FundingLineInline(admin.TabularInline):
 
 @admin.register(CostPool)
 class CostPoolAdmin(admin.ModelAdmin):
-    """Saved through allocation.services.cost_pool_save (checks and audit), funding lines too."""
+    """Saved through allocation.pools.cost_pool_save (checks and audit), funding lines too."""
 
     list_display = ["name", "year", "gross", "key", "unit", "is_co_financing"]
     list_filter = ["year", "unit", "is_co_financing"]
@@ -107,7 +107,7 @@ class CostPoolAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         from decimal import Decimal
 
-        from allocation.services import FundingInput, cost_pool_save
+        from allocation.pools import FundingInput, cost_pool_save
 
         funding = [
             FundingInput(f.cleaned_data["label"], Decimal(f.cleaned_data["amount"]))

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from allocation import calculation
 from allocation.amounts import AmountError, parse_amount
+from allocation.analysis import allocation_what_if, grouping_map_what_if_save, rolling_shares
 from allocation.models import AllocationKey
-from allocation.services import allocation_what_if, grouping_map_what_if_save, rolling_shares
 from cases import roles
 from cases.models import Administration, MonthlyAggregate
 from cases.months import months_back, parse_day, parse_year_month

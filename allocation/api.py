@@ -22,16 +22,12 @@ from rest_framework.views import APIView
 
 from allocation import calculation, comparison, excel
 from allocation.amounts import AmountError, parse_amount
+from allocation.analysis import allocation_what_if, grouping_map_what_if_save
+from allocation.decisions import allocation_key_decide
+from allocation.keys import allocation_key_compute_measured
 from allocation.models import AllocationKey, AllocationRun, CostPool
+from allocation.runs import allocation_run_create, run_amounts
 from allocation.selectors import key_lines, key_loads
-from allocation.services import (
-    allocation_key_compute_measured,
-    allocation_key_decide,
-    allocation_run_create,
-    allocation_what_if,
-    grouping_map_what_if_save,
-    run_amounts,
-)
 from cases import roles
 from config.api import IsFinance, ReadsEverything
 
@@ -429,7 +425,7 @@ class RollingSharesApi(APIView):
         parameters=[OpenApiParameter("month", str, required=True, description="YYYY-MM")],
     )
     def get(self, request: Request) -> Response:
-        from allocation.services import rolling_shares
+        from allocation.analysis import rolling_shares
 
         raw = request.query_params.get("month", "")
         try:
@@ -483,7 +479,7 @@ class KeyFromValuesApi(APIView):
 
     @extend_schema(request=KeyFromValuesInputSerializer, responses={201: KeyOutput})
     def post(self, request: Request) -> Response:
-        from allocation.services import allocation_key_create_from_values
+        from allocation.keys import allocation_key_create_from_values
 
         data = self.KeyFromValuesInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from allocation import postings
 from allocation.models import AllocationRun, PostingExport, PostingProfile
-from allocation.services import run_amounts
+from allocation.runs import run_amounts
 from cases.models import Administration
 from cases.services import audit_record, audited_save
 
@@ -165,6 +165,7 @@ def settlement_create(*, pool: Any, tolerance_pp: Decimal = Decimal(0), user: An
 
     from allocation import calculation
     from allocation.models import AllocationKey, CostPool, Settlement, SettlementLine
+    from allocation.runs import UNITS
     from allocation.selectors import (
         latest_charging_run,
         map_owners,
@@ -172,7 +173,6 @@ def settlement_create(*, pool: Any, tolerance_pp: Decimal = Decimal(0), user: An
         own_source_ids,
         window_volumes,
     )
-    from allocation.services import UNITS
 
     if not pool.is_co_financing:
         raise ValidationError(
@@ -263,7 +263,7 @@ def settlement_create(*, pool: Any, tolerance_pp: Decimal = Decimal(0), user: An
 
 
 def settlement_decision_refusal(*, settlement: Any, status: str, user: Any) -> str | None:
-    from allocation.services import decision_refusal
+    from allocation.decisions import decision_refusal
 
     return decision_refusal(obj=settlement, kind="settlement", status=status, user=user)
 
@@ -295,7 +295,7 @@ def settlement_decide(*, settlement: Any, status: str, user: Any, comment: str =
             actor=user.get_username(),
             comment=comment,
         )
-        from allocation.services import _notify_decision
+        from allocation.decisions import _notify_decision
 
         _notify_decision(
             kind="settlement",

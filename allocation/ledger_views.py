@@ -24,8 +24,8 @@ from allocation.ledger import (
     settlement_postings,
 )
 from allocation.models import CostPool, Settlement
+from allocation.runs import run_amounts
 from allocation.selectors import latest_charging_run
-from allocation.services import run_amounts
 from cases import roles
 from cases.models import Administration
 

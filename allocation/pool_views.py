@@ -18,13 +18,8 @@ from django.utils.translation import gettext as _
 
 from allocation.forms import PoolForm
 from allocation.models import AllocationRun, CostPool, PostingProfile
-from allocation.services import (
-    FundingInput,
-    allocation_run_create,
-    cost_pool_net_amount,
-    cost_pool_save,
-    run_amounts,
-)
+from allocation.pools import FundingInput, cost_pool_save
+from allocation.runs import allocation_run_create, cost_pool_net_amount, run_amounts
 from cases import roles
 from cases.models import Administration
 

@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from allocation import calculation, comparison
+from allocation.keys import allocation_key_compute_measured
 from allocation.models import AllocationKey, CostPool
 from allocation.robustness import unusual_reasons
+from allocation.runs import cost_pool_net_amount
 from allocation.selectors import co_financing_key, key_lines, key_loads
-from allocation.services import allocation_key_compute_measured, cost_pool_net_amount
 from cases import roles
 from cases.models import Administration
 from cases.months import month_range, parse_year_month

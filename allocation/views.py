@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 
 from allocation import calculation, comparison
 from allocation.amounts import AmountError, parse_amount
+from allocation.decisions import allocation_key_decide, key_decision_refusal
+from allocation.keys import allocation_key_compute_measured
 from allocation.models import AllocationKey
 from allocation.robustness import unusual_reasons
 from allocation.selectors import key_lines, key_loads
-from allocation.services import allocation_key_compute_measured, allocation_key_decide, key_decision_refusal
 from cases import roles
 from cases.models import Administration, Grouping
 
@@ -192,7 +193,7 @@ def key_new_measured(request: HttpRequest) -> HttpResponse:
 def key_new_values(request: HttpRequest) -> HttpResponse:
     """A driver key (quantities per administration) or a fixed key (percentages) by form or file."""
     from allocation.forms import ValuesKeyForm
-    from allocation.services import allocation_key_create_from_values
+    from allocation.keys import allocation_key_create_from_values
 
     if not roles.is_finance(request.user):
         raise PermissionDenied

@@ -81,12 +81,12 @@ class GroupingMapVersionAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and (obj is None or not obj.allocationkey_set.exists())
 
     def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
-        from cases.services import grouping_map_version_delete
+        from cases.grouping_maps import grouping_map_version_delete
 
         grouping_map_version_delete(version=obj, user=request.user)
 
     def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
-        from cases.services import grouping_map_version_delete
+        from cases.grouping_maps import grouping_map_version_delete
 
         for version in queryset:
             grouping_map_version_delete(version=version, user=request.user)
@@ -242,7 +242,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)  # only the name can change
             return
-        from cases.services import api_token_create
+        from cases.tokens import api_token_create
 
         token, key = api_token_create(user=obj.user, name=obj.name, created_by=request.user)
         obj.pk, obj.prefix, obj.key_hash, obj.created = token.pk, token.prefix, token.key_hash, token.created
@@ -254,12 +254,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
         )
 
     def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
-        from cases.services import api_token_revoke
+        from cases.tokens import api_token_revoke
 
         api_token_revoke(token=obj, user=request.user)
 
     def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
-        from cases.services import api_token_revoke
+        from cases.tokens import api_token_revoke
 
         for token in queryset.select_related("user"):
             api_token_revoke(token=token, user=request.user)

@@ -24,15 +24,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import roles
+from cases.grouping_maps import MapRow, grouping_map_version_create
 from cases.models import Administration, DataSource, Grouping, GroupingMapVersion, MonthlyAggregate
 from cases.months import months_back, parse_day
 from cases.selectors import MapLine, grouping_map_history, grouping_map_on
-from cases.services import (
-    MapRow,
-    administration_save,
-    data_source_save,
-    grouping_map_version_create,
-)
+from cases.services import administration_save, data_source_save
 from cases.spreadsheet import safe_cell
 
 # --- Administrations ------------------------------------------------------------------------

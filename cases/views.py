@@ -25,7 +25,7 @@ def account(request: HttpRequest) -> HttpResponse:
     from django.core.exceptions import ValidationError
 
     from cases.models import ApiToken
-    from cases.services import api_token_create, api_token_revoke
+    from cases.tokens import api_token_create, api_token_revoke
 
     user = request.user
     assert isinstance(user, User)  # login_required

@@ -125,7 +125,7 @@ class HashedTokenAuthentication(TokenAuthentication):
         from django.utils import timezone
 
         from cases.models import ApiToken
-        from cases.services import api_token_hash
+        from cases.tokens import api_token_hash
 
         request = getattr(self, "_request", None)
         failures_key = _token_failures_key(request) if request is not None else None

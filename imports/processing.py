@@ -17,9 +17,7 @@ from django.utils.translation import gettext as _
 
 from cases import formats
 from cases.models import DataSource
-from cases.services import (
-    monthly_aggregates_refresh,
-)
+from cases.services import monthly_aggregates_refresh
 from imports import loading
 from imports.aggregated import _process_aggregated
 from imports.models import ImportBatch, ImportRowError

@@ -21,9 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from cases import formats
 from cases.models import DataSource
-from cases.services import (
-    audit_record,
-)
+from cases.services import audit_record
 from imports import loading
 from imports.models import ImportBatch
 

@@ -15,12 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cases.services import (
-    AdministrationRow,
-    MapRow,
-    administrations_upsert,
-    grouping_map_version_create,
-)
+from cases.grouping_maps import MapRow, grouping_map_version_create
+from cases.services import AdministrationRow, administrations_upsert
 from imports.parsing import (
     ADMIN_COLUMNS,
     ADMIN_REQUIRED,

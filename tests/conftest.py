@@ -13,8 +13,8 @@ from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases import roles
+from cases.grouping_maps import MapRow, grouping_map_version_create
 from cases.models import Administration, Channel, DataSource, Grouping
-from cases.services import MapRow, grouping_map_version_create
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -169,7 +169,7 @@ def approve_key(key):  # type: ignore[no-untyped-def]
     """Propose (a finance officer) and approve (another person, in the steering group) a key."""
     from django.contrib.auth.models import User
 
-    from allocation.services import allocation_key_decide
+    from allocation.decisions import allocation_key_decide
 
     proposer = User.objects.filter(username="föreslår").first() or make_user("föreslår", roles.FINANCE)
     approver = User.objects.filter(username="beslutar").first() or make_user("beslutar", roles.STEERING_GROUP)

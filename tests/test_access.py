@@ -13,9 +13,10 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from allocation.keys import allocation_key_compute_measured
 from allocation.models import AllocationRun, CostPool
 from allocation.publishing import publication_create
-from allocation.services import allocation_key_compute_measured, allocation_run_create
+from allocation.runs import allocation_run_create
 from imports.models import ImportBatch
 from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
 from tests.conftest import approve_key, csv_bytes, make_user

@@ -76,8 +76,9 @@ def test_upload_and_approval_work_with_the_keyboard_alone(
     steering_user,
     tmp_path,
 ):
+    from allocation.decisions import allocation_key_decide
+    from allocation.keys import allocation_key_compute_measured
     from allocation.models import AllocationKey
-    from allocation.services import allocation_key_compute_measured, allocation_key_decide
     from tests.conftest import csv_bytes, good_rows
 
     path = tmp_path / "maj.csv"

@@ -22,7 +22,7 @@ from allocation.amounts import AmountError, parse_amount
 from allocation.models import Publication, PublicationRequest
 from cases import roles
 from cases.models import ApiToken, AuditEntry, DataSource
-from cases.services import TokenNotAllowed, api_token_create
+from cases.tokens import TokenNotAllowed, api_token_create
 from config.auth import LockoutModelBackend
 from imports.models import ImportBatch
 from tests.conftest import csv_bytes, good_rows, make_user, uploaded_file
@@ -197,7 +197,7 @@ def test_amounts_as_people_write_them(raw, value):
 
 @pytest.mark.django_db
 def test_the_comparison_refuses_huge_and_undefined_amounts_at_once(org, steering_user):
-    from allocation.services import allocation_key_create_from_values
+    from allocation.keys import allocation_key_create_from_values
 
     a = allocation_key_create_from_values(
         name="A", kind="fixed", valid_from=date(2026, 1, 1), values={"UF": Decimal(50), "SOF": Decimal(50)}

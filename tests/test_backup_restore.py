@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from allocation.decisions import allocation_key_decide
+from allocation.keys import allocation_key_compute_measured
 from allocation.models import CostPool, PublicationFile
 from allocation.publishing import publication_create
+from allocation.runs import allocation_run_create
 from allocation.selectors import export_checksums, records_fingerprint
-from allocation.services import allocation_key_compute_measured, allocation_key_decide, allocation_run_create
 from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
 from tests.conftest import IN_CI
 

@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
+from allocation.decisions import allocation_key_decide
 from allocation.models import AllocationKey
-from allocation.services import allocation_key_decide
 from tests.allocation.test_keys_and_runs import _key, volumes  # noqa: F401  (fixture)
 from tests.conftest import IN_CI, make_user
 
@@ -257,7 +257,7 @@ def test_the_whole_finance_cycle_runs_in_the_browser(org, live_server, browser, 
 
 def test_the_decision_memo_prints_to_pdf(volumes, live_server, browser, steering_user, tmp_path):  # noqa: F811
     """Chromium prints the memo: A4 pages, every table's header repeated, the decision field last."""
-    from allocation.services import allocation_key_compute_measured
+    from allocation.keys import allocation_key_compute_measured
 
     key = allocation_key_compute_measured(
         name="Till mötet",

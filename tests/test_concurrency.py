@@ -74,7 +74,7 @@ def test_two_uploads_of_the_same_month_at_once_never_interleave(org, postgres, t
 
 def test_two_runs_of_the_same_pool_at_once_are_serialised(volumes, postgres):  # noqa: F811
     from allocation.models import AllocationRun, CostPool
-    from allocation.services import allocation_run_create
+    from allocation.runs import allocation_run_create
     from tests.allocation.test_keys_and_runs import _key
     from tests.conftest import approve_key
 

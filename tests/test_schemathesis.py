@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from cases.services import api_token_create
+from cases.tokens import api_token_create
 from tests.conftest import csv_bytes, good_rows
 from tests.imports.helpers import run_import
 

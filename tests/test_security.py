@@ -143,7 +143,7 @@ def test_a_person_creates_their_own_token_on_their_account_page_sees_it_once_and
 
 @pytest.mark.django_db
 def test_guessing_api_tokens_from_one_address_is_stopped(finance_user, settings):
-    from cases.services import api_token_create
+    from cases.tokens import api_token_create
 
     settings.TOKEN_FAILURE_LIMIT = 3
     _token, key = api_token_create(user=finance_user, created_by=finance_user)
@@ -167,7 +167,7 @@ def test_guessing_api_tokens_from_one_address_is_stopped(finance_user, settings)
 
 @pytest.mark.django_db
 def test_a_user_made_inactive_loses_api_access(finance_user):
-    from cases.services import api_token_create
+    from cases.tokens import api_token_create
 
     _token, key = api_token_create(user=finance_user, created_by=finance_user)
     api = APIClient()

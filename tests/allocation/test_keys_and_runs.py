@@ -10,8 +10,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
+from allocation.decisions import allocation_key_decide
+from allocation.keys import allocation_key_compute_measured
 from allocation.models import AllocationKey, AllocationRun, CostPool, FundingLine, KeyShare
-from allocation.services import allocation_key_compute_measured, allocation_key_decide, allocation_run_create
+from allocation.runs import allocation_run_create
 from cases.models import AuditEntry, Grouping
 from tests.conftest import approve_key, csv_bytes
 from tests.imports.helpers import run_import

@@ -11,8 +11,9 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
+from allocation.decisions import allocation_key_decide
+from allocation.keys import allocation_key_create_from_values
 from allocation.models import AllocationKey, AllocationRun, CostPool, KeyShare
-from allocation.services import allocation_key_create_from_values, allocation_key_decide
 from cases.models import AuditEntry, GroupingMapVersion
 from tests.allocation.test_keys_and_runs import _key, volumes  # noqa: F401  (fixture)
 from tests.conftest import approve_key

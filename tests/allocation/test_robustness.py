@@ -146,7 +146,7 @@ def test_the_memo_downloads_as_a_pdf(twelve_months, steering_user):
 
     if not os.path.exists(settings.MEMO_PDF_CHROMIUM):
         service_missing("needs Debian's chromium to print the memo: apt-get install chromium")
-    from allocation.services import allocation_key_compute_measured
+    from allocation.keys import allocation_key_compute_measured
 
     key = allocation_key_compute_measured(
         name="Till mötet",

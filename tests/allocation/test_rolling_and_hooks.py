@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from allocation.decisions import allocation_key_decide
+from allocation.keys import allocation_key_compute_measured
 from allocation.models import AllocationKey, AllocationRun, CostPool
-from allocation.services import allocation_key_compute_measured, allocation_key_decide
 from allocation.tasks import run_pool
 from cases.models import DataSource
 from tests.allocation.test_keys_and_runs import _key, volumes  # noqa: F401  (fixture)

@@ -10,9 +10,10 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
+from allocation.keys import allocation_key_compute_measured
 from allocation.ledger import posting_profile_save, settlement_create, settlement_decide, settlement_postings
 from allocation.models import CostPool, PostingProfile, Settlement
-from allocation.services import allocation_key_compute_measured, allocation_run_create
+from allocation.runs import allocation_run_create
 from cases import roles
 from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
 from tests.allocation.test_postings import read_sie
@@ -147,7 +148,7 @@ def test_budget_frames_put_next_years_frame_beside_this_years_charge(charged_yea
 
 
 def test_a_price_based_pool_charges_price_times_measured_volume_and_shows_the_deficit(volumes, finance_user):  # noqa: F811
-    from allocation.services import run_amounts
+    from allocation.runs import run_amounts
 
     per_case = CostPool.objects.create(
         name="Pris per ärende", year=2026, gross_amount=Decimal("500.00"), pricing="per_case", price=Decimal("40")
@@ -169,7 +170,7 @@ def test_a_price_based_pool_charges_price_times_measured_volume_and_shows_the_de
     client.force_login(finance_user)
     page = client.get(f"/allocation/runs/{run.pk}/").content.decode()
     assert 'id="run-surplus"' in page and "-60.00" in page
-    from allocation.services import cost_pool_save
+    from allocation.pools import cost_pool_save
 
     per_case.is_co_financing = True
     with pytest.raises(ValidationError, match="nyckel, inte efter pris"):

@@ -12,9 +12,11 @@ from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
+from allocation.decisions import allocation_key_decide
+from allocation.keys import allocation_key_compute_measured
 from allocation.models import Publication
 from allocation.publishing import publication_create
-from allocation.services import allocation_key_compute_measured, allocation_key_decide, allocation_run_create
+from allocation.runs import allocation_run_create
 from allocation.tasks import publish_due, working_day_of_month
 from cases.models import CaseRecord, Grouping
 from tests.allocation.test_keys_and_runs import _key, volumes  # noqa: F401  (fixture)

@@ -9,11 +9,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from allocation.keys import allocation_key_compute_measured
 from allocation.selectors import map_owners
-from allocation.services import allocation_key_compute_measured
+from cases.grouping_maps import MapRow, grouping_map_version_create
 from cases.models import GroupingMapEntry, GroupingMapVersion
 from cases.selectors import grouping_map_on
-from cases.services import MapRow, grouping_map_version_create
 from imports.table_imports import grouping_map_import
 from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
 from tests.conftest import approve_key

@@ -12,7 +12,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from allocation.services import allocation_key_compute_measured, allocation_key_decide
+from allocation.decisions import allocation_key_decide
+from allocation.keys import allocation_key_compute_measured
 from cases import roles
 from cases.models import Notification, NotificationOptOut
 from cases.notifications import notifications_send

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db.models import Sum
 
+from cases.grouping_maps import MapRow, grouping_map_version_create
 from cases.models import Administration, CaseRecord, DataSource, MonthlyAggregate
-from cases.services import MapRow, grouping_map_version_create
 from tests.conftest import ensure_channels, service_missing
 from tests.imports.helpers import run_import
 
@@ -135,7 +135,7 @@ def test_the_bank_log_loads_through_its_profile_and_the_published_month_equals_t
 
 @pytest.mark.parametrize("basis", ["cases", "minutes", "weighted"])
 def test_abandoned_calls_never_count_in_a_keys_load(basis):
-    from allocation.services import allocation_key_compute_measured
+    from allocation.keys import allocation_key_compute_measured
 
     _need(BANK)
     _bank_organisation()

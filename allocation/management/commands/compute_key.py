@@ -9,9 +9,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from allocation.keys import allocation_key_compute_measured
 from allocation.models import AllocationKey
 from allocation.robustness import unusual_reasons
-from allocation.services import allocation_key_compute_measured
 from cases.months import parse_year_month
 
 

@@ -12,7 +12,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from allocation.amounts import AmountError, parse_amount
 from allocation.models import AllocationKey, CostPool
-from allocation.services import FundingInput, cost_pool_net_amount, cost_pool_save
+from allocation.pools import FundingInput, cost_pool_save
+from allocation.runs import cost_pool_net_amount
 
 
 class Command(BaseCommand):

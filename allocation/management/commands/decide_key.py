@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from allocation.decisions import allocation_key_decide
 from allocation.models import AllocationKey
-from allocation.services import allocation_key_decide
 
 
 class Command(BaseCommand):

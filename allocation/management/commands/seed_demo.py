@@ -38,7 +38,8 @@ from allocation.models import (
     SettlementDecision,
     SettlementLine,
 )
-from cases import demo_data, roles
+from cases import demo_data, demo_names, roles
+from cases.grouping_maps import MapRow, grouping_map_version_create
 from cases.models import (
     Administration,
     AuditEntry,
@@ -50,7 +51,7 @@ from cases.models import (
     GroupingMapVersion,
     MonthlyAggregate,
 )
-from cases.services import AdministrationRow, MapRow, administrations_upsert, grouping_map_version_create
+from cases.services import AdministrationRow, administrations_upsert
 from imports.models import ImportBatch, ImportRowError, StagedCase
 from imports.selectors import import_batch_wait
 from imports.services import import_batch_create
@@ -191,7 +192,7 @@ class Command(BaseCommand):
         administrations_upsert(
             rows=[
                 AdministrationRow(code=c, name=n, cost_centre=cc, valid_from=date(2020, 1, 1))
-                for c, n, cc in demo_data.ADMINISTRATIONS
+                for c, n, cc in demo_names.ADMINISTRATIONS
             ]
         )
         Grouping.objects.bulk_create([Grouping(code=g.code, name=g.name, area=g.area) for g in groupings])

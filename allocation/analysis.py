@@ -1,0 +1,140 @@
+"""Analysis for the steering group: what a changed grouping map would do to a key (what-if, and
+saving it as a draft map change), and the rolling 12-month shares beside the key (drift)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from allocation import calculation
+from allocation.calculation import AllocationError
+from allocation.models import (
+    AllocationKey,
+)
+from allocation.selectors import (
+    co_financing_key,
+    map_owners,
+    own_source_ids,
+    window_volumes,
+)
+from cases.models import Administration, Channel, DataSource, Grouping
+from cases.months import months_back
+from cases.selectors import grouping_map_in_force
+
+
+def allocation_what_if(
+    *, key: AllocationKey, changes: dict[str, list[calculation.MapOwner]], amount: Decimal | None = None
+) -> tuple[dict[str, Decimal], list[Any]]:
+    """The shares (and amounts) a measured key would give with some groupings moved or split.
+
+    Nothing is saved. `changes` maps a grouping code to its new owners (an owner of None
+    makes it central). Returns the new loads and the comparison with the key.
+    """
+    from allocation.comparison import compare_loads
+
+    if key.kind != AllocationKey.Kind.MEASURED or key.map_version is None:
+        raise ValidationError(_("A what-if analysis needs a measured key."))
+    errors = []
+    admins = set(Administration.objects.values_list("code", flat=True))
+    for grouping, owners in changes.items():
+        total = sum((o.fraction for o in owners), Decimal(0))
+        if total != 1:
+            errors.append(
+                _("Grouping %(code)s: the fractions add up to %(total)s, not 1.") % {"code": grouping, "total": total}
+            )
+        bad = [o.administration for o in owners if o.administration is not None and o.administration not in admins]
+        if bad:
+            errors.append(
+                _("Grouping %(code)s: unknown administrations %(codes)s.") % {"code": grouping, "codes": ", ".join(bad)}
+            )
+    if errors:
+        raise ValidationError(errors)
+    grouping_map = map_owners(key.map_version)
+    grouping_map.update(changes)
+    source_ids = list(DataSource.objects.filter(name__in=key.sources).values_list("id", flat=True))
+    assert key.window_from is not None and key.window_to is not None
+    cells = window_volumes(window_from=key.window_from, window_to=key.window_to, source_ids=source_ids)
+    weights = {code: Decimal(w) for code, w in key.channel_weights.items()}
+    try:
+        result = calculation.measured_loads(
+            cells=cells,
+            grouping_map=grouping_map,
+            basis=key.basis,
+            channel_weights=weights,
+            administrations=sorted(admins),
+        )
+        calculation.check_loads(result)
+        comparison = compare_loads(dict(key.shares.values_list("administration__code", "load")), result.loads, amount)
+    except AllocationError as exc:
+        raise ValidationError(str(exc)) from exc
+    return result.loads, comparison
+
+
+@transaction.atomic
+def grouping_map_what_if_save(
+    *, key: AllocationKey, changes: dict[str, list[calculation.MapOwner]], valid_from: date, user: Any = None
+) -> Any:
+    """Save the what-if's changed groupings as a draft map change dated `valid_from` (never in
+    force; finance staff make it real through the map editing, which checks and audits it)."""
+    from cases.grouping_maps import MapRow, grouping_map_version_create
+
+    if key.map_version is None:
+        raise ValidationError(_("The key has no grouping map to start from."))
+    names = dict(Grouping.objects.values_list("code", "name"))
+    rows = [
+        MapRow(i, code, names.get(code, code), o.administration or "", o.fraction, o.administration is None)
+        for i, (code, group) in enumerate(sorted(changes.items()), start=1)
+        for o in group
+    ]
+    return grouping_map_version_create(
+        valid_from=valid_from,
+        rows=rows,
+        name=(_("What-if – starting from key #%(key)s") % {"key": key.pk}),
+        is_draft=True,
+        user=user,
+    )
+
+
+def rolling_shares(*, month: date) -> dict[str, Any]:
+    """The measured share over the 12 months ending with `month` (map in force that month),
+    beside the share in the approved key in force then: the drift the steering group watches."""
+    end = month.replace(day=1)
+    start = months_back(end, 12)[0]
+    version = grouping_map_in_force(on=end)
+    if version is None:
+        raise ValidationError(_("No grouping map is in force in %(month)s.") % {"month": f"{end:%Y-%m}"})
+    approved = co_financing_key(year=end.year)
+    basis = approved.basis if approved and approved.basis else AllocationKey.Basis.CASES
+    weights = {c.code: c.weight for c in Channel.objects.all()}
+    admins = list(Administration.objects.values_list("code", flat=True))
+    result = calculation.measured_loads(
+        cells=window_volumes(window_from=start, window_to=end, source_ids=own_source_ids()),
+        grouping_map=map_owners(version),
+        basis=basis,
+        channel_weights=weights,
+        administrations=admins,
+    )
+    measured = calculation.percentages(result.loads) if any(result.loads.values()) else {}
+    in_key = {}
+    if approved is not None:
+        loads = dict(approved.shares.values_list("administration__code", "load"))
+        in_key = calculation.percentages(loads) if any(loads.values()) else {}
+    return {
+        "month": f"{end:%Y-%m}",
+        "window": [f"{start:%Y-%m}", f"{end:%Y-%m}"],
+        "basis": basis,
+        "approved_key": approved.pk if approved else None,
+        "administrations": {
+            code: {
+                "rolling_percent": str(measured.get(code, Decimal(0))),
+                "key_percent": str(in_key[code]) if code in in_key else None,
+                "drift_pp": str(measured.get(code, Decimal(0)) - in_key[code]) if code in in_key else None,
+            }
+            for code in sorted(admins)
+        },
+    }

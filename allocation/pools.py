@@ -1,0 +1,102 @@
+"""Cost pools: the rules a pool meets (one co-financing pool a year, funding not above the gross
+cost, a price for price-based pools) and its audited save with its funding lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from allocation.models import (
+    AllocationKey,
+    CostPool,
+    FundingLine,
+)
+from cases import formats
+from cases.services import audit_record
+
+
+@dataclass(frozen=True)
+class FundingInput:
+    label: str
+    amount: Decimal
+
+
+def _pool_snapshot(pool: CostPool) -> dict[str, Any]:
+    return {
+        "name": pool.name,
+        "year": pool.year,
+        "gross_amount": str(pool.gross_amount),
+        "key": pool.key_id,
+        "unit": pool.unit,
+        "co_financing": pool.is_co_financing,
+        "pricing": pool.pricing,
+        "price": str(pool.price) if pool.price is not None else None,
+        "funding": [[f.label, str(f.amount)] for f in pool.funding_lines.order_by("id")],
+    }
+
+
+@transaction.atomic
+def cost_pool_save(*, pool: CostPool, user: Any, funding: list[FundingInput] | None = None) -> CostPool:
+    """Create or change a cost pool and (if given) replace its central funding lines; audited.
+
+    Refuses a negative net amount, and a second co-financing pool for a year (naming the first).
+    A co-financing pool's key, when set, must be a measured key.
+    """
+    stored = CostPool.objects.filter(pk=pool.pk).first() if pool.pk else None
+    before = _pool_snapshot(stored) if stored is not None else None
+    cost_pool_check(pool=pool, funding=funding)
+    pool.full_clean()
+    pool.save()
+    if funding is not None:
+        pool.funding_lines.all().delete()
+        FundingLine.objects.bulk_create([FundingLine(pool=pool, label=f.label, amount=f.amount) for f in funding])
+    after = _pool_snapshot(pool)
+    if before != after:
+        audit_record(
+            user=user,
+            action="pool.change" if before else "pool.create",
+            obj_type="cost_pool",
+            obj_id=pool.pk,
+            before=before,
+            after=after,
+        )
+    return pool
+
+
+def cost_pool_check(*, pool: CostPool, funding: list[FundingInput] | None) -> None:
+    """The rules a pool must meet before it is saved (the admin's forms ask them too)."""
+    if pool.pricing != CostPool.Pricing.KEY:
+        if pool.price is None or pool.price <= 0:
+            raise ValidationError(_("A pool that charges per minute or case needs a price greater than 0."))
+        if pool.is_co_financing:
+            raise ValidationError(_("The co-financing pool is allocated by a key, not by price."))
+    if pool.is_co_financing:
+        other = CostPool.objects.filter(year=pool.year, is_co_financing=True).exclude(pk=pool.pk).first()
+        if other is not None:
+            raise ValidationError(
+                _("%(year)s already has a co-financing pool: %(name)s. A budget year has one co-financing pool.")
+                % {"year": pool.year, "name": other.name}
+            )
+        pool_key = pool.key
+        if pool_key is not None and pool_key.kind != AllocationKey.Kind.MEASURED:
+            raise ValidationError(
+                _("The co-financing pool is allocated by a measured key; key #%(key)s is %(kind)s.")
+                % {"key": pool_key.pk, "kind": pool_key.get_kind_display()}
+            )
+    if funding is not None:
+        total = sum((f.amount for f in funding), Decimal(0))
+        if any(f.amount < 0 for f in funding):
+            raise ValidationError(_("A funding amount cannot be negative."))
+        if total > pool.gross_amount:
+            raise ValidationError(
+                _(
+                    "The central funding (%(funding)s) is greater than the gross cost (%(gross)s): "
+                    "the net amount would be negative."
+                )
+                % {"funding": formats.kronor(total), "gross": formats.kronor(pool.gross_amount)}
+            )
