@@ -79,10 +79,10 @@ def _share_chart(rows: list[Any]) -> str:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 3))
     x = range(len(rows))
-    ax.bar([i - 0.2 for i in x], [float(r.percent_a) for r in rows], width=0.4, label="Nyckeln", color="#4a90b8")
+    ax.bar([i - 0.2 for i in x], [float(r.percent_a) for r in rows], width=0.4, label=_("The key"), color="#4a90b8")
     ax.bar([i + 0.2 for i in x], [float(r.percent_b) for r in rows], width=0.4, label=_("What if"), color="#e08a00")
     ax.set_xticks(list(x), [r.code for r in rows], rotation=45, fontsize=8)
-    ax.set_ylabel("Andel (%)")
+    ax.set_ylabel(_("Share (%)"))
     ax.legend(fontsize=8)
     return "data:image/svg+xml;base64," + base64.b64encode(svg_bytes(fig)).decode()
 
@@ -142,7 +142,7 @@ def _drift_chart(months: list[str], series: dict[str, list[float | None]]) -> st
     for code, values in series.items():
         ax.plot(months, [v if v is not None else float("nan") for v in values], marker=".", label=code)
     ax.axhline(0, color="#333", linewidth=0.8)
-    ax.set_ylabel("Avvikelse (procentenheter)")
+    ax.set_ylabel(_("Drift (percentage points)"))
     ax.tick_params(axis="x", rotation=45, labelsize=8)
     ax.legend(fontsize=7, ncol=4)
     ax.grid(alpha=0.3)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -20,15 +20,16 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from allocation import calculation, comparison, excel
+from allocation import calculation, excel
 from allocation.amounts import AmountError, parse_amount
 from allocation.analysis import allocation_what_if, grouping_map_what_if_save
 from allocation.decisions import allocation_key_decide
 from allocation.keys import allocation_key_compute_measured
-from allocation.models import AllocationKey, AllocationRun, CostPool
+from allocation.models import AllocationKey, AllocationRun, CostPool, RunAmount
 from allocation.runs import allocation_run_create, run_amounts
-from allocation.selectors import key_lines, key_loads
+from allocation.selectors import key_comparison
 from cases import roles
+from cases.months import parse_year_month
 from config.api import IsFinance, ReadsEverything
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -141,11 +142,9 @@ class KeyComputeApi(APIView):
         data = self.KeyComputeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        try:
-            window_from = date.fromisoformat(v["window_from"] + "-01")
-            window_to = date.fromisoformat(v["window_to"] + "-01")
-        except ValueError as exc:
-            raise serializers.ValidationError({"window": _("Invalid month; write YYYY-MM.")}) from exc
+        window_from, window_to = parse_year_month(v["window_from"]), parse_year_month(v["window_to"])
+        if window_from is None or window_to is None:
+            raise serializers.ValidationError({"window": _("Invalid month; write YYYY-MM.")})
         key = allocation_key_compute_measured(
             name=v["name"],
             window_from=window_from,
@@ -203,10 +202,9 @@ def _amount_param(raw: str | None) -> Decimal | None:
 
 def comparison_document(a: AllocationKey, b: AllocationKey, amount: Decimal | None) -> dict[str, Any]:
     try:
-        rows = comparison.compare_loads(key_loads(a), key_loads(b), amount)
+        rows, drivers = key_comparison(a, b, amount)
     except calculation.AllocationError as exc:
         raise ValidationError(str(exc)) from exc
-    drivers = comparison.grouping_drivers(key_lines(a), key_lines(b))
     return {
         "a": a.pk,
         "b": b.pk,
@@ -354,7 +352,13 @@ class RunListApi(ListAPIView):
     serializer_class = RunOutput
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = AllocationRun.objects.select_related("supersedes").order_by("-created_at")
+        amounts = Prefetch("amounts", queryset=RunAmount.objects.select_related("administration"))
+        old_amounts = Prefetch("supersedes__amounts", queryset=RunAmount.objects.select_related("administration"))
+        qs = (
+            AllocationRun.objects.select_related("supersedes")
+            .prefetch_related(amounts, old_amounts)
+            .order_by("-created_at")
+        )
         for field in ("pool", "key"):
             if self.request.query_params.get(field, "").isdigit():
                 qs = qs.filter(**{f"{field}_id": int(self.request.query_params[field])})
@@ -428,10 +432,9 @@ class RollingSharesApi(APIView):
         from allocation.analysis import rolling_shares
 
         raw = request.query_params.get("month", "")
-        try:
-            month = date.fromisoformat(raw + "-01")
-        except ValueError as exc:
-            raise serializers.ValidationError({"month": _("Write the month as YYYY-MM.")}) from exc
+        month = parse_year_month(raw)
+        if month is None:
+            raise serializers.ValidationError({"month": _("Write the month as YYYY-MM.")})
         return Response(rolling_shares(month=month))
 
 

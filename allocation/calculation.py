@@ -162,7 +162,9 @@ def measured_loads(
             weight = Decimal(cell.handle_seconds)
         else:
             if cell.channel not in channel_weights:
-                raise AllocationError(f"Kanalen {cell.channel!r} saknar vikt i kanalvikterna.")
+                raise AllocationError(
+                    _("The channel %(channel)r has no weight in the channel weights.") % {"channel": cell.channel}
+                )
             weight = Decimal(cell.cases) * channel_weights[cell.channel]
         owners = grouping_map.get(cell.grouping)
         if not owners:

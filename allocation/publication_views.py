@@ -6,7 +6,7 @@ files of their own administrations; finance staff and the steering group see eve
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from allocation.models import Publication, PublicationFile, PublicationRequest
 from cases import roles
 from cases.models import Administration
+from cases.months import parse_year_month
 from cases.selectors import administrations_visible_to
 
 
@@ -32,11 +33,10 @@ def may_see_overview(user: Any) -> bool:
 
 
 def publication_for(month: str, version: str | None, *, with_figures: bool = True) -> Publication:
-    try:
-        year, mon = (int(p) for p in month.split("-"))
-        qs = Publication.objects.filter(month=date(year, mon, 1))
-    except ValueError as exc:
-        raise Http404 from exc
+    first = parse_year_month(month)
+    if first is None:
+        raise Http404
+    qs = Publication.objects.filter(month=first)
     if not with_figures:
         qs = qs.defer("figures")
     if version is not None and not (version.isdigit() and len(version) < 10):

@@ -193,7 +193,7 @@ def publication_request_process(*, request_id: int) -> Publication | None:
         PublicationRequest.objects.filter(pk=request_id).exclude(status=PublicationRequest.Status.DONE).update(
             status=PublicationRequest.Status.FAILED,
             finished_at=timezone.now(),
-            message=f"Publiceringen misslyckades: {exc}",
+            message=_("The publication failed: %(error)s") % {"error": exc},
         )
         from cases.notifications import notify, people_in
         from cases.roles import FINANCE
@@ -202,8 +202,10 @@ def publication_request_process(*, request_id: int) -> Publication | None:
             kind="failure",
             event=f"publication-request:{request_id}:failed:{request.attempts}",
             recipients=people_in(FINANCE),
-            subject=f"Publiceringen av {request.month:%Y-%m} misslyckades",
-            body=f"Publiceringen av {request.month:%Y-%m} misslyckades: {exc}\n\nBe om den igen under Publiceringar.",
+            subject=_("The publication of %(month)s failed") % {"month": f"{request.month:%Y-%m}"},
+            body=_("The publication of %(month)s failed: %(error)s") % {"month": f"{request.month:%Y-%m}", "error": exc}
+            + "\n\n"
+            + _("Ask for it again under Publications."),
         )
         raise
 

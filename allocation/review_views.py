@@ -67,10 +67,10 @@ def robustness_chart(rows: list[dict[str, Any]]) -> str | None:
     shares = [float(r["share"]) for r in rows]
     below = [float(r["share"] - r["low"]) for r in rows]
     above = [float(r["high"] - r["share"]) for r in rows]
-    ax.bar(x, shares, color="#4a90b8", label="Andel i nyckeln")
+    ax.bar(x, shares, color="#4a90b8", label=_("Share in the key"))
     ax.errorbar(x, shares, yerr=[below, above], fmt="none", ecolor="#222", capsize=4, label=_("One month left out"))
     ax.set_xticks(x, [r["code"] for r in rows], rotation=45, fontsize=8)
-    ax.set_ylabel("Andel (%)")
+    ax.set_ylabel(_("Share (%)"))
     ax.legend(fontsize=8)
     return "data:image/svg+xml;base64," + base64.b64encode(svg_bytes(fig)).decode()
 

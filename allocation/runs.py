@@ -255,11 +255,20 @@ def _priced_run_create(*, pool: CostPool, user: Any) -> AllocationRun:
 
 
 def run_amounts(run: AllocationRun) -> tuple[dict[str, Decimal], dict[int, dict[str, Decimal]]]:
+    """The run's amounts per administration for the year and per month (from prefetched rows when
+    a list prefetched them with their administrations, else in one query)."""
     annual: dict[str, Decimal] = {}
     months: dict[int, dict[str, Decimal]] = {}
-    for code, month, amount in run.amounts.values_list("administration__code", "month", "amount").order_by(
-        "administration__code", "month"
-    ):
+    if "amounts" in getattr(run, "_prefetched_objects_cache", {}):
+        rows = sorted(
+            ((a.administration.code, a.month, a.amount) for a in run.amounts.all()),
+            key=lambda r: (r[0], r[1] or 0),
+        )
+    else:
+        rows = list(
+            run.amounts.values_list("administration__code", "month", "amount").order_by("administration__code", "month")
+        )
+    for code, month, amount in rows:
         if month is None:
             annual[code] = amount
         else:

@@ -16,13 +16,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from allocation import calculation, comparison
+from allocation import calculation
 from allocation.amounts import AmountError, parse_amount
 from allocation.decisions import allocation_key_decide, key_decision_refusal
 from allocation.keys import allocation_key_compute_measured
 from allocation.models import AllocationKey
 from allocation.robustness import unusual_reasons
-from allocation.selectors import key_lines, key_loads
+from allocation.selectors import key_comparison
 from cases import roles
 from cases.models import Administration, Grouping
 
@@ -89,7 +89,9 @@ def key_decision(request: HttpRequest, key_id: int) -> HttpResponse:
     key = get_object_or_404(AllocationKey, pk=key_id)
     try:
         allocation_key_decide(key=key, status=wanted, user=request.user, comment=request.POST.get("comment", ""))
-        messages.success(request, f"Nyckel #{key.pk}: {AllocationKey.Status(wanted).label}.")
+        messages.success(
+            request, (_("Key #%(id)s: %(status)s.") % {"id": key.pk, "status": AllocationKey.Status(wanted).label})
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     # PermissionDenied (the service's rule: roles, four eyes) is a 403; the key's page already
@@ -111,11 +113,10 @@ def key_compare(request: HttpRequest) -> HttpResponse:
         except AmountError as exc:
             error = str(exc)
     try:
-        rows = comparison.compare_loads(key_loads(a), key_loads(b), amount)
+        rows, drivers = key_comparison(a, b, amount)
     except calculation.AllocationError as exc:
-        rows, error = [], str(exc)
+        rows, drivers, error = [], [], str(exc)
     names = dict(Administration.objects.values_list("code", "name"))
-    drivers = comparison.grouping_drivers(key_lines(a), key_lines(b))
     grouping_names = dict(Grouping.objects.filter(code__in=[d.grouping for d in drivers]).values_list("code", "name"))
 
     def total(field: str) -> Any:

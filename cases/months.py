@@ -43,3 +43,13 @@ def parse_day(text: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         return None
+
+
+def month_argument(text: str) -> date:
+    """A command's YYYY-MM argument, or the usage error (exit status 2) that names it."""
+    from django.core.management import CommandError
+
+    month = parse_year_month(text or "")
+    if month is None:
+        raise CommandError(f"{text!r} är ingen månad; skriv ÅÅÅÅ-MM.", returncode=2)
+    return month

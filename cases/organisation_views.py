@@ -4,8 +4,6 @@ from a date with a preview, upload and download in the import format)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import defaultdict
 from datetime import date, timedelta
@@ -24,12 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import roles
+from cases.downloads import table_response
 from cases.grouping_maps import MapRow, grouping_map_version_create
 from cases.models import Administration, DataSource, Grouping, GroupingMapVersion, MonthlyAggregate
 from cases.months import months_back, parse_day
 from cases.selectors import MapLine, grouping_map_history, grouping_map_on
 from cases.services import administration_save, data_source_save
-from cases.spreadsheet import safe_cell
 
 # --- Administrations ------------------------------------------------------------------------
 
@@ -378,29 +376,12 @@ def map_export(request: HttpRequest, fmt: str) -> HttpResponse:
     roles.require_reader(request)
     on = _on(request)
     rows = map_rows_for_export(on)
-    filename = f"fordelning-av-grupperingar-{on:%Y-%m-%d}"
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(MAP_EXPORT_HEADER)
-        writer.writerows([safe_cell(v) for v in row] for row in rows)
-        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(str(_("Map")))
-        ws.append(MAP_EXPORT_HEADER)
-        for row in rows:
-            ws.append([safe_cell(v) for v in row])
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    else:
-        from django.http import Http404
-
-        raise Http404
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+    # Commas in the CSV: the file is a grouping map file that can be uploaded again as it is.
+    return table_response(
+        name=f"fordelning-av-grupperingar-{on:%Y-%m-%d}",
+        fmt=fmt,
+        header=MAP_EXPORT_HEADER,
+        rows=rows,
+        sheet=_("Map"),
+        delimiter=",",
+    )

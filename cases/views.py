@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import roles
+from cases.downloads import table_response
 from cases.selectors import administrations_visible_to
 
 
@@ -114,11 +115,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 def _audit_export(entries: Any, fmt: str) -> HttpResponse:
-    import csv
-    import io
     import json
-
-    from cases.spreadsheet import safe_cell
 
     header = [_("time"), _("who"), _("action"), _("object type"), _("object id"), _("before"), _("after")]
     rows = (
@@ -133,25 +130,4 @@ def _audit_export(entries: Any, fmt: str) -> HttpResponse:
         ]
         for e in entries.iterator(chunk_size=2000)
     )
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";")
-        writer.writerow(header)
-        writer.writerows([safe_cell(v) for v in row] for row in rows)
-        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="andringslogg.csv"'
-        return response
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Audit log"))
-    ws.append(header)
-    for row in rows:
-        ws.append([safe_cell(v) for v in row])
-    out_bytes = io.BytesIO()
-    wb.save(out_bytes)
-    response = HttpResponse(
-        out_bytes.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="andringslogg.xlsx"'
-    return response
+    return table_response(name="andringslogg", fmt=fmt, header=header, rows=rows, sheet=_("Audit log"))

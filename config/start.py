@@ -10,14 +10,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from allocation.models import AllocationKey, CostPool, Publication
+from allocation.models import AllocationKey, AllocationRun, CostPool, Publication
 from cases import roles
 from cases.models import DataSource, MonthlyAggregate
 from cases.selectors import administrations_visible_to
@@ -113,8 +113,11 @@ def attention_items() -> list[Attention]:
             )
         )
     year = timezone.localdate().year
-    for pool in CostPool.objects.filter(year__in=[year, year + 1]).order_by("year", "name"):
-        if not pool.runs.filter(is_charging=True).exists():
+    charged = AllocationRun.objects.filter(pool=OuterRef("pk"), is_charging=True)
+    for pool in (
+        CostPool.objects.filter(year__in=[year, year + 1]).annotate(charged=Exists(charged)).order_by("year", "name")
+    ):
+        if not pool.charged:
             items.append(
                 Attention(
                     _("The cost pool %(pool)s has no charging run.") % {"pool": pool},

@@ -18,9 +18,9 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from cases.models import DataSource
+from cases.months import parse_year_month
 from config.api import IsFinance
 from imports.models import ImportBatch
-from imports.parsing import parse_month
 from imports.services import UploadThrottled, import_batch_create
 
 ERRORS_SHOWN = 50
@@ -141,8 +141,8 @@ class ImportUploadApi(APIView):
         def validate_month(self, value: str) -> Any:
             if not value:
                 return None
-            month = parse_month(value)
-            if month is None or len(value.strip()) != 7:
+            month = parse_year_month(value)
+            if month is None:
                 raise serializers.ValidationError(_("Write the month as YYYY-MM, e.g. 2026-03."))
             return month
 

@@ -241,11 +241,10 @@ def import_batch_mark_failed(*, batch_id: int, reason: str) -> None:
                 kind="failure",
                 event=f"import:{batch_id}:failed:{batch.attempts}",
                 recipients=people_in(FINANCE),
-                subject=f"Importen av {batch.original_name} misslyckades",
-                body=(
-                    f"Batch #{batch.pk} ({batch.original_name}, {batch.source.name}) misslyckades: {reason}\n"
-                    f"{link('/admin/imports/importbatch/')}"
-                ),
+                subject=_("The import of %(name)s failed") % {"name": batch.original_name},
+                body=_("Batch #%(id)s (%(name)s, %(source)s) failed: %(reason)s")
+                % {"id": batch.pk, "name": batch.original_name, "source": batch.source.name, "reason": reason}
+                + f"\n{link('/admin/imports/importbatch/')}",
             )
 
 

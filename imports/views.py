@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.downloads import table_response
 from cases.roles import is_finance
-from cases.spreadsheet import safe_cell, workbook_bytes
 from imports.models import ImportBatch
 
 HEADER = [gettext_lazy("row"), gettext_lazy("column"), gettext_lazy("value"), gettext_lazy("reason")]
@@ -28,32 +25,14 @@ def error_report(request: HttpRequest, batch_id: int, fmt: str) -> HttpResponse:
 
 def error_report_response(batch: ImportBatch, fmt: str) -> HttpResponse:
     """The batch's row errors as a CSV (semicolon, BOM for Excel) or XLSX download."""
-    rows = [[e.row_number, e.column, safe_cell(e.value), e.reason] for e in batch.errors.order_by("row_number", "id")]
-    name = f"fel-batch-{batch.pk}"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        writer.writerow([str(h) for h in HEADER])
-        writer.writerows(rows)
-        # BOM so Excel opens åäö correctly.
-        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(_("Errors"))
-        ws.append([str(h) for h in HEADER])
-        for row in rows:
-            ws.append(row)
-        response = HttpResponse(
-            workbook_bytes(wb, stamp=batch.finished_at or batch.created_at),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return response
-    raise Http404
+    return table_response(
+        name=f"fel-batch-{batch.pk}",
+        fmt=fmt,
+        header=HEADER,
+        rows=([e.row_number, e.column, e.value, e.reason] for e in batch.errors.order_by("row_number", "id")),
+        sheet=_("Errors"),
+        stamp=batch.finished_at or batch.created_at,
+    )
 
 
 @login_required

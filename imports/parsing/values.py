@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from cases.months import parse_year_month
 from imports.parsing.columns import _FALSE, _TRUE
 from imports.parsing.errors import RowError
 
@@ -149,14 +150,9 @@ def is_blank(cells: list[str]) -> bool:
 
 
 def parse_month(raw: str) -> date | None:
+    """A month cell: YYYY-MM, or a date of that month as Excel writes it (2026-03-01)."""
     text = raw.strip()
-    for candidate in (text, text[:7]):
-        if len(candidate) == 7 and candidate[4] == "-":
-            try:
-                return date(int(candidate[:4]), int(candidate[5:7]), 1)
-            except ValueError:
-                return None
-    return None
+    return parse_year_month(text) or parse_year_month(text[:7])
 
 
 def parse_date(raw: str) -> date | None:

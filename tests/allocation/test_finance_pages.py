@@ -179,7 +179,7 @@ def test_the_drift_page_shows_measured_against_the_co_financing_key(volumes, ste
     client = Client()
     client.force_login(steering_user)
     page = client.get("/allocation/drift/?month=2026-04").content.decode()
-    assert 'id="drift-chart"' in page and "27.27" in page and "2026-04" in page
+    assert 'id="drift-chart"' in page and "27,27" in page and "2026-04" in page  # figures the Swedish way
 
 
 def test_the_map_pages_edit_a_grouping_from_a_date_and_download_what_uploads_again(volumes, finance):  # noqa: F811

@@ -12,14 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from allocation.keys import allocation_key_compute_measured
 from allocation.models import AllocationKey
 from allocation.robustness import unusual_reasons
-from cases.months import parse_year_month
+from cases.months import month_argument
 
-
-def _month(text: str) -> date:
-    month = parse_year_month(text)
-    if month is None:
-        raise CommandError(f"{text!r} är ingen månad; skriv ÅÅÅÅ-MM.", returncode=2)
-    return month
+_month = month_argument
 
 
 class Command(BaseCommand):

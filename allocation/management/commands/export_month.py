@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from allocation.management.commands.publish_month import parse_month
 from allocation.models import Publication
+from cases.months import month_argument
 
 
 class Command(BaseCommand):
@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--administration")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        month = parse_month(options["month"])
+        month = month_argument(options["month"])
         publication = Publication.objects.filter(month=month).order_by("-version").first()
         if publication is None:
             raise CommandError(f"{month:%Y-%m} är inte publicerad; kör publish_month först.", returncode=1)

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from allocation.publishing import publication_request_create, publication_request_process
-from cases.months import parse_year_month
-
-
-def parse_month(text: str) -> date:
-    month = parse_year_month(text)
-    if month is None:
-        raise CommandError(f"{text!r} är ingen månad; skriv ÅÅÅÅ-MM.", returncode=2)
-    return month
+from cases.months import month_argument
 
 
 class Command(BaseCommand):
@@ -28,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Recorded as a request like every other publication, but published here and now.
-        request = publication_request_create(month=parse_month(options["month"]), reason="publish_month", send=False)
+        request = publication_request_create(month=month_argument(options["month"]), reason="publish_month", send=False)
         publication = publication_request_process(request_id=request.pk)
         if publication is None:
             request.refresh_from_db()

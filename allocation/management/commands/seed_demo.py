@@ -51,6 +51,7 @@ from cases.models import (
     GroupingMapVersion,
     MonthlyAggregate,
 )
+from cases.months import month_argument
 from cases.services import AdministrationRow, administrations_upsert
 from imports.models import ImportBatch, ImportRowError, StagedCase
 from imports.selectors import import_batch_wait
@@ -81,11 +82,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
-        try:
-            y, m = (int(p) for p in options["last_month"].split("-"))
-            last = date(y, m, 1)
-        except ValueError as exc:
-            raise CommandError("--last-month skrivs ÅÅÅÅ-MM.", returncode=2) from exc
+        last = month_argument(options["last_month"])
         rng = random.Random(options["seed"])
         groupings = demo_data.demo_groupings(rng)
         self._reset()

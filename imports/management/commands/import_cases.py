@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cases.models import DataSource
+from cases.months import month_argument
 from imports.models import ImportBatch
-from imports.parsing import describe_error, parse_month
+from imports.parsing import describe_error
 from imports.selectors import UNFINISHED, import_batch_wait
 from imports.services import import_batch_create
 
@@ -42,9 +43,7 @@ class Command(BaseCommand):
         source = self._source(options["source"])
         month = None
         if options["month"]:
-            month = parse_month(options["month"])
-            if month is None or len(options["month"]) != 7:
-                raise CommandError("--month skrivs ÅÅÅÅ-MM.", returncode=2)
+            month = month_argument(options["month"])
         try:
             with path.open("rb") as fh:
                 batch = import_batch_create(
