@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from cases.models import Administration, AuditEntry
+from cases.models import Administration, AuditEntry, MonthlyAggregate
 
 
 def audit_actor(user: Any) -> str:
@@ -210,6 +210,29 @@ def administrations_upsert(*, rows: list[AdministrationRow], user: Any = None) -
         admin.valid_to = row.valid_to
         administration_save(administration=admin, user=user)
     return created, updated
+
+
+def monthly_aggregates_replace(
+    *, source_id: int, months: list[date], cells: list[tuple[date, int, int, int, int]]
+) -> None:
+    """A reference source's months replaced by aggregated statistics: (month, grouping id, channel
+    id, cases, handle seconds) per cell. Inside the caller's transaction, which holds the source."""
+    MonthlyAggregate.objects.filter(source_id=source_id, month__in=months).delete()
+    MonthlyAggregate.objects.bulk_create(
+        [
+            MonthlyAggregate(
+                source_id=source_id,
+                month=month,
+                grouping_id=grouping,
+                channel_id=channel,
+                cases=cases,
+                handle_seconds=handle,
+                handle_known=cases if handle else 0,
+            )
+            for month, grouping, channel, cases, handle in cells
+        ],
+        batch_size=2000,
+    )
 
 
 def monthly_aggregates_refresh(*, source_id: int, months: list[date]) -> None:

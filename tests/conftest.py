@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -175,3 +177,124 @@ def approve_key(key):  # type: ignore[no-untyped-def]
     approver = User.objects.filter(username="beslutar").first() or make_user("beslutar", roles.STEERING_GROUP)
     allocation_key_decide(key=key, status="proposed", user=proposer)
     return allocation_key_decide(key=key, status="approved", user=approver)
+
+
+# --- Shared data and tools of many test modules -------------------------------------------
+
+
+@pytest.fixture
+def volumes(org):  # type: ignore[no-untyped-def]
+    """March: UF-01 ×3 phone, SOF-01 ×1 email, SPLIT-01 ×5 phone, CEN-01 ×10 phone; April: TF-01 ×2."""
+    from tests.imports.helpers import run_import
+
+    rows = []
+    n = 0
+    for grouping, channel, count, handle in [
+        ("UF-01", "phone", 3, 120),
+        ("SOF-01", "email", 1, 600),
+        ("SPLIT-01", "phone", 5, 60),
+        ("CEN-01", "phone", 10, 30),
+    ]:
+        for _ in range(count):
+            n += 1
+            rows.append(f"M{n},2026-03-02 10:00,{channel},{grouping},{handle},,,")
+    run_import(org["source"], csv_bytes(rows), name="mars.csv")
+    run_import(
+        org["source"], csv_bytes(["P1,2026-04-01 10:00,phone,TF-01,10,,,", "P2,2026-04-02 10:00,phone,TF-01,10,,,"])
+    )
+    return org
+
+
+def measured_key(basis: str = "cases", **kwargs) -> Any:  # type: ignore[no-untyped-def]
+    """A measured key over March–April 2026 of the `volumes` fixture, valid from 2027."""
+    from allocation.keys import allocation_key_compute_measured
+
+    return allocation_key_compute_measured(
+        name="Test",
+        window_from=date(2026, 3, 1),
+        window_to=date(2026, 4, 1),
+        basis=basis,
+        valid_from=date(2027, 1, 1),
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def world(volumes, finance_user, steering_user, head_user):  # type: ignore[no-untyped-def]
+    """The access walk's world: an approved key, a pool with a charging run, a rejected import, a
+    publication, and a user per role; with the sample values that fill every URL's parameters."""
+    from allocation.keys import allocation_key_compute_measured
+    from allocation.models import CostPool
+    from allocation.publishing import publication_create
+    from allocation.runs import allocation_run_create
+    from tests.imports.helpers import run_import
+
+    key = allocation_key_compute_measured(
+        name="K", window_from=date(2026, 3, 1), window_to=date(2026, 4, 1), basis="cases", valid_from=date(2026, 1, 1)
+    )
+    approve_key(key)
+    pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("1000.00"), key=key)
+    run = allocation_run_create(key=key, pool=pool)
+    bad = run_import(volumes["source"], csv_bytes(["B1,2026-05-01 10:00,fax,UF-01,1,,,"]), name="fel.csv")
+    publication_create(month=date(2026, 3, 1))
+    users = {
+        "anonymous": None,
+        "finance": finance_user,
+        "steering": steering_user,
+        "head": head_user,
+        "head_none": make_user("chef.utan", "department_head"),
+    }
+    samples = {
+        "batch_id": bad.pk,
+        "key_id": key.pk,
+        "run_id": run.pk,
+        "pool_id": pool.pk,
+        "source_id": volumes["source"].pk,
+        "version_id": 1,
+        "settlement_id": 1,
+        "fmt": "csv",
+        "month": "2026-03",
+        "code": "UF",
+        "version": 1,
+        "name": "UF.xlsx",
+        "object_id": "1",
+        "id": "1",
+        "app_label": "cases",
+        "content_type_id": "1",
+        "uidb64": "x",
+        "token": "y",
+    }
+    return users, samples
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser():  # type: ignore[no-untyped-def]
+    if not os.path.exists(CHROMIUM):
+        if IN_CI:
+            pytest.fail("CI=true but Chromium is missing (apt-get install chromium)")
+        pytest.skip("needs Debian's chromium: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are
+    # ordinary synchronous ones between browser steps.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

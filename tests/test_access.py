@@ -6,21 +6,12 @@ endpoint cannot be added without deciding who may use it.
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
-
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from allocation.keys import allocation_key_compute_measured
-from allocation.models import AllocationRun, CostPool
-from allocation.publishing import publication_create
-from allocation.runs import allocation_run_create
+from allocation.models import AllocationRun
 from imports.models import ImportBatch
-from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
-from tests.conftest import approve_key, csv_bytes, make_user
-from tests.imports.helpers import run_import
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -128,46 +119,6 @@ def rule_for(name: str) -> set[str] | str | None:
 def test_every_url_has_a_rule():
     missing = sorted(name for name, _ in all_urls() if rule_for(name) is None)
     assert not missing, f"URLs without an access rule: {missing}"
-
-
-@pytest.fixture
-def world(volumes, finance_user, steering_user, head_user):  # noqa: F811
-    key = allocation_key_compute_measured(
-        name="K", window_from=date(2026, 3, 1), window_to=date(2026, 4, 1), basis="cases", valid_from=date(2026, 1, 1)
-    )
-    approve_key(key)
-    pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("1000.00"), key=key)
-    run = allocation_run_create(key=key, pool=pool)
-    bad = run_import(volumes["source"], csv_bytes(["B1,2026-05-01 10:00,fax,UF-01,1,,,"]), name="fel.csv")
-    publication_create(month=date(2026, 3, 1))
-    users = {
-        "anonymous": None,
-        "finance": finance_user,
-        "steering": steering_user,
-        "head": head_user,
-        "head_none": make_user("chef.utan", "department_head"),
-    }
-    samples = {
-        "batch_id": bad.pk,
-        "key_id": key.pk,
-        "run_id": run.pk,
-        "pool_id": pool.pk,
-        "source_id": volumes["source"].pk,
-        "version_id": 1,
-        "settlement_id": 1,
-        "fmt": "csv",
-        "month": "2026-03",
-        "code": "UF",
-        "version": 1,
-        "name": "UF.xlsx",
-        "object_id": "1",
-        "id": "1",
-        "app_label": "cases",
-        "content_type_id": "1",
-        "uidb64": "x",
-        "token": "y",
-    }
-    return users, samples
 
 
 def _url(name: str, pattern: URLPattern, samples: dict[str, object]) -> str | None:

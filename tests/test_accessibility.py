@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
 from tests.test_access import _url as url_for
-from tests.test_access import all_urls, rule_for, world  # noqa: F401  (fixtures and the walk)
-from tests.test_browser import browser  # noqa: F401  (fixture)
+from tests.test_access import all_urls
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 AXE = (Path(__file__).resolve().parent / "a11y" / "axe.min.js").read_text(encoding="utf-8")
@@ -40,7 +38,7 @@ def _violations(page) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("role", ["finance", "steering", "head"])
-def test_every_page_meets_wcag_2_1_aa_for_each_role(world, live_server, browser, role):  # noqa: F811
+def test_every_page_meets_wcag_2_1_aa_for_each_role(world, live_server, browser, role):
     users, samples = world
     context = browser.new_context(bypass_csp=True)  # axe is injected as a script; the pages' CSP forbids that
     page = context.new_page()
@@ -69,9 +67,9 @@ def test_every_page_meets_wcag_2_1_aa_for_each_role(world, live_server, browser,
 
 
 def test_upload_and_approval_work_with_the_keyboard_alone(
-    volumes,  # noqa: F811
+    volumes,
     live_server,
-    browser,  # noqa: F811
+    browser,
     finance_user,
     steering_user,
     tmp_path,
@@ -119,7 +117,7 @@ def test_upload_and_approval_work_with_the_keyboard_alone(
     assert AllocationKey.objects.get(pk=key.pk).status == "approved"
 
 
-def test_the_import_batch_list_fits_a_1280_px_screen_and_a_phone(world, live_server, browser):  # noqa: F811
+def test_the_import_batch_list_fits_a_1280_px_screen_and_a_phone(world, live_server, browser):
     """No column of the import list is cut off at 1280 px; on a phone its table scrolls inside the page."""
     from imports.models import ImportBatch
 

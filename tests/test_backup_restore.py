@@ -21,7 +21,6 @@ from allocation.models import CostPool, PublicationFile
 from allocation.publishing import publication_create
 from allocation.runs import allocation_run_create
 from allocation.selectors import export_checksums, records_fingerprint
-from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
 from tests.conftest import IN_CI
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_a_restored_dump_reproduces_every_key_run_and_publication(
-    volumes,  # noqa: F811
+    volumes,
     postgres,
     finance_user,
     steering_user,

@@ -2,49 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import date
 
 import pytest
 
 from allocation.decisions import allocation_key_decide
 from allocation.models import AllocationKey
-from tests.allocation.test_keys_and_runs import _key, volumes  # noqa: F401  (fixture)
-from tests.conftest import IN_CI, make_user
+from tests.conftest import make_user
+from tests.conftest import measured_key as _key
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    if not os.path.exists(CHROMIUM):
-        if IN_CI:
-            pytest.fail("CI=true but Chromium is missing (apt-get install chromium)")
-        pytest.skip("needs Debian's chromium: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are
-    # ordinary synchronous ones between browser steps.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def _login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
@@ -55,7 +22,7 @@ def _login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-d
     page.wait_for_url(f"{base}/")
 
 
-def test_the_steering_group_approves_a_proposed_key_in_the_browser(volumes, live_server, browser, finance_user):  # noqa: F811
+def test_the_steering_group_approves_a_proposed_key_in_the_browser(volumes, live_server, browser, finance_user):
     steering = make_user("sg.browser", "steering_group", staff=True)
     key = _key()
     allocation_key_decide(key=key, status="proposed", user=finance_user)
@@ -93,7 +60,7 @@ def test_finance_uploads_a_file_and_sees_the_progress_reach_done(org, live_serve
 
 
 def test_a_department_head_reads_their_month_sees_charts_and_downloads_matching_excel(
-    volumes,  # noqa: F811
+    volumes,
     live_server,
     browser,
     head_user,
@@ -255,7 +222,7 @@ def test_the_whole_finance_cycle_runs_in_the_browser(org, live_server, browser, 
     assert len(vouchers) == 12 and all(sum(a for _acc, _cc, a in v["rows"]) == 0 for v in vouchers)
 
 
-def test_the_decision_memo_prints_to_pdf(volumes, live_server, browser, steering_user, tmp_path):  # noqa: F811
+def test_the_decision_memo_prints_to_pdf(volumes, live_server, browser, steering_user, tmp_path):
     """Chromium prints the memo: A4 pages, every table's header repeated, the decision field last."""
     from allocation.keys import allocation_key_compute_measured
 

@@ -72,7 +72,7 @@ def test_two_uploads_of_the_same_month_at_once_never_interleave(org, postgres, t
     assert winner.original_name.startswith(first_letters.pop())
 
 
-def test_two_runs_of_the_same_pool_at_once_are_serialised(volumes, postgres):  # noqa: F811
+def test_two_runs_of_the_same_pool_at_once_are_serialised(volumes, postgres):
     from allocation.models import AllocationRun, CostPool
     from allocation.runs import allocation_run_create
     from tests.allocation.test_keys_and_runs import _key
@@ -102,6 +102,3 @@ def test_two_runs_of_the_same_pool_at_once_are_serialised(volumes, postgres):  #
     assert sorted(first.amounts.values_list("amount", flat=True)) == sorted(
         second.amounts.values_list("amount", flat=True)
     )
-
-
-from tests.allocation.test_keys_and_runs import volumes  # noqa: E402, F401  (fixture)

@@ -15,9 +15,8 @@ from django.utils import translation
 
 from allocation.models import CostPool
 from allocation.runs import allocation_run_create
-from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
 from tests.test_access import _url as url_for
-from tests.test_access import all_urls, world  # noqa: F401  (fixtures and the walk)
+from tests.test_access import all_urls
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -79,7 +78,7 @@ def test_the_scan_finds_what_it_should():
 
 
 @pytest.fixture
-def large_world(world):  # noqa: F811
+def large_world(world):
     """The walk's world with a pool of millions, so amounts have thousands to group."""
     users, samples = world
     key_id = samples["key_id"]

@@ -16,10 +16,8 @@ from allocation.keys import allocation_key_compute_measured
 from allocation.models import CostPool
 from allocation.runs import allocation_run_create
 from cases.models import Administration, Grouping
-from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
 from tests.conftest import approve_key, csv_bytes, good_rows
 from tests.imports.helpers import run_import
-from tests.test_access import world  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -72,7 +70,7 @@ def _more_rows(org) -> None:  # type: ignore[no-untyped-def]
         run_import(org["source"], csv_bytes(good_rows(month="2026-06", n=2, prefix=f"Q{n}")), name=f"q{n}.csv")
 
 
-def test_list_pages_and_endpoints_do_not_query_per_row(world, volumes, finance_user):  # noqa: F811
+def test_list_pages_and_endpoints_do_not_query_per_row(world, volumes, finance_user):
     client = Client()
     client.force_login(finance_user)
     _counts(client)  # warm caches (content types, sessions) so both counts start alike

@@ -15,7 +15,6 @@ from django.test import Client
 from allocation.models import AllocationKey, AllocationRun, CostPool
 from cases.models import Administration, AuditEntry, DataSource
 from cases.selectors import grouping_map_on
-from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
 from tests.conftest import approve_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,7 +27,7 @@ def finance(finance_user):  # type: ignore[no-untyped-def]
     return client
 
 
-def test_finance_computes_a_measured_key_in_a_form_seeing_the_checks_first(volumes, finance):  # noqa: F811
+def test_finance_computes_a_measured_key_in_a_form_seeing_the_checks_first(volumes, finance):
     form = {
         "name": "Mätt 2027",
         "window_from": "2026-03",
@@ -45,7 +44,7 @@ def test_finance_computes_a_measured_key_in_a_form_seeing_the_checks_first(volum
     assert key.status == "draft" and key.warnings
 
 
-def test_a_key_with_unowned_volume_is_refused_in_the_form_with_the_groupings(volumes, finance):  # noqa: F811
+def test_a_key_with_unowned_volume_is_refused_in_the_form_with_the_groupings(volumes, finance):
     from cases.models import Grouping
     from tests.conftest import csv_bytes
     from tests.imports.helpers import run_import
@@ -86,7 +85,7 @@ def test_driver_and_fixed_keys_by_form_and_by_file(org, finance):
     assert AllocationKey.objects.get(name="Fast").kind == "fixed"
 
 
-def test_a_pool_is_created_and_run_from_its_page_with_a_preview(volumes, finance):  # noqa: F811
+def test_a_pool_is_created_and_run_from_its_page_with_a_preview(volumes, finance):
     from allocation.keys import allocation_key_compute_measured
 
     key = approve_key(
@@ -128,7 +127,7 @@ def test_a_pool_is_created_and_run_from_its_page_with_a_preview(volumes, finance
     assert "inget belopp" in page and CostPool.objects.count() == 1
 
 
-def test_a_pool_with_a_draft_key_cannot_be_run_from_its_page(volumes, finance):  # noqa: F811
+def test_a_pool_with_a_draft_key_cannot_be_run_from_its_page(volumes, finance):
     from allocation.keys import allocation_key_compute_measured
 
     key = allocation_key_compute_measured(
@@ -141,7 +140,7 @@ def test_a_pool_with_a_draft_key_cannot_be_run_from_its_page(volumes, finance): 
     assert not AllocationRun.objects.exists()
 
 
-def test_what_if_shows_old_and_new_shares_and_saves_a_draft_map_change(volumes, finance):  # noqa: F811
+def test_what_if_shows_old_and_new_shares_and_saves_a_draft_map_change(volumes, finance):
     from allocation.keys import allocation_key_compute_measured
 
     key = allocation_key_compute_measured(
@@ -163,7 +162,7 @@ def test_what_if_shows_old_and_new_shares_and_saves_a_draft_map_change(volumes, 
     assert grouping_map_on(on=date(2027, 6, 1))["UF-01"][0].administration == "TF"
 
 
-def test_the_drift_page_shows_measured_against_the_co_financing_key(volumes, steering_user):  # noqa: F811
+def test_the_drift_page_shows_measured_against_the_co_financing_key(volumes, steering_user):
     from allocation.keys import allocation_key_compute_measured
 
     key = approve_key(
@@ -182,7 +181,7 @@ def test_the_drift_page_shows_measured_against_the_co_financing_key(volumes, ste
     assert 'id="drift-chart"' in page and "27,27" in page and "2026-04" in page  # figures the Swedish way
 
 
-def test_the_map_pages_edit_a_grouping_from_a_date_and_download_what_uploads_again(volumes, finance):  # noqa: F811
+def test_the_map_pages_edit_a_grouping_from_a_date_and_download_what_uploads_again(volumes, finance):
     page = finance.get("/organisation/karta/?on=2026-06-01&q=split").content.decode()
     assert "SPLIT-01" in page and "UF-01" not in page
     preview = finance.post(
@@ -277,7 +276,7 @@ def test_sources_are_registered_with_a_profile_in_the_web_and_with_add_source(or
         call_command("add_source", "Bank", "--profile", str(profile), stdout=StringIO())
 
 
-def test_the_start_page_tells_finance_staff_what_needs_attention(volumes, finance):  # noqa: F811
+def test_the_start_page_tells_finance_staff_what_needs_attention(volumes, finance):
     from cases.models import DataSource as Source
 
     Source.objects.create(name="E-post")  # delivers every month, has delivered nothing
@@ -289,7 +288,7 @@ def test_the_start_page_tells_finance_staff_what_needs_attention(volumes, financ
     assert "har ingen debiteringskörning" in page
 
 
-def test_the_cost_page_shows_what_a_case_and_a_minute_cost_in_a_measured_month(volumes, finance):  # noqa: F811
+def test_the_cost_page_shows_what_a_case_and_a_minute_cost_in_a_measured_month(volumes, finance):
     from allocation.models import CentreCost
 
     page = finance.get("/allocation/kostnad/?month=2026-03").content.decode()

@@ -16,41 +16,10 @@ from allocation.models import AllocationKey, AllocationRun, CostPool, FundingLin
 from allocation.runs import allocation_run_create
 from cases.models import AuditEntry, Grouping
 from tests.conftest import approve_key, csv_bytes
+from tests.conftest import measured_key as _key
 from tests.imports.helpers import run_import
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def volumes(org):  # type: ignore[no-untyped-def]
-    """March: UF-01 ×3 phone, SOF-01 ×1 email, SPLIT-01 ×5 phone, CEN-01 ×10 phone; April: TF-01 ×2."""
-    rows = []
-    n = 0
-    for grouping, channel, count, handle in [
-        ("UF-01", "phone", 3, 120),
-        ("SOF-01", "email", 1, 600),
-        ("SPLIT-01", "phone", 5, 60),
-        ("CEN-01", "phone", 10, 30),
-    ]:
-        for _ in range(count):
-            n += 1
-            rows.append(f"M{n},2026-03-02 10:00,{channel},{grouping},{handle},,,")
-    run_import(org["source"], csv_bytes(rows), name="mars.csv")
-    run_import(
-        org["source"], csv_bytes(["P1,2026-04-01 10:00,phone,TF-01,10,,,", "P2,2026-04-02 10:00,phone,TF-01,10,,,"])
-    )
-    return org
-
-
-def _key(basis: str = "cases", **kwargs) -> AllocationKey:  # type: ignore[no-untyped-def]
-    return allocation_key_compute_measured(
-        name="Test",
-        window_from=date(2026, 3, 1),
-        window_to=date(2026, 4, 1),
-        basis=basis,
-        valid_from=date(2027, 1, 1),
-        **kwargs,
-    )
 
 
 def test_a_measured_key_by_cases_follows_the_map_in_force_on_valid_from(volumes):

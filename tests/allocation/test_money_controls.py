@@ -21,7 +21,6 @@ from allocation.models import AllocationRun, CostPool, KeyShare
 from allocation.runs import allocation_run_create
 from cases import roles
 from cases.models import AuditEntry, CaseRecord, Channel
-from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
 from tests.conftest import approve_key, csv_bytes, make_user
 from tests.imports.helpers import run_import
 
@@ -35,7 +34,7 @@ def _measured(valid_from: date = date(2026, 1, 1)):  # type: ignore[no-untyped-d
     )
 
 
-def test_a_pool_cannot_be_charged_with_a_draft_key_by_any_path(volumes, finance_user):  # noqa: F811
+def test_a_pool_cannot_be_charged_with_a_draft_key_by_any_path(volumes, finance_user):
     draft = _measured()
     pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("1200.00"), key=draft)
     with pytest.raises(ValidationError, match="bara en godkänd nyckel får debitera"):
@@ -55,7 +54,7 @@ def test_a_pool_cannot_be_charged_with_a_draft_key_by_any_path(volumes, finance_
     assert month_figures(MARCH)["overview"]["charged_total"] is None
 
 
-def test_the_statistics_compare_with_the_co_financing_pools_key_not_any_approved_key(volumes):  # noqa: F811
+def test_the_statistics_compare_with_the_co_financing_pools_key_not_any_approved_key(volumes):
     measured = approve_key(_measured())
     CostPool.objects.create(
         name="Medfinansiering", year=2026, gross_amount=Decimal("1200.00"), key=measured, is_co_financing=True
@@ -76,7 +75,7 @@ def test_the_statistics_compare_with_the_co_financing_pools_key_not_any_approved
         cost_pool_save(pool=pool, user=None)
 
 
-def test_whoever_proposed_a_key_cannot_approve_it_on_any_path(volumes):  # noqa: F811
+def test_whoever_proposed_a_key_cannot_approve_it_on_any_path(volumes):
     both = make_user("dubbelroll", roles.FINANCE, staff=True)
     both.groups.add(Group.objects.get(name=roles.STEERING_GROUP))
     both = User.objects.get(pk=both.pk)
@@ -187,7 +186,7 @@ def test_money_and_access_changes_in_the_admin_are_audited(org, finance_user):
     assert GroupingMapEntry.objects.filter(pk=entry_pk).exists()
 
 
-def test_a_command_records_the_operating_system_user(volumes):  # noqa: F811
+def test_a_command_records_the_operating_system_user(volumes):
     key = approve_key(_measured())
     out = StringIO()
     call_command(
@@ -215,7 +214,7 @@ def test_a_command_records_the_operating_system_user(volumes):  # noqa: F811
     assert sum(Decimal(v) for v in json.loads(out.getvalue())["amounts"].values()) == Decimal("1000.00")
 
 
-def test_a_file_that_would_replace_most_of_a_month_is_refused_with_the_numbers(volumes, finance_user):  # noqa: F811
+def test_a_file_that_would_replace_most_of_a_month_is_refused_with_the_numbers(volumes, finance_user):
     before = CaseRecord.objects.filter(month=MARCH).count()
     one_row = run_import(volumes["source"], csv_bytes(["X1,2026-03-09 10:00,phone,UF-01,10,,,"]), name="en.csv")
     assert one_row.status == "rejected" and one_row.needs_confirmation
@@ -230,7 +229,7 @@ def test_a_file_that_would_replace_most_of_a_month_is_refused_with_the_numbers(v
     assert one_row.status == "loaded" and CaseRecord.objects.filter(month=MARCH).count() == 1
 
 
-def test_a_file_uploaded_under_the_wrong_source_is_refused(volumes):  # noqa: F811
+def test_a_file_uploaded_under_the_wrong_source_is_refused(volumes):
     from cases.models import DataSource
 
     chat = DataSource.objects.create(name="Chatt")
@@ -241,7 +240,7 @@ def test_a_file_uploaded_under_the_wrong_source_is_refused(volumes):  # noqa: F8
     assert not CaseRecord.objects.filter(source=chat).exists()
 
 
-def test_an_approved_key_and_a_charging_run_cannot_be_changed_through_the_orm(volumes):  # noqa: F811
+def test_an_approved_key_and_a_charging_run_cannot_be_changed_through_the_orm(volumes):
     key = approve_key(_measured())
     with pytest.raises(ValidationError):
         KeyShare.objects.filter(key=key).update(share=Decimal("0.5"))

@@ -19,8 +19,7 @@ from allocation.publishing import (
     publication_requests_sweep,
 )
 from allocation.tasks import publish_request, sweep_stuck_publications
-from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
-from tests.allocation.test_statistics import MARCH, published  # noqa: F401  (fixture)
+from tests.allocation.conftest import MARCH
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,7 +28,7 @@ def _age(request: PublicationRequest, *, minutes: int, field: str = "requested_a
     PublicationRequest.objects.filter(pk=request.pk).update(**{field: timezone.now() - timedelta(minutes=minutes)})
 
 
-def test_a_request_delivered_three_times_publishes_once(volumes):  # noqa: F811
+def test_a_request_delivered_three_times_publishes_once(volumes):
     request = publication_request_create(month=MARCH, reason="test", send=False)
     first = publication_request_process(request_id=request.pk)
     again = publication_request_process(request_id=request.pk)
@@ -41,14 +40,14 @@ def test_a_request_delivered_three_times_publishes_once(volumes):  # noqa: F811
     assert request.finished_at is not None
 
 
-def test_a_request_is_sent_on_commit_and_published(volumes):  # noqa: F811
+def test_a_request_is_sent_on_commit_and_published(volumes):
     request = publication_request_create(month=MARCH)  # tasks run in-process in the test settings
     request.refresh_from_db()
     assert request.status == "done"
     assert request.publication is not None and request.publication.files.count() > 0
 
 
-def test_two_deliveries_at_the_same_moment_publish_once(volumes, postgres):  # noqa: F811
+def test_two_deliveries_at_the_same_moment_publish_once(volumes, postgres):
     request = publication_request_create(month=MARCH, send=False)
     barrier = threading.Barrier(2)
     results: list[object] = []
@@ -69,7 +68,7 @@ def test_two_deliveries_at_the_same_moment_publish_once(volumes, postgres):  # n
     assert Publication.objects.filter(month=MARCH).count() == 1
 
 
-def test_a_lost_message_is_found_by_the_sweeper_and_published_once(volumes):  # noqa: F811
+def test_a_lost_message_is_found_by_the_sweeper_and_published_once(volumes):
     request = publication_request_create(month=MARCH, send=False)  # created, but its message never arrives
     assert publication_requests_sweep(stale_seconds=600) == []  # not late yet
     _age(request, minutes=11)
@@ -80,7 +79,7 @@ def test_a_lost_message_is_found_by_the_sweeper_and_published_once(volumes):  # 
     assert Publication.objects.filter(month=MARCH).count() == 1
 
 
-def test_a_worker_that_died_while_publishing_is_found_by_the_sweeper(volumes):  # noqa: F811
+def test_a_worker_that_died_while_publishing_is_found_by_the_sweeper(volumes):
     request = publication_request_create(month=MARCH, send=False)
     # What a SIGKILLed worker leaves: running, one attempt, no publication (its transaction died).
     PublicationRequest.objects.filter(pk=request.pk).update(
@@ -92,7 +91,7 @@ def test_a_worker_that_died_while_publishing_is_found_by_the_sweeper(volumes):  
     assert Publication.objects.filter(month=MARCH).count() == 1
 
 
-def test_a_request_waits_while_the_broker_is_down_and_says_so(volumes, finance_user, monkeypatch):  # noqa: F811
+def test_a_request_waits_while_the_broker_is_down_and_says_so(volumes, finance_user, monkeypatch):
     from kombu.exceptions import OperationalError
 
     def broker_down(*args: object, **kwargs: object) -> None:
@@ -118,7 +117,7 @@ def test_a_request_waits_while_the_broker_is_down_and_says_so(volumes, finance_u
     assert "publication-requests" not in page and 'http-equiv="refresh"' not in page
 
 
-def test_a_failure_is_recorded_shown_and_not_retried_by_the_sweeper(volumes, finance_user, monkeypatch):  # noqa: F811
+def test_a_failure_is_recorded_shown_and_not_retried_by_the_sweeper(volumes, finance_user, monkeypatch):
     import allocation.publishing
 
     def broken(month: object) -> dict[str, object]:
@@ -145,14 +144,14 @@ def test_a_failure_is_recorded_shown_and_not_retried_by_the_sweeper(volumes, fin
     assert again.pk != request.pk and again.status == "done"
 
 
-def test_the_command_publishes_through_a_request(published):  # noqa: F811
+def test_the_command_publishes_through_a_request(published):
     call_command("publish_month", "2026-03")
     request = PublicationRequest.objects.get(reason="publish_month")
     assert request.status == "done" and request.publication is not None
     assert request.publication.version == 2
 
 
-def test_a_corrected_import_asks_for_the_month_to_be_republished(published, volumes):  # noqa: F811
+def test_a_corrected_import_asks_for_the_month_to_be_republished(published, volumes):
     from tests.conftest import csv_bytes
     from tests.imports.helpers import run_import
 
@@ -164,7 +163,7 @@ def test_a_corrected_import_asks_for_the_month_to_be_republished(published, volu
     assert request.publication is not None and request.publication.version == 2
 
 
-def test_a_publication_that_rolls_back_leaves_no_stray_files(volumes, settings, monkeypatch):  # noqa: F811
+def test_a_publication_that_rolls_back_leaves_no_stray_files(volumes, settings, monkeypatch):
     from pathlib import Path
 
     import allocation.publishing

@@ -15,8 +15,8 @@ from allocation.decisions import allocation_key_decide
 from allocation.keys import allocation_key_create_from_values
 from allocation.models import AllocationKey, AllocationRun, CostPool, KeyShare
 from cases.models import AuditEntry, GroupingMapVersion
-from tests.allocation.test_keys_and_runs import _key, volumes  # noqa: F401  (fixture)
 from tests.conftest import approve_key
+from tests.conftest import measured_key as _key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +27,7 @@ def _api(user) -> APIClient:  # type: ignore[no-untyped-def]
     return client
 
 
-def test_the_steering_group_reviews_and_approves_a_key_in_the_browser(volumes, finance_user, steering_user):  # noqa: F811
+def test_the_steering_group_reviews_and_approves_a_key_in_the_browser(volumes, finance_user, steering_user):
     key = _key()
     finance = Client()
     finance.force_login(finance_user)
@@ -51,7 +51,7 @@ def test_the_steering_group_reviews_and_approves_a_key_in_the_browser(volumes, f
     assert "godkänd" in steering.get(response["Location"]).content.decode()
 
 
-def test_finance_cannot_approve_and_a_head_cannot_see_keys(volumes, finance_user, head_user):  # noqa: F811
+def test_finance_cannot_approve_and_a_head_cannot_see_keys(volumes, finance_user, head_user):
     key = _key()
     allocation_key_decide(key=key, status="proposed", user=finance_user)
     finance = Client()
@@ -65,7 +65,7 @@ def test_finance_cannot_approve_and_a_head_cannot_see_keys(volumes, finance_user
     assert _api(head_user).get("/api/v1/keys/").status_code == 403
 
 
-def test_the_comparison_page_shows_points_kronor_and_the_groupings_behind_them(volumes):  # noqa: F811
+def test_the_comparison_page_shows_points_kronor_and_the_groupings_behind_them(volumes):
     a = _key("cases")
     b = _key("weighted")
     client = Client()
@@ -84,7 +84,7 @@ def test_the_comparison_page_shows_points_kronor_and_the_groupings_behind_them(v
     assert total.count("100,00") == 2 and "1\u00a0000,00" in total, total
 
 
-def test_the_api_computes_decides_compares_and_allocates(volumes, finance_user, steering_user):  # noqa: F811
+def test_the_api_computes_decides_compares_and_allocates(volumes, finance_user, steering_user):
     api = _api(finance_user)
     created = api.post(
         "/api/v1/keys/compute/",
@@ -109,7 +109,7 @@ def test_the_api_computes_decides_compares_and_allocates(volumes, finance_user, 
     assert len(run.json()["months"]) == 12
 
 
-def test_a_refused_key_is_a_400_with_the_reason(volumes, finance_user):  # noqa: F811
+def test_a_refused_key_is_a_400_with_the_reason(volumes, finance_user):
     response = _api(finance_user).post(
         "/api/v1/keys/compute/",
         {"name": "Tom", "window_from": "2019-01", "window_to": "2019-12", "basis": "cases", "valid_from": "2027-01-01"},
@@ -120,7 +120,7 @@ def test_a_refused_key_is_a_400_with_the_reason(volumes, finance_user):  # noqa:
     assert not AllocationKey.objects.exists()
 
 
-def test_what_if_moves_a_grouping_without_saving_and_can_save_a_draft_map(volumes, finance_user):  # noqa: F811
+def test_what_if_moves_a_grouping_without_saving_and_can_save_a_draft_map(volumes, finance_user):
     key = _key()
     before_versions = GroupingMapVersion.objects.count()
     body = {"changes": {"UF-01": [{"administration": "TF", "fraction": "1"}]}, "amount": "1100.00"}
@@ -138,7 +138,7 @@ def test_what_if_moves_a_grouping_without_saving_and_can_save_a_draft_map(volume
     assert draft.is_draft and draft.entries.get(grouping__code="UF-01").administration.code == "TF"
 
 
-def test_what_if_refuses_fractions_that_do_not_add_up(volumes, finance_user):  # noqa: F811
+def test_what_if_refuses_fractions_that_do_not_add_up(volumes, finance_user):
     key = _key()
     body = {
         "changes": {
@@ -150,7 +150,7 @@ def test_what_if_refuses_fractions_that_do_not_add_up(volumes, finance_user):  #
     assert "0.9" in str(response.json())
 
 
-def test_key_and_run_excel_files_hold_the_figures_of_the_page(volumes, finance_user):  # noqa: F811
+def test_key_and_run_excel_files_hold_the_figures_of_the_page(volumes, finance_user):
     from openpyxl import load_workbook
 
     key = approve_key(_key())
@@ -171,7 +171,7 @@ def test_key_and_run_excel_files_hold_the_figures_of_the_page(volumes, finance_u
     assert wb["Årsbelopp"].freeze_panes == "A2"
 
 
-def test_driver_and_fixed_keys(volumes):  # noqa: F811
+def test_driver_and_fixed_keys(volumes):
     driver = allocation_key_create_from_values(
         name="Växel", kind="driver", valid_from=date(2027, 1, 1), values={"UF": Decimal(30), "SOF": Decimal(10)}
     )
@@ -192,7 +192,7 @@ def test_driver_and_fixed_keys(volumes):  # noqa: F811
         )
 
 
-def test_an_approved_key_cannot_change_in_the_database_either(volumes, finance_user, steering_user, postgres):  # noqa: F811
+def test_an_approved_key_cannot_change_in_the_database_either(volumes, finance_user, steering_user, postgres):
     key = _key()
     allocation_key_decide(key=key, status="proposed", user=finance_user)
     allocation_key_decide(key=key, status="approved", user=steering_user)
@@ -216,7 +216,7 @@ def test_an_approved_key_cannot_change_in_the_database_either(volumes, finance_u
     assert AllocationKey.objects.get(pk=key.pk).status == "superseded"
 
 
-def test_the_admin_shows_keys_read_only_and_audits_pool_changes(volumes, finance_user):  # noqa: F811
+def test_the_admin_shows_keys_read_only_and_audits_pool_changes(volumes, finance_user):
     key = _key()
     client = Client()
     client.force_login(finance_user)
@@ -245,7 +245,7 @@ def test_the_admin_shows_keys_read_only_and_audits_pool_changes(volumes, finance
     assert created.after["funding"]  # the funding lines are in the pool's audit entry
 
 
-def test_a_switchboard_key_by_extensions_from_a_file_and_through_the_api(volumes, finance_user, tmp_path):  # noqa: F811
+def test_a_switchboard_key_by_extensions_from_a_file_and_through_the_api(volumes, finance_user, tmp_path):
     import json as _json
 
     from django.core.management import CommandError, call_command

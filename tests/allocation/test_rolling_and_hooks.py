@@ -13,8 +13,8 @@ from allocation.keys import allocation_key_compute_measured
 from allocation.models import AllocationKey, AllocationRun, CostPool
 from allocation.tasks import run_pool
 from cases.models import DataSource
-from tests.allocation.test_keys_and_runs import _key, volumes  # noqa: F401  (fixture)
 from tests.conftest import approve_key, csv_bytes
+from tests.conftest import measured_key as _key
 from tests.imports.helpers import run_import
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,14 +40,14 @@ def test_the_reference_key_maps_another_citys_statistics_onto_this_organisation(
     assert any("saknar data" in w for w in key.warnings)  # the reference has only two months
 
 
-def test_own_keys_never_include_reference_statistics(volumes):  # noqa: F811
+def test_own_keys_never_include_reference_statistics(volumes):
     ref = DataSource.objects.create(name="Annan stad", is_reference=True, delivers_monthly=False)
     run_import(ref, b"month,grouping,cases\n2026-03,UF-01,999\n", kind="aggregated")
     key = _key()
     assert dict(key.shares.values_list("administration__code", "load"))["UF"] == Decimal(3)
 
 
-def test_rolling_shares_show_the_drift_from_the_approved_key(volumes, finance_user, steering_user):  # noqa: F811
+def test_rolling_shares_show_the_drift_from_the_approved_key(volumes, finance_user, steering_user):
     key = _key()
     allocation_key_decide(key=key, status="proposed", user=finance_user)
     allocation_key_decide(key=key, status="approved", user=steering_user)
@@ -64,7 +64,7 @@ def test_rolling_shares_show_the_drift_from_the_approved_key(volumes, finance_us
     assert client.get("/api/v1/keys/rolling/?month=jan").status_code == 400
 
 
-def test_a_pool_can_be_re_run_as_a_task_and_the_new_run_supersedes_the_old(volumes):  # noqa: F811
+def test_a_pool_can_be_re_run_as_a_task_and_the_new_run_supersedes_the_old(volumes):
     key = approve_key(_key())
     pool = CostPool.objects.create(name="KC", year=2027, gross_amount=Decimal("999.99"), key=key)
     first = run_pool.delay(pool.pk).get()
@@ -77,7 +77,7 @@ def test_a_pool_can_be_re_run_as_a_task_and_the_new_run_supersedes_the_old(volum
     )
 
 
-def test_new_data_for_a_month_in_its_window_makes_an_open_key_stale(volumes):  # noqa: F811
+def test_new_data_for_a_month_in_its_window_makes_an_open_key_stale(volumes):
     key = _key()
     run_import(
         volumes["source"], csv_bytes(["N1,2026-04-05 10:00,phone,UF-01,1,,,"]), name="april-rattad.csv", replace=True
@@ -89,7 +89,7 @@ def test_new_data_for_a_month_in_its_window_makes_an_open_key_stale(volumes):  #
     assert not any("2026-09" in w for w in key.warnings)
 
 
-def test_deciding_on_an_approved_key_through_the_api_is_refused(volumes, finance_user, steering_user):  # noqa: F811
+def test_deciding_on_an_approved_key_through_the_api_is_refused(volumes, finance_user, steering_user):
     key = _key()
     allocation_key_decide(key=key, status="proposed", user=finance_user)
     allocation_key_decide(key=key, status="approved", user=steering_user)

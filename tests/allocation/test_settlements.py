@@ -15,7 +15,6 @@ from allocation.ledger import posting_profile_save, settlement_create, settlemen
 from allocation.models import CostPool, PostingProfile, Settlement
 from allocation.runs import allocation_run_create
 from cases import roles
-from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
 from tests.allocation.test_postings import read_sie
 from tests.conftest import approve_key, csv_bytes, make_user
 from tests.imports.helpers import run_import
@@ -24,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def charged_year(volumes):  # type: ignore[no-untyped-def]  # noqa: F811
+def charged_year(volumes):  # type: ignore[no-untyped-def]
     """Key 3:4:4 (UF, SOF, TF) charged 1,100 kr for 2026; then May brings 11 more UF cases."""
     key = approve_key(
         allocation_key_compute_measured(
@@ -118,7 +117,7 @@ def test_four_eyes_approval_immutability_and_balanced_vouchers(charged_year, fin
     )
 
 
-def test_settlement_is_refused_without_a_charging_run(volumes, finance_user):  # noqa: F811
+def test_settlement_is_refused_without_a_charging_run(volumes, finance_user):
     pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("1"), is_co_financing=True)
     client = Client()
     client.force_login(finance_user)
@@ -147,7 +146,7 @@ def test_budget_frames_put_next_years_frame_beside_this_years_charge(charged_yea
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
-def test_a_price_based_pool_charges_price_times_measured_volume_and_shows_the_deficit(volumes, finance_user):  # noqa: F811
+def test_a_price_based_pool_charges_price_times_measured_volume_and_shows_the_deficit(volumes, finance_user):
     from allocation.runs import run_amounts
 
     per_case = CostPool.objects.create(

@@ -12,34 +12,15 @@ from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
-from allocation.decisions import allocation_key_decide
-from allocation.keys import allocation_key_compute_measured
 from allocation.models import Publication
 from allocation.publishing import publication_create
-from allocation.runs import allocation_run_create
 from allocation.tasks import publish_due, working_day_of_month
 from cases.models import CaseRecord, Grouping
-from tests.allocation.test_keys_and_runs import _key, volumes  # noqa: F401  (fixture)
 from tests.conftest import csv_bytes, make_user
 from tests.imports.helpers import run_import
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MARCH = date(2026, 3, 1)
-
-
-@pytest.fixture
-def published(volumes, finance_user, steering_user):  # noqa: F811
-    # A key in force in 2026 (the fixture's map is valid from 2025-01-01).
-    key = allocation_key_compute_measured(
-        name="2026", window_from=MARCH, window_to=date(2026, 4, 1), basis="cases", valid_from=date(2026, 1, 1)
-    )
-    allocation_key_decide(key=key, status="proposed", user=finance_user)
-    allocation_key_decide(key=key, status="approved", user=steering_user)
-    from allocation.models import CostPool
-
-    pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("1200.00"), key=key, is_co_financing=True)
-    allocation_run_create(key=key, pool=pool)
-    return publication_create(month=MARCH)
 
 
 def test_the_figures_agree_with_the_case_records(published):
@@ -76,7 +57,7 @@ def test_republishing_makes_a_revised_version_and_keeps_the_first(published):
     assert "reviderad" not in client.get("/statistik/2026-03/?version=1").content.decode()
 
 
-def test_a_corrected_import_republishes_the_month(published, volumes):  # noqa: F811
+def test_a_corrected_import_republishes_the_month(published, volumes):
     run_import(
         volumes["source"], csv_bytes(["R1,2026-03-09 10:00,phone,UF-01,10,,,"]), name="rattelse.csv", replace=True
     )

@@ -12,7 +12,6 @@ import pytest
 
 from allocation.publishing import publication_create
 from cases.models import CaseRecord
-from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
 from tests.conftest import IN_CI
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -43,7 +42,7 @@ def _all_sheets_as_csv(xlsx, out_dir):  # type: ignore[no-untyped-def]
     return {p.stem.split("-", 1)[-1]: list(csv.reader(p.open(encoding="utf-8"))) for p in out_dir.glob("*.csv")}
 
 
-def test_the_workbooks_open_in_libreoffice_and_match_the_database(volumes, tmp_path):  # noqa: F811
+def test_the_workbooks_open_in_libreoffice_and_match_the_database(volumes, tmp_path):
     if SOFFICE is None:
         if IN_CI:
             pytest.fail("CI=true but LibreOffice is missing (apt-get install libreoffice-calc-nogui)")

@@ -15,7 +15,6 @@ from cases.grouping_maps import MapRow, grouping_map_version_create
 from cases.models import GroupingMapEntry, GroupingMapVersion
 from cases.selectors import grouping_map_on
 from imports.table_imports import grouping_map_import
-from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
 from tests.conftest import approve_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,7 +42,7 @@ def test_a_change_that_names_one_grouping_leaves_the_others_as_they_were(org):
     assert _owners(date(2025, 12, 31)) == before  # the earlier map is unchanged
 
 
-def test_a_reorganisation_stated_as_changes_gives_the_same_key_as_the_whole_map_restated(volumes):  # noqa: F811
+def test_a_reorganisation_stated_as_changes_gives_the_same_key_as_the_whole_map_restated(volumes):
     changes_only = ["UF-01,,TF,1,0,0,2026-01-01", "SOF-01,,UF,1,0,0,2026-01-01"]
     whole_map = [
         "UF-01,,TF,1,0,0,2026-01-01",
@@ -86,7 +85,7 @@ def test_restating_an_owner_changes_nothing_and_ended_retires_a_grouping(org):
     assert "TF-01" in grouping_map_on(on=date(2025, 12, 1))
 
 
-def test_a_change_under_an_approved_keys_map_date_is_refused_and_names_the_key(volumes):  # noqa: F811
+def test_a_change_under_an_approved_keys_map_date_is_refused_and_names_the_key(volumes):
     key = approve_key(
         allocation_key_compute_measured(
             name="Godkänd",
@@ -146,7 +145,7 @@ def test_complete_versions_from_before_keep_their_owners_after_the_migration(org
     assert GroupingMapEntry.objects.filter(version_id=second.pk, grouping__code="TF-01", is_ended=True).exists()
 
 
-def test_every_approved_key_computes_the_same_after_the_migration(volumes):  # noqa: F811
+def test_every_approved_key_computes_the_same_after_the_migration(volumes):
     """Cases loaded, then the map as it was before per-grouping dating: a complete 2026 version
     that leaves TF-01 out (so TF-01's cases had no owner, and a key would refuse them) and moves
     UF-01 to SOF. The key computed after the migration equals the old meaning computed by hand."""
@@ -207,7 +206,7 @@ def test_every_approved_key_computes_the_same_after_the_migration(volumes):  # n
         )
 
 
-def test_statistics_after_an_administrations_end_do_not_list_it(volumes):  # noqa: F811
+def test_statistics_after_an_administrations_end_do_not_list_it(volumes):
     from allocation.figures import month_figures
     from cases.models import Administration
 

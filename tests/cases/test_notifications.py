@@ -17,7 +17,6 @@ from allocation.keys import allocation_key_compute_measured
 from cases import roles
 from cases.models import Notification, NotificationOptOut
 from cases.notifications import notifications_send
-from tests.allocation.test_keys_and_runs import volumes  # noqa: F401  (fixture)
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -69,7 +68,7 @@ def _people() -> tuple[User, User, User]:
     return finance, steering, other
 
 
-def test_a_proposal_and_its_decision_are_mailed_once_each(volumes, smtp):  # noqa: F811
+def test_a_proposal_and_its_decision_are_mailed_once_each(volumes, smtp):
     finance, steering, _other = _people()
     key = allocation_key_compute_measured(
         name="Mejl",
@@ -91,7 +90,7 @@ def test_a_proposal_and_its_decision_are_mailed_once_each(volumes, smtp):  # noq
     assert "Bra underlag" in body and f"https://kontaktcenter.example.se/allocation/keys/{key.pk}/" in body
 
 
-def test_duplicate_delivery_of_the_task_sends_nothing_twice(volumes, smtp):  # noqa: F811
+def test_duplicate_delivery_of_the_task_sends_nothing_twice(volumes, smtp):
     from cases.notifications import notify
 
     finance, _steering, other = _people()
@@ -103,7 +102,7 @@ def test_duplicate_delivery_of_the_task_sends_nothing_twice(volumes, smtp):  # n
     assert Notification.objects.count() == 1 and Notification.objects.get().sent_at is not None
 
 
-def test_department_heads_are_told_their_month_is_published_unless_they_turned_it_off(volumes, smtp):  # noqa: F811
+def test_department_heads_are_told_their_month_is_published_unless_they_turned_it_off(volumes, smtp):
     from allocation.publishing import publication_create
 
     head = make_user("chef.mail", roles.DEPARTMENT_HEAD, admins=[volumes["UF"]])
@@ -139,7 +138,7 @@ def test_a_failed_import_tells_finance_staff(org, smtp):
     assert "misslyckades" in _subject(smtp.messages[0][1])
 
 
-def test_finance_staff_hear_of_a_monthly_source_missing_on_the_publication_day(volumes, smtp):  # noqa: F811
+def test_finance_staff_hear_of_a_monthly_source_missing_on_the_publication_day(volumes, smtp):
     from allocation.tasks import _notify_missing_sources
     from cases.models import DataSource
 
