@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from allocation.forms import PoolForm
+from allocation.ledger import PROFILE_FIELDS
 from allocation.models import AllocationRun, CostPool, PostingProfile
 from allocation.pools import FundingInput, cost_pool_save
 from allocation.runs import allocation_run_create, cost_pool_net_amount, run_amounts
@@ -178,19 +179,7 @@ def run_postings(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
 class PostingProfileForm(forms.ModelForm):
     class Meta:
         model = PostingProfile
-        fields = [
-            "organisation",
-            "charge_account",
-            "charge_account_name",
-            "credit_account",
-            "credit_account_name",
-            "centre_cost_centre",
-            "series",
-            "text",
-            "per_month",
-            "project",
-            "activity",
-        ]
+        fields = PROFILE_FIELDS  # the fields the ledger reads and audits
 
 
 @login_required

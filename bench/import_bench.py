@@ -71,23 +71,7 @@ def our_import(path, source: str = "Bench") -> tuple[float, float, dict]:  # typ
 
 
 BANK_FILE = ROOT.parent / "shared" / "realdata" / "anonymous-bank-callcentre" / "data_anonymous_bank_february.txt"
-BANK_PROFILE = {
-    "columns": {
-        "case_id": ["vru+line", "call_id"],
-        "opened_at": ["date", "vru_entry"],
-        "grouping": "type",
-        "handle_seconds": "ser_time",
-        "wait_seconds": "q_time",
-        "outcome": "outcome",
-    },
-    "date_format": "%y%m%d %H:%M:%S",
-    "constants": {"channel": "phone"},
-    "values": {
-        "outcome": {"AGENT": "handled", "HANG": "abandoned"},
-        "grouping": {t: f"BANK-{t}" for t in ("PS", "PE", "IN", "NE", "NW", "TT")},
-    },
-    "skip": {"outcome": ["PHANTOM"]},
-}
+BANK_PROFILE = json.loads((ROOT / "docs" / "profiles" / "anonymous-bank-callcentre.json").read_text())
 BANK_REFERENCE_TABLE = """
 DROP TABLE IF EXISTS bench_bank_copy;
 CREATE TABLE bench_bank_copy (

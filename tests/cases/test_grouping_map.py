@@ -109,15 +109,28 @@ def test_an_ended_administration_cannot_be_given_groupings_after_its_end(org):
         grouping_map_version_create(valid_from=REORG, rows=[MapRow(2, "UF-01", "", "TF", Decimal(1), False)])
 
 
-def test_complete_versions_from_before_keep_their_owners_after_the_migration(org):
+def _migrated_back_to_0012():  # type: ignore[no-untyped-def]
+    """The database as it was before per-grouping dating (cases 0012), and that state's models."""
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    # Before: two complete maps, the second (2026) leaving out TF-01 (unowned from then).
     executor = MigrationExecutor(connection)
     before = [("cases", "0012_map_rows_can_end_a_grouping")]
     executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
+    return executor.loader.project_state(before).apps
+
+
+def _migrate_to_latest() -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)  # a new loader: the one above still sees the old state
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_complete_versions_from_before_keep_their_owners_after_the_migration(org):
+    # Before: two complete maps, the second (2026) leaving out TF-01 (unowned from then).
+    apps = _migrated_back_to_0012()
     Version = apps.get_model("cases", "GroupingMapVersion")
     Entry = apps.get_model("cases", "GroupingMapEntry")
     first = Version.objects.get(valid_from=date(2025, 1, 1))
@@ -137,8 +150,7 @@ def test_complete_versions_from_before_keep_their_owners_after_the_migration(org
         }
         for v in (first, second)
     }
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    _migrate_to_latest()
     for version in GroupingMapVersion.objects.filter(pk__in=old_meaning):
         now = {(g, o.administration, o.fraction) for g, owners in map_owners(version).items() for o in owners}
         assert now == old_meaning[version.pk], version
@@ -149,16 +161,10 @@ def test_every_approved_key_computes_the_same_after_the_migration(volumes):
     """Cases loaded, then the map as it was before per-grouping dating: a complete 2026 version
     that leaves TF-01 out (so TF-01's cases had no owner, and a key would refuse them) and moves
     UF-01 to SOF. The key computed after the migration equals the old meaning computed by hand."""
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
     from allocation import calculation
     from allocation.selectors import own_source_ids, window_volumes
 
-    executor = MigrationExecutor(connection)
-    before = [("cases", "0012_map_rows_can_end_a_grouping")]
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
+    apps = _migrated_back_to_0012()
     Version = apps.get_model("cases", "GroupingMapVersion")
     Entry = apps.get_model("cases", "GroupingMapEntry")
     Admin = apps.get_model("cases", "Administration")
@@ -179,8 +185,7 @@ def test_every_approved_key_computes_the_same_after_the_migration(volumes):
         old_owners.setdefault(e.grouping.code, []).append(
             calculation.MapOwner(None if e.is_central else admin.code, e.fraction)
         )
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    _migrate_to_latest()
 
     # March only: TF-01's cases are in April, where the old map left them unowned.
     cells = window_volumes(window_from=date(2026, 3, 1), window_to=date(2026, 3, 1), source_ids=own_source_ids())

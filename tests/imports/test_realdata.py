@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import Counter
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,31 +26,9 @@ REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 BANK = REALDATA / "anonymous-bank-callcentre" / "data_anonymous_bank_february.txt"
 BALTIMORE = REALDATA / "baltimore-311" / "311_sample.csv"
 
-# How the bank's export is read: the README shows this profile as the example.
-BANK_PROFILE = {
-    "columns": {
-        "case_id": ["vru+line", "call_id"],
-        "opened_at": ["date", "vru_entry"],
-        "grouping": "type",
-        "handle_seconds": "ser_time",
-        "wait_seconds": "q_time",
-        "outcome": "outcome",
-    },
-    "date_format": "%y%m%d %H:%M:%S",
-    "constants": {"channel": "phone"},
-    "values": {
-        "outcome": {"AGENT": "handled", "HANG": "abandoned"},
-        "grouping": {
-            "PS": "BANK-PS",
-            "PE": "BANK-PE",
-            "IN": "BANK-IN",
-            "NE": "BANK-NE",
-            "NW": "BANK-NW",
-            "TT": "BANK-TT",
-        },
-    },
-    "skip": {"outcome": ["PHANTOM"]},
-}
+# How the bank's export is read: the profile file is the README's example (add_source --profile).
+PROFILE_FILE = Path(__file__).resolve().parents[2] / "docs" / "profiles" / "anonymous-bank-callcentre.json"
+BANK_PROFILE = json.loads(PROFILE_FILE.read_text(encoding="utf-8"))
 
 
 def _need(path: Path) -> None:
