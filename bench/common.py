@@ -53,11 +53,13 @@ def setup_organisation() -> None:
 import random
 from datetime import date
 from decimal import Decimal
-from cases import demo_data
+from config.demo import data as demo_data
+from config.demo import names as demo_names
 from cases.models import Administration, DataSource, Grouping
-from cases.services import AdministrationRow, MapRow, administrations_upsert, grouping_map_version_create
+from cases.grouping_maps import MapRow, grouping_map_version_create
+from cases.services import AdministrationRow, administrations_upsert
 groupings = demo_data.demo_groupings(random.Random(1))
-admins = demo_data.ADMINISTRATIONS
+admins = demo_names.ADMINISTRATIONS
 administrations_upsert(rows=[AdministrationRow(code=c, name=n, cost_centre=cc) for c, n, cc in admins])
 Grouping.objects.bulk_create([Grouping(code=g.code, name=g.name, area=g.area) for g in groupings])
 rows = []
@@ -74,11 +76,12 @@ DataSource.objects.get_or_create(name="Bench")
 
 def write_canonical_csv(path: Path, rows: int, seed: int = 1, year: int = 2025, prefix: str = "C") -> Path:
     """A canonical case log (DESIGN.md §6 columns) spread over a year, phone ≈ 60 %."""
-    from cases import demo_data
+    from config.demo import data as demo_data
+    from config.demo import names as demo_names
 
     rng = random.Random(seed)
     codes = [g.code for g in demo_data.demo_groupings(random.Random(1))]
-    admins = [a[0] for a in demo_data.ADMINISTRATIONS]
+    admins = [a[0] for a in demo_names.ADMINISTRATIONS]
     channels = ["phone"] * 12 + ["email"] * 4 + ["chat", "eservice", "visit", "social"]
     start = datetime(year, 1, 1, 7, 0)
     # From 1 January 07:00 to 31 December 23:00: every row inside the year's months.

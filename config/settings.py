@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "cases",
     "imports",
     "allocation",
+    "config.demo",  # seed_demo and run_demo_job: the demo municipality, depending on every app
 ]
 
 MIDDLEWARE = [

@@ -11,8 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from cases import demo_data
 from cases.models import Administration, CaseRecord, Grouping, GroupingMapEntry, MonthlyAggregate
+from config.demo import data as demo_data
 from tests.conftest import ensure_channels
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -38,7 +38,7 @@ from allocation.models import (
     SettlementDecision,
     SettlementLine,
 )
-from cases import demo_data, demo_names, roles
+from cases import roles
 from cases.grouping_maps import MapRow, grouping_map_version_create
 from cases.models import (
     Administration,
@@ -53,6 +53,8 @@ from cases.models import (
 )
 from cases.months import month_argument
 from cases.services import AdministrationRow, administrations_upsert
+from config.demo import data as demo_data
+from config.demo import names as demo_names
 from imports.models import ImportBatch, ImportRowError, StagedCase
 from imports.selectors import import_batch_wait
 from imports.services import import_batch_create

@@ -1,7 +1,7 @@
 """A believable demo municipality and a year of synthetic contact-centre logs. Pure: no database.
 
 Everything is drawn from one `random.Random(seed)`, so the same seed always gives the
-same organisation and byte-identical log files. The names are in cases.demo_names.
+same organisation and byte-identical log files. The names are in config.demo.names.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from cases.demo_names import AREA_NAMES, CENTRAL, GROUPINGS, HIGH_VOLUME, SPLITS
 from cases.months import months_back
+from config.demo.names import AREA_NAMES, CENTRAL, GROUPINGS, HIGH_VOLUME, SPLITS
 
 __all__ = ["months_back"]  # the seed command takes it from here
 
