@@ -136,7 +136,7 @@ def load_run(seconds: int, users: int) -> dict[str, object]:
             "config",
             "worker",
             "-Q",
-            "reliability",
+            "reliability,reliability.imports,reliability.publications,reliability.mail",
             "--pool",
             "solo",
             "-l",

@@ -14,6 +14,29 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+# Work that must not wait behind other work has a queue of its own, named after the default
+# queue (CELERY_QUEUE, "costshare"): costshare.imports, costshare.publications, costshare.mail.
+# Production runs a worker per queue (README), so a long import never delays a publication or mail.
+TASK_QUEUES = {
+    "imports.process_batch": "imports",
+    "allocation.publish_request": "publications",
+    "cases.send_notifications": "mail",
+}
+QUEUE_KINDS = ("imports", "publications", "mail")
+
+
+def queue_names(base: str) -> list[str]:
+    """Every queue of a deployment whose default queue is `base` (the default first)."""
+    return [base, *(f"{base}.{kind}" for kind in QUEUE_KINDS)]
+
+
+def route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **rest: Any) -> dict[str, str] | None:
+    """Celery router (CELERY_TASK_ROUTES): imports, publications and mail to their own queues,
+    the rest (sweepers, runs) to the default queue."""
+    kind = TASK_QUEUES.get(name)
+    return {"queue": f"{app.conf.task_default_queue}.{kind}"} if kind else None
+
+
 def registered(name: str) -> Any:
     """The task registered under `name`, importing every app's tasks module first if needed."""
     if name not in app.tasks:

@@ -178,6 +178,8 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 1900)
 # Must exceed the hard time limit, or Redis redelivers a running task to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "costshare") or "costshare"
+# Imports, publications and mail each on a queue of their own (config.celery.TASK_QUEUES).
+CELERY_TASK_ROUTES = ("config.celery.route_task",)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Beat checks daily; the working day itself is set by finance staff (PublicationSchedule in the admin).

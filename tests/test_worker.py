@@ -19,6 +19,7 @@ from django.db import connection
 
 from cases.models import CaseRecord, MonthlyAggregate
 from config.celery import app as celery_app
+from config.celery import queue_names
 from imports.models import ImportBatch
 from imports.services import import_batch_create
 from tests.conftest import csv_bytes, good_rows
@@ -136,7 +137,9 @@ def test_a_message_delivered_twice_to_the_worker_loads_once(org, worker):
     assert ImportBatch.objects.get(pk=batch.pk).attempts == 1
 
 
-def _start_worker(queue: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def _start_worker(queue: str, env: dict[str, str], log: Path, queues: str = "") -> subprocess.Popen[bytes]:
+    """A worker of the deployment whose default queue is `queue`: every one of its queues, or only
+    `queues` (comma-separated) to run a worker per kind of work."""
     with log.open("ab") as out:
         return subprocess.Popen(
             [
@@ -147,7 +150,7 @@ def _start_worker(queue: str, env: dict[str, str], log: Path) -> subprocess.Pope
                 "config",
                 "worker",
                 "-Q",
-                queue,
+                queues or ",".join(queue_names(queue)),
                 "--pool",
                 "solo",
                 "-n",
@@ -407,3 +410,49 @@ def test_redis_stopped_while_a_user_uploads_the_upload_waits_and_is_processed_wh
         _stop(proc)
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_publication_does_not_wait_behind_a_long_import(org, postgres, redis_url, settings):
+    """Two real workers as in production, one on the imports queue and one on the publications
+    (and default and mail) queues: a month is published while a 1,000,000-row import is still
+    being read. With one queue the publication would wait until the import had finished."""
+    from allocation.models import PublicationRequest
+    from allocation.publishing import publication_request_create
+    from cases.months import parse_year_month
+
+    base = f"test-{uuid.uuid4().hex[:8]}"
+    settings.WORKER_QUEUE, settings.WORKER_REDIS_URL = base, redis_url
+    log = _worker_log(settings)
+    env = {**os.environ, **_worker_env_from(settings)}
+    importer = _start_worker(base, env, log, queues=f"{base}.imports")
+    publisher = _start_worker(base, env, log, queues=f"{base},{base}.publications,{base}.mail")
+    try:
+        with _producer_sending_to(redis_url, base):
+            small = import_batch_create(
+                source=org["source"], stream=io.BytesIO(csv_bytes(good_rows(n=30))), filename="mars.csv"
+            )
+            assert _wait_for(small.pk, log).status == "loaded"
+            rows = [
+                f"L{i},2026-04-{(i % 28) + 1:02d} 09:{i % 60:02d},phone,UF-01,{i % 500},,," for i in range(1_000_000)
+            ]
+            big = import_batch_create(source=org["source"], stream=io.BytesIO(csv_bytes(rows)), filename="april.csv")
+            deadline = time.monotonic() + 120
+            while ImportBatch.objects.get(pk=big.pk).status != "processing" and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert ImportBatch.objects.get(pk=big.pk).status == "processing", log.read_text()[-2000:]
+            march = parse_year_month(ImportBatch.objects.get(pk=small.pk).months[0])
+            assert march is not None
+            request = publication_request_create(month=march, reason="test")
+            deadline = time.monotonic() + 120
+            while PublicationRequest.objects.get(pk=request.pk).status != "done" and time.monotonic() < deadline:
+                time.sleep(0.1)
+            published = PublicationRequest.objects.get(pk=request.pk)
+            import_then = ImportBatch.objects.get(pk=big.pk)
+            assert published.status == "done", (published.status, published.message, log.read_text()[-2000:])
+            assert import_then.status == "processing", "the import finished first: nothing was shown"
+            done = _wait_for(big.pk, log, timeout=300)
+            assert done.status == "loaded", done.message
+            assert published.finished_at < done.finished_at
+    finally:
+        _stop(importer)
+        _stop(publisher)
