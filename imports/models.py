@@ -36,6 +36,9 @@ class ImportBatch(models.Model):
     # The uploader confirmed that this file may replace a loaded month even though the month's
     # case count changes by more than 20 % or its case ids belong to another source.
     replace_confirmed = models.BooleanField(_("replacement confirmed"), default=False)
+    # The uploader's interface language: the batch's messages and row reasons are written in it,
+    # also by a worker (empty: the site's language).
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
     needs_confirmation = models.BooleanField(_("waiting for a confirmed replacement"), default=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)

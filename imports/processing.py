@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases import formats
@@ -65,32 +65,39 @@ def import_batch_process(*, batch_id: int) -> str:
     """
     if not loading.try_lock_batch(batch_id):
         return "locked"
+    language = ImportBatch.objects.filter(pk=batch_id).values_list("language", flat=True).first()
     try:
-        claimed = ImportBatch.objects.filter(pk=batch_id, status__in=["pending", "processing"]).update(
-            status=ImportBatch.Status.PROCESSING,
-            attempts=F("attempts") + 1,
-            started_at=timezone.now(),
-            heartbeat_at=timezone.now(),
-            progress=0,
-        )
-        batch = ImportBatch.objects.select_related("source").get(pk=batch_id)
-        if not claimed:
-            return batch.status
-        loading.staging_clear(batch_id)
-        ImportRowError.objects.filter(batch_id=batch_id).delete()
-        try:
-            if batch.kind == ImportBatch.Kind.AGGREGATED:
-                _process_aggregated(batch)
-            else:
-                _process_cases(batch)
-        except FileRejected as exc:
-            _finish_rejected(batch, str(exc), [], 0)
-        finally:
-            loading.staging_clear(batch_id)
-        batch.refresh_from_db(fields=["status"])
-        return batch.status
+        with translation.override(language or settings.LANGUAGE_CODE):  # the uploader's language
+            return _process(batch_id)
     finally:
         loading.unlock_batch(batch_id)
+
+
+def _process(batch_id: int) -> str:
+    """Claim the batch, read and load it; the caller holds its advisory lock."""
+    claimed = ImportBatch.objects.filter(pk=batch_id, status__in=["pending", "processing"]).update(
+        status=ImportBatch.Status.PROCESSING,
+        attempts=F("attempts") + 1,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        progress=0,
+    )
+    batch = ImportBatch.objects.select_related("source").get(pk=batch_id)
+    if not claimed:
+        return batch.status
+    loading.staging_clear(batch_id)
+    ImportRowError.objects.filter(batch_id=batch_id).delete()
+    try:
+        if batch.kind == ImportBatch.Kind.AGGREGATED:
+            _process_aggregated(batch)
+        else:
+            _process_cases(batch)
+    except FileRejected as exc:
+        _finish_rejected(batch, str(exc), [], 0)
+    finally:
+        loading.staging_clear(batch_id)
+    batch.refresh_from_db(fields=["status"])
+    return batch.status
 
 
 class _Rejected(Exception):

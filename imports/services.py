@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -93,6 +93,7 @@ def import_batch_create(
         load_valid_rows=load_valid_rows,
         replace_confirmed=replace,
         created_by=user if getattr(user, "is_authenticated", False) else None,
+        language=translation.get_language() or "",
     )
     try:
         with transaction.atomic():

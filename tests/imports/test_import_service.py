@@ -286,3 +286,25 @@ def test_the_sweeper_requeues_a_batch_whose_message_was_lost_and_leaves_fresh_on
     assert ImportBatch.objects.get(pk=lost.pk).status == "loaded"
     assert ImportBatch.objects.get(pk=fresh.pk).status == "pending"
     assert import_batches_sweep(stale_seconds=600) == []
+
+
+def test_a_batch_is_described_in_the_uploaders_language_even_by_a_worker(org, lost_messages):
+    """The upload records the interface language; processing later, as a worker does (no request,
+    the site's language active), writes the batch's message and row reasons in it."""
+    import io
+
+    from django.utils import translation
+
+    bad = csv_bytes(["E1,2026-03-02 10:00,fax,UF-01,60,,,"])
+    with lost_messages():
+        with translation.override("en"):
+            english = import_batch_create(source=org["source"], stream=io.BytesIO(bad), filename="en.csv")
+        swedish = import_batch_create(source=org["source"], stream=io.BytesIO(bad + b"\n"), filename="sv.csv")
+    for batch in (english, swedish):  # the worker's turn, outside any request
+        import_batch_process(batch_id=batch.pk)
+    english.refresh_from_db()
+    swedish.refresh_from_db()
+    assert english.language == "en" and english.status == "rejected"
+    assert english.message.startswith("1 row has errors; nothing was loaded"), english.message
+    assert english.errors.get().reason.startswith("unknown channel"), english.errors.get().reason
+    assert swedish.message.startswith("1 rad har fel; inget laddades"), swedish.message
