@@ -99,8 +99,15 @@ def decimal(value: Any) -> str:
     return _group(figure, max(0, -exponent) if isinstance(exponent, int) else 0)
 
 
-def month(value: date | None) -> str:
-    """A month by name, as it is read: oktober 2026 (English: October 2026)."""
+def month(value: date | str | None) -> str:
+    """A month by name, as it is read: oktober 2026 (English: October 2026); "YYYY-MM" too."""
+    if isinstance(value, str):
+        from cases.months import parse_year_month
+
+        parsed = parse_year_month(value)
+        if parsed is None:
+            return value
+        value = parsed
     if value is None:
         return DASH
     return django_formats.date_format(value, "F Y").lower() if swedish() else django_formats.date_format(value, "F Y")

@@ -192,6 +192,18 @@ def test_months_without_data_are_gaps_in_the_trend_not_zeros(published):
     assert uf[0]["cases"] is None and Decimal(uf[-1]["cases"]) == 3
 
 
+def test_the_charts_have_their_figures_in_tables_beside_them(published, steering_user):
+    client = Client()
+    client.force_login(steering_user)
+    for path, last in (("/statistik/2026-03/", "19"), ("/statistik/2026-03/UF/", "3")):
+        page = client.get(path).content.decode()
+        table = page[page.index('id="trend-table"') : page.index("</table>", page.index('id="trend-table"'))]
+        assert table.count("<tr>") == 14, table  # the header and 13 months
+        assert '<th scope="row">mars 2025</th><td class="num">–</td>' in table  # no data: a dash, not 0
+        assert f'<th scope="row">mars 2026</th><td class="num">{last}</td>' in table
+        assert 'id="channels"' in page
+
+
 def test_pages_write_numbers_the_swedish_way(published, steering_user):
     client = Client()
     client.force_login(steering_user)
