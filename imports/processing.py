@@ -232,9 +232,11 @@ def _in_background(chunks: Iterator[list[Any]]) -> Iterator[list[Any]]:
     handoff: queue.Queue[object] = queue.Queue(maxsize=3)
     stop = threading.Event()
     done = object()
+    language = translation.get_language()  # a thread starts without the caller's active language
 
     def produce() -> None:
         try:
+            translation.activate(language or settings.LANGUAGE_CODE)  # row reasons in the uploader's
             for chunk in chunks:
                 while not stop.is_set():
                     try:
@@ -248,6 +250,7 @@ def _in_background(chunks: Iterator[list[Any]]) -> Iterator[list[Any]]:
         except BaseException as exc:  # handed to the consumer, which raises it
             handoff.put(exc)
         finally:
+            translation.deactivate()
             connection.close()
 
     thread = threading.Thread(target=produce, name="import-reader", daemon=True)
