@@ -22,7 +22,7 @@ TASK_QUEUES = {
     "allocation.publish_request": "publications",
     "cases.send_notifications": "mail",
 }
-QUEUE_KINDS = ("imports", "publications", "mail")
+QUEUE_KINDS = tuple(dict.fromkeys(TASK_QUEUES.values()))
 
 
 def queue_names(base: str) -> list[str]:
