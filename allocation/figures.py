@@ -177,6 +177,7 @@ def month_figures(month: date) -> MonthFigures:
         .values_list("code", "name", "cost_centre")
     )
     names = dict(Grouping.objects.values_list("code", "name"))
+    channel_names = dict(Channel.objects.values_list("code", "name"))  # the channel's own name, kept by finance staff
     now = cells.get(month, [])
 
     by_admin_month, central, unmapped = statistics.cases_by_administration(now, owners)
@@ -218,7 +219,7 @@ def month_figures(month: date) -> MonthFigures:
             "cost_centre": cost_centre,
             "kpis": statistics.kpis(now, weight),
             "accessibility": statistics.accessibility(now, weight),
-            "channels": _channels(statistics.cases_by(now, "channel", weight)),
+            "channels": _channels(statistics.cases_by(now, "channel", weight), channel_names),
             "groupings": [
                 {"code": g, "name": names.get(g, g), "cases": n}
                 for g, n in sorted(groupings.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -237,7 +238,7 @@ def month_figures(month: date) -> MonthFigures:
         "month": f"{month:%Y-%m}",
         "kpis": statistics.kpis(now),
         "accessibility": statistics.accessibility(now),
-        "channels": _channels(statistics.cases_by(now, "channel")),
+        "channels": _channels(statistics.cases_by(now, "channel"), channel_names),
         "central_cases": central,
         "unmapped_cases": unmapped,
         "trend": [_overview_trend(m, cells.get(m, [])) for m in trend_months],
@@ -271,8 +272,7 @@ def _overview_trend(month: date, cells: list[statistics.Cell]) -> dict[str, Any]
     }
 
 
-def _channels(counts: dict[str, Decimal]) -> list[dict[str, Any]]:
-    names = dict(Channel.objects.values_list("code", "name"))  # the channel's own name, kept by finance staff
+def _channels(counts: dict[str, Decimal], names: dict[str, str]) -> list[dict[str, Any]]:
     return [
         {"channel": ch, "name": names.get(ch, ch), "cases": n}
         for ch, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -119,16 +118,12 @@ def key_compare(request: HttpRequest) -> HttpResponse:
     names = dict(Administration.objects.values_list("code", "name"))
     grouping_names = dict(Grouping.objects.filter(code__in=[d.grouping for d in drivers]).values_list("code", "name"))
 
-    def total(field: str) -> Any:
-        values = [getattr(r, field) for r in rows]
-        return None if any(v is None for v in values) else sum(values, Decimal(0))
-
     context = {
         "a": a,
         "b": b,
         "amount": amount,
         "rows": [(r, names.get(r.code, "")) for r in rows],
-        "totals": {f: total(f) for f in ("percent_a", "percent_b", "diff_pp", "amount_a", "amount_b", "diff_kr")},
+        "comparisons": rows,  # for the total row (the `total` filter)
         "drivers": [(d, grouping_names.get(d.grouping, "")) for d in drivers],
         "error": error,
     }
