@@ -89,24 +89,35 @@ def cases_copy(*, batch_id: int, source_id: int, chunks: Iterable[Sequence[Any]]
                 ]
                 copy.write("".join(lines))
                 written += len(chunk)
+        # The server's own count of the rows it took (COPY's command tag).
+        copied = cur.cursor.rowcount
         cur.execute("SET LOCAL TIME ZONE 'UTC'")
-    return written
+    if copied != written:
+        raise IntegrityError(f"COPY took {copied} rows of the {written} sent")
+    return copied
 
 
-def cases_replace_copied(*, batch_id: int, source_id: int, months: list[date]) -> int:
-    """Remove the source's older rows for the covered months, then check case-id uniqueness now.
+def cases_delete_replaced(*, batch_id: int, source_id: int, months: list[date]) -> dict[date, int]:
+    """Remove the source's older rows for the covered months (the batch's own copied rows stay).
 
-    Raises IntegrityError when a case id repeats in the file or exists in another month.
+    Returns how many rows each month had before: the numbers the replacement check compares
+    the file with. Call inside the loading transaction, after the COPY.
     """
     placeholders = ", ".join(["%s"] * len(months))
     with connection.cursor() as cur:
         cur.execute(
-            f"DELETE FROM {CASES} WHERE source_id = %s AND month IN ({placeholders}) AND batch_id IS DISTINCT FROM %s",
+            f"WITH gone AS (DELETE FROM {CASES} WHERE source_id = %s AND month IN ({placeholders}) "
+            "AND batch_id IS DISTINCT FROM %s RETURNING month) SELECT month, COUNT(*) FROM gone GROUP BY month",
             [source_id, *months, batch_id],
         )
+        return {_as_date(m): int(n) for m, n in cur.fetchall()}
+
+
+def cases_check_unique() -> None:
+    """Check case-id uniqueness now rather than at commit: raises IntegrityError when a case id
+    repeats in the file or exists in another month of the source."""
+    with connection.cursor() as cur:
         cur.execute("SET CONSTRAINTS case_id_unique_per_source IMMEDIATE")
-        cur.execute(f"SELECT COUNT(*) FROM {CASES} WHERE batch_id = %s", [batch_id])
-        return int(cur.fetchone()[0])
 
 
 def references_lock(refs: References) -> None:
@@ -283,34 +294,40 @@ def unlock_batch(batch_id: int) -> None:
             cur.execute("SELECT pg_advisory_unlock(4711, %s)", [batch_id])
 
 
-def replacement_counts(
-    *, batch_id: int, source_id: int, months: list[date], staged: bool
-) -> list[tuple[date, int, int]]:
+def staged_replacement_counts(*, batch_id: int, source_id: int, months: list[date]) -> list[tuple[date, int, int]]:
     """(month, cases the source has now, cases this batch brings) for each covered month, read
-    before the replace (the batch's rows are in the staging table or already copied)."""
+    before the replace from the case table and the staging table."""
     placeholders = ", ".join(["%s"] * len(months))
-    new_table = STAGE if staged else CASES
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT month, COUNT(*) FROM {CASES} WHERE source_id = %s AND month IN ({placeholders}) "
-            "AND (batch_id IS NULL OR batch_id <> %s) GROUP BY month",
-            [source_id, *months, batch_id],
+            f"SELECT month, COUNT(*) FROM {CASES} WHERE source_id = %s AND month IN ({placeholders}) GROUP BY month",
+            [source_id, *months],
         )
         old = {_as_date(m): int(n) for m, n in cur.fetchall()}
-        cur.execute(f"SELECT month, COUNT(*) FROM {new_table} WHERE batch_id = %s GROUP BY month", [batch_id])
+        cur.execute(f"SELECT month, COUNT(*) FROM {STAGE} WHERE batch_id = %s GROUP BY month", [batch_id])
         new = {_as_date(m): int(n) for m, n in cur.fetchall()}
     return [(m, old.get(m, 0), new.get(m, 0)) for m in months]
 
 
-def ids_in_other_sources(*, batch_id: int, source_ids: list[int], staged: bool, sample: int = 1000) -> tuple[int, int]:
+def ids_in_other_sources(
+    *, batch_id: int, source_id: int, months: list[date], source_ids: list[int], staged: bool, sample: int = 1000
+) -> tuple[int, int]:
     """How many of (a sample of) the batch's case ids already exist in `source_ids`: a file
     uploaded under the wrong source. Returns (sampled, found). Looked up per source through the
     (source, case_id) index, so it costs milliseconds however large the tables are."""
     if not source_ids:
         return 0, 0
-    new_table = STAGE if staged else CASES
     with connection.cursor() as cur:
-        cur.execute(f"SELECT case_id FROM {new_table} WHERE batch_id = %s LIMIT %s", [batch_id, sample])
+        if staged:
+            cur.execute(f"SELECT case_id FROM {STAGE} WHERE batch_id = %s LIMIT %s", [batch_id, sample])
+        else:
+            # Through the batch's own months: never a scan of the whole case table.
+            placeholders = ", ".join(["%s"] * len(months))
+            cur.execute(
+                f"SELECT case_id FROM {CASES} WHERE source_id = %s AND month IN ({placeholders}) "
+                "AND batch_id = %s LIMIT %s",
+                [source_id, *months, batch_id, sample],
+            )
         ids = [row[0] for row in cur.fetchall()]
         if not ids:
             return 0, 0

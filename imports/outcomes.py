@@ -37,14 +37,15 @@ class _NeedsConfirmation(Exception):
     pass
 
 
-def _replacement_refusal(batch: ImportBatch, month_dates: list[date], *, staged: bool) -> str | None:
-    """Why this batch may not replace its months without a confirmation, with the numbers."""
+def _replacement_refusal(batch: ImportBatch, counts: list[tuple[date, int, int]], *, staged: bool) -> str | None:
+    """Why this batch may not replace its months without a confirmation, with the numbers.
+
+    `counts` is (month, cases the source has now, cases this batch brings) per covered month.
+    """
     if batch.replace_confirmed:
         return None
     parts = []
-    for month, old, new in loading.replacement_counts(
-        batch_id=batch.pk, source_id=batch.source_id, months=month_dates, staged=staged
-    ):
+    for month, old, new in counts:
         if old and abs(new - old) > REPLACE_TOLERANCE * old:
             change = (Decimal(new - old) * 100 / old).quantize(Decimal("0.1"))
             parts.append(
@@ -58,7 +59,13 @@ def _replacement_refusal(batch: ImportBatch, month_dates: list[date], *, staged:
                 }
             )
     others = dict(DataSource.objects.filter(is_reference=False).exclude(pk=batch.source_id).values_list("pk", "name"))
-    sampled, found = loading.ids_in_other_sources(batch_id=batch.pk, source_ids=list(others), staged=staged)
+    sampled, found = loading.ids_in_other_sources(
+        batch_id=batch.pk,
+        source_id=batch.source_id,
+        months=[month for month, _old, _new in counts],
+        source_ids=list(others),
+        staged=staged,
+    )
     if sampled and found * 2 > sampled:
         parts.append(
             _(

@@ -168,7 +168,8 @@ def _validated_chunks(
                     break
                 continue
             if result.__class__ is tuple:
-                months.add(result[3])  # type: ignore[index, arg-type]
+                month = result[3]  # type: ignore[index]
+                months[month] = months.get(month, 0) + 1
             if all_or_nothing and reading.error_rows:
                 continue
             chunk.append(result)
@@ -181,7 +182,8 @@ def _validated_chunks(
                 # Reading is 0–80 % of the progress bar; checks and the atomic load the rest.
                 _heartbeat(batch, progress=table.progress() * 0.8, rows_read=rows_read)
         reading.rows_read = rows_read
-        months |= validate_row.line_months
+        for month, count in validate_row.line_months.items():
+            months[month] = months.get(month, 0) + count
         if rows_read > max_rows:
             raise FileRejected(
                 _("The file has more than %(limit)s rows (the limit). Split it by month.")
@@ -293,7 +295,7 @@ def _process_cases_streaming(batch: ImportBatch) -> None:
             DataSource.objects.select_for_update().get(pk=batch.source_id)
             refs = _references()
             loading.references_lock(refs)
-            loading.cases_copy(
+            copied = loading.cases_copy(
                 batch_id=batch.pk,
                 source_id=batch.source_id,
                 chunks=_in_background(
@@ -308,12 +310,16 @@ def _process_cases_streaming(batch: ImportBatch) -> None:
             if reading.rows_read - reading.error_rows <= 0:
                 raise _Rejected
             _heartbeat(batch, progress=0.85, rows_read=reading.rows_read)
-            refusal = _replacement_refusal(batch, month_dates, staged=False)
+            # The old rows go first (one pass that also counts them); a refusal rolls both back.
+            old = loading.cases_delete_replaced(batch_id=batch.pk, source_id=batch.source_id, months=month_dates)
+            new = reading.month_counts()
+            counts = [(m, old.get(m, 0), new.get(m, 0)) for m in month_dates]
+            refusal = _replacement_refusal(batch, counts, staged=False)
             if refusal:
-                raise _NeedsConfirmation(refusal)  # rolls the copied rows back
-            inserted = loading.cases_replace_copied(batch_id=batch.pk, source_id=batch.source_id, months=month_dates)
+                raise _NeedsConfirmation(refusal)  # rolls the copied rows and the delete back
+            loading.cases_check_unique()
             monthly_aggregates_refresh(source_id=batch.source_id, months=month_dates)
-            _mark_loaded(batch, month_dates=month_dates, reading=reading, inserted=inserted)
+            _mark_loaded(batch, month_dates=month_dates, reading=reading, inserted=copied)
     except _NeedsConfirmation as exc:
         _finish_needs_confirmation(batch, str(exc), reading)
     except _Rejected:
@@ -348,7 +354,8 @@ def _process_cases_staged(batch: ImportBatch) -> None:
         )
         return
     _heartbeat(batch, progress=0.9, rows_read=reading.rows_read)
-    refusal = _replacement_refusal(batch, month_dates, staged=True)
+    counts = loading.staged_replacement_counts(batch_id=batch.pk, source_id=batch.source_id, months=month_dates)
+    refusal = _replacement_refusal(batch, counts, staged=True)
     if refusal:
         _finish_needs_confirmation(batch, refusal, reading)
         return

@@ -49,13 +49,17 @@ class _Reading:
     rows_read: int = 0
     error_rows: int = 0
     errors: list[RowError] = field(default_factory=list)
-    months: set[str] = field(default_factory=set)
+    # Month ('YYYY-MM-01') → the valid rows the reading handed on for it.
+    months: dict[str, int] = field(default_factory=dict)
     # Rows the source's profile skips (header=value → count): counted and named, never lost.
     skipped: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows_skipped(self) -> int:
         return sum(self.skipped.values())
+
+    def month_counts(self) -> dict[date, int]:
+        return {date.fromisoformat(m): n for m, n in self.months.items()}
 
     def month_dates(self, declared: date | None) -> list[date]:
         dates = sorted(date.fromisoformat(m) for m in self.months)

@@ -44,13 +44,14 @@ class CaseRowValidator:
     date_format: str = ""
     # When set, a clean row comes back as a ready PostgreSQL COPY text line starting with
     # this prefix (the loader's source and batch columns) instead of a tuple; its month is
-    # then recorded in `line_months`. Rows needing the full check still come back as tuples.
+    # then counted in `line_months` (month → rows). Rows needing the full check still come back
+    # as tuples.
     copy_prefix: str | None = None
     # How a row's cells are shown back in an error about the row's shape: as in the file.
     cell_separator: str = ","
     # "minutes" when the source exports durations in minutes (DESIGN.md §6 duration_unit).
     duration_unit: str = "seconds"
-    line_months: set[str] = field(default_factory=set)
+    line_months: dict[str, int] = field(default_factory=dict)
     _months: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -237,7 +238,8 @@ class CaseRowValidator:
                 if admin_id is None:
                     return None
                 forwarded = str(admin_id)
-        self.line_months.add(month)
+        months = self.line_months
+        months[month] = months.get(month, 0) + 1
         return (
             f"{self.copy_prefix}{case_id}\t{text}\t{month}\t{channel_id}\t{grouping_id}\t"
             f"{handle}\t{wait}\t{resolved}\t{forwarded}\t{outcome or NULL}\n"
