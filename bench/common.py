@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -68,14 +70,17 @@ for i, g in enumerate(groupings):
         rows.append(MapRow(i, g.code, g.name, "", Decimal(1), True))
     for a, f in g.owners:
         rows.append(MapRow(i, g.code, g.name, a, f, False))
-grouping_map_version_create(valid_from=date(2020, 1, 1), rows=rows)
+grouping_map_version_create(valid_from=date(2010, 1, 1), rows=rows)
 DataSource.objects.get_or_create(name="Bench")
 """
     manage("shell", "-c", code)
 
 
-def write_canonical_csv(path: Path, rows: int, seed: int = 1, year: int = 2025, prefix: str = "C") -> Path:
-    """A canonical case log (DESIGN.md §6 columns) spread over a year, phone ≈ 60 %."""
+def write_canonical_csv(
+    path: Path, rows: int, seed: int = 1, year: int = 2025, prefix: str = "C", month: int | None = None
+) -> Path:
+    """A canonical case log (DESIGN.md §6 columns) spread over a year (or one `month` of it),
+    phone ≈ 60 %."""
     from config.demo import data as demo_data
     from config.demo import names as demo_names
 
@@ -83,9 +88,15 @@ def write_canonical_csv(path: Path, rows: int, seed: int = 1, year: int = 2025, 
     codes = [g.code for g in demo_data.demo_groupings(random.Random(1))]
     admins = [a[0] for a in demo_names.ADMINISTRATIONS]
     channels = ["phone"] * 12 + ["email"] * 4 + ["chat", "eservice", "visit", "social"]
-    start = datetime(year, 1, 1, 7, 0)
-    # From 1 January 07:00 to 31 December 23:00: every row inside the year's months.
-    step = (365 * 24 * 3600 - 8 * 3600) / rows
+    start = datetime(year, month or 1, 1, 7, 0)
+    if month is None:
+        # From 1 January 07:00 to 31 December 23:00: every row inside the year's months.
+        span = 365 * 24 * 3600 - 8 * 3600
+    else:
+        # From the 1st 07:00 to the last day 23:00 of the month.
+        end = datetime(year + month // 12, month % 12 + 1, 1)
+        span = int((end - start).total_seconds()) - 3600
+    step = span / rows
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as fh:
         fh.write("case_id,opened_at,channel,grouping,handle_seconds,wait_seconds,resolved_first_contact,forwarded_to\n")
@@ -123,3 +134,77 @@ def run_measured(argv: list[str], env: dict[str, str]) -> tuple[float, float, st
         if proc.returncode != 0:
             raise RuntimeError(f"{argv} failed ({proc.returncode}): {stdout[-1000:]} {err.read()[-2000:]}")
     return wall, usage.ru_maxrss / 1024, stdout
+
+
+LUA = (
+    "done = function(summary, latency, requests)\n"
+    '  io.write(string.format("JSON {\\"p50_ms\\": %.2f, \\"p95_ms\\": %.2f, \\"p99_ms\\": %.2f, "\n'
+    '    .. "\\"requests\\": %d, \\"errors\\": %d, \\"non2xx\\": %d}\\n",\n'
+    "    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,\n"
+    "    summary.requests,\n"
+    "    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,\n"
+    "    summary.errors.status))\n"
+    "end\n"
+)
+
+
+def wrk(url: str, cookie: str, seconds: int) -> dict[str, float]:
+    script = OUT / "percentiles.lua"
+    script.write_text(LUA)
+    out = subprocess.run(
+        ["wrk", "-t2", "-c20", f"-d{seconds}s", "-s", str(script), "-H", f"Cookie: sessionid={cookie}", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"JSON (\{.*\})", out)
+    assert match, out
+    doc = json.loads(match.group(1))
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    doc["requests_per_s"] = float(rps.group(1)) if rps else 0.0
+    return doc
+
+
+def steering_session() -> str:
+    """A logged-in steering-group session's cookie value, for load tests of the pages."""
+    code = (
+        "from django.contrib.auth.models import User, Group\n"
+        "from django.contrib.sessions.backends.db import SessionStore\n"
+        "from cases.roles import roles_ensure\n"
+        "roles_ensure()\n"
+        "u, _ = User.objects.get_or_create(username='bench')\n"
+        "u.groups.add(Group.objects.get(name='steering_group'))\n"
+        "s = SessionStore(); s['_auth_user_id'] = str(u.pk)\n"
+        "s['_auth_user_backend'] = 'django.contrib.auth.backends.ModelBackend'\n"
+        "s['_auth_user_hash'] = u.get_session_auth_hash(); s.save(); print(s.session_key)"
+    )
+    return manage("shell", "-c", code).stdout.strip().splitlines()[-1]
+
+
+def serve_site(workers: int, port: int = 8099) -> subprocess.Popen[bytes]:
+    """The site under gunicorn on loopback (static files collected first); stop it with stop()."""
+    import time
+
+    env = django_env(
+        {
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_STATIC_ROOT": str(OUT / "static"),
+            "GUNICORN_CMD_ARGS": "--log-level warning",
+        }
+    )
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", str(workers)],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    time.sleep(4)
+    return server
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    import signal
+
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from cases.partitions import cross_month_duplicate, partitions_ensure
 from imports.parsing import STOCKHOLM, References, RowError
 
 STAGE = "imports_stagedcase"
@@ -69,32 +70,51 @@ def cases_copy_prefix(source_id: int, batch_id: int) -> str:
 def cases_copy(*, batch_id: int, source_id: int, chunks: Iterable[Sequence[Any]]) -> int:
     """PostgreSQL: COPY validated rows straight into the case table. Call inside a transaction.
 
-    Returns the number of rows written. Naive timestamps are Stockholm time (SET LOCAL
-    lasts only for this transaction and is reset right after).
+    Returns the number of rows the server took. Naive timestamps are Stockholm time (SET LOCAL
+    lasts only for this transaction and is reset right after). A chunk that brings a month
+    without a partition (its `months`) ends the running COPY, the partition is made, and a new
+    COPY goes on: a COPY sees only the partitions there were when it began.
     """
     columns = (
         "source_id, batch_id, case_id, opened_at, month, channel_id, grouping_id, "
         "handle_seconds, wait_seconds, resolved_first_contact, forwarded_to_id, outcome"
     )
     prefix = cases_copy_prefix(source_id, batch_id)
-    written = 0
+    written = copied = 0
+    ready: set[date] = set()
+    pending = iter(chunks)
+    chunk = next(pending, None)
     with connection.cursor() as cur:
         cur.execute("SET LOCAL TIME ZONE 'Europe/Stockholm'")
-        with cur.cursor.copy(f"COPY {CASES} ({columns}) FROM STDIN") as copy:
-            for chunk in chunks:
-                # Clean rows arrive as ready lines; rows that took the full check are tuples.
-                lines = [
-                    item if item.__class__ is str else _copy_payload(prefix, [item], with_row_no=False)
-                    for item in chunk
-                ]
-                copy.write("".join(lines))
-                written += len(chunk)
-        # The server's own count of the rows it took (COPY's command tag).
-        copied = cur.cursor.rowcount
+        while chunk is not None:
+            ready |= _partitions_for(chunk, ready)
+            with cur.cursor.copy(f"COPY {CASES} ({columns}) FROM STDIN") as copy:
+                while chunk is not None and not _new_months(chunk, ready):
+                    # Clean rows arrive as ready lines; rows that took the full check are tuples.
+                    lines = [
+                        item if item.__class__ is str else _copy_payload(prefix, [item], with_row_no=False)
+                        for item in chunk
+                    ]
+                    copy.write("".join(lines))
+                    written += len(chunk)
+                    chunk = next(pending, None)
+            # The server's own count of the rows it took (COPY's command tag).
+            copied += cur.cursor.rowcount
         cur.execute("SET LOCAL TIME ZONE 'UTC'")
     if copied != written:
         raise IntegrityError(f"COPY took {copied} rows of the {written} sent")
     return copied
+
+
+def _new_months(chunk: Sequence[Any], ready: set[date]) -> set[date]:
+    return {date.fromisoformat(m) for m in getattr(chunk, "months", ())} - ready
+
+
+def _partitions_for(chunk: Sequence[Any], ready: set[date]) -> set[date]:
+    """Make the partitions the chunk's months need; returns those months."""
+    months = _new_months(chunk, ready)
+    partitions_ensure(months)
+    return months
 
 
 def cases_delete_replaced(*, batch_id: int, source_id: int, months: list[date]) -> dict[date, int]:
@@ -105,19 +125,32 @@ def cases_delete_replaced(*, batch_id: int, source_id: int, months: list[date]) 
     """
     placeholders = ", ".join(["%s"] * len(months))
     with connection.cursor() as cur:
+        # Each month is a partition: read it whole and in order (as monthly_aggregates_refresh).
+        cur.execute("SET LOCAL enable_indexscan = off")
+        cur.execute("SET LOCAL enable_bitmapscan = off")
         cur.execute(
             f"WITH gone AS (DELETE FROM {CASES} WHERE source_id = %s AND month IN ({placeholders}) "
             "AND batch_id IS DISTINCT FROM %s RETURNING month) SELECT month, COUNT(*) FROM gone GROUP BY month",
             [source_id, *months, batch_id],
         )
-        return {_as_date(m): int(n) for m, n in cur.fetchall()}
+        counts = {_as_date(m): int(n) for m, n in cur.fetchall()}
+        cur.execute("SET LOCAL enable_indexscan = on")
+        cur.execute("SET LOCAL enable_bitmapscan = on")
+    return counts
 
 
-def cases_check_unique() -> None:
+def cases_check_unique(*, source_id: int, months: list[date]) -> None:
     """Check case-id uniqueness now rather than at commit: raises IntegrityError when a case id
-    repeats in the file or exists in another month of the source."""
+    repeats in the file or exists in another month of the source.
+
+    The constraint covers a month (on PostgreSQL each month is a partition with its own unique
+    index); across months the check is cross_month_duplicate's.
+    """
     with connection.cursor() as cur:
         cur.execute("SET CONSTRAINTS case_id_unique_per_source IMMEDIATE")
+    repeated = cross_month_duplicate(source_id=source_id, months=months)
+    if repeated is not None:
+        raise IntegrityError(f"case id {repeated!r} of source {source_id} lies in more than one month")
 
 
 def references_lock(refs: References) -> None:
@@ -257,6 +290,7 @@ def cases_replace_from_staging(*, batch_id: int, source_id: int, months: list[da
     placeholders = ", ".join(["%s"] * len(months))
     with connection.cursor() as cur:
         cur.execute(f"DELETE FROM {CASES} WHERE source_id = %s AND month IN ({placeholders})", [source_id, *months])
+        partitions_ensure(months)
         if is_postgres():
             # Naive timestamps in the file are Stockholm time; SET LOCAL ends with the transaction.
             cur.execute("SET LOCAL TIME ZONE 'Europe/Stockholm'")

@@ -100,6 +100,13 @@ def _process(batch_id: int) -> str:
     return batch.status
 
 
+class _Chunk(list):  # type: ignore[type-arg]
+    """Validated rows, and every month ('YYYY-MM-01') seen up to and including them: the loader
+    makes a month's partition before the first row of the month goes in."""
+
+    months: frozenset[str] = frozenset()
+
+
 class _Rejected(Exception):
     """Rows failed and the user asked for all or nothing: roll the transaction back."""
 
@@ -148,7 +155,7 @@ def _validated_chunks(
         validate: Any = validate_row
         if profiled is not None:
             validate = _through_profile(profiled, validate_row, reading, table.delimiter or " | ")
-        chunk: list[Any] = []
+        chunk = _Chunk()
         months = reading.months
         rows_read = 0
         # The hot loop: about a million iterations a file, so everything it needs is local.
@@ -176,8 +183,9 @@ def _validated_chunks(
             if len(chunk) >= CHUNK_ROWS:
                 if rows_read > max_rows:
                     break
+                chunk.months = frozenset(months) | frozenset(validate_row.line_months)
                 yield chunk
-                chunk = []
+                chunk = _Chunk()
                 reading.rows_read = rows_read
                 # Reading is 0–80 % of the progress bar; checks and the atomic load the rest.
                 _heartbeat(batch, progress=table.progress() * 0.8, rows_read=rows_read)
@@ -190,6 +198,7 @@ def _validated_chunks(
                 % {"limit": formats.number(max_rows)}
             )
         if chunk and not (all_or_nothing and reading.error_rows):
+            chunk.months = frozenset(months)
             yield chunk
     _heartbeat(batch, progress=0.8, rows_read=rows_read)
     if rows_read == 0:
@@ -317,7 +326,7 @@ def _process_cases_streaming(batch: ImportBatch) -> None:
             refusal = _replacement_refusal(batch, counts, staged=False)
             if refusal:
                 raise _NeedsConfirmation(refusal)  # rolls the copied rows and the delete back
-            loading.cases_check_unique()
+            loading.cases_check_unique(source_id=batch.source_id, months=month_dates)
             monthly_aggregates_refresh(source_id=batch.source_id, months=month_dates)
             _mark_loaded(batch, month_dates=month_dates, reading=reading, inserted=copied)
     except _NeedsConfirmation as exc:
@@ -365,5 +374,7 @@ def _process_cases_staged(batch: ImportBatch) -> None:
         DataSource.objects.select_for_update().get(pk=batch.source_id)
         loading.staging_check_references(batch.pk)
         inserted = loading.cases_replace_from_staging(batch_id=batch.pk, source_id=batch.source_id, months=month_dates)
+        # The duplicate checks above ran before the source was locked; this one holds to commit.
+        loading.cases_check_unique(source_id=batch.source_id, months=month_dates)
         monthly_aggregates_refresh(source_id=batch.source_id, months=month_dates)
         _mark_loaded(batch, month_dates=month_dates, reading=reading, inserted=inserted)

@@ -250,6 +250,7 @@ def test_the_database_itself_refuses_a_second_case_with_the_same_id_in_a_source(
     from django.db import IntegrityError, transaction
 
     from cases.models import Channel, Grouping
+    from cases.partitions import partitions_ensure
 
     common = {
         "source": org["source"],
@@ -259,6 +260,7 @@ def test_the_database_itself_refuses_a_second_case_with_the_same_id_in_a_source(
         "channel": Channel.objects.get(code="phone"),
         "grouping": Grouping.objects.get(code="UF-01"),
     }
+    partitions_ensure([date(2026, 3, 1)])  # on PostgreSQL the import makes a month's partition
     CaseRecord.objects.create(**common)
     # On PostgreSQL the constraint is deferred: it bites at the latest at commit.
     with pytest.raises(IntegrityError), transaction.atomic():
