@@ -200,6 +200,8 @@ def serve_site(workers: int, port: int = 8099) -> subprocess.Popen[bytes]:
         start_new_session=True,
     )
     time.sleep(4)
+    if server.poll() is not None:  # e.g. the port is taken by a server left from an earlier run
+        raise RuntimeError(f"gunicorn on 127.0.0.1:{port} did not start (exit {server.returncode})")
     return server
 
 

@@ -81,7 +81,12 @@ def sql_value(query: str) -> str:
 
 def disk_mb() -> dict[str, float]:
     def size(table: str) -> float:
-        return round(int(sql_value(f"SELECT pg_total_relation_size('{table}')")) / 1e6, 1)
+        # A partitioned table keeps nothing itself: its partitions (with their indexes) hold the rows.
+        total = sql_value(
+            f"SELECT pg_total_relation_size('{table}') + COALESCE((SELECT SUM(pg_total_relation_size(inhrelid)) "
+            f"FROM pg_inherits WHERE inhparent = '{table}'::regclass), 0)"
+        )
+        return round(int(total) / 1e6, 1)
 
     return {
         "cases_mb": size("cases_caserecord"),

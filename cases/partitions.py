@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.db import connection
 
@@ -120,3 +121,117 @@ def cross_month_duplicate(*, source_id: int, months: list[date]) -> str | None:
         )
         row = cur.fetchone()
     return row[0] if row else None
+
+
+# --- Archiving old months -------------------------------------------------------------------
+
+ARCHIVE_PREFIX = "cases_archive_p"
+
+
+def archive_name(month: date) -> str:
+    return f"{ARCHIVE_PREFIX}{month:%Y_%m}"
+
+
+def archived_months() -> list[date]:
+    """Months detached from the case table and kept as tables of their own, oldest first."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE %s",
+            [ARCHIVE_PREFIX.replace("_", r"\_") + "%"],
+        )
+        names = [row[0] for row in cur.fetchall()]
+    return sorted(date(int(n[-7:-3]), int(n[-2:]), 1) for n in names)
+
+
+def month_table_summary(table: str) -> dict[str, Any]:
+    """Rows per source and the disk a month's table takes (with its indexes)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT s.name, COUNT(*) FROM {table} c JOIN cases_datasource s ON s.id = c.source_id "
+            "GROUP BY s.name ORDER BY s.name"
+        )
+        sources = {name: int(n) for name, n in cur.fetchall()}
+        cur.execute("SELECT pg_total_relation_size(%s::regclass)", [table])
+        size = int(cur.fetchone()[0])
+    return {"rows": sum(sources.values()), "sources": sources, "bytes": size}
+
+
+def partitions_detach(*, before: date, user: Any) -> list[dict[str, Any]]:
+    """Detach every month partition older than `before` and keep it as `cases_archive_pYYYY_MM`
+    (to be dumped and dropped by the operator, or attached again). Audited, one entry a month.
+
+    The monthly aggregates stay, so keys, statistics and publications of those months are
+    unchanged; their case rows are no longer in the case table (nor in its duplicate checks).
+    Call inside a transaction: the detach takes an exclusive lock on the case table until commit.
+    """
+    from cases.services import audit_record
+
+    done = []
+    with connection.cursor() as cur:
+        for month in [m for m in partition_months() if m < before]:
+            name, archive = partition_name(month), archive_name(month)
+            summary = month_table_summary(name)
+            cur.execute(f"ALTER TABLE {TABLE} DETACH PARTITION {name}")
+            cur.execute(f"ALTER TABLE {name} RENAME TO {archive}")
+            audit_record(
+                user=user,
+                action="detach case month",
+                obj_type="case month",
+                obj_id=f"{month:%Y-%m}",
+                before={"table": name, **summary},
+                after={"table": archive},
+            )
+            done.append({"month": f"{month:%Y-%m}", "table": archive, **summary})
+    return done
+
+
+def partition_reattach(*, month: date, user: Any) -> dict[str, Any]:
+    """Attach an archived month again (its rows return to the case table). Audited. Refuses when
+    the month has a partition already (it was imported again since it was archived)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from cases.services import audit_record
+
+    archive, name = archive_name(month), partition_name(month)
+    if month not in archived_months():
+        raise ValidationError(_("No archived month %(month)s.") % {"month": f"{month:%Y-%m}"})
+    if month in partition_months():
+        rows = month_table_summary(name)["rows"]
+        raise ValidationError(
+            _(
+                "The month %(month)s has been imported again since it was archived (%(rows)s cases in "
+                "the case table): the archived rows cannot be attached beside them."
+            )
+            % {"month": f"{month:%Y-%m}", "rows": rows}
+        )
+    summary = month_table_summary(archive)
+    with connection.cursor() as cur:
+        cur.execute(f"ALTER TABLE {archive} RENAME TO {name}")
+        cur.execute(
+            f"ALTER TABLE {TABLE} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)", [month, _next_month(month)]
+        )
+        cur.execute(f"SELECT DISTINCT source_id FROM {name}")
+        source_ids = [row[0] for row in cur.fetchall()]
+    for source_id in source_ids:
+        # While the month was away, its case ids were not in the checks: one may have come back.
+        repeated = cross_month_duplicate(source_id=source_id, months=[month])
+        if repeated is not None:
+            raise ValidationError(
+                _(
+                    "The archived month %(month)s holds case id %(case)s, which has been imported in another "
+                    "month since."
+                )
+                % {"month": f"{month:%Y-%m}", "case": repeated}
+            )
+    audit_record(
+        user=user,
+        action="attach case month",
+        obj_type="case month",
+        obj_id=f"{month:%Y-%m}",
+        before={"table": archive},
+        after={"table": name, **summary},
+    )
+    return {"month": f"{month:%Y-%m}", "table": name, **summary}

@@ -72,6 +72,53 @@ def test_two_uploads_of_the_same_month_at_once_never_interleave(org, postgres, t
     assert winner.original_name.startswith(first_letters.pop())
 
 
+def test_two_sources_bringing_a_new_month_at_once_both_load_into_one_new_partition(org, postgres, tmp_path, settings):
+    from datetime import date
+
+    from cases.models import DataSource
+    from cases.partitions import partition_months, partition_name
+
+    month = date(2037, 7, 1)
+    if month in partition_months():  # left (empty) by an earlier run in this database
+        with connection.cursor() as cur:
+            cur.execute(f"DROP TABLE {partition_name(month)}")
+    DataSource.objects.create(name="E-tjänster")
+    files = []
+    for prefix, n in (("T", 40_000), ("E", 30_000)):
+        path = tmp_path / f"{prefix}.csv"
+        path.write_bytes(
+            csv_bytes([f"{prefix}{i},2037-07-{(i % 27) + 1:02d} 10:00,phone,UF-01,{i % 400},,," for i in range(n)])
+        )
+        files.append(path)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SECRET_KEY": "concurrency-test",
+        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    env.pop("REDIS_URL", None)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "import_cases", str(path), "--source", source, "--wait", "--json"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for path, source in zip(files, ("Telefoni", "E-tjänster"), strict=True)
+    ]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    assert list(ImportBatch.objects.values_list("status", flat=True)) == ["loaded", "loaded"]
+    assert partition_months().count(month) == 1
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) FROM {partition_name(month)}")
+        assert cur.fetchone()[0] == 70_000
+    assert CaseRecord.objects.filter(source__name="E-tjänster").count() == 30_000
+
+
 def test_two_runs_of_the_same_pool_at_once_are_serialised(volumes, postgres):
     from allocation.models import AllocationRun, CostPool
     from allocation.runs import allocation_run_create

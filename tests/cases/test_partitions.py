@@ -151,3 +151,47 @@ def test_the_cross_month_check_joins_only_months_whose_id_ranges_overlap(org):
     march.save()
     assert cross_month_duplicate(source_id=source, months=[date(2033, 3, 1)]) == "M-250"
     assert cross_month_duplicate(source_id=source, months=[date(2033, 2, 1)]) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_old_months_are_archived_and_attached_again_with_numbers_confirmation_and_audit(org):
+    from django.core.management import CommandError, call_command
+
+    from cases.models import AuditEntry, MonthlyAggregate
+    from cases.partitions import archive_name, archived_months
+
+    january, february = date(1995, 1, 1), date(1995, 2, 1)
+    with connection.cursor() as cur:  # left by an earlier run in this database
+        cur.execute(f"DROP TABLE IF EXISTS {archive_name(january)}")
+    rows = ["A1,1995-01-10 09:00,phone,UF-01,1,1,1,", "A2,1995-01-11 09:00,phone,UF-01,1,1,1,"]
+    rows.append("A3,1995-01-12 09:00,email,TF-01,1,,1,")
+    assert run_import(org["source"], csv_bytes(rows)).status == "loaded"
+    assert run_import(org["source"], csv_bytes(["B1,1995-02-10 09:00,phone,UF-01,1,1,1,"])).status == "loaded"
+
+    with pytest.raises(CommandError, match=r"1 månader \(1995-01 – 1995-01\), 3 ärenden") as refused:
+        call_command("case_partitions", "--detach-before", "1995-02")
+    assert refused.value.returncode == 1
+    assert january in partition_months()
+
+    call_command("case_partitions", "--detach-before", "1995-02", "--confirm")
+    assert january not in partition_months() and january in archived_months()
+    assert not CaseRecord.objects.filter(month=january).exists()
+    assert sum(MonthlyAggregate.objects.filter(month=january).values_list("cases", flat=True)) == 3
+    entry = AuditEntry.objects.get(action="detach case month", object_id="1995-01")
+    assert entry.before["rows"] == 3 and entry.after == {"table": archive_name(january)}
+
+    # While January is away its ids are not checked: A1 can come in with February. Attaching
+    # January again is then refused, naming the id, and nothing changes.
+    batch = run_import(org["source"], csv_bytes(["A1,1995-02-11 09:00,phone,UF-01,1,1,1,"]), replace=True)
+    assert batch.status == "loaded", batch.message
+    with pytest.raises(CommandError, match="A1"):
+        call_command("case_partitions", "--reattach", "1995-01", "--confirm")
+    assert january in archived_months()
+
+    batch = run_import(org["source"], csv_bytes(["B2,1995-02-12 09:00,phone,UF-01,1,1,1,"]), replace=True)
+    assert batch.status == "loaded", batch.message
+    call_command("case_partitions", "--reattach", "1995-01", "--confirm")
+    assert january in partition_months() and january not in archived_months()
+    assert sorted(CaseRecord.objects.filter(month=january).values_list("case_id", flat=True)) == ["A1", "A2", "A3"]
+    assert AuditEntry.objects.filter(action="attach case month", object_id="1995-01").count() == 1
+    assert february in partition_months()
