@@ -9,10 +9,14 @@ from django.utils.translation import gettext as _
 
 def on_batch_loaded(sender: Any, batch: Any, months: list[Any], **kwargs: Any) -> None:
     from allocation.models import Publication
-    from allocation.publishing import publication_request_create
     from allocation.tasks import flag_stale_keys
 
     flag_stale_keys.delay([m.isoformat() for m in months])
     # A month already published is republished as a revised version with the corrected data.
-    for month in Publication.objects.filter(month__in=months).values_list("month", flat=True).distinct():
+    published = list(Publication.objects.filter(month__in=months).values_list("month", flat=True).distinct())
+    if not published:
+        return  # (and the publishing module, charts and workbooks, is not even imported)
+    from allocation.publishing import publication_request_create
+
+    for month in published:
         publication_request_create(month=month, reason=_("corrected import (batch %(id)s)") % {"id": batch.pk})
