@@ -13,7 +13,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from cases.partitions import cross_month_duplicate, partitions_ensure
+from cases.partitions import cross_month_duplicate, partition_months, partitions_ensure
 from imports.parsing import STOCKHOLM, References, RowError
 
 STAGE = "imports_stagedcase"
@@ -81,7 +81,7 @@ def cases_copy(*, batch_id: int, source_id: int, chunks: Iterable[Sequence[Any]]
     )
     prefix = cases_copy_prefix(source_id, batch_id)
     written = copied = 0
-    ready: set[date] = set()
+    ready: set[date] = set(partition_months())  # a COPY goes on through months that have one
     pending = iter(chunks)
     chunk = next(pending, None)
     with connection.cursor() as cur:
