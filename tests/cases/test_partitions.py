@@ -195,3 +195,23 @@ def test_old_months_are_archived_and_attached_again_with_numbers_confirmation_an
     assert sorted(CaseRecord.objects.filter(month=january).values_list("case_id", flat=True)) == ["A1", "A2", "A3"]
     assert AuditEntry.objects.filter(action="attach case month", object_id="1995-01").count() == 1
     assert february in partition_months()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_admin_case_list_takes_the_planners_estimate_beyond_a_hundred_thousand_rows(org, monkeypatch, admin_client):
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.admin import EstimatedCountPaginator
+
+    rows = [f"E-{i},2036-04-{i + 1:02d} 09:00,phone,UF-01,1,1,1," for i in range(3)]
+    assert run_import(org["source"], csv_bytes(rows)).status == "loaded"
+    assert EstimatedCountPaginator(CaseRecord.objects.order_by("pk"), 100).count == 3  # few rows: counted exactly
+
+    monkeypatch.setattr(EstimatedCountPaginator, "estimate_above", -1)
+    with CaptureQueriesContext(connection) as queries:
+        estimate = EstimatedCountPaginator(CaseRecord.objects.filter(source=org["source"]).order_by("pk"), 100).count
+    assert estimate >= 0
+    assert [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()] == []
+    page = admin_client.get("/admin/cases/caserecord/")
+    assert page.status_code == 200 and "E-2" in page.content.decode()
+    assert "PostgreSQL" in page.content.decode()  # the count is marked as an estimate
