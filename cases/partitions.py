@@ -169,10 +169,11 @@ def partitions_detach(*, before: date, user: Any) -> list[dict[str, Any]]:
     from cases.services import audit_record
 
     done = []
+    # Counted first: a detach locks the whole case table until commit, so nothing slow after it.
+    summaries = {m: month_table_summary(partition_name(m)) for m in partition_months() if m < before}
     with connection.cursor() as cur:
-        for month in [m for m in partition_months() if m < before]:
+        for month, summary in summaries.items():
             name, archive = partition_name(month), archive_name(month)
-            summary = month_table_summary(name)
             cur.execute(f"ALTER TABLE {TABLE} DETACH PARTITION {name}")
             cur.execute(f"ALTER TABLE {name} RENAME TO {archive}")
             audit_record(
