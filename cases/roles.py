@@ -83,3 +83,17 @@ def require_finance(request: Any) -> None:
 
     if not is_finance(request.user):
         raise PermissionDenied
+
+
+def user_argument(username: str | None) -> Any:
+    """A command's --user: the active user of that name (None when no name is given), or the
+    usage error (exit status 2) that names it. Changes are then recorded as that user."""
+    if not username:
+        return None
+    from django.contrib.auth import get_user_model
+    from django.core.management import CommandError
+
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise CommandError(f"Användaren {username!r} finns inte eller är inaktiv.", returncode=2)
+    return user

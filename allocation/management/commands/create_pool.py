@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -14,6 +13,7 @@ from allocation.amounts import AmountError, parse_amount
 from allocation.models import AllocationKey, CostPool
 from allocation.pools import FundingInput, cost_pool_save
 from allocation.runs import cost_pool_net_amount
+from cases.roles import user_argument
 
 
 class Command(BaseCommand):
@@ -34,11 +34,7 @@ class Command(BaseCommand):
         key = AllocationKey.objects.filter(pk=options["key"]).first()
         if key is None:
             raise CommandError(f"Nyckel #{options['key']} finns inte.", returncode=2)
-        user = None
-        if options["user"]:
-            user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
-            if user is None:
-                raise CommandError(f"Användaren {options['user']!r} finns inte eller är inaktiv.", returncode=2)
+        user = user_argument(options["user"])
         try:
             gross = parse_amount(options["gross"])
             funding = []

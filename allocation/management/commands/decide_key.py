@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from allocation.decisions import allocation_key_decide
 from allocation.models import AllocationKey
+from cases.roles import user_argument
 
 
 class Command(BaseCommand):
@@ -27,9 +27,7 @@ class Command(BaseCommand):
         key = AllocationKey.objects.filter(pk=options["key"]).first()
         if key is None:
             raise CommandError(f"Nyckel #{options['key']} finns inte.", returncode=2)
-        user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
-        if user is None:
-            raise CommandError(f"Användaren {options['user']!r} finns inte eller är inaktiv.", returncode=2)
+        user = user_argument(options["user"])
         try:
             key = allocation_key_decide(key=key, status=options["decision"], user=user, comment=options["comment"])
         except (ValidationError, PermissionDenied) as exc:

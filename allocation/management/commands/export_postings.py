@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from allocation.ledger import run_postings_export
 from allocation.models import AllocationRun
 from cases.months import parse_year_month
+from cases.roles import user_argument
 
 
 class Command(BaseCommand):
@@ -34,11 +34,7 @@ class Command(BaseCommand):
             if parsed is None or run.pool is None or parsed.year != run.pool.year:
                 raise CommandError("--month skrivs ÅÅÅÅ-MM och ligger i poolens budgetår.", returncode=2)
             month = parsed.month
-        user = None
-        if options["user"]:
-            user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
-            if user is None:
-                raise CommandError(f"Användaren {options['user']!r} finns inte eller är inaktiv.", returncode=2)
+        user = user_argument(options["user"])
         try:
             posted = run_postings_export(run=run, fmt=options["format"], month=month, user=user)
         except ValidationError as exc:

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cases.models import DataSource
+from cases.roles import user_argument
 from cases.services import data_source_save, source_profile_apply
 
 
@@ -26,11 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = None
-        if options["user"]:
-            user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
-            if user is None:
-                raise CommandError(f"Användaren {options['user']!r} finns inte eller är inaktiv.", returncode=2)
+        user = user_argument(options["user"])
         source = DataSource.objects.filter(name=options["name"]).first() or DataSource(name=options["name"])
         created = source.pk is None
         source.is_reference = options["reference"]

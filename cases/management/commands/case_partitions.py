@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from cases import partitions
 from cases.months import month_argument
+from cases.roles import user_argument
 
 
 class Command(BaseCommand):
@@ -31,11 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not partitions.is_partitioned():
             raise CommandError("Falltabellen är inte partitionerad (bara på PostgreSQL).", returncode=2)
-        user = None
-        if options["user"]:
-            user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
-            if user is None:
-                raise CommandError(f"Användaren {options['user']!r} finns inte eller är inaktiv.", returncode=2)
+        user = user_argument(options["user"])
         if options["detach_before"]:
             self._detach(month_argument(options["detach_before"]), user, options)
         elif options["reattach"]:
