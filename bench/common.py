@@ -8,7 +8,7 @@ import random
 import re
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +94,9 @@ def write_canonical_csv(
         span = 365 * 24 * 3600 - 8 * 3600
     else:
         # From the 1st 07:00 to the last day 23:00 of the month.
-        end = datetime(year + month // 12, month % 12 + 1, 1)
+        from cases.months import next_month
+
+        end = datetime.combine(next_month(date(year, month, 1)), datetime.min.time())
         span = int((end - start).total_seconds()) - 3600
     step = span / rows
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 
+def next_month(month: date) -> date:
+    """The first of the month after `month`."""
+    return date(month.year + 1, 1, 1) if month.month == 12 else date(month.year, month.month + 1, 1)
+
+
 def month_range(start: date, end: date) -> list[date]:
     """Every month from start to end, both included."""
     months = []
-    y, m = start.year, start.month
-    while (y, m) <= (end.year, end.month):
-        months.append(date(y, m, 1))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    current, last = date(start.year, start.month, 1), date(end.year, end.month, 1)
+    while current <= last:
+        months.append(current)
+        current = next_month(current)
     return months
 
 

@@ -19,16 +19,14 @@ from typing import Any
 
 from django.db import connection
 
+from cases.months import next_month
+
 TABLE = "cases_caserecord"
 PREFIX = f"{TABLE}_p"
 
 
 def partition_name(month: date) -> str:
     return f"{PREFIX}{month:%Y_%m}"
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def is_partitioned() -> bool:
@@ -74,7 +72,7 @@ def partitions_ensure(months: Iterable[date]) -> list[date]:
             cur.execute(f"CREATE TABLE {name} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
             cur.execute(
                 f"ALTER TABLE {TABLE} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)",
-                [month, _next_month(month)],
+                [month, next_month(month)],
             )
             made.append(month)
     return made
@@ -212,7 +210,7 @@ def partition_reattach(*, month: date, user: Any) -> dict[str, Any]:
     with connection.cursor() as cur:
         cur.execute(f"ALTER TABLE {archive} RENAME TO {name}")
         cur.execute(
-            f"ALTER TABLE {TABLE} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)", [month, _next_month(month)]
+            f"ALTER TABLE {TABLE} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)", [month, next_month(month)]
         )
         cur.execute(f"SELECT DISTINCT source_id FROM {name}")
         source_ids = [row[0] for row in cur.fetchall()]
