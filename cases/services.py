@@ -3,6 +3,8 @@ monthly aggregates, each audited (audit_record, audited_save)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -235,6 +237,19 @@ def monthly_aggregates_replace(
     )
 
 
+@contextmanager
+def month_partitions_read_whole(cur: Any) -> Iterator[None]:
+    """PostgreSQL, inside a transaction: statements over a few months read each month's
+    partition (cases 0017) whole and in order, not through its unique index in case-id order,
+    which the planner picks for fresh rows it has no statistics for (up to 2.7 x slower). After
+    an error the transaction rolls back, and the settings with it."""
+    cur.execute("SET LOCAL enable_indexscan = off")
+    cur.execute("SET LOCAL enable_bitmapscan = off")
+    yield
+    cur.execute("SET LOCAL enable_indexscan = on")
+    cur.execute("SET LOCAL enable_bitmapscan = on")
+
+
 def monthly_aggregates_refresh(*, source_id: int, months: list[date]) -> None:
     """Recompute the aggregate cells of one source's months from its case records.
 
@@ -257,39 +272,34 @@ def monthly_aggregates_refresh(*, source_id: int, months: list[date]) -> None:
             # that spills to disk; a hash aggregate over the ~10^4 cells is 3x faster.
             cur.execute("SET LOCAL enable_sort = off")
             cur.execute("SET LOCAL work_mem = '64MB'")
-            # A month is a partition (cases 0017): read it whole and in order, not through the
-            # unique index in case-id order (the planner has no statistics for fresh rows yet).
-            cur.execute("SET LOCAL enable_indexscan = off")
-            cur.execute("SET LOCAL enable_bitmapscan = off")
         # Every figure but `abandoned` and `outcome_reported` is over handled contacts only: an
         # abandoned call is a contact, not a case (DESIGN.md §5). "Answered within 60 s" counts
         # handled cases whose wait is known and <= 60.
         handled = "(outcome IS NULL OR outcome <> 'abandoned')"
-        cur.execute(
-            f"""
-            INSERT INTO {table_agg} (source_id, month, grouping_id, channel_id, cases,
-                handle_seconds, handle_known, wait_seconds, wait_known, answered_within_60,
-                resolved_first, resolved_known, forwarded, abandoned, outcome_reported)
-            SELECT source_id, month, grouping_id, channel_id,
-                SUM(CASE WHEN {handled} THEN 1 ELSE 0 END),
-                COALESCE(SUM(CASE WHEN {handled} THEN handle_seconds END), 0),
-                COUNT(CASE WHEN {handled} THEN handle_seconds END),
-                COALESCE(SUM(CASE WHEN {handled} THEN wait_seconds END), 0),
-                COUNT(CASE WHEN {handled} THEN wait_seconds END),
-                SUM(CASE WHEN {handled} AND wait_seconds <= 60 THEN 1 ELSE 0 END),
-                SUM(CASE WHEN {handled} AND resolved_first_contact THEN 1 ELSE 0 END),
-                COUNT(CASE WHEN {handled} THEN resolved_first_contact END),
-                COUNT(CASE WHEN {handled} THEN forwarded_to_id END),
-                SUM(CASE WHEN outcome = 'abandoned' THEN 1 ELSE 0 END),
-                COUNT(outcome)
-            FROM {table_case}
-            WHERE source_id = %s AND month IN ({placeholders})
-            GROUP BY source_id, month, grouping_id, channel_id
-            """,
-            [source_id, *months],
-        )
+        with month_partitions_read_whole(cur) if postgres else nullcontext():
+            cur.execute(
+                f"""
+                INSERT INTO {table_agg} (source_id, month, grouping_id, channel_id, cases,
+                    handle_seconds, handle_known, wait_seconds, wait_known, answered_within_60,
+                    resolved_first, resolved_known, forwarded, abandoned, outcome_reported)
+                SELECT source_id, month, grouping_id, channel_id,
+                    SUM(CASE WHEN {handled} THEN 1 ELSE 0 END),
+                    COALESCE(SUM(CASE WHEN {handled} THEN handle_seconds END), 0),
+                    COUNT(CASE WHEN {handled} THEN handle_seconds END),
+                    COALESCE(SUM(CASE WHEN {handled} THEN wait_seconds END), 0),
+                    COUNT(CASE WHEN {handled} THEN wait_seconds END),
+                    SUM(CASE WHEN {handled} AND wait_seconds <= 60 THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN {handled} AND resolved_first_contact THEN 1 ELSE 0 END),
+                    COUNT(CASE WHEN {handled} THEN resolved_first_contact END),
+                    COUNT(CASE WHEN {handled} THEN forwarded_to_id END),
+                    SUM(CASE WHEN outcome = 'abandoned' THEN 1 ELSE 0 END),
+                    COUNT(outcome)
+                FROM {table_case}
+                WHERE source_id = %s AND month IN ({placeholders})
+                GROUP BY source_id, month, grouping_id, channel_id
+                """,
+                [source_id, *months],
+            )
         if postgres:
             cur.execute("SET LOCAL enable_sort = on")
-            cur.execute("SET LOCAL enable_indexscan = on")
-            cur.execute("SET LOCAL enable_bitmapscan = on")
             cur.execute("RESET work_mem")

@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from cases.partitions import cross_month_duplicate, partition_months, partitions_ensure
+from cases.services import month_partitions_read_whole
 from imports.parsing import STOCKHOLM, References, RowError
 
 STAGE = "imports_stagedcase"
@@ -124,19 +125,13 @@ def cases_delete_replaced(*, batch_id: int, source_id: int, months: list[date]) 
     the file with. Call inside the loading transaction, after the COPY.
     """
     placeholders = ", ".join(["%s"] * len(months))
-    with connection.cursor() as cur:
-        # Each month is a partition: read it whole and in order (as monthly_aggregates_refresh).
-        cur.execute("SET LOCAL enable_indexscan = off")
-        cur.execute("SET LOCAL enable_bitmapscan = off")
+    with connection.cursor() as cur, month_partitions_read_whole(cur):
         cur.execute(
             f"WITH gone AS (DELETE FROM {CASES} WHERE source_id = %s AND month IN ({placeholders}) "
             "AND batch_id IS DISTINCT FROM %s RETURNING month) SELECT month, COUNT(*) FROM gone GROUP BY month",
             [source_id, *months, batch_id],
         )
-        counts = {_as_date(m): int(n) for m, n in cur.fetchall()}
-        cur.execute("SET LOCAL enable_indexscan = on")
-        cur.execute("SET LOCAL enable_bitmapscan = on")
-    return counts
+        return {_as_date(m): int(n) for m, n in cur.fetchall()}
 
 
 def cases_check_unique(*, source_id: int, months: list[date]) -> None:
