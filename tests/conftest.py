@@ -122,6 +122,18 @@ def head_user(org):  # type: ignore[no-untyped-def]
     return make_user("chef.uf", roles.DEPARTMENT_HEAD, admins=[org["UF"]])
 
 
+def migrate_to(target: list[tuple[str, str]] | None = None) -> Any:
+    """Migrate the test database to `target` (None: every app's latest) and return the models
+    of that state, for a test that writes data the way an older version of the code did."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)  # a new loader each time: an older one keeps its state
+    nodes = target or executor.loader.graph.leaf_nodes()
+    executor.migrate(nodes)
+    return executor.loader.project_state(nodes).apps
+
+
 HEADER = "case_id,opened_at,channel,grouping,handle_seconds,wait_seconds,resolved_first_contact,forwarded_to"
 
 

@@ -25,7 +25,7 @@ from cases.models import ApiToken, AuditEntry, DataSource
 from cases.tokens import TokenNotAllowed, api_token_create
 from config.auth import LockoutModelBackend
 from imports.models import ImportBatch
-from tests.conftest import csv_bytes, good_rows, make_user, uploaded_file
+from tests.conftest import csv_bytes, good_rows, make_user, migrate_to, uploaded_file
 from tests.imports.helpers import run_import
 
 # --- High: impersonation by API token -------------------------------------------------------
@@ -70,21 +70,14 @@ def test_a_superuser_makes_tokens_for_service_accounts_but_not_for_people(steeri
 
 @pytest.mark.django_db(transaction=True)
 def test_tokens_made_for_another_person_are_revoked_by_migration_and_audited(finance_user, steering_user):
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    before = [("cases", "0008_hashed_api_tokens")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
+    apps = migrate_to([("cases", "0008_hashed_api_tokens")])
     OldToken = apps.get_model("cases", "ApiToken")
     OldAudit = apps.get_model("cases", "AuditEntry")
     stolen = OldToken.objects.create(user_id=steering_user.pk, prefix="aaaaaa", key_hash="a" * 64)
     OldAudit.objects.create(user_id=finance_user.pk, action="token.create", object_type="token", object_id=stolen.pk)
     own = OldToken.objects.create(user_id=finance_user.pk, prefix="bbbbbb", key_hash="b" * 64)
     OldAudit.objects.create(user_id=finance_user.pk, action="token.create", object_type="token", object_id=own.pk)
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to()
 
     assert list(ApiToken.objects.values_list("pk", flat=True)) == [own.pk]
     assert ApiToken.objects.get().created_by_id == finance_user.pk

@@ -15,7 +15,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from cases.models import AuditEntry
-from tests.conftest import csv_bytes, good_rows, uploaded_file
+from tests.conftest import csv_bytes, good_rows, migrate_to, uploaded_file
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
@@ -194,16 +194,9 @@ def test_nul_characters_are_a_400_not_a_database_error(org, finance_user):
 
 @pytest.mark.django_db(transaction=True)
 def test_tokens_made_before_hashing_keep_working_and_their_clear_text_is_gone(finance_user):
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    before = [("cases", "0007_api_token_proxy")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    Token = executor.loader.project_state(before).apps.get_model("authtoken", "Token")
+    Token = migrate_to([("cases", "0007_api_token_proxy")]).get_model("authtoken", "Token")
     Token.objects.create(key="a1" * 20, user_id=finance_user.pk)
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to()
 
     from rest_framework.authtoken.models import Token as PlainToken
 

@@ -15,7 +15,7 @@ from cases.grouping_maps import MapRow, grouping_map_version_create
 from cases.models import GroupingMapEntry, GroupingMapVersion
 from cases.selectors import grouping_map_on
 from imports.table_imports import grouping_map_import
-from tests.conftest import approve_key
+from tests.conftest import approve_key, migrate_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REORG = date(2026, 1, 1)
@@ -109,28 +109,12 @@ def test_an_ended_administration_cannot_be_given_groupings_after_its_end(org):
         grouping_map_version_create(valid_from=REORG, rows=[MapRow(2, "UF-01", "", "TF", Decimal(1), False)])
 
 
-def _migrated_back_to_0012():  # type: ignore[no-untyped-def]
-    """The database as it was before per-grouping dating (cases 0012), and that state's models."""
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)
-    before = [("cases", "0012_map_rows_can_end_a_grouping")]
-    executor.migrate(before)
-    return executor.loader.project_state(before).apps
-
-
-def _migrate_to_latest() -> None:
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)  # a new loader: the one above still sees the old state
-    executor.migrate(executor.loader.graph.leaf_nodes())
+BEFORE_PER_GROUPING_DATING = [("cases", "0012_map_rows_can_end_a_grouping")]
 
 
 def test_complete_versions_from_before_keep_their_owners_after_the_migration(org):
     # Before: two complete maps, the second (2026) leaving out TF-01 (unowned from then).
-    apps = _migrated_back_to_0012()
+    apps = migrate_to(BEFORE_PER_GROUPING_DATING)
     Version = apps.get_model("cases", "GroupingMapVersion")
     Entry = apps.get_model("cases", "GroupingMapEntry")
     first = Version.objects.get(valid_from=date(2025, 1, 1))
@@ -150,7 +134,7 @@ def test_complete_versions_from_before_keep_their_owners_after_the_migration(org
         }
         for v in (first, second)
     }
-    _migrate_to_latest()
+    migrate_to()
     for version in GroupingMapVersion.objects.filter(pk__in=old_meaning):
         now = {(g, o.administration, o.fraction) for g, owners in map_owners(version).items() for o in owners}
         assert now == old_meaning[version.pk], version
@@ -164,7 +148,7 @@ def test_every_approved_key_computes_the_same_after_the_migration(volumes):
     from allocation import calculation
     from allocation.selectors import own_source_ids, window_volumes
 
-    apps = _migrated_back_to_0012()
+    apps = migrate_to(BEFORE_PER_GROUPING_DATING)
     Version = apps.get_model("cases", "GroupingMapVersion")
     Entry = apps.get_model("cases", "GroupingMapEntry")
     Admin = apps.get_model("cases", "Administration")
@@ -185,7 +169,7 @@ def test_every_approved_key_computes_the_same_after_the_migration(volumes):
         old_owners.setdefault(e.grouping.code, []).append(
             calculation.MapOwner(None if e.is_central else admin.code, e.fraction)
         )
-    _migrate_to_latest()
+    migrate_to()
 
     # March only: TF-01's cases are in April, where the old map left them unowned.
     cells = window_volumes(window_from=date(2026, 3, 1), window_to=date(2026, 3, 1), source_ids=own_source_ids())

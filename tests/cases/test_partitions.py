@@ -9,7 +9,7 @@ from django.db import connection
 
 from cases.models import CaseRecord, DataSource
 from cases.partitions import cross_month_duplicate, partition_months, partition_name, partitions_ensure
-from tests.conftest import csv_bytes
+from tests.conftest import csv_bytes, migrate_to
 from tests.imports.helpers import run_import
 
 pytestmark = pytest.mark.usefixtures("postgres")
@@ -37,16 +37,9 @@ def _relkind() -> str:
         return str(cur.fetchone()[0])
 
 
-def _migrate(target: list[tuple[str, str]] | None) -> None:
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)
-    executor.migrate(target or executor.loader.graph.leaf_nodes())
-
-
 # In the test's transaction: rolled back whatever happens.
 def test_the_migration_moves_every_row_into_month_partitions_and_back(org):
-    _migrate([("cases", "0016_notifications")])
+    migrate_to([("cases", "0016_notifications")])
     assert _relkind() == "r"
     other = DataSource.objects.create(name="Andra").pk
     with connection.cursor() as cur:
@@ -72,7 +65,7 @@ def test_the_migration_moves_every_row_into_month_partitions_and_back(org):
     before = _fingerprint()
     assert before[0] == 5
 
-    _migrate(None)
+    migrate_to()
     assert _relkind() == "p"
     assert _fingerprint() == before
     assert partition_months() == [date(2024, 12, 1), date(2025, 1, 1), date(2025, 2, 1), date(2026, 3, 1)]
@@ -91,10 +84,10 @@ def test_the_migration_moves_every_row_into_month_partitions_and_back(org):
     assert new.pk > max(CaseRecord.objects.exclude(pk=new.pk).values_list("pk", flat=True))
     moved = _fingerprint()
 
-    _migrate([("cases", "0016_notifications")])
+    migrate_to([("cases", "0016_notifications")])
     assert _relkind() == "r"
     assert _fingerprint() == moved
-    _migrate(None)
+    migrate_to()
     assert _fingerprint() == moved
 
 
