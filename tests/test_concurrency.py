@@ -8,6 +8,7 @@ import sys
 import threading
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -21,6 +22,32 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _import_at_once(files: list[tuple[Path, str]], settings: Any, *options: str) -> None:
+    """Run `import_cases` for each (file, source) in processes of their own, all at once, each
+    importing in-process (no broker), and wait until every one has succeeded."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SECRET_KEY": "concurrency-test",
+        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    env.pop("REDIS_URL", None)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "import_cases", str(path), "--source", source, *options, "--wait", "--json"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for path, source in files
+    ]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+
+
 def test_two_uploads_of_the_same_month_at_once_never_interleave(org, postgres, tmp_path, settings):
     files = []
     for prefix, n in (("A", 60_000), ("B", 45_000)):
@@ -29,37 +56,7 @@ def test_two_uploads_of_the_same_month_at_once_never_interleave(org, postgres, t
             csv_bytes([f"{prefix}{i},2026-03-{(i % 27) + 1:02d} 10:00,phone,UF-01,{i % 400},,," for i in range(n)])
         )
         files.append(path)
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_SECRET_KEY": "concurrency-test",
-        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
-    env.pop("REDIS_URL", None)  # each process imports in-process, at the same time
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "import_cases",
-                str(p),
-                "--source",
-                "Telefoni",
-                "--replace",
-                "--wait",
-                "--json",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for p in files
-    ]
-    outputs = [p.communicate(timeout=300) for p in procs]
-    assert all(p.returncode == 0 for p in procs), outputs
+    _import_at_once([(path, "Telefoni") for path in files], settings, "--replace")
     # Both loaded, one after the other; the month holds exactly one file, never a mix.
     assert list(ImportBatch.objects.values_list("status", flat=True).order_by("status")) == ["loaded", "superseded"]
     prefixes = set(CaseRecord.objects.values_list("case_id", flat=True).iterator())
@@ -90,27 +87,7 @@ def test_two_sources_bringing_a_new_month_at_once_both_load_into_one_new_partiti
             csv_bytes([f"{prefix}{i},2037-07-{(i % 27) + 1:02d} 10:00,phone,UF-01,{i % 400},,," for i in range(n)])
         )
         files.append(path)
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_SECRET_KEY": "concurrency-test",
-        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
-    env.pop("REDIS_URL", None)
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "manage.py", "import_cases", str(path), "--source", source, "--wait", "--json"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for path, source in zip(files, ("Telefoni", "E-tjänster"), strict=True)
-    ]
-    outputs = [p.communicate(timeout=300) for p in procs]
-    assert all(p.returncode == 0 for p in procs), outputs
+    _import_at_once(list(zip(files, ("Telefoni", "E-tjänster"), strict=True)), settings)
     assert list(ImportBatch.objects.values_list("status", flat=True)) == ["loaded", "loaded"]
     assert partition_months().count(month) == 1
     with connection.cursor() as cur:
