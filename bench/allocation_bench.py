@@ -19,7 +19,16 @@ import time
 from datetime import date
 from decimal import Decimal
 
-from common import OUT, ROOT, django_env, recreate_database, run_measured, setup_organisation, write_canonical_csv
+from common import (
+    OUT,
+    RAW_LOADS_SQL,
+    ROOT,
+    django_env,
+    recreate_database,
+    run_measured,
+    setup_organisation,
+    write_canonical_csv,
+)
 
 
 def timed(fn, repeat: int) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
@@ -67,17 +76,7 @@ def main() -> None:
     def raw_scan() -> None:
         # The reference: the same loads straight from the case rows, no aggregates.
         with connection.cursor() as cur:
-            cur.execute(
-                """
-                SELECT e.administration_id, SUM(ch.weight * e.fraction)
-                FROM cases_caserecord c
-                JOIN cases_channel ch ON ch.id = c.channel_id
-                JOIN cases_groupingmapentry e ON e.grouping_id = c.grouping_id
-                WHERE c.month BETWEEN %s AND %s AND NOT e.is_central
-                GROUP BY e.administration_id
-                """,
-                window,
-            )
+            cur.execute(RAW_LOADS_SQL, window)
             cur.fetchall()
 
     key_median, key_runs = timed(service_key, args.repeat)

@@ -76,6 +76,15 @@ DataSource.objects.get_or_create(name="Bench")
     manage("shell", "-c", code)
 
 
+# A key's loads summed straight from the raw case rows over a window of months (params: first,
+# last): the reference the service, which reads the monthly aggregates, is measured beside.
+RAW_LOADS_SQL = (
+    "SELECT e.administration_id, SUM(ch.weight * e.fraction) FROM cases_caserecord c "
+    "JOIN cases_channel ch ON ch.id = c.channel_id JOIN cases_groupingmapentry e ON e.grouping_id = c.grouping_id "
+    "WHERE c.month BETWEEN %s AND %s AND NOT e.is_central GROUP BY e.administration_id"
+)
+
+
 def write_canonical_csv(
     path: Path, rows: int, seed: int = 1, year: int = 2025, prefix: str = "C", month: int | None = None
 ) -> Path:

@@ -32,9 +32,11 @@ from pathlib import Path
 
 os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/costshare_scale")
 
-from common import (  # the database above must be chosen first
+import import_bench  # it and common read the database above when imported
+from common import (
     BENCH_DB,
     OUT,
+    RAW_LOADS_SQL,
     django_env,
     manage,
     recreate_database,
@@ -46,30 +48,15 @@ from common import (  # the database above must be chosen first
     write_canonical_csv,
     wrk,
 )
-from import_bench import REFERENCE_TABLE, psql
+from import_bench import import_file, psql
 
 FIRST_YEAR = 2016
 REPLACED_MONTH = (FIRST_YEAR, 6)  # an old month, replaced in both rounds
 
 
-def import_file(path: Path, *extra: str) -> tuple[float, float, dict]:  # type: ignore[type-arg]
-    wall, rss, out = run_measured(
-        [sys.executable, "manage.py", "import_cases", str(path), "--source", "Bench", "--wait", "--json", *extra],
-        django_env(),
-    )
-    doc = json.loads(out)
-    if doc["status"] != "loaded":
-        raise RuntimeError(doc)
-    return wall, rss, doc
-
-
 def bare_copy(path: Path) -> float:
-    psql(REFERENCE_TABLE)
-    cols = "case_id, opened_at, channel, grouping, handle_seconds, wait_seconds, resolved_first_contact, forwarded_to"
-    wall, _rss, _ = run_measured(
-        ["psql", BENCH_DB, "-q", "-v", "ON_ERROR_STOP=1", "-c", f"\\copy bench_copy ({cols}) FROM '{path}' CSV HEADER"],
-        django_env({"PGTZ": "Europe/Stockholm"}),
-    )
+    """import_bench's bare COPY into an empty table of its own, dropped after (it is as big as the file)."""
+    wall = import_bench.bare_copy(path)[0]
     psql("DROP TABLE bench_copy")
     return wall
 
@@ -109,11 +96,7 @@ for _ in range(3):
     service.append(time.perf_counter() - t)
     t = time.perf_counter()
     with connection.cursor() as cur:
-        cur.execute(
-            "SELECT e.administration_id, SUM(ch.weight * e.fraction) FROM cases_caserecord c "
-            "JOIN cases_channel ch ON ch.id = c.channel_id "
-            "JOIN cases_groupingmapentry e ON e.grouping_id = c.grouping_id "
-            "WHERE c.month BETWEEN %s AND %s AND NOT e.is_central GROUP BY e.administration_id", window)
+        cur.execute({raw_sql!r}, window)
         cur.fetchall()
     raw.append(time.perf_counter() - t)
 print(json.dumps({{"service_s": round(statistics.median(service), 3), "all_service_s": [round(x, 3) for x in service],
@@ -155,7 +138,9 @@ def measure(rows_loaded: int, last_year: int, args: argparse.Namespace, round_no
     }
     print(json.dumps(result["replace_month"]), flush=True)
 
-    key = json.loads(manage("shell", "-c", KEY_TIMING.format(y=last_year)).stdout.strip().splitlines()[-1])
+    key = json.loads(
+        manage("shell", "-c", KEY_TIMING.format(y=last_year, raw_sql=RAW_LOADS_SQL)).stdout.strip().splitlines()[-1]
+    )
     result["key_12_months"] = key
     print(json.dumps(key), flush=True)
 
