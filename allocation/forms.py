@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allocation.amounts import AmountError, parse_amount
 from allocation.models import AllocationKey, CostPool
+from cases.numbers import NumberError, parse_number
 
 
 class AmountFormField(forms.CharField):
@@ -165,13 +166,11 @@ class ValuesKeyForm(forms.Form):
                 errors.append(_("Row %(row)s: write ”code; value”.") % {"row": number})
                 continue
             try:
-                value = Decimal(cells[1].replace(" ", "").replace(",", "."))
-            except ArithmeticError:
-                errors.append(
-                    _("Row %(row)s, column value: %(value)r is not a number.") % {"row": number, "value": cells[1]}
-                )
+                value = parse_number(cells[1])
+            except NumberError as exc:
+                errors.append(_("Row %(row)s, column value: %(reason)s") % {"row": number, "reason": exc})
                 continue
-            if not value.is_finite() or abs(value) > Decimal(10) ** 12:
+            if abs(value) > Decimal(10) ** 12:
                 errors.append(
                     _("Row %(row)s, column value: %(value)r is not a plausible number.")
                     % {"row": number, "value": cells[1]}

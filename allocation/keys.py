@@ -28,8 +28,68 @@ from allocation.selectors import (
 )
 from cases.models import Administration, Channel, DataSource, Grouping
 from cases.months import month_range
+from cases.numbers import NumberError, parse_number
 from cases.selectors import grouping_map_in_force
 from cases.services import audit_record
+
+# A measured key is measured over at most three years of logs in years that hold case logs (as
+# the import's plausible years). Unbounded, 0001-01 – 9999-11 stored 119,975 warnings, and its
+# memo took minutes and gigabytes to print.
+KEY_WINDOW_MAX_MONTHS = 36
+KEY_YEARS = (1990, 2100)
+
+
+def key_window_check(*, window_from: date, window_to: date, valid_from: date) -> None:
+    """Refuse a window that is reversed, longer than KEY_WINDOW_MAX_MONTHS or outside KEY_YEARS."""
+    low, high = KEY_YEARS
+    for day in (window_from, window_to, valid_from):
+        if not low <= day.year <= high:
+            raise ValidationError(
+                _("The date %(date)s lies outside the years %(low)s–%(high)s that keys are made for.")
+                % {"date": f"{day.year:04d}-{day.month:02d}", "low": low, "high": high}
+            )
+    if window_to < window_from:
+        raise ValidationError(_("The period's end lies before its start."))
+    months = (window_to.year - window_from.year) * 12 + window_to.month - window_from.month + 1
+    if months > KEY_WINDOW_MAX_MONTHS:
+        raise ValidationError(
+            _("The window %(start)s–%(end)s covers %(months)s months; a key is measured over at most %(max)s.")
+            % {
+                "start": f"{window_from:%Y-%m}",
+                "end": f"{window_to:%Y-%m}",
+                "months": months,
+                "max": KEY_WINDOW_MAX_MONTHS,
+            }
+        )
+
+
+def warnings_capped(warnings: list[str]) -> list[str]:
+    """At most KEY_MAX_WARNINGS warnings: the first ones and the newest are kept, those between
+    are counted in a last warning. The count leads that warning's text, so a capped list keeps an
+    exact count when a warning is added to it later (allocation_keys_flag_stale)."""
+    limit = max(settings.KEY_MAX_WARNINGS, 3)
+    dropped = 0
+    kept = []
+    for warning in warnings:
+        counted = _dropped_count(warning)
+        if counted is None:
+            kept.append(warning)
+        else:
+            dropped += counted
+    if len(kept) + (1 if dropped else 0) > limit:
+        dropped += len(kept) - (limit - 1)
+        kept = [*kept[: limit - 2], kept[-1]]
+    return [*kept, _more_warnings(dropped)] if dropped else kept
+
+
+def _more_warnings(count: int) -> str:
+    with translation.override(settings.LANGUAGE_CODE):  # stored on the key: the site's language
+        return _("%(count)s more warnings are not stored.") % {"count": count}
+
+
+def _dropped_count(warning: str) -> int | None:
+    head, _sep, _rest = warning.partition(" ")
+    return int(head) if head.isdigit() and warning == _more_warnings(int(head)) else None
 
 
 @transaction.atomic
@@ -52,8 +112,7 @@ def allocation_key_compute_measured(
     Stores its robustness: the shares with each month left out, and the unusual months.
     """
     window_from, window_to = window_from.replace(day=1), window_to.replace(day=1)
-    if window_to < window_from:
-        raise ValidationError(_("The period's end lies before its start."))
+    key_window_check(window_from=window_from, window_to=window_to, valid_from=valid_from)
     version = grouping_map_in_force(on=valid_from)
     if version is None:
         raise ValidationError(
@@ -87,7 +146,7 @@ def allocation_key_compute_measured(
         raise ValidationError(str(exc)) from exc
     robust = _robustness(by_month, owners, basis, weights, admins)
 
-    warnings = _window_warnings(window_from, window_to, source_ids)
+    warnings = warnings_capped(_window_warnings(window_from, window_to, source_ids))
     key = AllocationKey(
         name=name,
         kind=AllocationKey.Kind.MEASURED,
@@ -203,6 +262,14 @@ def allocation_key_create_from_values(
     unknown = sorted(set(values) - set(admins))
     if unknown:
         raise ValidationError(_("Unknown administration codes: %(codes)s.") % {"codes": ", ".join(unknown)})
+    unbounded = []
+    for code, value in sorted(values.items()):
+        try:
+            parse_number(value)  # whatever path the value came by: no exponent, bounded digits
+        except NumberError as exc:
+            unbounded.append(f"{code}: {exc}")
+    if unbounded:
+        raise ValidationError(unbounded)
     negative = sorted(code for code, v in values.items() if v < 0)
     if negative:
         raise ValidationError(
@@ -259,7 +326,7 @@ def allocation_keys_flag_stale(*, months: list[date]) -> int:
                 "months": ", ".join(f"{m:%Y-%m}" for m in touched),
                 "at": stamp,
             }
-        key.warnings = [*key.warnings, warning]
+        key.warnings = warnings_capped([*key.warnings, warning])
         key.save(update_fields=["warnings"])
         flagged += 1
     return flagged

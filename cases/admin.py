@@ -3,6 +3,7 @@ from functools import cached_property
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import JSONField
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
@@ -16,6 +17,7 @@ from cases.models import (
     GroupingMapVersion,
     MonthlyAggregate,
 )
+from cases.source_profiles import ProfileJSONField
 
 admin.site.site_header = _("Contact centre co-financing")
 admin.site.site_title = _("Contact centre co-financing")
@@ -136,6 +138,7 @@ class DataSourceAdmin(admin.ModelAdmin):
     list_display = ["name", "is_reference", "delivers_monthly", "profile"]
     list_filter = ["is_reference", "delivers_monthly"]
     search_fields = ["name"]
+    formfield_overrides = {JSONField: {"form_class": ProfileJSONField}}
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         from cases.services import data_source_save

@@ -26,8 +26,10 @@ from cases.downloads import table_response
 from cases.grouping_maps import MapRow, grouping_map_version_create
 from cases.models import Administration, DataSource, Grouping, GroupingMapVersion, MonthlyAggregate
 from cases.months import months_back, parse_day
+from cases.numbers import NumberError, parse_number
 from cases.selectors import MapLine, grouping_map_history, grouping_map_on
 from cases.services import administration_save, data_source_save
+from cases.source_profiles import ProfileJSONField
 
 # --- Administrations ------------------------------------------------------------------------
 
@@ -90,7 +92,7 @@ def administration_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 
 class SourceForm(forms.ModelForm):
-    profile = forms.JSONField(
+    profile = ProfileJSONField(
         label=_("profile"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
@@ -262,12 +264,9 @@ class GroupingChangeForm(forms.Form):
                 continue
             admin, _sep, raw = line.replace("\t", ";").partition(";")
             try:
-                fraction = Decimal((raw.strip() or "1").replace(",", "."))
-            except ArithmeticError:
-                errors.append(
-                    _("Row %(row)s, column fraction: %(value)r is not a number.")
-                    % {"row": number, "value": raw.strip()}
-                )
+                fraction = parse_number(raw.strip() or "1")
+            except NumberError as exc:
+                errors.append(_("Row %(row)s, column fraction: %(reason)s") % {"row": number, "reason": exc})
                 continue
             rows.append(MapRow(number, grouping.code, grouping.name, admin.strip(), fraction, False))
         if errors:
@@ -344,6 +343,7 @@ def grouping_detail(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "preview": preview,
         },
+        status=400 if form is not None and form.errors else 200,  # refused input: a 400 with the reason
     )
 
 

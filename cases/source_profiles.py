@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django import forms
 from django.utils.translation import gettext as _
 
 CANONICAL_COLUMNS = (
@@ -30,6 +31,80 @@ DURATION_UNITS = ("seconds", "minutes")
 
 class ProfileError(ValueError):
     """The profile cannot be used; the message names the key and what is wrong."""
+
+
+# A profile is a few lines of JSON three levels deep. Bounding its size and nesting before it is
+# parsed keeps a hostile text (100,000 nested "[": the parser's recursion limit, a 500) a 400.
+PROFILE_MAX_CHARS = 100_000
+PROFILE_MAX_DEPTH = 8
+
+
+def profile_text_check(text: str) -> None:
+    """Refuse a profile text too large or too deeply nested to be worth parsing."""
+    if len(text) > PROFILE_MAX_CHARS:
+        raise ProfileError(
+            _("The profile has %(size)s characters; at most %(max)s are read.")
+            % {"size": len(text), "max": PROFILE_MAX_CHARS}
+        )
+    depth = 0
+    in_string = escaped = False
+    for position, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > PROFILE_MAX_DEPTH:
+                line = text.count("\n", 0, position) + 1
+                raise ProfileError(
+                    _("The profile nests more than %(max)s levels deep (row %(row)s); a profile needs at most 3.")
+                    % {"max": PROFILE_MAX_DEPTH, "row": line}
+                )
+        elif char in "]}":
+            depth -= 1
+
+
+def profile_from_text(text: str) -> Any:
+    """A profile's JSON text → its value (checked by profile_from_json); ProfileError names the
+    row and column of bad JSON."""
+    import json
+
+    profile_text_check(text)
+    if not text.strip():
+        return {}
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProfileError(
+            _("The profile is not valid JSON: row %(row)s, column %(column)s: %(reason)s.")
+            % {"row": exc.lineno, "column": exc.colno, "reason": exc.msg}
+        ) from exc
+
+
+def _date_format_check(date_format: str) -> None:
+    """A format strptime can compile (a repeated directive cannot: "%d %d" is a regex error, a
+    500 in the preview and a batch left processing) and strftime can write."""
+    import re
+    from _strptime import _TimeRE_cache  # type: ignore[attr-defined]
+
+    try:
+        _TimeRE_cache.compile(date_format)
+        datetime.strftime(datetime(2026, 3, 1, 9, 5, 7), date_format)
+    except (ValueError, KeyError, re.error) as exc:
+        reason = str(exc)
+        if isinstance(exc, re.error) and "redefinition of group name" in reason:
+            reason = _("a directive appears twice")
+        elif isinstance(exc, KeyError):
+            reason = _("%(directive)s is no strptime directive") % {"directive": f"%{exc.args[0]}"}
+        raise ProfileError(
+            _("date_format %(format)r cannot be used: %(error)s.") % {"format": date_format, "error": reason}
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -127,12 +202,7 @@ def profile_from_json(raw: Any) -> SourceProfile:
                 _("date_format %(format)r: use strptime codes, e.g. %(example)s.")
                 % {"format": date_format, "example": "%d/%m/%Y %H:%M"}
             )
-        try:
-            datetime.strftime(datetime(2026, 3, 1, 9, 5, 7), date_format)
-        except ValueError as exc:
-            raise ProfileError(
-                _("date_format %(format)r cannot be used: %(error)s.") % {"format": date_format, "error": exc}
-            ) from exc
+        _date_format_check(date_format)
     constants: dict[str, str] = {}
     raw_constants = raw.get("constants", {})
     if not isinstance(raw_constants, dict):
@@ -177,3 +247,27 @@ def profile_from_json(raw: Any) -> SourceProfile:
         duration_unit=unit,
         sheet=sheet,
     )
+
+
+class ProfileJSONField(forms.JSONField):
+    """A profile's JSON text in a form (the web form and the admin): bounded before it is
+    parsed, and bad JSON named by row and column."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and not self.disabled:
+            try:
+                return profile_from_text(value)
+            except ProfileError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return super().to_python(value)
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        # A refused text is shown again as it was typed, never parsed to be shown.
+        if isinstance(data, str):
+            try:
+                profile_text_check(data)
+            except ProfileError:
+                from django.forms.fields import InvalidJSONInput
+
+                return InvalidJSONInput(data)
+        return super().bound_data(data, initial)

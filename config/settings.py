@@ -205,6 +205,8 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "kontaktcenter@localhost") or "kontaktcenter@localhost"
 # Headless Chromium that prints decision memos to PDF (Debian's `chromium` package).
 MEMO_PDF_CHROMIUM = env_str("MEMO_PDF_CHROMIUM", "/usr/bin/chromium") or "/usr/bin/chromium"
+# A memo PDF is printed by one Chromium at a time, in a child process killed after this long.
+MEMO_PDF_SECONDS = env_int("MEMO_PDF_SECONDS", 60)
 # The address links in e-mails point at.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000") or "http://127.0.0.1:8000"
 
@@ -220,6 +222,14 @@ IMPORT_MAX_XLSX_SHARED_STRINGS_BYTES = env_int("IMPORT_MAX_XLSX_SHARED_STRINGS_B
 UPLOAD_THROTTLE_RATE = env_str("UPLOAD_THROTTLE_RATE", "120/hour") or "120/hour"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# A CSV row is read whole into memory: bound its length and its number of fields.
+IMPORT_MAX_CSV_LINE_CHARS = env_int("IMPORT_MAX_CSV_LINE_CHARS", 1024 * 1024)
+IMPORT_MAX_CSV_FIELDS = env_int("IMPORT_MAX_CSV_FIELDS", 1000)
+
+# --- Keys --------------------------------------------------------------------------------
+# Warnings stored on one key; the rest are counted in a last warning.
+KEY_MAX_WARNINGS = env_int("KEY_MAX_WARNINGS", 50)
 
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from imports.parsing import (
     CASE_COLUMNS,
@@ -43,12 +44,17 @@ class ProfilePreview:
 PREVIEW_ROWS = 20
 
 
-def source_profile_preview(*, profile: Any, stream: IO[bytes], size: int) -> ProfilePreview:
+def source_profile_preview(*, profile: Any, stream: IO[bytes], size: int, user: Any = None) -> ProfilePreview:
     """Read the first PREVIEW_ROWS rows of a sample through `profile` (its JSON form) without
     saving anything: the canonical values each row becomes, and every row or file problem, with
-    the same messages an upload would give."""
-    from cases.source_profiles import ProfileError, profile_from_json
+    the same messages an upload would give.
 
+    A sample is read as an upload is (the same limits) and counts as one against the user's
+    upload throttle: raises imports.services.UploadThrottled past it."""
+    from cases.source_profiles import ProfileError, profile_from_json
+    from imports.services import upload_throttle_check
+
+    upload_throttle_check(user=user)
     preview = ProfilePreview()
     try:
         parsed = profile_from_json(profile)
@@ -90,5 +96,8 @@ def source_profile_preview(*, profile: Any, stream: IO[bytes], size: int) -> Pro
                 break
     except FileRejected as exc:
         preview.file_error = str(exc)
+    except Exception as exc:  # an input no check foresaw: told, logged, never a 500
+        logger.exception("profile preview failed")
+        preview.file_error = _("The sample cannot be read: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
     preview.skipped = reading.skipped
     return preview

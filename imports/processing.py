@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from cases import formats
 from cases.models import DataSource
 from cases.services import monthly_aggregates_refresh
+from cases.source_profiles import ProfileError
 from imports import loading
 from imports.aggregated import _process_aggregated
 from imports.models import ImportBatch, ImportRowError
@@ -44,6 +45,7 @@ from imports.parsing import (
     profile_row,
 )
 from imports.reading import _heartbeat, _Reading, _references, _xlsx_limits
+from imports.services import import_batch_mark_failed
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +96,18 @@ def _process(batch_id: int) -> str:
             _process_cases(batch)
     except FileRejected as exc:
         _finish_rejected(batch, str(exc), [], 0)
+    except ProfileError as exc:  # a profile stored before today's checks existed
+        _finish_rejected(batch, _("The source's profile cannot be used: %(reason)s") % {"reason": exc}, [], 0)
+    except (OperationalError, InterfaceError):
+        raise  # transient: the task retries it, and the sweep requeues a batch whose worker died
+    except Exception as exc:
+        # An input no check foresaw, or a bug: the batch fails with the reason and is never left
+        # "processing", and the caller (an upload in the embedded mode) gets no 500.
+        logger.exception("import batch %s failed", batch_id)
+        import_batch_mark_failed(
+            batch_id=batch_id,
+            reason=_("Technical error: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"[:500]},
+        )
     finally:
         loading.staging_clear(batch_id)
     batch.refresh_from_db(fields=["status"])

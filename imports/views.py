@@ -68,7 +68,9 @@ def source_preview(request: HttpRequest) -> HttpResponse:
 
     from cases import roles
     from cases.models import DataSource
+    from cases.source_profiles import ProfileError, profile_from_json, profile_from_text
     from imports.preview import source_profile_preview
+    from imports.services import UploadThrottled
 
     if not roles.is_finance(request.user):
         raise PermissionDenied
@@ -81,23 +83,27 @@ def source_preview(request: HttpRequest) -> HttpResponse:
         text = json.dumps(source.profile if source else {}, ensure_ascii=False, indent=1)
     preview = None
     error = ""
+    status = 200
     upload = request.FILES.get("file")
     if request.method == "POST":
         try:
-            profile = json.loads(text) if text.strip() else {}
-        except json.JSONDecodeError as exc:
-            error = _("The profile is not valid JSON: row %(row)s, column %(column)s: %(reason)s.") % {
-                "row": exc.lineno,
-                "column": exc.colno,
-                "reason": exc.msg,
-            }
+            profile = profile_from_text(text)
+            profile_from_json(profile)
+        except ProfileError as exc:
+            error, status = str(exc), 400
         else:
             if upload is None or isinstance(upload, list):
                 error = _("Choose a sample file to try the profile on.")
             else:
-                preview = source_profile_preview(profile=profile, stream=upload, size=upload.size or 0)
+                try:
+                    preview = source_profile_preview(
+                        profile=profile, stream=upload, size=upload.size or 0, user=request.user
+                    )
+                except UploadThrottled as exc:
+                    error, status = " ".join(exc.messages), 429
     return render(
         request,
         "organisation/source_preview.html",
         {"source": source, "profile_text": text, "preview": preview, "error": error},
+        status=status,
     )

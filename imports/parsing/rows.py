@@ -94,7 +94,8 @@ class CaseRowValidator:
                 moment = self._parse_date(text)
             except ValueError:
                 return None
-            if not 1990 <= moment.year <= 2100:
+            # A time with a UTC offset (%z) belongs to its Stockholm month: the full check converts.
+            if moment.tzinfo is not None or not 1990 <= moment.year <= 2100:
                 return None
             year_month = f"{moment.year:04d}-{moment.month:02d}"
             text = moment.isoformat(sep=" ")
@@ -103,8 +104,12 @@ class CaseRowValidator:
                 return None
             year_month = text[:7]
             try:
-                datetime.fromisoformat(text)
+                moment = datetime.fromisoformat(text)
             except ValueError:
+                return None
+            # "2026-03-31 23:30-11" is 19 characters too, and lies in April in Stockholm: a time
+            # with an offset goes to the full check, which converts before it takes the month.
+            if moment.tzinfo is not None:
                 return None
         if self._declared_ym is not None and year_month != self._declared_ym:
             return None

@@ -163,12 +163,13 @@ def parse_date(raw: str) -> date | None:
 
 
 def parse_decimal(raw: str) -> Decimal | None:
-    text = raw.strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    """A plain decimal number (cases.numbers: no exponent, bounded digits), or None."""
+    from cases.numbers import NumberError, parse_number
+
     try:
-        value = Decimal(text)
-    except InvalidOperation:
+        return parse_number(raw.strip())
+    except NumberError:
         return None
-    return value if value.is_finite() else None
 
 
 def parse_bool(raw: str) -> bool | None:

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from allocation.keys import allocation_key_create_from_values
+from cases.numbers import NumberError, parse_number
 
 
 def read_values(text: str) -> dict[str, Decimal]:
@@ -37,11 +38,11 @@ def read_values(text: str) -> dict[str, Decimal]:
         if not any(c.strip() for c in row):
             continue
         code = row[i_admin].strip() if len(row) > i_admin else ""
-        raw = row[i_value].strip().replace(" ", "").replace(",", ".") if len(row) > i_value else ""
+        raw = row[i_value].strip() if len(row) > i_value else ""
         try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            errors.append(f"Rad {n}, kolumn value: {raw!r} är inget tal.")
+            value = parse_number(raw)
+        except NumberError as exc:
+            errors.append(f"Rad {n}, kolumn value: {exc}")
             continue
         if code in values:
             errors.append(f"Rad {n}, kolumn administration: {code} förekommer två gånger.")

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from cases.models import DataSource
 from cases.roles import user_argument
 from cases.services import data_source_save, source_profile_apply
+from cases.source_profiles import ProfileError, profile_from_text
 
 
 class Command(BaseCommand):
@@ -35,14 +36,11 @@ class Command(BaseCommand):
             if options["profile"]:
                 path = Path(options["profile"])
                 try:
-                    profile = json.loads(path.read_text(encoding="utf-8"))
+                    profile = profile_from_text(path.read_text(encoding="utf-8"))
                 except OSError as exc:
                     raise CommandError(f"Profilen {path} kan inte läsas: {exc.strerror}.", returncode=1) from exc
-                except json.JSONDecodeError as exc:
-                    raise CommandError(
-                        f"Profilen {path} är inte giltig JSON: rad {exc.lineno}, kolumn {exc.colno}: {exc.msg}.",
-                        returncode=1,
-                    ) from exc
+                except ProfileError as exc:
+                    raise CommandError(f"Profilen {path}: {exc}", returncode=1) from exc
                 source_profile_apply(source=source, profile=profile)
             source = data_source_save(source=source, user=user)
         except ValidationError as exc:

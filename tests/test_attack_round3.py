@@ -1,0 +1,261 @@
+"""The third attack on the demo (issue 27, "Security, third round"), except its forged ledger lines.
+
+Each test reproduces one step of the attack; every one of them failed on the code before the fix.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.test import Client
+from rest_framework.test import APIClient
+
+from allocation.models import AllocationKey
+from cases.models import DataSource
+from imports.models import ImportBatch
+from tests.conftest import csv_bytes, good_rows, uploaded_file
+from tests.imports.helpers import run_import
+
+# --- Medium: the decision memo exhausts the machine: a key's window is bounded ------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("window_from", "window_to", "reason"),
+    [
+        ("0001-01", "9999-11", "1990–2100"),  # the attack: 119,975 months
+        ("2020-01", "2023-01", "37 månader"),  # longer than 36 months
+        ("2026-03", "9999-12", "1990–2100"),  # used to overflow the month after December 9999: a 500
+        ("1899-01", "1899-12", "1990–2100"),  # a year nobody has case logs for
+    ],
+)
+def test_the_compute_api_refuses_a_window_that_is_too_long_or_in_an_unlikely_year(
+    volumes, finance_user, window_from, window_to, reason
+):
+    client = APIClient()
+    client.force_authenticate(finance_user)
+    started = time.monotonic()
+    response = client.post(
+        "/api/v1/keys/compute/",
+        {
+            "name": "Allt",
+            "window_from": window_from,
+            "window_to": window_to,
+            "basis": "cases",
+            "valid_from": "2027-01-01",
+        },
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert reason in str(response.json())
+    assert time.monotonic() - started < 5
+    assert not AllocationKey.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_and_the_web_form_refuse_a_window_that_is_too_long(volumes, finance_user):
+    with pytest.raises(CommandError, match="1990–2100"):
+        call_command("compute_key", name="Allt", window_from="0001-01", window_to="9999-11", valid_from="2027-01-01")
+    client = Client()
+    client.force_login(finance_user)
+    form = {"name": "Allt", "basis": "cases", "valid_from": "2027-01-01"}
+    response = client.post("/allocation/keys/new/measured/", {**form, "window_from": "2026-03", "window_to": "9999-12"})
+    assert response.status_code == 200
+    assert "1990–2100" in response.content.decode()
+    response = client.post("/allocation/keys/new/measured/", {**form, "window_from": "2020-01", "window_to": "2023-12"})
+    assert "högst 36" in response.content.decode()
+    assert not AllocationKey.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_stores_a_bounded_number_of_warnings_and_counts_the_rest(volumes, settings):
+    from allocation import keys
+
+    # Ten sources that deliver every month and have nothing: one warning each, and a month without data.
+    for i in range(10):
+        DataSource.objects.create(name=f"Tom {i}")
+    settings.KEY_MAX_WARNINGS = 5
+    key = keys.allocation_key_compute_measured(
+        name="K",
+        window_from=date(2026, 1, 1),
+        window_to=date(2026, 4, 1),
+        basis="cases",
+        valid_from=date(2027, 1, 1),
+    )
+    assert len(key.warnings) == 5
+    assert key.warnings[-1].startswith("8 ")  # 2 empty months + 10 sources = 12 warnings: 4 kept, 8 counted
+    assert "inte" in key.warnings[-1]
+    # A stale-data warning added later keeps the bound and the count.
+    keys.allocation_keys_flag_stale(months=[date(2026, 3, 1)])
+    key.refresh_from_db()
+    assert len(key.warnings) == 5
+    assert key.warnings[-1].startswith("9 ")
+
+
+# --- Low: entered quantities are bounded like amounts -------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("raw", ["1e-999999", "1e999999", "sNaN", "NaN", "Infinity", "0.0000001"])
+def test_a_driver_value_with_an_exponent_is_refused_at_once(org, finance_user, raw):
+    client = Client()
+    client.force_login(finance_user)
+    started = time.monotonic()
+    response = client.post(
+        "/allocation/keys/new/values/",
+        {"name": "Växel", "kind": "driver", "valid_from": "2027-01-01", "values": f"UF; {raw}\nSOF; 10"},
+    )
+    assert time.monotonic() - started < 5
+    assert response.status_code == 200
+    assert "Rad 1, kolumn värde" in response.content.decode()
+    assert not AllocationKey.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_key_service_refuses_unbounded_values_whatever_path_they_came_by(org):
+    from allocation.keys import allocation_key_create_from_values
+
+    with pytest.raises(ValidationError, match="UF"):
+        allocation_key_create_from_values(
+            name="Växel", kind="driver", valid_from=date(2027, 1, 1), values={"UF": Decimal("1e-999999")}
+        )
+    assert not AllocationKey.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("raw", ["sNaN", "1e999999", "1e-999999"])
+def test_the_grouping_preview_refuses_an_owner_fraction_that_is_no_plain_number(org, finance_user, raw):
+    client = Client()
+    client.force_login(finance_user)
+    response = client.post(
+        "/organisation/karta/gruppering/UF-01/", {"valid_from": "2026-01-01", "owners": f"UF; {raw}"}
+    )
+    assert response.status_code == 400
+    assert "Rad 1, kolumn fraction" in response.content.decode()
+
+
+# --- Low: 500s that become 400s, and no batch left "processing" --------------------------------
+
+REPEATED = {"columns": {"opened_at": "opened_at"}, "date_format": "%Y-%m-%d %H:%M %d"}
+
+
+@pytest.mark.django_db
+def test_a_date_format_with_a_repeated_directive_is_refused_when_saved(org, finance_user):
+    source = DataSource(name="Dubbel", profile=REPEATED)
+    with pytest.raises(ValidationError, match="två gånger"):
+        source.full_clean()
+    client = Client()
+    client.force_login(finance_user)
+    response = client.post(
+        "/organisation/kallor/prova/",
+        {"profile": '{"date_format": "%d/%m/%Y %d"}', "file": uploaded_file(csv_bytes(good_rows()))},
+    )
+    assert response.status_code == 400
+    assert "två gånger" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stored_profile_that_cannot_be_used_rejects_the_batch_instead_of_leaving_it_processing(org):
+    DataSource.objects.filter(pk=org["source"].pk).update(profile=REPEATED)  # stored before the check
+    org["source"].refresh_from_db()
+    batch = run_import(org["source"], csv_bytes(good_rows()))
+    assert batch.status == "rejected"
+    assert "två gånger" in batch.message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unforeseen_error_fails_the_batch_with_its_reason(org, monkeypatch):
+    import imports.processing
+
+    def broken(batch):  # type: ignore[no-untyped-def]
+        raise RuntimeError("oväntat")
+
+    monkeypatch.setattr(imports.processing, "_process_cases", broken)
+    batch = run_import(org["source"], csv_bytes(good_rows()))
+    assert batch.status == "failed"
+    assert "oväntat" in batch.message
+    assert not ImportBatch.objects.filter(status="processing").exists()
+
+
+@pytest.mark.django_db
+def test_a_profile_nested_100000_deep_is_a_400_with_the_reason(org, finance_user, tmp_path):
+    deep = "[" * 100_000
+    client = Client()
+    client.force_login(finance_user)
+    response = client.post(
+        "/organisation/kallor/prova/", {"profile": deep, "file": uploaded_file(csv_bytes(good_rows()))}
+    )
+    assert response.status_code == 400
+    assert "nivåer" in response.content.decode()
+    form = client.post(f"/organisation/kallor/{org['source'].pk}/", {"name": "Telefoni", "profile": deep})
+    assert "nivåer" in form.content.decode()
+    path = tmp_path / "djup.json"
+    path.write_text(deep)
+    with pytest.raises(CommandError, match="nivåer"):
+        call_command("add_source", "Djup", profile=str(path))
+    assert not DataSource.objects.filter(name="Djup").exists()
+
+
+@pytest.mark.django_db
+def test_the_profile_preview_is_throttled_like_uploads(org, finance_user, settings):
+    settings.UPLOAD_THROTTLE_RATE = "2/minute"
+    client = Client()
+    client.force_login(finance_user)
+    answers = []
+    for _ in range(3):
+        response = client.post(
+            "/organisation/kallor/prova/", {"profile": "{}", "file": uploaded_file(csv_bytes(good_rows()))}
+        )
+        answers.append(response.status_code)
+    assert answers == [200, 200, 429]
+    assert "Vänta en stund" in response.content.decode()
+
+
+# --- Low: a time with a UTC offset lands in its Stockholm month ---------------------------------
+
+OFFSET_TIMES = {
+    # ISO 8601 (the plain path), 19 characters like a local time: the fast path took its month.
+    "Z1": ("2026-03-31 23:30-11", "2026-04"),  # 2026-04-01 12:30 in Stockholm (summer time)
+    "Z2": ("2026-03-31T23:30+01", "2026-04"),  # summer time began 29 March: 00:30 on 1 April
+    "Z3": ("2026-10-31T23:30+01", "2026-10"),  # winter time again: 23:30 on 31 October
+    "Z4": ("2026-02-28T23:30-01", "2026-03"),
+    "Z5": ("2026-03-29T00:30+00", "2026-03"),  # the night summer time began
+    "Z6": ("2026-03-15T12:00+01", "2026-03"),
+}
+PROFILE_TIMES = {
+    # The source's own format with %z: +0100 and -1100, either side of both changes of clock.
+    "P1": ("2026-03-31 23:30+0100", "2026-04"),
+    "P2": ("2026-03-31 23:30-1100", "2026-04"),
+    "P3": ("2026-10-31 23:30+0100", "2026-10"),
+    "P4": ("2026-10-31 23:00+0000", "2026-11"),  # midnight in Stockholm on 1 November
+    "P5": ("2026-10-31 22:59+0000", "2026-10"),
+    "P6": ("2026-03-15 12:00+0100", "2026-03"),
+}
+
+
+def _months_of(source: DataSource) -> dict[str, str]:
+    from cases.models import CaseRecord
+
+    return {c: f"{m:%Y-%m}" for c, m in CaseRecord.objects.filter(source=source).values_list("case_id", "month")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_iso_time_with_an_offset_is_counted_in_its_stockholm_month(org):
+    rows = [f"{case},{moment},phone,UF-01,60,,," for case, (moment, _month) in OFFSET_TIMES.items()]
+    batch = run_import(org["source"], csv_bytes(rows))
+    assert batch.status == "loaded", batch.message
+    assert _months_of(org["source"]) == {case: month for case, (_moment, month) in OFFSET_TIMES.items()}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_profiled_time_with_an_offset_is_counted_in_its_stockholm_month(org):
+    source = DataSource.objects.create(name="Med zon", profile={"date_format": "%Y-%m-%d %H:%M%z"})
+    rows = [f"{case},{moment},phone,UF-01,60,,," for case, (moment, _month) in PROFILE_TIMES.items()]
+    batch = run_import(source, csv_bytes(rows))
+    assert batch.status == "loaded", batch.message
+    assert _months_of(source) == {case: month for case, (_moment, month) in PROFILE_TIMES.items()}
