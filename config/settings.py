@@ -224,7 +224,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # A CSV row is read whole into memory: bound its length and its number of fields.
-IMPORT_MAX_CSV_LINE_CHARS = env_int("IMPORT_MAX_CSV_LINE_CHARS", 1024 * 1024)
+IMPORT_MAX_CSV_LINE_BYTES = env_int("IMPORT_MAX_CSV_LINE_BYTES", 1024 * 1024)
 IMPORT_MAX_CSV_FIELDS = env_int("IMPORT_MAX_CSV_FIELDS", 1000)
 
 # --- Keys --------------------------------------------------------------------------------

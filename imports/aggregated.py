@@ -21,7 +21,7 @@ from imports.parsing import (
     open_table,
 )
 from imports.parsing.tables import aggregate_file_rows
-from imports.reading import _Reading, _references, _xlsx_limits
+from imports.reading import _csv_limits, _Reading, _references, _xlsx_limits
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ def _process_aggregated(batch: ImportBatch) -> None:
             size=batch.size_bytes,
             max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
             xlsx_limits=_xlsx_limits(),
+            csv_limits=_csv_limits(),
         )
         # Aggregated statistics use the profile's single renamed columns (aggregate columns by name).
         renames = {h[0]: c for c, h in batch.source.read_profile().columns.items() if len(h) == 1}

@@ -23,7 +23,7 @@ from imports.parsing import (
     profile_row,
 )
 from imports.processing import _SKIPPED, _through_profile
-from imports.reading import _Reading, _references, _xlsx_limits
+from imports.reading import _csv_limits, _Reading, _references, _xlsx_limits
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ def source_profile_preview(*, profile: Any, stream: IO[bytes], size: int, user: 
             size=size,
             max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
             xlsx_limits=_xlsx_limits(),
+            csv_limits=_csv_limits(),
             sheet=parsed.sheet,
         )
         found = locate_profiled_header(table, profile=parsed, synonyms=CASE_COLUMNS, required=CASE_REQUIRED)

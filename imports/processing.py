@@ -44,7 +44,7 @@ from imports.parsing import (
     open_table,
     profile_row,
 )
-from imports.reading import _heartbeat, _Reading, _references, _xlsx_limits
+from imports.reading import _csv_limits, _heartbeat, _Reading, _references, _xlsx_limits
 from imports.services import import_batch_mark_failed
 
 logger = logging.getLogger(__name__)
@@ -144,6 +144,7 @@ def _validated_chunks(
             size=batch.size_bytes,
             max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
             xlsx_limits=_xlsx_limits(),
+            csv_limits=_csv_limits(),
             sheet=profile.sheet,
         )
         profiled = None

@@ -13,12 +13,17 @@ from django.utils import timezone
 from cases.models import Administration, Channel, Grouping
 from imports.models import ImportBatch
 from imports.parsing import (
+    CsvLimits,
     References,
     RowError,
     XlsxLimits,
 )
 
 logger = logging.getLogger(__name__)
+
+
+def _csv_limits() -> CsvLimits:
+    return CsvLimits(line_bytes=settings.IMPORT_MAX_CSV_LINE_BYTES, fields=settings.IMPORT_MAX_CSV_FIELDS)
 
 
 def _xlsx_limits() -> XlsxLimits:

@@ -5,7 +5,9 @@ Each test reproduces one step of the attack; every one of them failed on the cod
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 from datetime import date
 from decimal import Decimal
 
@@ -259,3 +261,114 @@ def test_a_profiled_time_with_an_offset_is_counted_in_its_stockholm_month(org):
     batch = run_import(source, csv_bytes(rows))
     assert batch.status == "loaded", batch.message
     assert _months_of(source) == {case: month for case, (_moment, month) in PROFILE_TIMES.items()}
+
+
+# --- Medium: XLSX limits counted as the parser reads; CSV rows bounded ---------------------------
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _workbook(strings: str, *, part: str = "xl/sharedStrings.xml") -> bytes:
+    """A one-sheet workbook whose shared strings (the sst element's content) lie in `part`, declared
+    in [Content_Types].xml and in the workbook's relationships as Excel does. The header row takes
+    the first four shared strings; the data row is written inline."""
+    header = "".join(f'<c r="{c}1" t="s"><v>{i}</v></c>' for i, c in enumerate("ABCD"))
+    row = "".join(
+        f'<c r="{c}2" t="inlineStr"><is><t>{v}</t></is></c>'
+        for c, v in zip("ABCD", ["A1", "2026-03-02 10:00", "phone", "UF-01"], strict=True)
+    )
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            f'<Override PartName="/{part}" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+            "</Types>"
+        ),
+        "_rels/.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
+            '<sheet name="Blad1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{REL}/sharedStrings" Target="/{part}"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<worksheet xmlns="{MAIN}"><sheetData><row r="1">{header}</row><row r="2">{row}</row>'
+            "</sheetData></worksheet>"
+        ),
+        part: f'<x:sst xmlns:x="{MAIN}">{strings}</x:sst>',
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in parts.items():
+            zf.writestr(name, text)
+    return out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("strings", "part"),
+    [
+        ("".join(f"<x:si><x:t>s{i}</x:t></x:si>" for i in range(1500)), "xl/sharedStrings.xml"),  # a prefix
+        ("".join(f"<si><t>s{i}</t></si>" for i in range(1500)), "xl/strings/andra.xml"),  # renamed part
+        ("".join(f"<x:si><x:t>s{i}</x:t></x:si>" for i in range(1500)), "xl/andra.xml"),  # both
+    ],
+)
+def test_shared_strings_are_counted_whatever_their_prefix_or_part(org, settings, strings, part):
+    settings.IMPORT_MAX_XLSX_SHARED_STRINGS = 1000
+    batch = run_import(org["source"], _workbook(strings, part=part), name="bomb.xlsx")
+    assert batch.status == "rejected", batch.message
+    assert "fler än 1\u00a0000 delade texter" in batch.message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_workbook_with_few_strings_in_a_renamed_part_still_loads(org):
+    strings = "".join(f"<x:si><x:t>{s}</x:t></x:si>" for s in ["case_id", "opened_at", "channel", "grouping"])
+    batch = run_import(org["source"], _workbook(strings, part="xl/andra.xml"), name="ok.xlsx")
+    assert batch.status == "loaded", batch.message  # the reader found the header in the renamed part
+
+
+@pytest.mark.django_db
+def test_the_profile_preview_applies_the_same_xlsx_limits(org, finance_user, settings):
+    settings.IMPORT_MAX_XLSX_SHARED_STRINGS = 1000
+    client = Client()
+    client.force_login(finance_user)
+    strings = "".join(f"<x:si><x:t>s{i}</x:t></x:si>" for i in range(1500))
+    sample = uploaded_file(_workbook(strings, part="xl/andra.xml"), name="bomb.xlsx")
+    page = client.post("/organisation/kallor/prova/", {"profile": "{}", "file": sample}).content.decode()
+    assert "fler än 1\u00a0000 delade texter" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_csv_line_longer_than_the_limit_is_refused_with_the_numbers(org, settings):
+    settings.IMPORT_MAX_CSV_LINE_BYTES = 100_000
+    # Every cell below the cell limit (100,000 characters), the line above the line limit.
+    data = csv_bytes([*good_rows(n=2), ",".join(["x" * 60_000] * 3) + ",2026-03-02 10:00,phone,UF-01,1,,,"])
+    batch = run_import(org["source"], data)
+    assert batch.status == "rejected"
+    assert "Rad 4" in batch.message and "100\u00a0000 byte" in batch.message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_header_of_commas_is_refused_with_the_numbers(org, settings):
+    settings.IMPORT_MAX_CSV_LINE_BYTES = 10 * 1024 * 1024
+    started = time.monotonic()
+    batch = run_import(org["source"], b"," * 5_000_000 + b"\n" + csv_bytes(good_rows()))
+    assert batch.status == "rejected"
+    assert "Rad 1 har 5\u00a0000\u00a0001 fält" in batch.message and "1\u00a0000" in batch.message
+    assert time.monotonic() - started < 30
+    settings.IMPORT_MAX_CSV_LINE_BYTES = 1024 * 1024
+    default = run_import(org["source"], b"," * 2_000_000 + b"\n" + csv_bytes(good_rows()), name="b.csv")
+    assert default.status == "rejected" and "byte" in default.message

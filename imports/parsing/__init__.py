@@ -24,7 +24,7 @@ from imports.parsing.columns import (
     channel_code,
 )
 from imports.parsing.errors import COLUMN_LABELS, FileRejected, RowError, describe_error
-from imports.parsing.files import STOCKHOLM, XlsxLimits, open_table
+from imports.parsing.files import STOCKHOLM, CsvLimits, XlsxLimits, open_table
 from imports.parsing.headers import Header, Skipped, cell, locate_header, locate_profiled_header, profile_row
 from imports.parsing.rows import CaseRowValidator, References
 from imports.parsing.values import date_parser, is_blank, parse_bool, parse_date, parse_decimal, parse_month
@@ -41,6 +41,7 @@ __all__ = [
     "MAP_REQUIRED",
     "STOCKHOLM",
     "CaseRowValidator",
+    "CsvLimits",
     "FileRejected",
     "Header",
     "References",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,6 +41,15 @@ class Table:
 
 
 @dataclass(frozen=True)
+class CsvLimits:
+    """Bounds on one CSV row: the csv module reads a whole line and makes a string per field
+    (a 200 MB header of commas: 46 s and 1.7 GB), so both are bounded as the bytes arrive."""
+
+    line_bytes: int = 1024 * 1024
+    fields: int = 1000
+
+
+@dataclass(frozen=True)
 class XlsxLimits:
     """Bounds on what an XLSX may make the reader do before its first row: openpyxl reads the
     whole shared-strings part into memory first (5 million strings: 2 minutes, 843 MiB)."""
@@ -49,7 +59,13 @@ class XlsxLimits:
 
 
 def open_table(
-    stream: IO[bytes], *, size: int, max_xlsx_bytes: int, xlsx_limits: XlsxLimits = XlsxLimits(), sheet: str = ""
+    stream: IO[bytes],
+    *,
+    size: int,
+    max_xlsx_bytes: int,
+    xlsx_limits: XlsxLimits = XlsxLimits(),
+    sheet: str = "",
+    csv_limits: CsvLimits = CsvLimits(),
 ) -> Table:
     """Open a CSV or XLSX file by its content, whatever its name claims."""
     head = stream.read(4096)
@@ -66,7 +82,7 @@ def open_table(
         raise FileRejected(_("The file is encoded as UTF-16. Save it as UTF-8 or Windows-1252 (CSV)."))
     if b"\x00" in head:
         raise FileRejected(_("The file looks binary, not a CSV text file or xlsx."))
-    return _open_csv(stream, size=size)
+    return _open_csv(stream, size=size, limits=csv_limits)
 
 
 def _detect_encoding(sample: bytes) -> str:
@@ -86,12 +102,19 @@ def _detect_delimiter(first_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-class _CountingReader(io.RawIOBase):
-    """Wraps a binary stream and counts bytes read, for progress."""
+_LINE_BREAK = re.compile(rb"[\r\n]")
 
-    def __init__(self, raw: IO[bytes]) -> None:
+
+class _CountingReader(io.RawIOBase):
+    """Wraps a binary stream and counts bytes read, for progress; refuses a line longer than
+    `max_line` bytes as its bytes arrive, before any decoder or csv reader holds it whole."""
+
+    def __init__(self, raw: IO[bytes], max_line: int = 0) -> None:
         self.raw = raw
         self.count = 0
+        self.max_line = max_line
+        self.lines = 0  # "\n" read so far: the line number, whatever ends lines ("\r\n", "\r")
+        self.open_line = 0  # bytes since the last line break
 
     def readable(self) -> bool:
         return True
@@ -101,16 +124,42 @@ class _CountingReader(io.RawIOBase):
         n = len(data)
         b[:n] = data
         self.count += n
+        if self.max_line:
+            self._bound_lines(data)
         return n
 
+    def _bound_lines(self, data: bytes) -> None:
+        if self.open_line + len(data) <= self.max_line:  # no line in here can be too long
+            last = max(data.rfind(b"\n"), data.rfind(b"\r"))
+            self.lines += data.count(b"\n")
+            self.open_line = self.open_line + len(data) if last < 0 else len(data) - last - 1
+            return
+        start = 0
+        for found in _LINE_BREAK.finditer(data):
+            self._check(self.open_line + found.start() - start)
+            self.lines += found.group() == b"\n"
+            self.open_line, start = 0, found.end()
+        self.open_line += len(data) - start
+        self._check(self.open_line)
 
-def _open_csv(stream: IO[bytes], *, size: int) -> Table:
+    def _check(self, length: int) -> None:
+        if length > self.max_line:
+            raise FileRejected(
+                _(
+                    "Line %(line)s is longer than %(limit)s bytes (a row of a case log is a few hundred); "
+                    "the file is not read. Check that it is a CSV file with one row per line."
+                )
+                % {"line": formats.number(self.lines + 1), "limit": formats.number(self.max_line)}
+            )
+
+
+def _open_csv(stream: IO[bytes], *, size: int, limits: CsvLimits = CsvLimits()) -> Table:
     sample = stream.read(1 << 20)
     stream.seek(0)
     encoding = _detect_encoding(sample)
     first_line = sample.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()[0]
     delimiter = _detect_delimiter(first_line)
-    counter = _CountingReader(stream)
+    counter = _CountingReader(stream, max_line=limits.line_bytes)
     text = io.TextIOWrapper(
         io.BufferedReader(counter, buffer_size=1 << 16), encoding=encoding, errors="strict", newline=""
     )
@@ -120,6 +169,15 @@ def _open_csv(stream: IO[bytes], *, size: int) -> Table:
         row_no = 0
         try:
             for row_no, cells in enumerate(reader, start=1):
+                if len(cells) > limits.fields:
+                    raise FileRejected(
+                        _("Row %(row)s has %(count)s fields; at most %(limit)s are read. Check the delimiter.")
+                        % {
+                            "row": formats.number(row_no),
+                            "count": formats.number(len(cells)),
+                            "limit": formats.number(limits.fields),
+                        }
+                    )
                 yield row_no, cells
         except UnicodeDecodeError as exc:
             # The decoder reads ahead in blocks, so the row being parsed is not where the bad
@@ -177,18 +235,25 @@ def _first_undecodable(stream: IO[bytes], encoding: str) -> tuple[int, str]:
 
 
 def check_xlsx_container(stream: IO[bytes], *, max_bytes: int, limits: XlsxLimits = XlsxLimits()) -> None:
-    """Refuse zip bombs before any XML is parsed: total size and compression ratio bounded,
-    and the shared strings bounded by size and by count (counted while streaming, no parse)."""
+    """Refuse zip bombs before any XML is parsed: total size and compression ratio bounded, and
+    every part the reader will take as shared strings bounded by bytes and by count, counted as
+    it streams by (elements by local name: "<x:si>" is an "si" too)."""
     try:
         with zipfile.ZipFile(stream) as zf:
             infos = zf.infolist()
-            strings = next((i for i in infos if i.filename.lower() == "xl/sharedstrings.xml"), None)
-            if strings is not None and strings.file_size <= max_bytes:
-                _check_shared_strings(zf, strings, limits)
+            _check_sizes(infos, max_bytes)
+            names = {i.filename for i in infos}
+            if "xl/workbook.xml" not in names:
+                raise FileRejected(_("The file is a zip archive but not an Excel workbook (xlsx)."))
+            for name in sorted(_shared_strings_parts(zf, names)):
+                _check_shared_strings(zf, zf.getinfo(name), limits)
     except zipfile.BadZipFile as exc:
         raise FileRejected(_("The file is not a valid Excel file (xlsx): the zip archive is damaged.")) from exc
     finally:
         stream.seek(0)
+
+
+def _check_sizes(infos: list[zipfile.ZipInfo], max_bytes: int) -> None:
     total = sum(i.file_size for i in infos)
     if total > max_bytes:
         raise FileRejected(
@@ -203,40 +268,131 @@ def check_xlsx_container(stream: IO[bytes], *, max_bytes: int, limits: XlsxLimit
             raise FileRejected(
                 _("The Excel file is suspiciously highly compressed (a possible zip bomb) and is not read.")
             )
-    names = {i.filename for i in infos}
-    if "xl/workbook.xml" not in names:
-        raise FileRejected(_("The file is a zip archive but not an Excel workbook (xlsx)."))
+
+
+# What openpyxl reads as shared strings: the part [Content_Types].xml declares with this type;
+# Excel also names it in the workbook's relationships. Both are followed, whatever the part's name.
+_SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SHARED_STRINGS_RELATION = "/sharedStrings"
+_WORKBOOK_TYPES = ("sheet.main+xml", "template.main+xml", "sheet.macroEnabled.main+xml", "addin.macroEnabled.main+xml")
+_PACKAGE_PART_BYTES = 4 * 1024 * 1024  # [Content_Types].xml and relationship parts are a few kB
+
+
+def _small_xml(zf: zipfile.ZipFile, name: str) -> Any:
+    """A package part (content types, relationships) parsed with defusedxml, bounded in bytes."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import ParseError, fromstring
+
+    with zf.open(name) as part:
+        data = part.read(_PACKAGE_PART_BYTES + 1)
+    if len(data) > _PACKAGE_PART_BYTES:
+        raise FileRejected(
+            _("The Excel file's part %(name)s is larger than such a part ever is; the file is not read.")
+            % {"name": name}
+        )
+    try:
+        return fromstring(data)
+    except (ParseError, DefusedXmlException) as exc:
+        raise FileRejected(_xlsx_unreadable(exc)) from exc
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2].rpartition(":")[2]
+
+
+def _content_types(zf: zipfile.ZipFile, names: set[str]) -> list[tuple[str, str]]:
+    """(part name without the leading '/', content type) of every Override."""
+    if "[Content_Types].xml" not in names:
+        return []
+    root = _small_xml(zf, "[Content_Types].xml")
+    return [
+        (str(e.get("PartName", "")).lstrip("/"), str(e.get("ContentType", "")))
+        for e in root.iter()
+        if _local(e.tag) == "Override"
+    ]
+
+
+def _workbook_parts(zf: zipfile.ZipFile, names: set[str]) -> set[str]:
+    return {name for name, kind in _content_types(zf, names) if kind.endswith(_WORKBOOK_TYPES) and name in names}
+
+
+def _shared_strings_parts(zf: zipfile.ZipFile, names: set[str]) -> set[str]:
+    """Every part that may be read as shared strings, by content type, by relationship or by name."""
+    import posixpath
+
+    lowered = {n.lower(): n for n in names}
+    found = {n for n in names if n.lower() == "xl/sharedstrings.xml"}
+    found |= {name for name, kind in _content_types(zf, names) if kind == _SHARED_STRINGS_TYPE}
+    for workbook in _workbook_parts(zf, names) | ({"xl/workbook.xml"} & names):
+        folder, base = posixpath.split(workbook)
+        rels = posixpath.join(folder, "_rels", base + ".rels")
+        if rels not in names:
+            continue
+        for e in _small_xml(zf, rels).iter():
+            if _local(e.tag) == "Relationship" and str(e.get("Type", "")).endswith(_SHARED_STRINGS_RELATION):
+                target = str(e.get("Target", ""))
+                path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+                found.add(posixpath.normpath(path))
+    return {lowered[n.lower()] for n in found if n.lower() in lowered}
 
 
 def _check_shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: XlsxLimits) -> None:
+    import xml.parsers.expat
+
+    too_large = _(
+        "The Excel file's shared strings take %(size)s MB, more than the %(limit)s MB allowed. "
+        "Save the file as CSV and upload that instead."
+    )
+    too_many = _(
+        "The Excel file has more than %(limit)s shared strings. Save the file as CSV and upload that instead."
+    ) % {"limit": formats.number(limits.shared_strings)}
     if info.file_size > limits.shared_strings_bytes:
         raise FileRejected(
-            _(
-                "The Excel file's shared strings take %(size)s MB, more than the %(limit)s MB allowed. "
-                "Save the file as CSV and upload that instead."
-            )
+            too_large
             % {
                 "size": formats.number(info.file_size // (1024 * 1024)),
                 "limit": formats.number(limits.shared_strings_bytes // (1024 * 1024)),
             }
         )
     count = 0
-    tail = b""
-    with zf.open(info) as part:  # the declared size can lie: the stream is what counts
-        while chunk := part.read(1 << 20):
-            data = tail + chunk
-            count += data.count(b"<si>") + data.count(b"<si ")
-            # A tag split between chunks is completed by the next chunk: keep the last 3 bytes
-            # (too short to hold a whole tag, so nothing is counted twice).
-            tail = data[-3:]
-            if count > limits.shared_strings:
-                raise FileRejected(
-                    _(
-                        "The Excel file has more than %(limit)s shared strings. "
-                        "Save the file as CSV and upload that instead."
+
+    def start(name: str, attributes: Any) -> None:
+        nonlocal count
+        if name.rpartition(":")[2] == "si":  # whatever prefix the namespace is given
+            count += 1
+
+    def hostile(*args: Any) -> None:
+        raise FileRejected(_xlsx_unreadable(_HostileXml()))
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = hostile
+    parser.EntityDeclHandler = hostile
+    read = 0
+    try:
+        with zf.open(info) as part:  # the declared size can lie: the stream is what counts
+            while chunk := part.read(1 << 20):
+                read += len(chunk)
+                if read > limits.shared_strings_bytes:
+                    raise FileRejected(
+                        too_large
+                        % {
+                            "size": formats.number(read // (1024 * 1024)),
+                            "limit": formats.number(limits.shared_strings_bytes // (1024 * 1024)),
+                        }
                     )
-                    % {"limit": formats.number(limits.shared_strings)}
-                )
+                parser.Parse(chunk, False)
+                if count > limits.shared_strings:
+                    raise FileRejected(too_many)
+            parser.Parse(b"", True)
+    except xml.parsers.expat.ExpatError as exc:
+        raise FileRejected(_xlsx_unreadable(exc)) from exc
+    if count > limits.shared_strings:
+        raise FileRejected(too_many)
+
+
+class _HostileXml(Exception):
+    """A DTD or an entity declaration in a part: what defusedxml refuses, named the same way."""
 
 
 def _cell_text(value: Any) -> str:
@@ -257,7 +413,7 @@ def _xlsx_unreadable(exc: BaseException) -> str:
 
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, DefusedXmlException):
+        if isinstance(seen, DefusedXmlException | _HostileXml):
             return _(
                 "The Excel file contains XML definitions (DTD or entities) that Excel never writes and that "
                 "are not read for security reasons. Open the file in Excel and save it as a new xlsx file."
