@@ -3,6 +3,8 @@ Celery task cases.send_notifications sends it after the writing transaction comm
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,6 +12,18 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from cases.models import Notification, NotificationOptOut
+
+logger = logging.getLogger(__name__)
+
+# A notification is tried this many times; then it is given up, logged and shown on the start page.
+ATTEMPTS = 5
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def header_text(value: str) -> str:
+    """A text fit for a mail header: control characters (CR, LF: "\\r\\nBcc: …" in a key's name)
+    become one space, so no name can add a header or make the message unsendable."""
+    return _CONTROL.sub(" ", value).strip()
 
 
 def notify(*, kind: str, event: str, recipients: Iterable[Any], subject: str, body: str) -> int:
@@ -24,7 +38,7 @@ def notify(*, kind: str, event: str, recipients: Iterable[Any], subject: str, bo
         try:
             with transaction.atomic():
                 Notification.objects.create(
-                    event=event[:200], kind=kind, recipient=person, subject=subject[:200], body=body
+                    event=event[:200], kind=kind, recipient=person, subject=header_text(subject)[:200], body=body
                 )
             queued += 1
         except IntegrityError:  # the same event reached this person before: told once
@@ -59,7 +73,7 @@ def notifications_send(*, limit: int = 200) -> int:
         with transaction.atomic():
             note = (
                 Notification.objects.select_for_update(skip_locked=True)
-                .filter(sent_at__isnull=True, attempts__lt=5)
+                .filter(sent_at__isnull=True, attempts__lt=ATTEMPTS)
                 .select_related("recipient")
                 .order_by("id")
                 .first()
@@ -67,9 +81,25 @@ def notifications_send(*, limit: int = 200) -> int:
             if note is None:
                 break
             try:
-                send_mail(note.subject, note.body, settings.DEFAULT_FROM_EMAIL, [note.recipient.email])
+                # Every header is made safe here too, whatever the outbox holds.
+                send_mail(
+                    header_text(note.subject),
+                    note.body,
+                    header_text(settings.DEFAULT_FROM_EMAIL),
+                    [header_text(note.recipient.email)],
+                )
             except Exception as exc:  # an SMTP or network failure: kept, tried again later
-                Notification.objects.filter(pk=note.pk).update(attempts=note.attempts + 1, error=str(exc)[:2000])
+                attempts = note.attempts + 1
+                Notification.objects.filter(pk=note.pk).update(attempts=attempts, error=str(exc)[:2000])
+                if attempts >= ATTEMPTS:  # given up: said in the log and on finance's start page
+                    logger.error(
+                        "notification %s to %s (%s) failed %s times and is given up: %s",
+                        note.pk,
+                        note.recipient.get_username(),
+                        note.subject,
+                        attempts,
+                        exc,
+                    )
                 continue
             Notification.objects.filter(pk=note.pk).update(sent_at=timezone.now(), attempts=note.attempts + 1)
             sent += 1

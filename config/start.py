@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from allocation.models import AllocationKey, AllocationRun, CostPool, Publication
 from cases import roles
-from cases.models import DataSource, MonthlyAggregate
+from cases.models import DataSource, MonthlyAggregate, Notification
+from cases.notifications import ATTEMPTS
 from cases.selectors import administrations_visible_to
 from imports.models import ImportBatch
 
@@ -58,6 +59,15 @@ def attention_items() -> list[Attention]:
                 _("Batch #%(id)s (%(name)s) is waiting for a confirmed replacement: %(message)s")
                 % {"id": batch.pk, "name": batch.original_name, "message": batch.message[:160]},
                 reverse("admin:imports_importbatch_upload") + f"?batch={batch.pk}",
+            )
+        )
+    given_up = Notification.objects.filter(sent_at__isnull=True, attempts__gte=ATTEMPTS, created_at__gte=since).count()
+    if given_up:
+        items.append(
+            Attention(
+                _("%(count)s e-mail notification(s) could not be sent after %(attempts)s attempts.")
+                % {"count": given_up, "attempts": ATTEMPTS},
+                reverse("admin:cases_notification_changelist") + "?sent_at__isnull=True",
             )
         )
     last = MonthlyAggregate.objects.filter(source__is_reference=False).aggregate(m=Max("month"))["m"]

@@ -372,3 +372,54 @@ def test_a_header_of_commas_is_refused_with_the_numbers(org, settings):
     settings.IMPORT_MAX_CSV_LINE_BYTES = 1024 * 1024
     default = run_import(org["source"], b"," * 2_000_000 + b"\n" + csv_bytes(good_rows()), name="b.csv")
     assert default.status == "rejected" and "byte" in default.message
+
+
+# --- Low: e-mail headers carry no control characters; a notification that finally fails is told ---
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_named_with_a_header_injection_is_still_notified_on_one_line(volumes):
+    from django.core import mail
+
+    from allocation.decisions import allocation_key_decide
+    from cases import roles
+    from cases.notifications import notifications_send
+    from tests.conftest import make_user, measured_key
+
+    finance = make_user("ekonom.mejl", roles.FINANCE)
+    steering = make_user("styr.mejl", roles.STEERING_GROUP)
+    for person, address in ((finance, "ekonom@example.se"), (steering, "styr@example.se")):
+        person.email = address
+        person.save()
+    key = measured_key()
+    AllocationKey.objects.filter(pk=key.pk).update(name="Nyckel\r\nBcc: angripare@example.org")
+    key.refresh_from_db()
+    allocation_key_decide(key=key, status="proposed", user=finance)
+    notifications_send()
+    sent = [m for m in mail.outbox if "Nyckel" in m.subject]
+    assert len(sent) == 1
+    assert "\r" not in sent[0].subject and "\n" not in sent[0].subject
+    assert sent[0].recipients() == ["styr@example.se"]
+    assert sent[0].message()["Bcc"] is None and not sent[0].bcc
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notification_that_finally_fails_is_logged_and_shown_on_the_start_page(org, finance_user, caplog):
+    from unittest.mock import patch
+
+    from cases.models import Notification
+    from cases.notifications import notifications_send, notify
+
+    finance_user.email = "ekonom@example.se"
+    finance_user.save()
+    with patch("django.core.mail.send_mail", side_effect=OSError("SMTP nere")):
+        notify(kind="failure", event="test:1", recipients=[finance_user], subject="Fel", body="x")
+        for _ in range(6):
+            notifications_send()
+    note = Notification.objects.get(event="test:1")
+    assert note.attempts == 5 and note.sent_at is None, (note.attempts, note.error, note.sent_at)
+    assert "given up" in caplog.text
+    client = Client()
+    client.force_login(finance_user)
+    page = client.get("/").content.decode()
+    assert "1 e-postavisering(ar) kunde inte skickas efter 5 försök" in page
