@@ -53,7 +53,20 @@ class AllocationKeyAdmin(admin.ModelAdmin):
         return False  # nothing about a key is edited by hand, least of all an approved one
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is not None and obj.status in (AllocationKey.Status.DRAFT, AllocationKey.Status.REJECTED)
+        # Django's permission first (the steering group has none), then only drafts and rejected keys.
+        return super().has_delete_permission(request, obj) and (
+            obj is None or obj.status in (AllocationKey.Status.DRAFT, AllocationKey.Status.REJECTED)
+        )
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one key at a time, through the service's checks
+        return actions
+
+    def delete_model(self, request: HttpRequest, obj: AllocationKey) -> None:
+        from allocation.keys import allocation_key_delete
+
+        allocation_key_delete(key=obj, user=request.user)
 
     @admin.display(description=_("review"))
     def review(self, obj: AllocationKey) -> str:
@@ -122,6 +135,17 @@ class CostPoolAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return super().has_delete_permission(request, obj) and (obj is None or not obj.runs.exists())
+
+    def delete_model(self, request: HttpRequest, obj: CostPool) -> None:
+        from allocation.pools import cost_pool_delete
+
+        cost_pool_delete(pool=obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        from allocation.pools import cost_pool_delete
+
+        for pool in queryset:
+            cost_pool_delete(pool=pool, user=request.user)
 
 
 class RunAmountInline(admin.TabularInline):

@@ -307,6 +307,25 @@ def allocation_key_create_from_values(
     return key
 
 
+@transaction.atomic
+def allocation_key_delete(*, key: AllocationKey, user: Any) -> None:
+    """Delete a draft or rejected key (approved and proposed keys are kept); audited with its shares."""
+    if key.status not in (AllocationKey.Status.DRAFT, AllocationKey.Status.REJECTED):
+        raise ValidationError(
+            _("Key #%(id)s is %(status)s and is kept for the record.")
+            % {"id": key.pk, "status": key.get_status_display()}
+        )
+    before = {
+        "name": key.name,
+        "kind": key.kind,
+        "status": key.status,
+        "shares": {s.administration.code: str(s.share) for s in key.shares.select_related("administration")},
+    }
+    pk = key.pk
+    key.delete()
+    audit_record(user=user, action="key.delete", obj_type="allocation_key", obj_id=pk, before=before)
+
+
 def allocation_keys_flag_stale(*, months: list[date]) -> int:
     """Warn on draft and proposed measured keys whose window covers months whose data changed.
 

@@ -68,6 +68,17 @@ def cost_pool_save(*, pool: CostPool, user: Any, funding: list[FundingInput] | N
     return pool
 
 
+@transaction.atomic
+def cost_pool_delete(*, pool: CostPool, user: Any) -> None:
+    """Delete a cost pool that no run used (the admin offers no other); audited with what it held."""
+    if pool.runs.exists():
+        raise ValidationError(_("The cost pool %(pool)s has runs and is kept for the record.") % {"pool": pool})
+    before = _pool_snapshot(pool)
+    pk = pool.pk
+    pool.delete()
+    audit_record(user=user, action="pool.delete", obj_type="cost_pool", obj_id=pk, before=before)
+
+
 def cost_pool_check(*, pool: CostPool, funding: list[FundingInput] | None) -> None:
     """The rules a pool must meet before it is saved (the admin's forms ask them too)."""
     if pool.pricing != CostPool.Pricing.KEY:

@@ -1,5 +1,7 @@
 from functools import cached_property
+from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connection
@@ -49,11 +51,29 @@ class AdministrationAdmin(admin.ModelAdmin):
         return False  # ended with valid_to, never deleted: keys and runs refer to it
 
 
+class GroupingForm(forms.ModelForm):
+    def clean(self) -> Any:
+        from cases.services import grouping_code_change_check
+
+        data = super().clean() or {}
+        if self.instance.pk and data.get("code"):  # the instance still holds the stored code here
+            grouping_code_change_check(grouping=Grouping(pk=self.instance.pk, code=data["code"]))
+        return data
+
+
 @admin.register(Grouping)
 class GroupingAdmin(admin.ModelAdmin):
+    """Saved through cases.services.grouping_save (audited; a code cases refer to is kept)."""
+
+    form = GroupingForm
     list_display = ["code", "name", "area"]
     search_fields = ["code", "name", "area"]
     list_filter = ["area"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        from cases.services import grouping_save
+
+        grouping_save(grouping=obj, user=request.user)
 
 
 class GroupingMapEntryInline(admin.TabularInline):
@@ -295,15 +315,61 @@ class ApiTokenAdmin(admin.ModelAdmin):
             api_token_revoke(token=token, user=request.user)
 
 
-# --- Users: every change of a user's access is audited --------------------------------------
+# --- Users and groups: every change of who may do what is audited ---------------------------
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin  # noqa: E402
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin  # noqa: E402
-from django.contrib.auth.models import User  # noqa: E402
+from django.contrib.auth.models import Group, User  # noqa: E402
 
 admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+class _ActingAs(admin.ModelAdmin):
+    """The audit entries that Django's signals write during the admin's pages name the admin's
+    user (cases.access_audit): group permissions, groups and users deleted."""
+
+    def changeform_view(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from cases.access_audit import acting_as
+
+        with acting_as(request.user):
+            return super().changeform_view(request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from cases.access_audit import acting_as
+
+        with acting_as(request.user):
+            return super().delete_view(request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from cases.access_audit import acting_as
+
+        with acting_as(request.user):  # the "delete selected" action runs here
+            return super().changelist_view(request, *args, **kwargs)
+
+
+@admin.register(Group)
+class AuditedGroupAdmin(_ActingAs, DjangoGroupAdmin):
+    """Django's group admin; a group made or changed is one audit entry with its permissions
+    before and after, a group deleted is audited by cases.access_audit."""
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        from cases.access_audit import group_form_saving, group_snapshot
+
+        stored = Group.objects.filter(pk=obj.pk).first() if change else None
+        request._group_before = group_snapshot(stored) if stored is not None else None
+        with group_form_saving():
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        from cases.access_audit import group_change_record, group_form_saving
+
+        with group_form_saving():
+            super().save_related(request, form, formsets, change)
+        group_change_record(group=form.instance, before=getattr(request, "_group_before", None), user=request.user)
 
 
 @admin.register(User)
-class AuditedUserAdmin(DjangoUserAdmin):
+class AuditedUserAdmin(_ActingAs, DjangoUserAdmin):
     """Django's user admin; group, permission and flag changes are written to the audit log
     (cases.services.user_access_record) whichever form saved them."""
 

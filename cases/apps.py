@@ -13,6 +13,10 @@ class CasesConfig(AppConfig):
         # Permissions exist only after migrate has run, so the groups are filled in here.
         post_migrate.connect(roles_ensure, dispatch_uid="cases.roles_ensure")
 
+        from cases.access_audit import connect
+
+        connect()  # groups, group permissions and user deletion audited whatever path changes them
+
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
         from config.auth import record_failure, record_login, record_logout

@@ -80,9 +80,40 @@ def audited_save(obj: Any, *, fields: list[str], user: Any, action: str, obj_typ
     return obj
 
 
+GROUPING_FIELDS = ["code", "name", "area"]
 CHANNEL_FIELDS = ["code", "name", "weight"]
 ADMINISTRATION_FIELDS = ["code", "name", "cost_centre", "valid_from", "valid_to"]
 SOURCE_FIELDS = ["name", "is_reference", "delivers_monthly", "profile"]
+
+
+def grouping_code_change_check(*, grouping: Any) -> None:
+    """Refuse a new code for a grouping that cases refer to: case logs name groupings by code,
+    so the next import of the old code would fail or, if a new grouping took it, go elsewhere."""
+    from cases.models import CaseRecord, Grouping
+
+    stored = Grouping.objects.filter(pk=grouping.pk).values_list("code", flat=True).first() if grouping.pk else None
+    if stored is None or stored == grouping.code:
+        return
+    if (
+        MonthlyAggregate.objects.filter(grouping_id=grouping.pk).exists()
+        or CaseRecord.objects.filter(grouping_id=grouping.pk).exists()
+    ):
+        raise ValidationError(
+            {
+                "code": _(
+                    "Cases refer to the grouping %(code)s, so its code cannot change: the case logs name it. "
+                    "Create a new grouping and move the owners in the grouping map instead."
+                )
+                % {"code": stored}
+            }
+        )
+
+
+@transaction.atomic
+def grouping_save(*, grouping: Any, user: Any) -> Any:
+    """Create or change a grouping (code, name, area), audited; a code cases refer to is kept."""
+    grouping_code_change_check(grouping=grouping)
+    return audited_save(grouping, fields=GROUPING_FIELDS, user=user, action="grouping", obj_type="grouping")
 
 
 @transaction.atomic

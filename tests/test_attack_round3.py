@@ -423,3 +423,97 @@ def test_a_notification_that_finally_fails_is_logged_and_shown_on_the_start_page
     client.force_login(finance_user)
     page = client.get("/").content.decode()
     assert "1 e-postavisering(ar) kunde inte skickas efter 5 försök" in page
+
+
+# --- Medium: every change to who may do what, and to what moves money, is audited ---------------
+
+
+@pytest.fixture
+def root(db):  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import User
+
+    return User.objects.create_superuser("rot", password="pw-for-tests-only")
+
+
+@pytest.mark.django_db
+def test_groups_made_and_their_permissions_changed_in_the_admin_are_audited(root, steering_user):
+    from django.contrib.auth.models import Group, Permission
+
+    from cases import roles
+    from cases.models import AuditEntry
+
+    client = Client()
+    client.force_login(root)
+    delete_key = Permission.objects.get(codename="delete_allocationkey")
+    steering = Group.objects.get(name=roles.STEERING_GROUP)
+    kept = list(steering.permissions.values_list("pk", flat=True))
+    response = client.post(
+        f"/admin/auth/group/{steering.pk}/change/", {"name": steering.name, "permissions": [*kept, delete_key.pk]}
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="group.change", object_id=str(steering.pk))
+    assert entry.user == root
+    added = set(entry.after["permissions"]) - set(entry.before["permissions"])
+    assert added == {"allocation.delete_allocationkey"}
+    client.post("/admin/auth/group/add/", {"name": "revisorer", "permissions": [delete_key.pk]})
+    made = Group.objects.get(name="revisorer")
+    created = AuditEntry.objects.get(action="group.create", object_id=str(made.pk))
+    assert created.user == root and created.after["permissions"] == ["allocation.delete_allocationkey"]
+    # Outside the admin (a shell, a command) the change is audited too, as the operating-system user.
+    made.permissions.clear()
+    cleared = AuditEntry.objects.get(action="group.permissions", object_id=str(made.pk))
+    assert cleared.after["permissions"] == [] and cleared.actor.startswith("os:")
+    made.permissions.add(delete_key)
+    client.post(f"/admin/auth/group/{made.pk}/delete/", {"post": "yes"})
+    deleted = AuditEntry.objects.get(action="group.delete", object_id=str(made.pk))
+    assert deleted.before["permissions"] == ["allocation.delete_allocationkey"] and deleted.user == root
+
+
+@pytest.mark.django_db
+def test_a_user_deleted_in_the_admin_is_audited_with_the_access_it_had(root, steering_user):
+    from cases.models import AuditEntry
+
+    client = Client()
+    client.force_login(root)
+    pk = steering_user.pk
+    response = client.post(f"/admin/auth/user/{pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="user.delete", object_id=str(pk))
+    assert entry.user == root and entry.before["groups"] == ["steering_group"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pools_and_keys_deleted_in_the_admin_are_audited(volumes, finance_user):
+    from allocation.models import CostPool
+    from cases.models import AuditEntry
+    from tests.conftest import measured_key
+
+    key = measured_key()
+    pool = CostPool.objects.create(name="Växeln", year=2027, gross_amount=Decimal("1000.00"))
+    client = Client()
+    client.force_login(finance_user)
+    assert client.post(f"/admin/allocation/costpool/{pool.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert AuditEntry.objects.get(action="pool.delete", object_id=str(pool.pk)).before["name"] == "Växeln"
+    assert client.post(f"/admin/allocation/allocationkey/{key.pk}/delete/", {"post": "yes"}).status_code == 302
+    entry = AuditEntry.objects.get(action="key.delete", object_id=str(key.pk))
+    assert entry.user == finance_user and set(entry.before["shares"]) == {"UF", "SOF", "TF"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_groupings_code_is_kept_once_cases_refer_to_it_and_other_changes_are_audited(volumes, finance_user):
+    from cases.models import AuditEntry, Grouping
+
+    client = Client()
+    client.force_login(finance_user)
+    used = Grouping.objects.get(code="UF-01")
+    response = client.post(f"/admin/cases/grouping/{used.pk}/change/", {"code": "SOF-99", "name": used.name})
+    assert response.status_code == 200  # the form again, with the reason
+    assert "ärendeloggarna" in response.content.decode()
+    assert Grouping.objects.get(pk=used.pk).code == "UF-01"
+    client.post(f"/admin/cases/grouping/{used.pk}/change/", {"code": "UF-01", "name": "Förskola"})
+    renamed = AuditEntry.objects.get(action="grouping.change", object_id=str(used.pk))
+    assert renamed.before["name"] != "Förskola" and renamed.after["name"] == "Förskola"
+    unused = Grouping.objects.create(code="NY-01", name="Ny")
+    client.post(f"/admin/cases/grouping/{unused.pk}/change/", {"code": "NY-02", "name": "Ny"})
+    assert Grouping.objects.get(pk=unused.pk).code == "NY-02"
+    assert AuditEntry.objects.get(action="grouping.change", object_id=str(unused.pk)).after["code"] == "NY-02"
