@@ -268,7 +268,23 @@ class PublicationScheduleAdmin(admin.ModelAdmin):
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return not PublicationSchedule.objects.exists()
+        # Django's permission first (the steering group only reads), then: one schedule.
+        return super().has_add_permission(request) and not PublicationSchedule.objects.exists()
+
+    def delete_model(self, request: HttpRequest, obj: PublicationSchedule) -> None:
+        from cases.services import audit_record
+
+        before = {"working_day": obj.working_day, "enabled": obj.enabled}
+        pk = obj.pk
+        obj.delete()
+        audit_record(
+            user=request.user, action="schedule.delete", obj_type="publication_schedule", obj_id=pk, before=before
+        )
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # deleted one at a time, audited
+        return actions
 
 
 # --- Generated or edited on their own pages: read here, written through the services --------

@@ -75,6 +75,17 @@ class GroupingAdmin(admin.ModelAdmin):
 
         grouping_save(grouping=obj, user=request.user)
 
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        from cases.services import grouping_delete
+
+        grouping_delete(grouping=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        from cases.services import grouping_delete
+
+        for grouping in queryset:
+            grouping_delete(grouping=grouping, user=request.user)
+
 
 class GroupingMapEntryInline(admin.TabularInline):
     model = GroupingMapEntry
@@ -256,20 +267,21 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def prefix_shown(self, obj: ApiToken) -> str:
         return f"{obj.prefix}…" if obj.prefix else "–"
 
+    # Django's permissions first, then: superusers only (no group holds the token permissions).
     def has_module_permission(self, request):  # type: ignore[no-untyped-def]
-        return bool(request.user.is_superuser)
+        return super().has_module_permission(request) and bool(request.user.is_superuser)
 
     def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return bool(request.user.is_superuser)
+        return super().has_view_permission(request, obj) and bool(request.user.is_superuser)
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return bool(request.user.is_superuser)
+        return super().has_add_permission(request) and bool(request.user.is_superuser)
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return bool(request.user.is_superuser)
+        return super().has_change_permission(request, obj) and bool(request.user.is_superuser)
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return bool(request.user.is_superuser)
+        return super().has_delete_permission(request, obj) and bool(request.user.is_superuser)
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         return (*self.readonly_fields, "user") if obj is not None else self.readonly_fields

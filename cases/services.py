@@ -117,6 +117,15 @@ def grouping_save(*, grouping: Any, user: Any) -> Any:
 
 
 @transaction.atomic
+def grouping_delete(*, grouping: Any, user: Any) -> None:
+    """Delete a grouping (the database refuses one that cases or the map refer to); audited."""
+    before = _snapshot(grouping, GROUPING_FIELDS)
+    pk = grouping.pk
+    grouping.delete()
+    audit_record(user=user, action="grouping.delete", obj_type="grouping", obj_id=pk, before=before)
+
+
+@transaction.atomic
 def channel_save(*, channel: Any, user: Any) -> Any:
     """Create or change a channel; its weight moves money in every channel-weighted key."""
     return audited_save(channel, fields=CHANNEL_FIELDS, user=user, action="channel", obj_type="channel")
