@@ -156,14 +156,30 @@ def key_memo(request: HttpRequest, key_id: int) -> HttpResponse:
 
 
 class MemoPdfUnavailable(RuntimeError):
-    """No headless Chromium on this server."""
+    """No PDF now: Chromium is missing, another memo is being printed, or printing took too long."""
+
+
+MEMO_PDF_LOCK = "memo-pdf-printing"
+
+
+def memo_pdf_command(executable: str) -> list[str]:
+    """The child process that prints (allocation.memo_print); a test may put a slow one here."""
+    import sys
+
+    return [sys.executable, "-m", "allocation.memo_print", executable]
 
 
 def memo_pdf(html: str) -> bytes:
-    """The memo as an A4 PDF, printed by headless Chromium (MEMO_PDF_CHROMIUM; Debian's package)."""
+    """The memo as an A4 PDF, printed by headless Chromium (MEMO_PDF_CHROMIUM; Debian's package)
+    in a child process: one at a time on the whole service (a lock in the shared cache), and
+    stopped with its Chromium after MEMO_PDF_SECONDS. Raises MemoPdfUnavailable with the reason."""
     import os
+    import signal
+    import subprocess
+    import uuid
 
     from django.conf import settings
+    from django.core.cache import cache
 
     executable = settings.MEMO_PDF_CHROMIUM
     if not os.path.exists(executable):
@@ -173,15 +189,40 @@ def memo_pdf(html: str) -> bytes:
                 "in the browser."
             )
         )
-    from playwright.sync_api import sync_playwright
-
-    # Nothing inside this block touches the database (the page was rendered before), so
-    # Playwright's event loop needs no relaxing of Django's async-safety checks.
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=["--headless", "--no-sandbox", "--disable-gpu"])
+    seconds = settings.MEMO_PDF_SECONDS
+    token = uuid.uuid4().hex
+    # The lock outlives a killed child by a little, never a crashed web worker by long.
+    if not cache.add(MEMO_PDF_LOCK, token, timeout=seconds + 30):
+        raise MemoPdfUnavailable(
+            _("Another memo is being printed just now; try again in a minute, or print the page in the browser.")
+        )
+    try:
+        # The command is this Python and our module; the executable is a setting, not input.
+        child = subprocess.Popen(  # noqa: S603
+            memo_pdf_command(executable),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: Chromium goes with it when it is killed
+        )
         try:
-            page = browser.new_page()
-            page.set_content(html, wait_until="load")
-            return page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+            pdf, _err = child.communicate(html.encode("utf-8"), timeout=seconds)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
+            raise MemoPdfUnavailable(
+                _(
+                    "Printing the memo took more than %(seconds)s seconds and was stopped; "
+                    "print the page in the browser."
+                )
+                % {"seconds": seconds}
+            ) from None
         finally:
-            browser.close()
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGKILL)
+        if child.returncode != 0 or not pdf.startswith(b"%PDF"):
+            raise MemoPdfUnavailable(_("The memo could not be printed; print the page in the browser."))
+        return pdf
+    finally:
+        if cache.get(MEMO_PDF_LOCK) == token:
+            cache.delete(MEMO_PDF_LOCK)

@@ -517,3 +517,59 @@ def test_a_groupings_code_is_kept_once_cases_refer_to_it_and_other_changes_are_a
     client.post(f"/admin/cases/grouping/{unused.pk}/change/", {"code": "NY-02", "name": "Ny"})
     assert Grouping.objects.get(pk=unused.pk).code == "NY-02"
     assert AuditEntry.objects.get(action="grouping.change", object_id=str(unused.pk)).after["code"] == "NY-02"
+
+
+# --- Medium: memo PDFs are printed one at a time, in a child process with a time limit -----------
+
+
+@pytest.fixture
+def memo_client(volumes, steering_user, settings):  # type: ignore[no-untyped-def]
+    import sys
+
+    from django.core.cache import cache
+
+    from tests.conftest import measured_key
+
+    settings.MEMO_PDF_CHROMIUM = sys.executable  # present; the tests below never reach a browser
+    cache.delete("memo-pdf-printing")
+    client = Client()
+    client.force_login(steering_user)
+    yield client, measured_key()
+    cache.delete("memo-pdf-printing")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_memo_pdf_is_refused_with_a_clear_message_while_another_is_printed(memo_client, monkeypatch):
+    from django.core.cache import cache
+
+    import allocation.review_views
+
+    client, key = memo_client
+
+    def no_browser(executable: str) -> list[str]:
+        raise AssertionError("a second printer was started")
+
+    monkeypatch.setattr(allocation.review_views, "memo_pdf_command", no_browser, raising=False)
+    cache.add("memo-pdf-printing", "another request", timeout=60)
+    response = client.get(f"/allocation/keys/{key.pk}/memo/?format=pdf", follow=True)
+    assert response.status_code == 200
+    assert "Ett annat beslutsunderlag skrivs ut just nu" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_memo_pdf_that_takes_too_long_is_stopped_and_the_next_may_print(memo_client, monkeypatch, settings):
+    import sys
+
+    from django.core.cache import cache
+
+    import allocation.review_views
+
+    client, key = memo_client
+    settings.MEMO_PDF_SECONDS = 1
+    slow = [sys.executable, "-c", "import time; time.sleep(60)"]
+    monkeypatch.setattr(allocation.review_views, "memo_pdf_command", lambda executable: slow, raising=False)
+    started = time.monotonic()
+    response = client.get(f"/allocation/keys/{key.pk}/memo/?format=pdf", follow=True)
+    assert time.monotonic() - started < 15
+    assert "tog mer än 1 sekunder och stoppades" in response.content.decode()
+    assert cache.get("memo-pdf-printing") is None  # released: the next request may print
