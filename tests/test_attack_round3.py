@@ -573,3 +573,11 @@ def test_a_memo_pdf_that_takes_too_long_is_stopped_and_the_next_may_print(memo_c
     assert time.monotonic() - started < 15
     assert "tog mer än 1 sekunder och stoppades" in response.content.decode()
     assert cache.get("memo-pdf-printing") is None  # released: the next request may print
+
+
+@pytest.mark.django_db
+def test_an_api_body_nested_100000_deep_is_a_400(finance_user):
+    client = APIClient()
+    client.force_authenticate(finance_user)
+    response = client.post("/api/v1/keys/compute/", data="[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
