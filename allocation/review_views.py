@@ -163,10 +163,14 @@ MEMO_PDF_LOCK = "memo-pdf-printing"
 
 
 def memo_pdf_command(executable: str) -> list[str]:
-    """The child process that prints (allocation.memo_print); a test may put a slow one here."""
+    """The child process that prints (allocation/memo_print.py, run by its path so that it does not
+    depend on the server's working directory); a test may put a slow one here."""
     import sys
+    from pathlib import Path
 
-    return [sys.executable, "-m", "allocation.memo_print", executable]
+    # -P: the script's folder is not put on sys.path (allocation/selectors.py would hide the
+    # standard library's selectors from asyncio).
+    return [sys.executable, "-P", str(Path(__file__).with_name("memo_print.py")), executable]
 
 
 def memo_pdf(html: str) -> bytes:
