@@ -263,8 +263,8 @@ class SettlementLine(models.Model):
 
 class SettlementDecision(models.Model):
     settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="decisions")
-    from_status = models.CharField(max_length=20)
-    to_status = models.CharField(max_length=20)
+    from_status = models.CharField(_("from"), max_length=20, choices=Settlement.Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=Settlement.Status.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     actor = models.CharField(max_length=150)
     os_account = models.CharField(max_length=150, blank=True)
