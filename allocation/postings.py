@@ -23,6 +23,13 @@ class PostingError(ValueError):
     """Vouchers cannot be made; the message lists what is missing."""
 
 
+# SIE 4 fields: a text is quoted, with \ and " escaped; control characters (CR, LF, tab …) never
+# reach the file, whatever the database holds, so no field can start a record of its own.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+ACCOUNT = re.compile(r"^[0-9]{4,6}$")
+COST_CENTRE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")  # as cases.ledger_fields
+
+
 @dataclass(frozen=True)
 class PostingSettings:
     organisation: str
@@ -73,6 +80,14 @@ def charge_targets(
         raise PostingError(
             _("Cost centre missing for: %(codes)s. Give it under Administrations before the postings are made.")
             % {"codes": ", ".join(missing)}
+        )
+    malformed = sorted(
+        code for code in {c for m in months.values() for c in m} if not COST_CENTRE.fullmatch(cost_centres[code])
+    ) + ([settings.centre_cost_centre] if not COST_CENTRE.fullmatch(settings.centre_cost_centre) else [])
+    if malformed:
+        raise PostingError(
+            _("The cost centre of %(codes)s is not in a format a ledger accepts (letters and digits, e.g. 3100).")
+            % {"codes": ", ".join(malformed)}
         )
     target: dict[Cell, Decimal] = {}
     for month, row in months.items():
@@ -142,12 +157,6 @@ def make_vouchers(
     return vouchers
 
 
-# SIE 4 fields: a text is quoted, with \ and " escaped; control characters (CR, LF, tab …) never
-# reach the file, whatever the database holds, so no field can start a record of its own.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-ACCOUNT = re.compile(r"^[0-9]{4,6}$")
-
-
 def clean_text(value: str) -> str:
     """A text field for a ledger file: control characters become spaces, runs of spaces one."""
     return " ".join(_CONTROL.sub(" ", value).split())
@@ -158,7 +167,7 @@ def _sie_text(value: str) -> str:
 
 
 def _sie_account(value: str) -> str:
-    if not ACCOUNT.match(value):
+    if not ACCOUNT.fullmatch(value):
         raise PostingError(_("The account %(account)r is not an account number (4–6 digits).") % {"account": value})
     return value
 
