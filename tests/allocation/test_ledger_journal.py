@@ -4,7 +4,6 @@ charging run's amount to the öre."""
 
 from __future__ import annotations
 
-import shlex
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -91,7 +90,7 @@ def _read_trans(content: bytes) -> list[list[str]]:
             close = tokens.index("}")
             assert tokens[1] == "{" and len(tokens) == close + 4, line
             account, objects, (amount, when, _text) = tokens[0], tokens[2:close], tokens[close + 1 :]
-            assert account.isdigit() and when == "" or (len(when) == 8 and when.isdigit()), line
+            assert (account.isdigit() and when == "") or (len(when) == 8 and when.isdigit()), line
             Decimal(amount)
             rows.append([account, " ".join(objects), amount, when])
     return rows
