@@ -281,10 +281,13 @@ def settlement_postings(*, settlement: Any, fmt: str) -> PostingFile:
 
 def settlement_post(*, settlement: Any, fmt: str, user: Any = None) -> PostingFile:
     """Post an approved settlement to the ledger journal, once: posting it again posts nothing."""
+    from allocation.models import Settlement
+
     check_format(fmt)
-    _check_approved(settlement)
     with transaction.atomic():
         CostPool.objects.select_for_update().get(pk=settlement.pool_id)
+        settlement = Settlement.objects.select_related("pool").get(pk=settlement.pk)  # its status now
+        _check_approved(settlement)
         settings = posting_settings()
         vouchers = _settlement_plan(settlement=settlement, settings=settings)
         content = posting_content(
