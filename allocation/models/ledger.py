@@ -14,33 +14,52 @@ from django.utils.translation import gettext_lazy as _
 
 from allocation.models.keys import _refuse
 from allocation.models.runs import AllocationRun, CostPool
+from cases.ledger_fields import account_format, cost_centre_format, no_control_characters, series_format
 from cases.models import Administration
 
 
 class PostingProfile(models.Model):
     """How charging runs become vouchers in the municipality's ledger (one row)."""
 
-    organisation = models.CharField(_("organisation"), max_length=200, default="Kommunen")
+    organisation = models.CharField(
+        _("organisation"), max_length=200, default="Kommunen", validators=[no_control_characters]
+    )
     charge_account = models.CharField(
-        _("charge account"), max_length=20, help_text=_("Debited on each administration, e.g. 7691")
+        _("charge account"),
+        max_length=20,
+        help_text=_("Debited on each administration, e.g. 7691"),
+        validators=[account_format],
     )
     charge_account_name = models.CharField(
-        _("charge account name"), max_length=100, default="Interna köp, kontaktcenter"
+        _("charge account name"),
+        max_length=100,
+        default="Interna köp, kontaktcenter",
+        validators=[no_control_characters],
     )
     credit_account = models.CharField(
-        _("credit account"), max_length=20, help_text=_("Credited on the contact centre, e.g. 3691")
+        _("credit account"),
+        max_length=20,
+        help_text=_("Credited on the contact centre, e.g. 3691"),
+        validators=[account_format],
     )
     credit_account_name = models.CharField(
-        _("credit account name"), max_length=100, default="Interna intäkter, kontaktcenter"
+        _("credit account name"),
+        max_length=100,
+        default="Interna intäkter, kontaktcenter",
+        validators=[no_control_characters],
     )
-    centre_cost_centre = models.CharField(_("contact centre's cost centre"), max_length=40)
-    series = models.CharField(_("voucher series"), max_length=10, default="I")
-    text = models.CharField(_("voucher text"), max_length=100, default="Medfinansiering kontaktcenter")
+    centre_cost_centre = models.CharField(
+        _("contact centre's cost centre"), max_length=40, validators=[cost_centre_format]
+    )
+    series = models.CharField(_("voucher series"), max_length=10, default="I", validators=[series_format])
+    text = models.CharField(
+        _("voucher text"), max_length=100, default="Medfinansiering kontaktcenter", validators=[no_control_characters]
+    )
     per_month = models.BooleanField(
         _("one voucher per month"), default=True, help_text=_("Otherwise one for the year.")
     )
-    project = models.CharField(_("project (optional)"), max_length=40, blank=True)
-    activity = models.CharField(_("activity (optional)"), max_length=40, blank=True)
+    project = models.CharField(_("project (optional)"), max_length=40, blank=True, validators=[cost_centre_format])
+    activity = models.CharField(_("activity (optional)"), max_length=40, blank=True, validators=[cost_centre_format])
 
     class Meta:
         verbose_name = _("posting profile")
@@ -73,6 +92,80 @@ class PostingExport(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.run_id} {self.format} {self.exported_at:%Y-%m-%d}"
+
+
+class Posting(models.Model):
+    """One explicit transfer to the ledger ("Överför till redovisningen"): the file handed over and
+    its journal lines. Never changed or deleted (triggers, migration 0014); what a later transfer
+    posts is what the newest charging run (or an approved settlement) says minus these lines."""
+
+    pool = models.ForeignKey(CostPool, on_delete=models.PROTECT, related_name="postings", verbose_name=_("pool"))
+    run = models.ForeignKey(
+        AllocationRun, on_delete=models.PROTECT, null=True, blank=True, related_name="postings", verbose_name=_("run")
+    )
+    settlement = models.ForeignKey(
+        "allocation.Settlement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="postings",
+        verbose_name=_("settlement"),
+    )
+    format = models.CharField(_("format"), max_length=10)
+    month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True)
+    vouchers = models.PositiveIntegerField(_("vouchers"))
+    content = models.BinaryField(_("file"))
+    sha256 = models.CharField(max_length=64)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("posted by")
+    )
+    actor = models.CharField(_("by"), max_length=150)
+    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-posted_at", "-id"]
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(run__isnull=False, settlement__isnull=True) | Q(run__isnull=True, settlement__isnull=False),
+                name="posting_of_a_run_or_a_settlement",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.pool} {self.posted_at:%Y-%m-%d}"
+
+
+class JournalLine(models.Model):
+    """One line handed to the ledger: the journal of what was posted, per month, account and cost
+    centre. Charge lines sum, per pool, month and cost centre, to the newest charging run."""
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge", _("charge")
+        SETTLEMENT = "settlement", _("settlement")
+
+    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="lines")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    voucher = models.PositiveIntegerField(_("voucher"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    account = models.CharField(_("account"), max_length=20)
+    cost_centre = models.CharField(_("cost centre"), max_length=40)
+    administration = models.ForeignKey(
+        Administration, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("administration")
+    )
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["posting", "voucher", "id"]
+        verbose_name = _("journal line")
+        verbose_name_plural = _("journal lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(month__gte=1) & Q(month__lte=12), name="journal_month_1_12"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:02d} {self.account} {self.cost_centre}: {self.amount}"
 
 
 class CentreCost(models.Model):
@@ -144,7 +237,7 @@ class Settlement(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     inputs = models.JSONField(_("inputs"), default=dict)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -154,6 +247,12 @@ class Settlement(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("settlement")
         verbose_name_plural = _("settlements")
+        constraints = [
+            # One settlement a pool and year (DESIGN §4): a rejected or draft one does not count.
+            models.UniqueConstraint(
+                fields=["pool"], condition=Q(status__in=["proposed", "approved"]), name="one_open_settlement_per_pool"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.pool} ({self.get_status_display()})"
@@ -183,10 +282,11 @@ class SettlementLine(models.Model):
 
 class SettlementDecision(models.Model):
     settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="decisions")
-    from_status = models.CharField(max_length=20)
-    to_status = models.CharField(max_length=20)
+    from_status = models.CharField(_("from"), max_length=20, choices=Settlement.Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=Settlement.Status.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     actor = models.CharField(max_length=150)
+    os_account = models.CharField(max_length=150, blank=True)
     at = models.DateTimeField(auto_now_add=True)
     comment = models.TextField(blank=True)
 
