@@ -4,23 +4,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy
-from rest_framework import exceptions, parsers, permissions
+from rest_framework import exceptions, permissions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from cases.roles import is_finance, reads_everything
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser; a body nested past the parser's recursion limit (100,000 "[") is a 400
-    like any other JSON it cannot read, not a 500."""
-
-    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as exc:
-            raise exceptions.ParseError(gettext_lazy("JSON nested too deeply.")) from exc
 
 
 class Pagination(PageNumberPagination):
