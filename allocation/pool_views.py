@@ -117,8 +117,37 @@ def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
             "preview": [(code, names.get(code, ""), amount) for code, amount in (preview or {}).items()],
             "preview_total": sum((preview or {}).values(), Decimal(0)),
             "preview_error": preview_error,
+            "prices": pool.prices.prefetch_related("decisions").order_by("-created_at")[:10],
+            "can_propose_price": is_finance and pool.pricing != CostPool.Pricing.KEY and pool.price is not None,
+            "can_decide_price": roles.is_steering(request.user) and pool.prices.filter(status="proposed").exists(),
         },
     )
+
+
+@login_required
+@require_POST
+def pool_price_decision(request: HttpRequest, pool_id: int) -> HttpResponse:
+    """Propose (finance) or approve/reject (the steering group, not the proposer) the pool's price."""
+    from django.core.exceptions import PermissionDenied
+
+    from allocation.prices import pool_price_decide
+
+    roles.require_reader(request)
+    pool = get_object_or_404(CostPool, pk=pool_id)
+    try:
+        price = pool_price_decide(
+            pool=pool,
+            status=request.POST.get("status", ""),
+            user=request.user,
+            comment=request.POST.get("comment", "")[:2000],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The price is %(status)s.") % {"status": price.get_status_display()})
+    return HttpResponseRedirect(reverse("allocation:pool-detail", args=[pool.pk]))
 
 
 @login_required

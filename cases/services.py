@@ -14,18 +14,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from cases.models import Administration, AuditEntry, MonthlyAggregate
-
-
-def os_account() -> str:
-    """The operating-system account this process runs as ("root", or "uid 1000" in a container)."""
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no name for the process's uid (a container)
-        import os
-
-        return f"uid {os.getuid()}"
+from cases.processes import os_account
 
 
 def audit_actor(user: Any) -> str:
