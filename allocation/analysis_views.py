@@ -94,6 +94,8 @@ def key_what_if(request: HttpRequest, key_id: int) -> HttpResponse:
     text = request.POST.get("changes", "") if request.method == "POST" else request.GET.get("changes", "")
     raw_amount = request.POST.get("amount", "") if request.method == "POST" else ""
     rows: list[Any] = []
+    drivers: list[Any] = []
+    amount = None
     errors: list[str] = []
     chart = None
     if request.method == "POST":
@@ -114,7 +116,7 @@ def key_what_if(request: HttpRequest, key_id: int) -> HttpResponse:
                     % {"id": draft.pk, "from": f"{valid_from:%Y-%m-%d}"},
                 )
                 return HttpResponseRedirect(reverse("organisation:map") + f"?draft={draft.pk}")
-            _loads, rows = allocation_what_if(key=key, changes=changes, amount=amount)
+            _loads, rows, drivers = allocation_what_if(key=key, changes=changes, amount=amount)
             chart = _share_chart(rows)
         except (ValidationError, AmountError) as exc:
             errors = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
@@ -127,6 +129,8 @@ def key_what_if(request: HttpRequest, key_id: int) -> HttpResponse:
             "changes": text,
             "amount": raw_amount,
             "rows": [(r, names.get(r.code, "")) for r in rows],
+            "drivers": drivers,
+            "amount_value": amount,
             "errors": errors,
             "chart": chart,
             "is_finance": roles.is_finance(request.user),
