@@ -205,3 +205,86 @@ def driver_document(d: DriverRow) -> dict[str, Any]:
             for p in d.parts
         ],
     }
+
+
+def charge_explanations(*, month: date, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The department head's "Varför betalar vi detta?" for every administration of a month's
+    publication (stored in its figures, so the page and the workbook read the same thing).
+
+    The key in force is the approved key of the year's co-financing pool and the amounts are its
+    newest charging run's. Each grouping the administration carries in the key gets a part of the
+    month's and the year's charge in proportion to its load, by largest remainder, so the parts
+    add up to the charge to the öre. Cases are the whole cases of the key's window; a split
+    grouping shows the fraction that counts for the administration.
+    """
+    from collections import defaultdict
+    from fractions import Fraction
+
+    from allocation.calculation import largest_remainder
+    from allocation.models import RunAmount
+    from allocation.selectors import co_financing_key, latest_charging_run
+
+    key = co_financing_key(year=month.year)
+    if key is None:
+        return {}
+    pool = CostPool.objects.filter(year=month.year, is_co_financing=True).first()
+    run = latest_charging_run(pool) if pool is not None else None
+    year_amounts: dict[str, Decimal] = defaultdict(Decimal)
+    month_amounts: dict[str, Decimal] = {}
+    if run is not None:
+        for code, m, amount in RunAmount.objects.filter(run=run).values_list("administration__code", "month", "amount"):
+            year_amounts[code] += amount
+            if m == month.month:
+                month_amounts[code] = amount
+    whole: dict[str, Fraction] = defaultdict(Fraction)
+    volume: dict[str, Fraction] = defaultdict(Fraction)
+    carried: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for grouping, admin, cases, load in key.lines.values_list(
+        "grouping__code", "administration__code", "cases", "load"
+    ):
+        whole[grouping] += Fraction(cases)
+        volume[grouping] += Fraction(load)
+        if admin is not None:
+            carried[admin][grouping] += load
+    names = dict(Grouping.objects.values_list("code", "name"))
+    decider = key.decided_by.get_full_name() or key.decided_by.username if key.decided_by else ""
+    about = {
+        "id": key.pk,
+        "name": key.name,
+        "window_from": f"{key.window_from:%Y-%m}" if key.window_from else None,
+        "window_to": f"{key.window_to:%Y-%m}" if key.window_to else None,
+        "basis": key.get_basis_display(),
+        "approved_at": f"{key.decided_at:%Y-%m-%d}" if key.decided_at else None,
+        "approved_by": decider,
+        "pool": pool.name if pool is not None else "",
+    }
+    out = {}
+    for code in codes:
+        loads = {g: v for g, v in carried.get(code, {}).items() if v}
+        month_amount, year_amount = month_amounts.get(code), year_amounts.get(code)
+        month_split = largest_remainder(month_amount, loads) if loads and month_amount is not None else {}
+        year_split = largest_remainder(year_amount, loads) if loads and year_amount is not None else {}
+        rows = []
+        split = False
+        for g in sorted(loads, key=lambda g: (-loads[g], g)):
+            fraction = Fraction(loads[g]) / volume[g] if volume[g] else Fraction(1)
+            split = split or fraction < 1
+            rows.append(
+                {
+                    "code": g,
+                    "name": names.get(g, g),
+                    "cases": str(round(whole[g])),
+                    "fraction": str(comparison.points(fraction, 10) / 100),
+                    "load": str(loads[g]),
+                    "kronor_month": str(month_split[g]) if g in month_split else None,
+                    "kronor_year": str(year_split[g]) if g in year_split else None,
+                }
+            )
+        out[code] = {
+            "key": about,
+            "month_amount": None if month_amount is None else str(month_amount),
+            "year_amount": None if year_amount is None else str(year_amount),
+            "groupings": rows,
+            "split": split,
+        }
+    return out
