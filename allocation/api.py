@@ -165,6 +165,7 @@ class KeyDecisionApi(APIView):
     class KeyDecisionInputSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=["proposed", "approved", "rejected"])
         comment = serializers.CharField(required=False, allow_blank=True, default="")
+        pool = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
 
     @extend_schema(request=KeyDecisionInputSerializer, responses=KeyOutput)
     def post(self, request: Request, key_id: int) -> Response:
@@ -172,8 +173,12 @@ class KeyDecisionApi(APIView):
         data.is_valid(raise_exception=True)
         wanted = data.validated_data["status"]
         key = get_object_or_404(AllocationKey, pk=key_id)
+        pool_id = data.validated_data["pool"]
+        pool = get_object_or_404(CostPool, pk=pool_id) if pool_id else None
         # Who may take which step (four eyes included) is the service's rule: a refusal is 403.
-        key = allocation_key_decide(key=key, status=wanted, user=request.user, comment=data.validated_data["comment"])
+        key = allocation_key_decide(
+            key=key, status=wanted, user=request.user, comment=data.validated_data["comment"], pool=pool
+        )
         return Response(KeyOutput(key, context={"request": request}).data)
 
 

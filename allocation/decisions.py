@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from allocation.models import (
     AllocationKey,
+    CostPool,
     KeyDecision,
 )
 from cases.services import audit_record
@@ -29,6 +30,10 @@ _REFUSALS = {
             "You proposed key #%(id)s and therefore cannot decide on it (four eyes). "
             "Another member of the steering group decides."
         ),
+        "own_account": gettext_lazy(
+            "Key #%(id)s was proposed from the operating-system account %(account)s, which now gives another "
+            "name (four eyes). Another person decides, from their own account or on the web."
+        ),
     },
     "settlement": {
         "anonymous": gettext_lazy("A decision on a settlement needs a signed-in user."),
@@ -38,6 +43,24 @@ _REFUSALS = {
         "own": gettext_lazy(
             "You proposed settlement #%(id)s and therefore cannot decide on it (four eyes). "
             "Another member of the steering group decides."
+        ),
+        "own_account": gettext_lazy(
+            "Settlement #%(id)s was proposed from the operating-system account %(account)s, which now gives "
+            "another name (four eyes). Another person decides, from their own account or on the web."
+        ),
+    },
+    "price": {
+        "anonymous": gettext_lazy("A decision on a price needs a signed-in user."),
+        "service": gettext_lazy("A service account makes no decisions on prices."),
+        "propose": gettext_lazy("Only finance staff (finance) propose prices."),
+        "decide": gettext_lazy("Only the steering group approves or rejects prices."),
+        "own": gettext_lazy(
+            "You proposed price #%(id)s and therefore cannot decide on it (four eyes). "
+            "Another member of the steering group decides."
+        ),
+        "own_account": gettext_lazy(
+            "Price #%(id)s was proposed from the operating-system account %(account)s, which now gives "
+            "another name (four eyes). Another person decides, from their own account or on the web."
         ),
     },
 }
@@ -63,6 +86,11 @@ def decision_refusal(*, obj: Any, kind: str, status: str, user: Any) -> str | No
         proposer = obj.decisions.filter(to_status="proposed").order_by("-at", "-id").first()
         if proposer is not None and proposer.user_id == user.pk:
             return str(says["own"]) % {"id": obj.pk}
+        # --user takes no password: one account proposing as one name and deciding as another is
+        # still one person.
+        account = getattr(user, "command_os_account", "")
+        if proposer is not None and account and proposer.os_account == account:
+            return str(says["own_account"]) % {"id": obj.pk, "account": account}
         return None
     return _("Unknown decision %(status)r; choose proposed, approved or rejected.") % {"status": status}
 
@@ -119,10 +147,74 @@ def _notify_decision(*, kind: str, obj: Any, decision: Any, url: str, name: str)
             )
 
 
-def allocation_key_decide(*, key: AllocationKey, status: str, user: Any, comment: str = "") -> AllocationKey:
+def key_pool_refusal(*, key: AllocationKey, pool: CostPool) -> str | None:
+    """Why `key` cannot be proposed for `pool`, or None: the pool shares by a key (not a price), a
+    co-financing pool takes a measured key, and the key is valid in the pool's year."""
+    if pool.pricing != CostPool.Pricing.KEY:
+        return _("The cost pool %(pool)s charges by price; its prices are decided, not a key.") % {"pool": pool}
+    if pool.is_co_financing and key.kind != AllocationKey.Kind.MEASURED:
+        return _("The co-financing pool is allocated by a measured key; key #%(key)s is %(kind)s.") % {
+            "key": key.pk,
+            "kind": key.get_kind_display(),
+        }
+    if key.valid_from.year > pool.year:
+        return _("Key #%(key)s is valid from %(from)s, after the pool's budget year %(year)s.") % {
+            "key": key.pk,
+            "from": f"{key.valid_from:%Y-%m-%d}",
+            "year": pool.year,
+        }
+    return None
+
+
+def _key_take_pool(*, key: AllocationKey, user: Any) -> None:
+    """An approved key becomes its pool's key; the pool's previous key and every other approved key
+    proposed for the pool are superseded, whatever their names (DESIGN §4). A previous key that
+    another pool still uses stays approved there."""
+    pool = CostPool.objects.select_for_update().get(pk=key.pool_id)
+    old_key_id = pool.key_id
+    superseded = set(
+        AllocationKey.objects.filter(pool=pool, status=AllocationKey.Status.APPROVED)
+        .exclude(pk=key.pk)
+        .values_list("pk", flat=True)
+    )
+    if (
+        old_key_id is not None
+        and old_key_id != key.pk
+        and not CostPool.objects.filter(key_id=old_key_id).exclude(pk=pool.pk).exists()
+        and AllocationKey.objects.filter(pk=old_key_id, status=AllocationKey.Status.APPROVED).exists()
+    ):
+        superseded.add(old_key_id)
+    for pk in sorted(superseded):
+        AllocationKey.objects.filter(pk=pk).update(status=AllocationKey.Status.SUPERSEDED)
+        audit_record(
+            user=user,
+            action="key.superseded",
+            obj_type="allocation_key",
+            obj_id=pk,
+            before={"status": "approved"},
+            after={"status": "superseded", "by": key.pk, "pool": pool.pk},
+        )
+    if old_key_id != key.pk:
+        CostPool.objects.filter(pk=pool.pk).update(key=key)
+        audit_record(
+            user=user,
+            action="pool.key",
+            obj_type="cost_pool",
+            obj_id=pool.pk,
+            before={"key": old_key_id},
+            after={"key": key.pk},
+        )
+
+
+def allocation_key_decide(
+    *, key: AllocationKey, status: str, user: Any, comment: str = "", pool: CostPool | None = None
+) -> AllocationKey:
     """Move a key through draft → proposed → approved/rejected. Each step is its own record
     (KeyDecision: who, when, comment) and an audit entry; refused with a reason (ValidationError,
-    or PermissionDenied for who may not) when the step or the person is not allowed."""
+    or PermissionDenied for who may not) when the step or the person is not allowed.
+
+    A key is proposed for a pool (`pool`); on approval it becomes that pool's key and supersedes the
+    pool's previous key. A key proposed without a pool supersedes nothing."""
     from django.core.exceptions import PermissionDenied
 
     allowed = {
@@ -139,19 +231,29 @@ def allocation_key_decide(*, key: AllocationKey, status: str, user: Any, comment
                 _("The key has status %(status)s and cannot become %(new)s.")
                 % {"status": key.get_status_display(), "new": AllocationKey.Status(status).label}
             )
+        if pool is not None and status != AllocationKey.Status.PROPOSED:
+            raise ValidationError(_("The pool is chosen when the key is proposed."))
+        if pool is not None:
+            pool_refusal = key_pool_refusal(key=key, pool=pool)
+            if pool_refusal:
+                raise ValidationError(pool_refusal)
+            key.pool = pool
         before = key.status
-        if status == AllocationKey.Status.APPROVED:
-            # A new approved key for the same pools and valid-from supersedes the old one.
-            AllocationKey.objects.filter(
-                status=AllocationKey.Status.APPROVED, name=key.name, valid_from__year=key.valid_from.year
-            ).exclude(pk=key.pk).update(status=AllocationKey.Status.SUPERSEDED)
         key.status = status
         if status != AllocationKey.Status.PROPOSED:
             key.decided_by = user
             key.decided_at = timezone.now()
         key.save()
+        if status == AllocationKey.Status.APPROVED and key.pool_id is not None:
+            _key_take_pool(key=key, user=user)
         decision = KeyDecision.objects.create(
-            key=key, from_status=before, to_status=status, user=user, actor=user.get_username(), comment=comment
+            key=key,
+            from_status=before,
+            to_status=status,
+            user=user,
+            actor=user.get_username(),
+            os_account=getattr(user, "command_os_account", ""),
+            comment=comment,
         )
         _notify_decision(kind="key", obj=key, decision=decision, url=f"/allocation/keys/{key.pk}/", name=key.name)
         audit_record(
@@ -160,6 +262,6 @@ def allocation_key_decide(*, key: AllocationKey, status: str, user: Any, comment
             obj_type="allocation_key",
             obj_id=key.pk,
             before={"status": before},
-            after={"status": status, "comment": comment},
+            after={"status": status, "comment": comment, "pool": key.pool_id},
         )
     return key

@@ -18,6 +18,7 @@ from allocation.models import (
     AllocationRun,
     CostPool,
     RunAmount,
+    RunSeal,
 )
 from allocation.selectors import (
     latest_charging_run,
@@ -140,6 +141,7 @@ def allocation_run_create(
         for m, a in months.items()
     ]
     RunAmount.objects.bulk_create(rows)
+    RunSeal.objects.create(run=run)  # last: the database refuses any amount added after this
     audit_record(
         user=user,
         action="run.create" if run.is_charging else "run.simulate",
@@ -237,6 +239,7 @@ def _priced_run_create(*, pool: CostPool, user: Any) -> AllocationRun:
         for m in range(1, 13)
     ]
     RunAmount.objects.bulk_create(rows)
+    RunSeal.objects.create(run=run)
     audit_record(
         user=user,
         action="run.create",

@@ -20,7 +20,7 @@ from allocation.amounts import AmountError, parse_amount
 from allocation.decisions import allocation_key_decide, key_decision_refusal
 from allocation.explanations import explanation_amount, key_explanation
 from allocation.keys import allocation_key_compute_measured
-from allocation.models import AllocationKey
+from allocation.models import AllocationKey, CostPool
 from allocation.robustness import unusual_reasons
 from cases import roles
 
@@ -58,6 +58,10 @@ def key_detail(request: HttpRequest, key_id: int) -> HttpResponse:
         else None,
         "decisions": key.decisions.order_by("at", "id"),
         "is_finance": roles.is_finance(request.user),
+        # The pools the key may be proposed for: key-shared pools of its year or later (DESIGN §4).
+        "pools": CostPool.objects.filter(pricing=CostPool.Pricing.KEY, year__gte=key.valid_from.year).order_by(
+            "-year", "name"
+        ),
     }
     if key.kind == AllocationKey.Kind.MEASURED:
         from allocation.review_views import robustness_chart, robustness_rows
@@ -85,8 +89,12 @@ def key_decision(request: HttpRequest, key_id: int) -> HttpResponse:
     if not roles.reads_everything(request.user):
         raise PermissionDenied
     key = get_object_or_404(AllocationKey, pk=key_id)
+    raw_pool = request.POST.get("pool", "")
+    pool = get_object_or_404(CostPool, pk=raw_pool) if raw_pool.isdigit() else None
     try:
-        allocation_key_decide(key=key, status=wanted, user=request.user, comment=request.POST.get("comment", ""))
+        allocation_key_decide(
+            key=key, status=wanted, user=request.user, comment=request.POST.get("comment", ""), pool=pool
+        )
         messages.success(
             request, (_("Key #%(id)s: %(status)s.") % {"id": key.pk, "status": AllocationKey.Status(wanted).label})
         )

@@ -96,4 +96,9 @@ def user_argument(username: str | None) -> Any:
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
         raise CommandError(f"Användaren {username!r} finns inte eller är inaktiv.", returncode=2)
+    from cases.services import os_account
+
+    # --user takes no password: the operating-system account that ran the command is recorded
+    # beside the name, and four-eyes rules compare it too (allocation.decisions).
+    user.command_os_account = os_account()
     return user

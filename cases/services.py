@@ -16,19 +16,27 @@ from django.utils.translation import gettext as _
 from cases.models import Administration, AuditEntry, MonthlyAggregate
 
 
-def audit_actor(user: Any) -> str:
-    """Who did it, as text: the user's name, or the operating-system user of a command or
-    worker that acts for nobody in particular ("os:root")."""
-    if getattr(user, "is_authenticated", False):
-        return str(user.get_username())
+def os_account() -> str:
+    """The operating-system account this process runs as ("root", or "uid 1000" in a container)."""
     import getpass
 
     try:
-        return f"os:{getpass.getuser()}"
+        return getpass.getuser()
     except (KeyError, OSError):  # no name for the process's uid (a container)
         import os
 
-        return f"os:uid {os.getuid()}"
+        return f"uid {os.getuid()}"
+
+
+def audit_actor(user: Any) -> str:
+    """Who did it, as text: the user's name, or the operating-system user of a command or
+    worker that acts for nobody in particular ("os:root"). A command run with --user names the
+    person and the operating-system account beside it ("styrgrupp (os:root)"), since --user takes
+    no password (cases.roles.user_argument)."""
+    if getattr(user, "is_authenticated", False):
+        account = getattr(user, "command_os_account", "")
+        return f"{user.get_username()} (os:{account})" if account else str(user.get_username())
+    return f"os:{os_account()}"
 
 
 def audit_record(

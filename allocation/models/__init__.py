@@ -12,6 +12,8 @@ from allocation.models.keys import (
 )
 from allocation.models.ledger import (
     CentreCost,
+    JournalLine,
+    Posting,
     PostingExport,
     PostingProfile,
     Settlement,
@@ -25,8 +27,11 @@ from allocation.models.runs import (
     AllocationRunQuerySet,
     CostPool,
     FundingLine,
+    PoolPrice,
+    PriceDecision,
     RunAmount,
     RunAmountQuerySet,
+    RunSeal,
 )
 
 __all__ = [
@@ -38,17 +43,22 @@ __all__ = [
     "CostPool",
     "FrozenByKeyQuerySet",
     "FundingLine",
+    "JournalLine",
     "KeyDecision",
     "KeyLoadLine",
     "KeyShare",
+    "Posting",
     "PostingExport",
+    "PoolPrice",
     "PostingProfile",
+    "PriceDecision",
     "Publication",
     "PublicationFile",
     "PublicationRequest",
     "PublicationSchedule",
     "RunAmount",
     "RunAmountQuerySet",
+    "RunSeal",
     "Settlement",
     "SettlementDecision",
     "SettlementLine",

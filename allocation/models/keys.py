@@ -97,10 +97,21 @@ class AllocationKey(models.Model):
     robustness = models.JSONField(_("robustness"), null=True, blank=True)
     excluded_months = models.JSONField(_("months left out"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # The pool the key is proposed for (DESIGN §4 "A key is approved for a pool"): on approval it
+    # becomes that pool's key and the pool's previous key is superseded. None: supersedes nothing.
+    pool = models.ForeignKey(
+        "allocation.CostPool",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposed_keys",
+        verbose_name=_("proposed for pool"),
+    )
     comment = models.TextField(_("comment"), blank=True)
+    # PROTECT, not SET_NULL: an approved key's row never changes, not even when a user is deleted.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -109,7 +120,7 @@ class AllocationKey(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -161,6 +172,8 @@ class KeyDecision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("by")
     )
     actor = models.CharField(_("by (name)"), max_length=150)
+    # The operating-system account of a command's decision ("" on the web and the API).
+    os_account = models.CharField(_("operating-system account"), max_length=150, blank=True)
     at = models.DateTimeField(_("at"), auto_now_add=True)
     comment = models.TextField(_("comment"), blank=True)
 

@@ -75,6 +75,80 @@ class PostingExport(models.Model):
         return f"#{self.run_id} {self.format} {self.exported_at:%Y-%m-%d}"
 
 
+class Posting(models.Model):
+    """One explicit transfer to the ledger ("Överför till redovisningen"): the file handed over and
+    its journal lines. Never changed or deleted (triggers, migration 0014); what a later transfer
+    posts is what the newest charging run (or an approved settlement) says minus these lines."""
+
+    pool = models.ForeignKey(CostPool, on_delete=models.PROTECT, related_name="postings", verbose_name=_("pool"))
+    run = models.ForeignKey(
+        AllocationRun, on_delete=models.PROTECT, null=True, blank=True, related_name="postings", verbose_name=_("run")
+    )
+    settlement = models.ForeignKey(
+        "allocation.Settlement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="postings",
+        verbose_name=_("settlement"),
+    )
+    format = models.CharField(_("format"), max_length=10)
+    month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True)
+    vouchers = models.PositiveIntegerField(_("vouchers"))
+    content = models.BinaryField(_("file"))
+    sha256 = models.CharField(max_length=64)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("posted by")
+    )
+    actor = models.CharField(_("by"), max_length=150)
+    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-posted_at", "-id"]
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(run__isnull=False, settlement__isnull=True) | Q(run__isnull=True, settlement__isnull=False),
+                name="posting_of_a_run_or_a_settlement",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.pool} {self.posted_at:%Y-%m-%d}"
+
+
+class JournalLine(models.Model):
+    """One line handed to the ledger: the journal of what was posted, per month, account and cost
+    centre. Charge lines sum, per pool, month and cost centre, to the newest charging run."""
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge", _("charge")
+        SETTLEMENT = "settlement", _("settlement")
+
+    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="lines")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    voucher = models.PositiveIntegerField(_("voucher"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    account = models.CharField(_("account"), max_length=20)
+    cost_centre = models.CharField(_("cost centre"), max_length=40)
+    administration = models.ForeignKey(
+        Administration, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("administration")
+    )
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["posting", "voucher", "id"]
+        verbose_name = _("journal line")
+        verbose_name_plural = _("journal lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(month__gte=1) & Q(month__lte=12), name="journal_month_1_12"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:02d} {self.account} {self.cost_centre}: {self.amount}"
+
+
 class CentreCost(models.Model):
     """The contact centre's cost and capacity in one month, entered by finance staff, for what a
     case and a minute cost (allocation.capacity)."""
@@ -144,7 +218,7 @@ class Settlement(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     inputs = models.JSONField(_("inputs"), default=dict)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -154,6 +228,12 @@ class Settlement(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("settlement")
         verbose_name_plural = _("settlements")
+        constraints = [
+            # One settlement a pool and year (DESIGN §4): a rejected or draft one does not count.
+            models.UniqueConstraint(
+                fields=["pool"], condition=Q(status__in=["proposed", "approved"]), name="one_open_settlement_per_pool"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.pool} ({self.get_status_display()})"
@@ -187,6 +267,7 @@ class SettlementDecision(models.Model):
     to_status = models.CharField(max_length=20)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     actor = models.CharField(max_length=150)
+    os_account = models.CharField(max_length=150, blank=True)
     at = models.DateTimeField(auto_now_add=True)
     comment = models.TextField(blank=True)
 

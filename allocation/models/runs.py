@@ -122,8 +122,9 @@ class AllocationRun(models.Model):
     supersedes = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("supersedes")
     )
+    # PROTECT: a run's row never changes, not even when a user is deleted.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("created by")
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("created by")
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     is_charging = models.BooleanField(_("charging run"), default=False)
@@ -186,3 +187,68 @@ class RunAmount(models.Model):
         if self.pk is not None and AllocationRun.objects.filter(pk=self.run_id, is_charging=True).exists():
             raise ValidationError(_("A charging run is never changed; make a new run."))
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class RunSeal(models.Model):
+    """Written as the last step of making a run, in the same transaction: once a run is sealed,
+    the database refuses any amount inserted into it (migration 0014's triggers), so a run's
+    amounts are exactly those it was made with."""
+
+    run = models.OneToOneField(AllocationRun, on_delete=models.CASCADE, primary_key=True, related_name="seal")
+    sealed_at = models.DateTimeField(_("sealed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("run seal")
+        verbose_name_plural = _("run seals")
+
+    def __str__(self) -> str:
+        return f"#{self.run_id}"
+
+
+class PoolPrice(models.Model):
+    """A price of a price-based pool, decided like a key (DESIGN §4): finance staff propose it, another
+    person of the steering group approves it; a charging run uses the pool's approved price. Approved
+    prices never change (superseded by a newer approved one), so a run's price stays what it used."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+        SUPERSEDED = "superseded", _("superseded")
+
+    pool = models.ForeignKey(CostPool, on_delete=models.PROTECT, related_name="prices", verbose_name=_("pool"))
+    pricing = models.CharField(_("charging"), max_length=20, choices=CostPool.Pricing.choices)
+    price = models.DecimalField(_("price (kr)"), max_digits=10, decimal_places=2)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("pool price")
+        verbose_name_plural = _("pool prices")
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="pool_price_positive"),
+            models.UniqueConstraint(fields=["pool"], condition=Q(status="approved"), name="one_approved_price_per_pool"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pool}: {formats.kronor(self.price)} ({self.get_status_display()})"
+
+
+class PriceDecision(models.Model):
+    """One step of a price's review, like KeyDecision."""
+
+    price = models.ForeignKey(PoolPrice, on_delete=models.PROTECT, related_name="decisions")
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.CharField(max_length=150)
+    os_account = models.CharField(max_length=150, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["price", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.price_id} {self.to_status} ({self.actor})"
