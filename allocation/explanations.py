@@ -40,7 +40,7 @@ def explanation_amount(key: AllocationKey) -> ExplanationAmount:
     """The pool the key is proposed for; else the co-financing pool of the key's year; else this
     year's co-financing pool's net amount, "med årets belopp" (a key for next year is decided
     before next year's pool can hold it, and the steering group still needs kronor)."""
-    pool = getattr(key, "pool", None)
+    pool = key.pool
     if pool is not None:
         return ExplanationAmount(cost_pool_net_amount(pool), pool, _("the pool's amount"))
     pool = CostPool.objects.filter(year=key.valid_from.year, is_co_financing=True).first()

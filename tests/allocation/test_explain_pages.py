@@ -181,3 +181,32 @@ def test_a_moved_grouping_comes_first_on_the_demo(tmp_path):
     _move(grouping.code, "SBF")
     _in_force(a, 2027)
     _assert_first_everywhere(a, _key_again(a), grouping.code, "TF", "SBF")
+
+
+def test_the_memo_has_kronor_before_the_key_has_a_pool_and_the_pools_own_once_proposed(volumes, finance_user):
+    from datetime import date as day
+
+    from allocation.decisions import allocation_key_decide
+    from tests.conftest import measured_key
+
+    a = measured_key()
+    _move("TF-01", "UF")
+    approve_key(a)
+    # This year's pool holds the key in force; next year's pool does not exist yet.
+    this_year = CostPool.objects.create(
+        name="KC i år", year=day.today().year, gross_amount=Decimal("1100.00"), key=a, is_co_financing=True
+    )
+    b = _key_again(a)
+    assert b.valid_from.year - 1 == this_year.year, "the memo compares with last year's key in force"
+    client = Client()
+    client.force_login(make_user("styr.kronor", "steering_group", staff=True))
+    memo = client.get(f"/allocation/keys/{b.pk}/memo/").content.decode()
+    assert "med årets belopp" in memo and "1\u00a0100,00\u00a0kr" in memo
+    # TF-01 (2 of 11 cases) moves from TF to UF: 200 kr of this year's 1 100 kr.
+    assert "+200,00&nbsp;kr" in _first_driver_row(memo) and "\u2212200,00&nbsp;kr" in _first_driver_row(memo)
+    pool = CostPool.objects.create(name="KC nästa år", year=2027, gross_amount=Decimal("2200.00"))
+    allocation_key_decide(key=b, status="proposed", user=finance_user, pool=pool)
+    memo = client.get(f"/allocation/keys/{b.pk}/memo/").content.decode()
+    assert "med årets belopp" not in memo and "2\u00a0200,00\u00a0kr" in memo
+    assert "+400,00&nbsp;kr" in _first_driver_row(memo)
+    assert this_year.pk  # still there, no longer used
