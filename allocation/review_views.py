@@ -111,7 +111,8 @@ def _memo_summary(rows: list[Any], drivers: list[Any], robust_rows: list[dict[st
     """The memo's first page: who pays more and who less (kronor when there are any, else points),
     the three groupings that explain most, and the largest leave-one-month-out swing."""
     by = "diff_kr" if rows and rows[0][0].diff_kr is not None else "diff_pp"
-    changed = [(r, name) for r, name in rows if getattr(r, by)]
+    # A change of an öre or two is the rounding of two largest-remainder splits, not a change.
+    changed = [(r, name) for r, name in rows if abs(getattr(r, by)) >= (1 if by == "diff_kr" else Decimal("0.01"))]
     more = sorted((x for x in changed if getattr(x[0], by) > 0), key=lambda x: -getattr(x[0], by))
     less = sorted((x for x in changed if getattr(x[0], by) < 0), key=lambda x: getattr(x[0], by))
     swings = [r for r in robust_rows if r["swing_kr"] is not None] or robust_rows
