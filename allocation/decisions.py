@@ -170,6 +170,7 @@ def _key_take_pool(*, key: AllocationKey, user: Any) -> None:
     """An approved key becomes its pool's key; the pool's previous key and every other approved key
     proposed for the pool are superseded, whatever their names (DESIGN §4). A previous key that
     another pool still uses stays approved there."""
+    assert key.pool_id is not None
     pool = CostPool.objects.select_for_update().get(pk=key.pool_id)
     old_key_id = pool.key_id
     superseded = set(

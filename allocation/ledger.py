@@ -1,4 +1,5 @@
-"""Writes for the ledger: the posting profile and the export of a charging run's vouchers."""
+"""The ledger: the posting profile, previews and postings of a charging run's vouchers into the
+journal (DESIGN §4 "Ledger journal"), and the year-end settlement with its decisions and posting."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from allocation import postings
-from allocation.models import AllocationRun, PostingExport, PostingProfile
+from allocation.models import AllocationRun, CostPool, JournalLine, Posting, PostingProfile
 from allocation.runs import run_amounts
+from allocation.selectors import latest_charging_run
 from cases.models import Administration
-from cases.services import audit_record, audited_save
+from cases.services import audit_actor, audit_record, audited_save
 
 PROFILE_FIELDS = [
     "organisation",
@@ -45,7 +48,7 @@ def posting_profile_save(*, profile: PostingProfile, user: Any) -> PostingProfil
     return audited_save(profile, fields=PROFILE_FIELDS, user=user, action="posting_profile", obj_type="posting_profile")
 
 
-def _settings() -> postings.PostingSettings:
+def posting_settings() -> postings.PostingSettings:
     profile = PostingProfile.objects.first()
     if profile is None:
         raise ValidationError(
@@ -74,278 +77,212 @@ class PostingFile:
     filename: str
     content_type: str
     corrects: int | None
+    vouchers: int = 0
+    posting: int | None = None  # the journal's posting, when this file was posted
 
 
-def run_postings(*, run: AllocationRun, fmt: str, month: int | None = None) -> PostingFile:
-    """The run's vouchers as a file. Only charging runs are posted. If the run supersedes a run
-    whose vouchers were exported, only the differences are posted (correction vouchers)."""
-    if fmt not in FORMATS:
-        raise ValidationError(_("Unknown format %(format)r; choose sie, csv or xlsx.") % {"format": fmt})
+@dataclass(frozen=True)
+class _Plan:
+    difference: dict[postings.Cell, Decimal]
+    vouchers: list[postings.Voucher]
+    corrects: int | None
+    year: int
+
+
+def journal_held(*, pool: CostPool, kind: str, settlement: Any = None) -> dict[postings.Cell, Decimal]:
+    """What the journal already holds for a pool, per month, account and cost centre."""
+    lines = JournalLine.objects.filter(posting__pool=pool, kind=kind)
+    if settlement is not None:
+        lines = lines.filter(posting__settlement=settlement)
+    held: dict[postings.Cell, Decimal] = {}
+    for month, account, cost_centre, amount in lines.values_list("month", "account", "cost_centre").annotate(
+        total=Sum("amount")
+    ):
+        held[(month, account, cost_centre)] = amount
+    return held
+
+
+def _labels(settings: postings.PostingSettings) -> dict[str, str]:
+    labels = {a.cost_centre: f"{a.code} {a.name}" for a in Administration.objects.exclude(cost_centre="")}
+    labels.setdefault(settings.centre_cost_centre, "Kontaktcenter")
+    return labels
+
+
+def _run_plan(*, run: AllocationRun, settings: postings.PostingSettings, month: int | None) -> _Plan:
+    """What posting `run` now would carry: per month and cost centre, the run minus the journal."""
     if not run.is_charging:
         raise ValidationError(_("Run #%(run)s is a simulation and is never posted.") % {"run": run.pk})
-    settings = _settings()
     assert run.pool is not None
-    year = run.pool.year
+    newest = latest_charging_run(run.pool)
+    if newest is not None and newest.pk != run.pk:
+        raise ValidationError(
+            _(
+                "Run #%(run)s has been superseded by run #%(newest)s of the same pool; the ledger takes the "
+                "newest run, so post run #%(newest)s (it corrects what was posted before)."
+            )
+            % {"run": run.pk, "newest": newest.pk}
+        )
     _annual, months = run_amounts(run)
-    previous: dict[int, dict[str, Decimal]] | None = None
-    corrects = None
-    earlier = run.supersedes
-    while earlier is not None:
-        if earlier.posting_exports.exists():
-            previous, corrects = run_amounts(earlier)[1], earlier.pk
-            break
-        earlier = earlier.supersedes
     admins = {a.code: a for a in Administration.objects.all()}
     try:
-        vouchers = postings.make_vouchers(
-            settings=settings,
-            year=year,
-            months=months,
-            cost_centres={c: a.cost_centre for c, a in admins.items()},
-            names={c: a.name for c, a in admins.items()},
-            previous=previous,
-            only_month=month,
-            correction_of=corrects,
+        target = postings.charge_targets(
+            settings=settings, months=months, cost_centres={c: a.cost_centre for c, a in admins.items()}
         )
     except postings.PostingError as exc:
         raise ValidationError(str(exc)) from exc
-    content = _posting_content(vouchers, settings=settings, fmt=fmt, year=year, stamp=run.created_at)
-    suffix = f"-{year}-{month:02d}" if month else ""
+    held = journal_held(pool=run.pool, kind=JournalLine.Kind.CHARGE)
+    difference = postings.journal_difference(target=target, held=held, only_month=month)
+    corrected = {cell[0] for cell in held if held[cell]}
+    earlier = (
+        JournalLine.objects.filter(posting__pool=run.pool, kind=JournalLine.Kind.CHARGE, month__in=corrected)
+        .exclude(posting__run=run)
+        .order_by("-posting__run_id")
+        .values_list("posting__run_id", flat=True)
+        .first()
+    )
+    vouchers = postings.make_vouchers(
+        settings=settings,
+        year=run.pool.year,
+        difference=difference,
+        labels=_labels(settings),
+        corrected_months=corrected,
+        correction_of=earlier,
+    )
+    return _Plan(difference, vouchers, earlier if any(c[0] in corrected for c in difference) else None, run.pool.year)
+
+
+def check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ValidationError(_("Unknown format %(format)r; choose sie, csv or xlsx.") % {"format": fmt})
+
+
+def run_postings(*, run: AllocationRun, fmt: str, month: int | None = None) -> PostingFile:
+    """A preview: the vouchers that posting the run now would carry (the run minus what the ledger
+    journal holds). Records nothing; looking at a file never changes what a later posting posts."""
+    check_format(fmt)
+    settings = posting_settings()
+    plan = _run_plan(run=run, settings=settings, month=month)
+    content = posting_content(plan.vouchers, settings=settings, fmt=fmt, year=plan.year, stamp=run.created_at)
+    suffix = f"-{plan.year}-{month:02d}" if month else ""
     content_type, extension = FORMATS[fmt]
-    return PostingFile(content, f"kontering-korning-{run.pk}{suffix}.{extension}", content_type, corrects)
+    return PostingFile(
+        content,
+        f"forhandsvisning-kontering-korning-{run.pk}{suffix}.{extension}",
+        content_type,
+        plan.corrects,
+        len(plan.vouchers),
+    )
 
 
-def _posting_content(
+def posting_content(
     vouchers: list[postings.Voucher], *, settings: postings.PostingSettings, fmt: str, year: int, stamp: Any
 ) -> bytes:
     """Vouchers as SIE 4, CSV or Excel, dated by the record (`stamp`) so they are byte-identical."""
-    if fmt == "sie":
-        names = {a.cost_centre: f"{a.code} {a.name}" for a in Administration.objects.exclude(cost_centre="")}
-        names.setdefault(settings.centre_cost_centre, "Kontaktcenter")
-        return postings.sie(vouchers, settings=settings, year=year, generated=stamp.date(), cost_centre_names=names)
-    if fmt == "csv":
-        return postings.csv_bytes(vouchers, settings)
-    return postings.xlsx_bytes(vouchers, settings, stamp=stamp)
-
-
-@transaction.atomic
-def run_postings_export(*, run: AllocationRun, fmt: str, month: int | None = None, user: Any = None) -> PostingFile:
-    """Make the run's vouchers and record that they were handed to the ledger (audited)."""
-    posted = run_postings(run=run, fmt=fmt, month=month)
-    digest = hashlib.sha256(posted.content).hexdigest()
-    export = PostingExport.objects.create(
-        run=run,
-        format=fmt,
-        month=month,
-        corrects_id=posted.corrects,
-        sha256=digest,
-        exported_by=user if getattr(user, "is_authenticated", False) else None,
-    )
-    audit_record(
-        user=user,
-        action="postings.export",
-        obj_type="allocation_run",
-        obj_id=run.pk,
-        after={"format": fmt, "month": month, "corrects": posted.corrects, "sha256": digest, "export": export.pk},
-    )
-    return posted
-
-
-# --- Year-end settlement (avräkning) -------------------------------------------------------------
-
-
-@transaction.atomic
-def settlement_create(*, pool: Any, tolerance_pp: Decimal = Decimal(0), user: Any = None) -> Any:
-    """Settle a co-financing pool's year: the charged amounts (the pool's newest charging run)
-    against what the year's measured volume says (same basis, the map the key used), so that
-    settlement = measured − charged per administration and the settlements add up to zero.
-    With a tolerance, administrations whose measured share is within it of their key share are
-    not settled; the rest share what remains by measured volume. Largest remainder throughout."""
-    from datetime import date
-
-    from allocation import calculation
-    from allocation.models import AllocationKey, CostPool, Settlement, SettlementLine
-    from allocation.runs import UNITS
-    from allocation.selectors import (
-        latest_charging_run,
-        map_owners,
-        months_with_data,
-        own_source_ids,
-        window_volumes,
-    )
-
-    if not pool.is_co_financing:
-        raise ValidationError(
-            _("Settlement is made for the year's co-financing pool; %(pool)s is not one.") % {"pool": pool}
-        )
-    run = latest_charging_run(pool)
-    if run is None:
-        raise ValidationError(_("The cost pool %(pool)s has no charging run to settle.") % {"pool": pool})
-    key = run.key
-    if key.kind != AllocationKey.Kind.MEASURED or key.map_version is None:
-        raise ValidationError(_("Settlement needs a measured key (with a basis and a grouping map)."))
-    if tolerance_pp < 0 or tolerance_pp > 100:
-        raise ValidationError(_("The tolerance is given in percentage points between 0 and 100."))
-    start, end = date(pool.year, 1, 1), date(pool.year, 12, 1)
-    sources = own_source_ids()
-    charged, _months = run_amounts(run)
-    codes = sorted(charged)
     try:
-        result = calculation.measured_loads(
-            cells=window_volumes(window_from=start, window_to=end, source_ids=sources),
-            grouping_map=map_owners(key.map_version),
-            basis=key.basis,
-            channel_weights={c: Decimal(w) for c, w in key.channel_weights.items()},
-            administrations=codes,
-        )
-        calculation.check_loads(result)
-    except calculation.AllocationError as exc:
-        raise ValidationError(_("The year's measured volume cannot be used: %(error)s") % {"error": exc}) from exc
-    measured_loads = {c: result.loads.get(c, Decimal(0)) for c in codes}
-    key_loads = dict(key.shares.values_list("administration__code", "load"))
-    key_pct = calculation.percentages({c: key_loads.get(c, Decimal(0)) for c in codes})
-    measured_pct = calculation.percentages(measured_loads)
-    net = sum(charged.values(), Decimal(0))
-    unit = UNITS[CostPool.Unit(run.unit)]
-    inside = {c for c in codes if tolerance_pp and abs(measured_pct[c] - key_pct[c]) <= tolerance_pp}
-    outside = [c for c in codes if c not in inside]
-    measured_amounts = {c: charged[c] for c in inside}
-    remaining = net - sum((charged[c] for c in inside), Decimal(0))
-    if outside:
-        loads_outside = {c: measured_loads[c] for c in outside}
-        if not any(loads_outside.values()):
-            measured_amounts.update({c: charged[c] for c in outside})
-        else:
-            measured_amounts.update(calculation.largest_remainder(remaining, loads_outside, unit))
-    present = months_with_data(window_from=start, window_to=end, source_ids=sources)
-    seen = set().union(*present.values()) if present else set()
-    missing = [f"{m:%Y-%m}" for m in (date(pool.year, k, 1) for k in range(1, 13)) if m not in seen]
-    settlement = Settlement(
+        if fmt == "sie":
+            return postings.sie(
+                vouchers, settings=settings, year=year, generated=stamp.date(), cost_centre_names=_labels(settings)
+            )
+        if fmt == "csv":
+            return postings.csv_bytes(vouchers, settings)
+        return postings.xlsx_bytes(vouchers, settings, stamp=stamp)
+    except postings.PostingError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def journal_write(
+    *,
+    pool: CostPool,
+    run: AllocationRun | None,
+    settlement: Any,
+    kind: str,
+    fmt: str,
+    month: int | None,
+    vouchers: list[postings.Voucher],
+    content: bytes,
+    user: Any,
+    settings: postings.PostingSettings,
+) -> Posting:
+    """Record a posting and its lines in the journal, and audit it."""
+    admin_of = {a.cost_centre: a.pk for a in Administration.objects.exclude(cost_centre="")}
+    centre = (settings.credit_account, settings.centre_cost_centre)
+    posting = Posting.objects.create(
         pool=pool,
         run=run,
-        tolerance_pp=tolerance_pp,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
-        inputs={
-            "run": run.pk,
-            "key": key.pk,
-            "basis": key.basis,
-            "map_version": key.map_version_id,
-            "net": str(net),
-            "measured_loads": {c: str(v) for c, v in measured_loads.items()},
-            "months_without_data": missing,
-        },
+        settlement=settlement,
+        format=fmt,
+        month=month,
+        vouchers=len(vouchers),
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+        posted_by=user if getattr(user, "is_authenticated", False) else None,
+        actor=audit_actor(user),
     )
-    settlement.save()
-    admins = dict(Administration.objects.values_list("code", "id"))
-    SettlementLine.objects.bulk_create(
+    JournalLine.objects.bulk_create(
         [
-            SettlementLine(
-                settlement=settlement,
-                administration_id=admins[c],
-                charged=charged[c],
-                measured=measured_amounts[c],
-                key_percent=key_pct[c],
-                measured_percent=measured_pct[c],
-                amount=measured_amounts[c] - charged[c],
+            JournalLine(
+                posting=posting,
+                kind=kind,
+                voucher=v.number,
+                month=line.month,
+                account=line.account,
+                cost_centre=line.cost_centre,
+                administration_id=None
+                if (line.account, line.cost_centre) == centre
+                else admin_of.get(line.cost_centre),
+                amount=line.amount,
             )
-            for c in codes
+            for v in vouchers
+            for line in v.lines
         ]
     )
-    assert sum((measured_amounts[c] - charged[c] for c in codes), Decimal(0)) == 0
     audit_record(
         user=user,
-        action="settlement.create",
-        obj_type="settlement",
-        obj_id=settlement.pk,
-        after={"pool": pool.pk, "run": run.pk, "amounts": {c: str(measured_amounts[c] - charged[c]) for c in codes}},
+        action="postings.post",
+        obj_type="settlement" if settlement is not None else "allocation_run",
+        obj_id=settlement.pk if settlement is not None else run.pk if run is not None else "",
+        after={
+            "posting": posting.pk,
+            "format": fmt,
+            "month": month,
+            "vouchers": len(vouchers),
+            "total_debits": str(sum((ln.amount for v in vouchers for ln in v.lines if ln.amount > 0), Decimal(0))),
+            "sha256": posting.sha256,
+        },
     )
-    return settlement
+    return posting
 
 
-def settlement_decision_refusal(*, settlement: Any, status: str, user: Any) -> str | None:
-    from allocation.decisions import decision_refusal
-
-    return decision_refusal(obj=settlement, kind="settlement", status=status, user=user)
-
-
-def settlement_decide(*, settlement: Any, status: str, user: Any, comment: str = "") -> Any:
-    from django.core.exceptions import PermissionDenied
-
-    from allocation.models import Settlement, SettlementDecision
-
-    allowed = {"draft": {"proposed"}, "proposed": {"approved", "rejected"}}
+def run_postings_export(*, run: AllocationRun, fmt: str, month: int | None = None, user: Any = None) -> PostingFile:
+    """Post the run to the ledger ("Överför till redovisningen"): the journal takes, per month and
+    cost centre, what the run says minus what it already held, and the file carries exactly those
+    lines. Nothing to post: no voucher, no posting, and the file says so by being empty of vouchers."""
+    check_format(fmt)
     with transaction.atomic():
-        settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
-        refusal = settlement_decision_refusal(settlement=settlement, status=status, user=user)
-        if refusal:
-            raise PermissionDenied(refusal)
-        if status not in allowed.get(settlement.status, set()):
-            raise ValidationError(
-                _("The settlement has status %(status)s and cannot become %(new)s.")
-                % {"status": settlement.get_status_display(), "new": status}
+        assert run.pool is not None or not run.is_charging
+        if run.pool is not None:
+            CostPool.objects.select_for_update().get(pk=run.pool.pk)  # one posting of a pool at a time
+        settings = posting_settings()
+        plan = _run_plan(run=run, settings=settings, month=month)
+        content = posting_content(plan.vouchers, settings=settings, fmt=fmt, year=plan.year, stamp=run.created_at)
+        suffix = f"-{plan.year}-{month:02d}" if month else ""
+        content_type, extension = FORMATS[fmt]
+        posting = None
+        if plan.vouchers:
+            assert run.pool is not None
+            posting = journal_write(
+                pool=run.pool,
+                run=run,
+                settlement=None,
+                kind=JournalLine.Kind.CHARGE,
+                fmt=fmt,
+                month=month,
+                vouchers=plan.vouchers,
+                content=content,
+                user=user,
+                settings=settings,
             )
-        before = settlement.status
-        Settlement.objects.filter(pk=settlement.pk).update(status=status)
-        settlement.status = status
-        decision = SettlementDecision.objects.create(
-            settlement=settlement,
-            from_status=before,
-            to_status=status,
-            user=user,
-            actor=user.get_username(),
-            comment=comment,
-        )
-        from allocation.decisions import _notify_decision
-
-        _notify_decision(
-            kind="settlement",
-            obj=settlement,
-            decision=decision,
-            url=f"/allocation/avrakning/{settlement.pk}/",
-            name=str(settlement.pool),
-        )
-        audit_record(
-            user=user,
-            action=f"settlement.{status}",
-            obj_type="settlement",
-            obj_id=settlement.pk,
-            before={"status": before},
-            after={"status": status, "comment": comment},
-        )
-    return settlement
-
-
-def settlement_postings(*, settlement: Any, fmt: str) -> PostingFile:
-    """An approved settlement as one voucher dated 31 December: positive settlements debited and
-    refunds credited on each administration's cost centre; it balances because they sum to zero."""
-    if settlement.status != "approved":
-        raise ValidationError(_("Only an approved settlement is posted."))
-    if fmt not in FORMATS:
-        raise ValidationError(_("Unknown format %(format)r; choose sie, csv or xlsx.") % {"format": fmt})
-    from datetime import date
-
-    settings = _settings()
-    year = settlement.pool.year
-    missing = [
-        line.administration.code
-        for line in settlement.lines.select_related("administration")
-        if line.amount and not line.administration.cost_centre
-    ]
-    if missing:
-        raise ValidationError(_("Cost centre missing for: %(codes)s.") % {"codes": ", ".join(missing)})
-    # Voucher texts are the ledger's, in Swedish whatever the interface language (re-exports stay byte-identical).
-    lines = [
-        postings.Line(
-            settings.charge_account,
-            line.administration.cost_centre,
-            line.amount,
-            f"{line.administration.code} avräkning",
-        )
-        for line in settlement.lines.select_related("administration")
-        if line.amount
-    ]
-    vouchers = [postings.Voucher(1, date(year, 12, 31), f"Avräkning medfinansiering {year}", lines)] if lines else []
-    assert all(v.balance == 0 for v in vouchers)
-    content = _posting_content(vouchers, settings=settings, fmt=fmt, year=year, stamp=settlement.created_at)
-    content_type, extension = FORMATS[fmt]
-    return PostingFile(content, f"avrakning-{settlement.pk}.{extension}", content_type, None)
+    name = f"kontering-korning-{run.pk}{suffix}" + (f"-bokforing-{posting.pk}" if posting else "")
+    return PostingFile(
+        content, f"{name}.{extension}", content_type, plan.corrects, len(plan.vouchers), posting.pk if posting else None
+    )

@@ -16,16 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from allocation.amounts import AmountError, parse_amount
-from allocation.ledger import (
-    FORMATS,
-    settlement_create,
-    settlement_decide,
-    settlement_decision_refusal,
-    settlement_postings,
-)
+from allocation.ledger import FORMATS
 from allocation.models import CostPool, Settlement
 from allocation.runs import run_amounts
 from allocation.selectors import latest_charging_run
+from allocation.settlements import (
+    settlement_create,
+    settlement_decide,
+    settlement_decision_refusal,
+    settlement_post,
+    settlement_postings,
+)
 from cases import roles
 from cases.models import Administration
 
@@ -45,7 +46,12 @@ def settlement_list(request: HttpRequest) -> HttpResponse:
             tolerance = parse_amount(raw) if raw else Decimal(0)
             if pool is None:
                 raise ValidationError(_("Choose the year's co-financing pool."))
-            settlement = settlement_create(pool=pool, tolerance_pp=tolerance, user=request.user)
+            settlement = settlement_create(
+                pool=pool,
+                tolerance_pp=tolerance,
+                user=request.user,
+                missing_months_confirmed=request.POST.get("missing_months_confirmed") == "1",
+            )
         except (ValidationError, AmountError) as exc:
             error = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         else:
@@ -104,6 +110,22 @@ def _settlement_workbook(settlement: Settlement) -> bytes:
 def settlement_detail(request: HttpRequest, settlement_id: int) -> HttpResponse:
     roles.require_reader(request)
     settlement = get_object_or_404(Settlement.objects.select_related("pool", "run"), pk=settlement_id)
+    if request.method == "POST" and request.POST.get("post"):
+        if not roles.is_finance(request.user):
+            raise PermissionDenied
+        try:
+            posted = settlement_post(settlement=settlement, fmt=request.POST.get("post", ""), user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if posted.posting is None:
+                messages.info(request, _("Nothing to post: the ledger already holds this settlement."))
+            else:
+                messages.success(
+                    request,
+                    _("Posting #%(posting)s: the settlement is handed to the ledger.") % {"posting": posted.posting},
+                )
+        return HttpResponseRedirect(reverse("allocation:settlement-detail", args=[settlement.pk]))
     if request.method == "POST":
         try:
             settlement_decide(
@@ -140,6 +162,7 @@ def settlement_detail(request: HttpRequest, settlement_id: int) -> HttpResponse:
             "lines": lines,
             "total": sum((line.amount for line in lines), Decimal(0)),
             "decisions": settlement.decisions.order_by("at", "id"),
+            "postings": settlement.postings.order_by("posted_at", "id"),
             "can_propose": settlement.status == "draft"
             and settlement_decision_refusal(settlement=settlement, status="proposed", user=request.user) is None,
             "can_decide": settlement.status == "proposed"

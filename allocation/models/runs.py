@@ -228,7 +228,9 @@ class PoolPrice(models.Model):
         verbose_name_plural = _("pool prices")
         constraints = [
             models.CheckConstraint(condition=Q(price__gt=0), name="pool_price_positive"),
-            models.UniqueConstraint(fields=["pool"], condition=Q(status="approved"), name="one_approved_price_per_pool"),
+            models.UniqueConstraint(
+                fields=["pool"], condition=Q(status="approved"), name="one_approved_price_per_pool"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,9 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
 from allocation.keys import allocation_key_compute_measured
-from allocation.ledger import posting_profile_save, settlement_create, settlement_decide, settlement_postings
+from allocation.ledger import posting_profile_save
 from allocation.models import CostPool, PostingProfile, Settlement
 from allocation.runs import allocation_run_create
+from allocation.settlements import settlement_create, settlement_decide, settlement_postings
 from cases import roles
 from tests.allocation.test_postings import read_sie
 from tests.conftest import approve_key, csv_bytes, make_user
@@ -41,7 +42,7 @@ def charged_year(volumes):  # type: ignore[no-untyped-def]
 
 
 def test_the_settlement_is_measured_minus_charged_and_adds_up_to_zero(charged_year):
-    settlement = settlement_create(pool=charged_year)
+    settlement = settlement_create(pool=charged_year, missing_months_confirmed=True)
     lines = {line.administration.code: line for line in settlement.lines.select_related("administration")}
     # Charged by the key 3:4:4: 300, 400, 400. The year measured UF 14, SOF 4, TF 4 of 22 cases:
     # 700, 200, 200. Settlements +400, −200, −200.
@@ -66,7 +67,7 @@ def test_the_settlement_is_measured_minus_charged_and_adds_up_to_zero(charged_ye
 
 
 def test_a_tolerance_settles_only_those_outside_it_and_still_adds_up_to_zero(charged_year):
-    settlement = settlement_create(pool=charged_year, tolerance_pp=Decimal("20"))
+    settlement = settlement_create(pool=charged_year, tolerance_pp=Decimal("20"), missing_months_confirmed=True)
     lines = {line.administration.code: line for line in settlement.lines.select_related("administration")}
     # SOF and TF drift 18 pp (inside 20): not settled; UF takes what remains: nothing to settle.
     assert {c: line.amount for c, line in lines.items()} == {
@@ -74,7 +75,7 @@ def test_a_tolerance_settles_only_those_outside_it_and_still_adds_up_to_zero(cha
         "SOF": Decimal("0"),
         "TF": Decimal("0"),
     }
-    narrow = settlement_create(pool=charged_year, tolerance_pp=Decimal("1"))
+    narrow = settlement_create(pool=charged_year, tolerance_pp=Decimal("1"), missing_months_confirmed=True)
     assert sum(line.amount for line in narrow.lines.all()) == 0 and narrow.lines.exclude(amount=0).count() == 3
 
 
@@ -82,7 +83,7 @@ def test_four_eyes_approval_immutability_and_balanced_vouchers(charged_year, fin
     both = make_user("dubbel", roles.FINANCE)
     both.groups.add(Group.objects.get(name=roles.STEERING_GROUP))
     both = User.objects.get(pk=both.pk)
-    settlement = settlement_create(pool=charged_year, user=finance_user)
+    settlement = settlement_create(pool=charged_year, user=finance_user, missing_months_confirmed=True)
     with pytest.raises(ValidationError, match="godkänd"):
         settlement_postings(settlement=settlement, fmt="sie")
     settlement_decide(settlement=settlement, status="proposed", user=both)

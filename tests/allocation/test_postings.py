@@ -163,8 +163,15 @@ def test_export_postings_command_and_the_run_page_download(charged, finance_user
     assert refused.value.returncode == 2
     client = Client()
     client.force_login(finance_user)
+    assert charged.postings.count() == 1  # the command's January
     response = client.get(f"/allocation/runs/{charged.pk}/kontering.csv")
     assert response.status_code == 200 and response["Content-Disposition"].endswith('.csv"')
-    assert response.content.decode("utf-8-sig").splitlines()[0].startswith("serie;verifikation;datum;konto")
-    assert charged.posting_exports.count() == 2  # the command's and the page's, each recorded
-    assert 'id="posting-exports"' in client.get(f"/allocation/runs/{charged.pk}/").content.decode()
+    rows = response.content.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("serie;verifikation;datum;konto")
+    assert not any(";2027-01-31;" in row for row in rows)  # the preview shows what is left: February on
+    # Looking is not posting: a GET (a download, a cross-site link) records nothing.
+    assert charged.postings.count() == 1
+    posted = client.post(f"/allocation/runs/{charged.pk}/overfor/", {"format": "csv"})
+    assert posted.status_code == 302 and charged.postings.count() == 2
+    page = client.get(f"/allocation/runs/{charged.pk}/").content.decode()
+    assert 'id="postings-journal"' in page and 'id="post-form"' in page

@@ -15,7 +15,10 @@ from cases.roles import user_argument
 
 
 class Command(BaseCommand):
-    help = "A charging run's internal charges as vouchers (SIE 4, CSV or Excel), one per month."
+    help = (
+        "Post a charging run to the ledger: the vouchers (SIE 4, CSV or Excel) that bring the journal to what "
+        "the run says, one per month. Exporting is posting (DESIGN §4)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--run", type=int, required=True)
@@ -40,5 +43,14 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("Ingen kontering: " + " ".join(exc.messages), returncode=1) from exc
         Path(options["out"]).write_bytes(posted.content)
+        if posted.posting is None:
+            self.stdout.write(
+                f"Inget att bokföra: redovisningen har redan det körning #{run.pk} säger. "
+                f"{options['out']} har inga verifikationer."
+            )
+            return
         kind = f"rättelse av körning #{posted.corrects}" if posted.corrects else "debitering"
-        self.stdout.write(f"Körning #{run.pk} ({kind}) skriven till {options['out']} ({len(posted.content)} byte).")
+        self.stdout.write(
+            f"Körning #{run.pk} ({kind}) bokförd som #{posted.posting}: {posted.vouchers} verifikationer "
+            f"skrivna till {options['out']} ({len(posted.content)} byte)."
+        )
