@@ -29,13 +29,16 @@ from cases.selectors import grouping_map_in_force
 
 def allocation_what_if(
     *, key: AllocationKey, changes: dict[str, list[calculation.MapOwner]], amount: Decimal | None = None
-) -> tuple[dict[str, Decimal], list[Any]]:
+) -> tuple[dict[str, Decimal], list[Any], list[Any]]:
     """The shares (and amounts) a measured key would give with some groupings moved or split.
 
     Nothing is saved. `changes` maps a grouping code to its new owners (an owner of None
-    makes it central). Returns the new loads and the comparison with the key.
+    makes it central). Returns the new loads, the comparison with the key, and the groupings
+    that drive the change (allocation.explanations, as on the comparison page).
     """
     from allocation.comparison import compare_loads
+    from allocation.explanations import lines_explanation
+    from allocation.selectors import key_lines
 
     if key.kind != AllocationKey.Kind.MEASURED or key.map_version is None:
         raise ValidationError(_("A what-if analysis needs a measured key."))
@@ -70,9 +73,12 @@ def allocation_what_if(
         )
         calculation.check_loads(result)
         comparison = compare_loads(dict(key.shares.values_list("administration__code", "load")), result.loads, amount)
+        drivers = lines_explanation(
+            key_lines(key), [(line.grouping, line.administration, line.load) for line in result.lines], amount
+        )
     except AllocationError as exc:
         raise ValidationError(str(exc)) from exc
-    return result.loads, comparison
+    return result.loads, comparison, drivers
 
 
 @transaction.atomic

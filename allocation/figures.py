@@ -17,6 +17,7 @@ from typing import Any, TypedDict
 from django.db.models import Max
 
 from allocation.calculation import percentages
+from allocation.explanations import charge_explanations
 from allocation.models import AllocationRun, RunAmount
 from allocation.selectors import co_financing_key, map_owners
 from cases import statistics
@@ -55,7 +56,9 @@ class ChannelCount(TypedDict):
 class GroupingCount(TypedDict):
     code: str
     name: str
-    cases: Figure
+    cases: Figure  # the cases that count: whole cases × fraction
+    whole: Figure  # the grouping's whole cases (administration pages only)
+    fraction: Figure  # the fraction that counts for the administration
 
 
 class TrendPoint(TypedDict):
@@ -108,6 +111,7 @@ class AdministrationFigures(TypedDict):
     share_key: Figure
     drift_pp: Figure
     charged: Figure
+    why: dict[str, Any] | None  # "Varför betalar vi detta?" (allocation.explanations.charge_explanations)
 
 
 class MonthFigures(TypedDict):
@@ -194,10 +198,13 @@ def month_figures(month: date) -> MonthFigures:
     share_key = percentages(key_loads) if key_loads and any(key_loads.values()) else {}
     charged = _charged(month)
     weights = statistics.admin_weights(owners)
+    why = charge_explanations(month=month, codes=[a[0] for a in admins])
 
     def admin_doc(code: str, name: str, cost_centre: str) -> dict[str, Any]:
         weight = weights.get(code, {})
         groupings = statistics.cases_by(now, "grouping", weight)
+        # A split grouping's whole cases beside the fraction that counts for the administration.
+        whole = statistics.cases_by((c for c in now if c.grouping in groupings), "grouping")
         trend = []
         for m in trend_months:
             w = statistics.admin_weights(_owners_for(m, owners_cache)).get(code, {})
@@ -221,7 +228,7 @@ def month_figures(month: date) -> MonthFigures:
             "accessibility": statistics.accessibility(now, weight),
             "channels": _channels(statistics.cases_by(now, "channel", weight), channel_names),
             "groupings": [
-                {"code": g, "name": names.get(g, g), "cases": n}
+                {"code": g, "name": names.get(g, g), "cases": n, "whole": whole.get(g), "fraction": weight.get(g)}
                 for g, n in sorted(groupings.items(), key=lambda kv: (-kv[1], kv[0]))
             ],
             "trend": trend,
@@ -232,6 +239,7 @@ def month_figures(month: date) -> MonthFigures:
             if code in share_rolling and code in share_key
             else None,
             "charged": charged.get(code),
+            "why": why.get(code),
         }
 
     overview = {

@@ -132,6 +132,7 @@ def administration_page(request: HttpRequest, month: str, code: str) -> HttpResp
             "code": code,
             "doc": SimpleLazyObject(admin_doc),
             "municipality": SimpleLazyObject(lambda: figures["overview"]["kpis"]),
+            "reads_everything": roles.reads_everything(request.user),
         },
     )
 

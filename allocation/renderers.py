@@ -199,12 +199,54 @@ def workbook(doc: dict[str, Any], *, overview: bool) -> bytes:
     else:
         sheet(
             _("Groupings"),
-            [_("Code"), _("Grouping"), _("Cases")],
-            [[g["code"], g["name"], _num(g["cases"])] for g in doc["groupings"]],
-            {3: "#,##0.00"},
+            [_("Code"), _("Grouping"), _("Whole cases"), _("Part that counts"), _("Counted cases")],
+            [
+                [g["code"], g["name"], _num(g.get("whole")), _num(g.get("fraction")), _num(g["cases"])]
+                for g in doc["groupings"]
+            ],
+            {3: "#,##0", 4: "0.00%", 5: "#,##0.00"},
         )
+        why_sheet(wb, doc.get("why"))
     year, month = (int(part) for part in doc["month"].split("-"))
     return workbook_bytes(wb, stamp=datetime(year, month, 1))  # the same figures, the same bytes
+
+
+def why_sheet(wb: Any, why: dict[str, Any] | None) -> None:
+    """The department head's "Varför betalar vi detta?": the key in force, the amounts, and the
+    kronor each grouping carries (adding up to the charge, full precision of the fraction)."""
+    if not why:
+        return
+    key = why["key"]
+    ws = write_sheet(
+        wb,
+        _("Why we pay"),
+        [
+            _("Code"),
+            _("Grouping"),
+            _("Cases in the key's period"),
+            _("Part that counts"),
+            _("This month (kr)"),
+            _("This year (kr)"),
+        ],
+        [
+            [
+                g["code"],
+                g["name"],
+                _num(g["cases"]),
+                _num(g["fraction"]),
+                _num(g["kronor_month"]),
+                _num(g["kronor_year"]),
+            ]
+            for g in why["groupings"]
+        ],
+        {3: "#,##0", 4: "0.0000000000", 5: '#,##0.00 "kr"', 6: '#,##0.00 "kr"'},
+    )
+    ws.append([])
+    ws.append([_("Total"), "", "", "", _num(why["month_amount"]), _num(why["year_amount"])])
+    ws.append([_("Key"), safe_cell(f"#{key['id']} {key['name']}")])
+    ws.append([_("Period"), f"{key['window_from']} – {key['window_to']}"])
+    ws.append([_("Basis"), safe_cell(key["basis"])])
+    ws.append([_("Approved"), safe_cell(f"{key['approved_at'] or ''} {key['approved_by']}")])
 
 
 def _num(value: Any) -> Any:

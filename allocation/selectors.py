@@ -163,13 +163,3 @@ def export_checksums() -> dict[str, str]:
         for _code, name, data in publication_files(publication.figures):
             out[f"{publication.month:%Y-%m}-v{publication.version}-{name}"] = hashlib.sha256(data).hexdigest()
     return out
-
-
-def key_comparison(a: Any, b: Any, amount: Decimal | None) -> tuple[list[Any], list[Any]]:
-    """Key B against key A, for the page and the API alike: each administration's share and
-    amount in both (allocation.comparison.compare_loads) and the groupings that drive the
-    difference. Raises calculation.AllocationError when a key cannot be compared."""
-    from allocation import comparison
-
-    rows = comparison.compare_loads(key_loads(a), key_loads(b), amount)
-    return rows, comparison.grouping_drivers(key_lines(a), key_lines(b))

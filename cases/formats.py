@@ -90,6 +90,17 @@ def share(value: Any) -> str:
     return f"{_group(figure, 2)}{NBSP}%"
 
 
+def change(value: Any, places: int = 2) -> str:
+    """A difference with its sign always written (+1,85, −1,98, 0,00): "new − in force"."""
+    figure = _decimal(value)
+    if figure is None:
+        return DASH
+    text = _group(abs(figure), int(places))
+    if text.strip("0,. " + NBSP) == "":
+        return text  # rounds to zero: no sign
+    return ("+" if figure > 0 else "\u2212") + text
+
+
 def decimal(value: Any) -> str:
     """A decimal with the places it has (a share 0,363636363636, a load 4,0000000000)."""
     figure = _decimal(value)

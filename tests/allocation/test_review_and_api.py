@@ -73,7 +73,7 @@ def test_the_comparison_page_shows_points_kronor_and_the_groupings_behind_them(v
 
     client.force_login(make_user("sg2", "steering_group", staff=True))
     page = client.get(f"/allocation/keys/compare/?a={a.pk}&b={b.pk}&amount=1000").content.decode()
-    assert "Skillnad (procentenheter)" in page and "Grupperingar som driver skillnaden" in page
+    assert "Skillnad B − A, nytt − gällande (procentenheter)" in page and "Grupperingar som driver skillnaden" in page
     assert "SOF-01" in page
     # The driving groupings are named, and the table has a total row: 100 % each, 0 between them.
     from cases.models import Grouping
