@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -11,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cases.models import CaseRecord, DataSource
 from cases.services import data_source_save
@@ -133,3 +136,26 @@ def test_a_source_holding_data_cannot_switch_between_reference_and_own(org, fina
     assert json.loads(out.getvalue())["source"] == empty.pk
     empty.refresh_from_db()
     assert empty.is_reference is True
+
+
+_MONTHS = iter(range(10_000))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(min_value=1, max_value=40), st.booleans()), min_size=1, max_size=4))
+def test_no_sequence_of_unconfirmed_loads_moves_a_month_beyond_the_rule(org, loads):
+    # any sequence of loads of one month, some confirmed with --replace: an unconfirmed load lands
+    # only within max(20 %, 10 cases) of the month's confirmed count, and a refused one changes nothing
+    index = next(_MONTHS)
+    month = f"{2030 + index // 12}-{index % 12 + 1:02d}"
+    confirmed = None
+    held = 0
+    for step, (count, replace) in enumerate(loads):
+        batch = run_import(org["source"], csv_bytes(_rows(f"S{index}x{step}x", count, month=month)), replace=replace)
+        allowed = confirmed is None or replace or abs(count - confirmed) <= max(Decimal("0.2") * confirmed, 10)
+        assert (batch.status == "loaded") == allowed, (loads, step, batch.message)
+        if allowed:
+            held = count
+            if confirmed is None or replace:
+                confirmed = count
+        assert CaseRecord.objects.filter(source=org["source"], month=date.fromisoformat(f"{month}-01")).count() == held
