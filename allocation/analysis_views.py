@@ -202,6 +202,8 @@ def drift(request: HttpRequest) -> HttpResponse:
             cells.append(entry)
         series[code] = [float(c["drift_pp"]) if c and c["drift_pp"] is not None else None for c in cells]
         table.append((code, name, cells))
+    # Cases without an owner in their month's map: their own row, so nothing is dropped.
+    unowned = [doc["unowned"] if doc else None for doc in docs]
     labels = [f"{m:%Y-%m}" for m in months]
     has_key = any(doc and doc["approved_key"] for doc in docs)
     return render(
@@ -211,6 +213,7 @@ def drift(request: HttpRequest) -> HttpResponse:
             "months": labels,
             "end": end,
             "table": table,
+            "unowned": unowned,
             "chart": _drift_chart(labels, series) if has_key else None,
             "has_key": has_key,
             "keys": sorted({doc["approved_key"] for doc in docs if doc and doc["approved_key"]}),

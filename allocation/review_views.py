@@ -48,7 +48,7 @@ def robustness_rows(key: AllocationKey) -> tuple[list[dict[str, Any]], Decimal |
                 "low": low * 100,
                 "high": high * 100,
                 "swing_pp": swing * 100,
-                "swing_kr": (swing * amount).quantize(calculation.ORE) if amount is not None else None,
+                "swing_kr": calculation.round_kronor(swing * amount) if amount is not None else None,
             }
         )
     return rows, amount

@@ -162,8 +162,6 @@ def priced_amounts(*, pool: CostPool) -> tuple[dict[int, dict[str, Decimal]], di
     minutes (or cases) of that month, with the map in force that month and split groupings counted
     fractionally, rounded to the öre per line (a price times a quantity, not a split).
     Returns (month → administration → amount, month → quantity)."""
-    from decimal import ROUND_HALF_UP
-
     assert pool.price is not None
     admins = list(Administration.objects.values_list("code", flat=True))
     sources = own_source_ids()
@@ -186,9 +184,7 @@ def priced_amounts(*, pool: CostPool) -> tuple[dict[int, dict[str, Decimal]], di
         )
         # The minutes basis keeps its loads in seconds (calculation.measured_loads).
         quantity = {c: (load / 60 if per_minute else load) for c, load in result.loads.items()}
-        months[number] = {
-            c: (q * pool.price).quantize(calculation.ORE, rounding=ROUND_HALF_UP) for c, q in sorted(quantity.items())
-        }
+        months[number] = {c: calculation.round_kronor(q * pool.price) for c, q in sorted(quantity.items())}
         quantities[number] = sum(quantity.values(), Decimal(0))
     return months, quantities
 
