@@ -53,6 +53,9 @@ ACCESS: dict[str, set[str] | str] = {
     "allocation:pool-detail": READERS,
     "allocation:run-detail": READERS,
     "allocation:run-postings": FINANCE,
+    "allocation:run-post": FINANCE,  # POST only: the role is checked before the method
+    "allocation:posting-file": FINANCE,
+    "allocation:pool-price-decision": READERS,  # POST only; the service then allows finance/steering per step
     "allocation:posting-profile": READERS,
     "organisation:administrations": READERS,
     "organisation:administration": FINANCE,
@@ -88,6 +91,8 @@ ACCESS: dict[str, set[str] | str] = {
     "api:key-excel": READERS,
     "api:run-list": READERS,
     "api:run-create": FINANCE,
+    "api:run-postings": FINANCE,
+    "api:posting-file": FINANCE,
     "api:run-detail": READERS,
     "api:run-excel": READERS,
     "api:statistics-overview": HEADS_TOO,
