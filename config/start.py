@@ -18,7 +18,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from allocation.models import AllocationKey, AllocationRun, CostPool, Publication
-from cases import roles
+from allocation.selectors import months_unpublished
+from cases import formats, roles
 from cases.models import DataSource, MonthlyAggregate
 from cases.selectors import administrations_visible_to
 from imports.models import ImportBatch
@@ -83,21 +84,13 @@ def attention_items() -> list[Attention]:
                         reverse("admin:imports_importbatch_upload"),
                     )
                 )
-        published = set(Publication.objects.values_list("month", flat=True))
-        months = sorted(
-            set(
-                MonthlyAggregate.objects.filter(source__is_reference=False, month__gte=last - timedelta(days=366))
-                .values_list("month", flat=True)
-                .distinct()
-            )
-            - published
-        )
+        months = months_unpublished()
         if months:
             items.append(
                 Attention(
                     _("Months with data that are not published: %(months)s.")
-                    % {"months": ", ".join(f"{m:%Y-%m}" for m in months)},
-                    reverse("statistics:list"),
+                    % {"months": ", ".join(formats.month(m) for m in months)},
+                    reverse("statistics:list") + "#unpublished",
                 )
             )
     with translation.override(settings.LANGUAGE_CODE):  # the stale-data warning is stored in the site's language
@@ -138,6 +131,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "administrations": administrations_visible_to(user),
         "latest": Publication.objects.order_by("-month", "-version").first(),
         "attention": attention_items() if is_finance else [],
+        "unpublished": months_unpublished() if is_finance else [],
         "awaiting_decision": AllocationKey.objects.filter(status=AllocationKey.Status.PROPOSED).order_by("pk")
         if roles.is_steering(user)
         else [],

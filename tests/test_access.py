@@ -66,6 +66,7 @@ ACCESS: dict[str, set[str] | str] = {
     "imports:map-upload": FINANCE,
     "imports:source-preview": FINANCE,
     "statistics:list": HEADS_TOO,
+    "statistics:publish": FINANCE,  # POST only; a GET from finance staff answers 405
     "statistics:overview": HEADS_TOO,
     "statistics:administration": OWN_ADMIN,
     "statistics:file": OWN_ADMIN,

@@ -284,7 +284,7 @@ def test_the_start_page_tells_finance_staff_what_needs_attention(volumes, financ
     page = finance.get("/").content.decode()
     assert 'id="attention"' in page
     assert "Källan E-post saknar 2026-04" in page
-    assert "Månader med data som inte är publicerade: 2026-03, 2026-04" in page
+    assert "Månader med data som inte är publicerade: mars 2026, april 2026" in page
     assert "har ingen debiteringskörning" in page
 
 
