@@ -20,13 +20,6 @@ from tests.conftest import approve_key
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def finance(finance_user):  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(finance_user)
-    return client
-
-
 def test_finance_computes_a_measured_key_in_a_form_seeing_the_checks_first(volumes, finance):
     form = {
         "name": "Mätt 2027",

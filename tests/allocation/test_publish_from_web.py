@@ -14,13 +14,6 @@ from cases.models import AuditEntry
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def finance(finance_user):  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(finance_user)
-    return client
-
-
 def test_the_statistics_list_offers_finance_staff_to_publish_each_unpublished_month(volumes, finance):
     page = finance.get("/statistik/").content.decode()
     assert 'id="unpublished"' in page
