@@ -36,13 +36,13 @@ class Attention:
 def attention_items() -> list[Attention]:
     items: list[Attention] = []
     since = timezone.now() - timedelta(days=30)
-    batches = reverse("admin:imports_importbatch_changelist")
+    batches = reverse("imports:batches")
     failed = ImportBatch.objects.filter(status=ImportBatch.Status.FAILED, created_at__gte=since).count()
     if failed:
         items.append(
             Attention(
                 (_("%(count)s import(s) failed in the last 30 days.") % {"count": failed}),
-                batches + "?status__exact=failed",
+                batches + "?status=failed",
             )
         )
     waiting = ImportBatch.objects.filter(status=ImportBatch.Status.PENDING).count()
@@ -50,7 +50,7 @@ def attention_items() -> list[Attention]:
         items.append(
             Attention(
                 _("%(count)s import(s) are waiting to be processed.") % {"count": waiting},
-                batches + "?status__exact=pending",
+                batches + "?status=pending",
             )
         )
     for batch in ImportBatch.objects.filter(needs_confirmation=True, status=ImportBatch.Status.REJECTED)[:10]:
@@ -58,7 +58,7 @@ def attention_items() -> list[Attention]:
             Attention(
                 _("Batch #%(id)s (%(name)s) is waiting for a confirmed replacement: %(message)s")
                 % {"id": batch.pk, "name": batch.original_name, "message": batch.message[:160]},
-                reverse("admin:imports_importbatch_upload") + f"?batch={batch.pk}",
+                reverse("imports:batch", args=[batch.pk]),
             )
         )
     last = MonthlyAggregate.objects.filter(source__is_reference=False).aggregate(m=Max("month"))["m"]
@@ -81,7 +81,7 @@ def attention_items() -> list[Attention]:
                             else _("The source %(source)s lacks %(month)s (no data at all).")
                             % {"source": source.name, "month": f"{last:%Y-%m}"}
                         ),
-                        reverse("admin:imports_importbatch_upload"),
+                        reverse("imports:upload"),
                     )
                 )
         months = months_unpublished()
