@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count
 
 from imports.models import ImportBatch, ImportRowError
 
@@ -51,61 +50,46 @@ class ErrorKind:
 
 
 def import_batch_error_kinds(
-    *, batch: ImportBatch, values_per_kind: int = 10, examples_per_kind: int = 3
+    *, batch: ImportBatch, values_per_kind: int = 10, examples_per_kind: int = 3, kinds_shown: int = 20
 ) -> list[ErrorKind]:
     """The batch's stored row errors summarised by kind and value, largest first.
 
-    Three grouped queries whatever the number of errors (a bank export can have 100,000):
-    the kinds, each kind's top values, and each kind's first example rows; the window
-    functions keep the per-kind limits in the database (PostgreSQL and SQLite alike).
+    One grouped query whatever the number of errors (a bank export can have 100,000): each
+    value's count, ranked within its kind by window functions (PostgreSQL and SQLite alike), with
+    the kind's total and its number of distinct values; then the first example rows of each of
+    the `kinds_shown` largest kinds, a small sorted read each.
     """
     table = ImportRowError._meta.db_table
-    kinds_rows = list(
-        ImportRowError.objects.filter(batch=batch)
-        .values("column", "reason")
-        .annotate(rows=Count("id"), values=Count("value", distinct=True))
-        .order_by("-rows", "column", "reason")
-    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT "column", reason, value, n FROM (
-                  SELECT "column", reason, value, COUNT(*) AS n,
-                         ROW_NUMBER() OVER (PARTITION BY "column", reason ORDER BY COUNT(*) DESC, value) AS rank
-                  FROM {table} WHERE batch_id = %s GROUP BY "column", reason, value) AS ranked
-                WHERE rank <= %s ORDER BY n DESC, value""",
+            f"""SELECT "column", reason, value, n, kind_rows, kind_values FROM (
+                  SELECT "column", reason, value, n,
+                         ROW_NUMBER() OVER (PARTITION BY "column", reason ORDER BY n DESC, value) AS rank,
+                         SUM(n) OVER (PARTITION BY "column", reason) AS kind_rows,
+                         COUNT(*) OVER (PARTITION BY "column", reason) AS kind_values
+                  FROM (SELECT "column", reason, value, COUNT(*) AS n FROM {table}
+                        WHERE batch_id = %s GROUP BY "column", reason, value) AS grouped) AS ranked
+                WHERE rank <= %s ORDER BY kind_rows DESC, "column", reason, n DESC, value""",
             [batch.pk, values_per_kind],
         )
-        top_values = cursor.fetchall()
-        cursor.execute(
-            f"""SELECT id FROM (
-                  SELECT id, ROW_NUMBER() OVER (PARTITION BY "column", reason ORDER BY row_number, id) AS rank
-                  FROM {table} WHERE batch_id = %s) AS ranked
-                WHERE rank <= %s""",
-            [batch.pk, examples_per_kind],
-        )
-        example_ids = [row[0] for row in cursor.fetchall()]
-    values: dict[tuple[str, str], list[ErrorValue]] = {}
-    for column, reason, value, n in top_values:
-        values.setdefault((column, reason), []).append(ErrorValue(value, n))
-    examples: dict[tuple[str, str], list[ImportRowError]] = {}
-    for error in ImportRowError.objects.filter(pk__in=example_ids).order_by("row_number", "id"):
-        examples.setdefault((error.column, error.reason), []).append(error)
-    kinds = []
-    for number, row in enumerate(kinds_rows, start=1):
-        key = (row["column"], row["reason"])
-        listed = values.get(key, [])
-        kinds.append(
-            ErrorKind(
-                number=number,
-                column=row["column"],
-                reason=row["reason"],
-                rows=row["rows"],
-                values=listed,
-                other_values=max(row["values"] - len(listed), 0),
-                examples=examples.get(key, []),
+        ranked = cursor.fetchall()
+    kinds: dict[tuple[str, str], ErrorKind] = {}
+    for column, reason, value, n, kind_rows, kind_values in ranked:
+        kind = kinds.get((column, reason))
+        if kind is None:
+            kind = kinds[(column, reason)] = ErrorKind(
+                number=len(kinds) + 1, column=column, reason=reason, rows=int(kind_rows), other_values=int(kind_values)
             )
+        kind.values.append(ErrorValue(value, int(n)))
+    result = []
+    for kind in kinds.values():
+        examples = (
+            list(import_batch_errors(batch=batch, column=kind.column, reason=kind.reason)[:examples_per_kind])
+            if kind.number <= kinds_shown
+            else []
         )
-    return kinds
+        result.append(replace(kind, other_values=kind.other_values - len(kind.values), examples=examples))
+    return result
 
 
 def import_batch_errors(*, batch: ImportBatch, column: str | None = None, reason: str | None = None) -> Any:
