@@ -32,7 +32,15 @@ def account(request: HttpRequest) -> HttpResponse:
     assert isinstance(user, User)  # login_required
     new_key = None
     error = None
-    if request.method == "POST" and "notifications" in request.POST:
+    email_saved, email_error = False, ""
+    if request.method == "POST" and "email" in request.POST:
+        from cases.services import user_email_change
+
+        try:
+            email_saved = user_email_change(user=user, email=str(request.POST.get("email", "")))
+        except ValidationError as exc:
+            email_error = "; ".join(exc.messages)
+    elif request.method == "POST" and "notifications" in request.POST:
         from cases.models import Notification, NotificationOptOut
 
         wanted = set(request.POST.getlist("kind"))
@@ -64,13 +72,37 @@ def account(request: HttpRequest) -> HttpResponse:
     off = set(NotificationOptOut.objects.filter(user=user).values_list("kind", flat=True))
     context = {
         "notification_kinds": [(k, label, k not in off) for k, label in Notification.Kind.choices],
+        "recipients": notification_recipients(user, off),
+        "email_saved": email_saved,
+        "email_error": email_error,
         "tokens": ApiToken.objects.filter(user=user).order_by("-created"),
         "new_key": new_key,
         "error": error,
-        "groups": sorted(request.user.groups.values_list("name", flat=True)),
+        "groups": sorted(roles.role_label(name) for name in request.user.groups.values_list("name", flat=True)),
         "administrations": administrations_visible_to(request.user),
     }
     return render(request, "cases/account.html", context)
+
+
+def notification_recipients(user: Any, off: set[str]) -> list[tuple[str, str, bool]]:
+    """Who receives each kind of e-mail, and whether this user does (role, address, choice):
+    the rules of `cases.notifications.notify`'s callers, said in words."""
+    from cases.models import Notification
+
+    kinds = Notification.Kind
+    who: dict[str, tuple[str, bool]] = {
+        kinds.KEY_PROPOSED: (_("the steering group, except the person who proposed"), roles.is_steering(user)),
+        kinds.KEY_DECIDED: (_("the person who proposed the key or settlement"), roles.is_finance(user)),
+        kinds.MONTH_PUBLISHED: (
+            _("the department heads of each administration in the publication"),
+            roles.is_department_head(user),
+        ),
+        kinds.FAILURE: (_("finance staff"), roles.is_finance(user)),
+    }
+    return [
+        (str(label), str(who[kind][0]), bool(who[kind][1] and user.email and kind not in off))
+        for kind, label in kinds.choices
+    ]
 
 
 AUDIT_PAGE_SIZE = 100
