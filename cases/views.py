@@ -115,6 +115,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     from django.core.exceptions import PermissionDenied
     from django.core.paginator import Paginator
 
+    from cases.audit_labels import action_label, changes_in_words, object_label
     from cases.months import parse_day
     from cases.selectors import audit_changes, audit_entries
 
@@ -138,10 +139,21 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
     context = {
         "page": page,
-        "rows": [(e, audit_changes(e.before, e.after)) for e in page.object_list],
+        "rows": [
+            (
+                e,
+                changes_in_words(e.before, e.after),
+                audit_changes(e.before, e.after),
+                f"{action_label(e.action)}: {object_label(e.object_type)}",
+            )
+            for e in page.object_list
+        ],
         "filters": filters,
         "query": {k: v for k, v in params.items() if k not in ("page", "format") and v},
-        "object_types": AuditEntry.objects.order_by("object_type").values_list("object_type", flat=True).distinct(),
+        "object_types": [
+            (t, object_label(t))
+            for t in AuditEntry.objects.order_by("object_type").values_list("object_type", flat=True).distinct()
+        ],
     }
     return render(request, "cases/audit.html", context)
 
