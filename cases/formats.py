@@ -111,3 +111,18 @@ def month(value: date | str | None) -> str:
     if value is None:
         return DASH
     return django_formats.date_format(value, "F Y").lower() if swedish() else django_formats.date_format(value, "F Y")
+
+
+def month_short(value: date | str | None) -> str:
+    """A month for a chart's axis: okt. 2026 (English: Oct 2026)."""
+    if isinstance(value, str):
+        from cases.months import parse_year_month
+
+        parsed = parse_year_month(value)
+        if parsed is None:
+            return value
+        value = parsed
+    if value is None:
+        return DASH
+    text = django_formats.date_format(value, "M Y")
+    return text.lower() if swedish() else text
