@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -118,5 +119,8 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
             "stored": stored,
             "unstored": max(batch.rows_rejected - stored, 0) if stored else 0,
             "kind_query": f"kind={chosen.number}&" if chosen else "",
+            # The message and reasons are stored in the language the batch was processed in;
+            # marked as such (WCAG 3.1.2, language of parts) when the reader reads another.
+            "recorded_in": (batch.language or settings.LANGUAGE_CODE)[:2],
         },
     )
