@@ -152,7 +152,7 @@ def test_the_whole_finance_cycle_runs_in_the_browser(org, live_server, browser, 
         page.click("text=Ladda upp en ärendelogg")
         page.set_input_files("#id_file", str(path))
         page.select_option("#id_source", "Nya telefonin")
-        page.click("input[type=submit]")
+        page.click("#upload-submit")  # the site's own upload page, not the admin's
         page.wait_for_function("document.getElementById('import-progress').value == 100")
         assert f"{count} rader laddades" in page.inner_text("#import-message")
     # 3. A measured key: checked first, then saved, then proposed.
