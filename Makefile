@@ -4,7 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
+<<<<<<< HEAD
 .PHONY: demo test lint messages venv bench-import bench-allocation bench-source-check bench-statistics bench-scale reliability clean
+=======
+.PHONY: demo test lint messages venv bench-import bench-allocation bench-statistics bench-batch-page bench-scale reliability clean
+>>>>>>> web
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -40,6 +44,9 @@ test: lint
 
 bench-import: $(STAMP)
 	cd bench && ../$(PY) import_bench.py
+
+bench-batch-page: $(STAMP)
+	cd bench && ../$(PY) batch_page_bench.py
 
 bench-allocation: $(STAMP)
 	cd bench && ../$(PY) allocation_bench.py

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 FINANCE = "finance"
 DEPARTMENT_HEAD = "department_head"
 STEERING_GROUP = "steering_group"
@@ -12,6 +14,19 @@ ROLES = (FINANCE, DEPARTMENT_HEAD, STEERING_GROUP)
 # also be in `finance` to upload, but never in a group that decides or reads as a person.
 SERVICE_ACCOUNT = "service_account"
 PERSON_ONLY_GROUPS = (STEERING_GROUP, DEPARTMENT_HEAD)
+
+_LABELS = {
+    FINANCE: gettext_lazy("finance staff"),
+    DEPARTMENT_HEAD: gettext_lazy("department head"),
+    STEERING_GROUP: gettext_lazy("steering group"),
+    SERVICE_ACCOUNT: gettext_lazy("service account"),
+}
+
+
+def role_label(group: str) -> str:
+    """A group's name as the reader says it (a group that is not a role keeps its name)."""
+    return str(_LABELS.get(group, group))
+
 
 # Finance staff maintain everything in the admin; the steering group may look at it all.
 _APPS = ("cases", "imports", "allocation")

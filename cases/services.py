@@ -182,6 +182,38 @@ def user_access_record(*, target: Any, before: dict[str, Any] | None, user: Any)
         )
 
 
+@transaction.atomic
+def user_email_change(*, user: Any, email: str) -> bool:
+    """A user sets (or clears) their own e-mail address, where notifications go. Audited; an
+    address that is not valid is refused with a message and changes nothing. True if it changed."""
+    from django.core.validators import validate_email
+
+    email = (email or "").strip()
+    if email:
+        if len(email) > 254:
+            raise ValidationError(_("The e-mail address is longer than 254 characters."))
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError(
+                _("”%(value)s” is not an e-mail address: write it as name@example.se.") % {"value": email[:100]}
+            ) from None
+    before = user.email
+    if before == email:
+        return False
+    user.email = email
+    user.save(update_fields=["email"])
+    audit_record(
+        user=user,
+        action="user.email",
+        obj_type="user",
+        obj_id=user.pk,
+        before={"email": before},
+        after={"email": email},
+    )
+    return True
+
+
 @dataclass(frozen=True)
 class AdministrationRow:
     code: str

@@ -103,6 +103,13 @@ class ImportRowError(models.Model):
             % {"row": self.row_number, "column": self.column, "reason": self.reason}
         )
 
+    @property
+    def column_label(self) -> str:
+        """The column's name in the reader's language (the file's own name is `column`)."""
+        from imports.parsing import COLUMN_LABELS
+
+        return str(COLUMN_LABELS.get(self.column, self.column))
+
 
 class StagedCase(models.Model):
     """Validated rows of a batch on their way in; emptied when the batch finishes.

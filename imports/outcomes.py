@@ -193,14 +193,14 @@ def _mark_loaded(
     _store_errors(batch, reading.errors)
     months_text = ", ".join(f"{m:%Y-%m}" for m in month_dates)
     set_aside = (
-        " " + _("%(rows)s rows with errors were set aside.") % {"rows": reading.error_rows}
+        " " + _("%(rows)s rows with errors were set aside.") % {"rows": formats.number(reading.error_rows)}
         if reading.error_rows
         else ""
     )
     if reading.skipped:
         set_aside += " " + _("%(rows)s rows were skipped by the source's profile (%(skipped)s).") % {
-            "rows": reading.rows_skipped,
-            "skipped": ", ".join(f"{k}: {n}" for k, n in sorted(reading.skipped.items())),
+            "rows": formats.number(reading.rows_skipped),
+            "skipped": ", ".join(f"{k}: {formats.number(n)}" for k, n in sorted(reading.skipped.items())),
         }
     updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PROCESSING).update(
         status=ImportBatch.Status.LOADED,
@@ -211,8 +211,14 @@ def _mark_loaded(
         rows_skipped=reading.rows_skipped,
         skipped=reading.skipped,
         months=[f"{m:%Y-%m}" for m in month_dates],
+<<<<<<< HEAD
         month_counts={f"{m:%Y-%m}": n for m, n in sorted((month_counts or {}).items())},
         message=_("%(rows)s rows were loaded for %(months)s.") % {"rows": inserted, "months": months_text} + set_aside,
+=======
+        message=_("%(rows)s rows were loaded for %(months)s.")
+        % {"rows": formats.number(inserted), "months": months_text}
+        + set_aside,
+>>>>>>> web
         finished_at=timezone.now(),
         heartbeat_at=timezone.now(),
     )
@@ -270,7 +276,11 @@ def _finish_rejected(
 ) -> None:
     if not message:
         first = "; ".join(describe_error(e.row, e.column, e.value, e.reason) for e in errors[:3])
-        rows = _("1 row has errors") if error_rows == 1 else _("%(rows)s rows have errors") % {"rows": error_rows}
+        rows = (
+            _("1 row has errors")
+            if error_rows == 1
+            else _("%(rows)s rows have errors") % {"rows": formats.number(error_rows)}
+        )
         message = _("%(rows)s; nothing was loaded. First errors: %(first)s.") % {"rows": rows, "first": first}
     with transaction.atomic():
         _store_errors(batch, errors)

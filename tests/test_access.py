@@ -35,6 +35,9 @@ ACCESS: dict[str, set[str] | str] = {
     "schema": LOGGED_IN,
     "api-docs": LOGGED_IN,
     "imports:errors": FINANCE,
+    "imports:upload": FINANCE,
+    "imports:batches": FINANCE,
+    "imports:batch": FINANCE,
     "allocation:key-list": READERS,
     "allocation:key-detail": READERS,
     "allocation:key-compare": READERS,
@@ -69,6 +72,7 @@ ACCESS: dict[str, set[str] | str] = {
     "imports:map-upload": FINANCE,
     "imports:source-preview": FINANCE,
     "statistics:list": HEADS_TOO,
+    "statistics:publish": FINANCE,  # POST only; a GET from finance staff answers 405
     "statistics:overview": HEADS_TOO,
     "statistics:administration": OWN_ADMIN,
     "statistics:file": OWN_ADMIN,
