@@ -4,11 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-<<<<<<< HEAD
-.PHONY: demo test lint messages venv bench-import bench-allocation bench-source-check bench-statistics bench-scale reliability clean
-=======
-.PHONY: demo test lint messages venv bench-import bench-allocation bench-statistics bench-batch-page bench-scale reliability clean
->>>>>>> web
+.PHONY: demo test lint messages venv bench-import bench-allocation bench-source-check bench-statistics bench-batch-page bench-scale reliability clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)

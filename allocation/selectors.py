@@ -163,18 +163,6 @@ def export_checksums() -> dict[str, str]:
         for _code, name, data in publication_files(publication.figures):
             out[f"{publication.month:%Y-%m}-v{publication.version}-{name}"] = hashlib.sha256(data).hexdigest()
     return out
-<<<<<<< HEAD
-=======
-
-
-def key_comparison(a: Any, b: Any, amount: Decimal | None) -> tuple[list[Any], list[Any]]:
-    """Key B against key A, for the page and the API alike: each administration's share and
-    amount in both (allocation.comparison.compare_loads) and the groupings that drive the
-    difference. Raises calculation.AllocationError when a key cannot be compared."""
-    from allocation import comparison
-
-    rows = comparison.compare_loads(key_loads(a), key_loads(b), amount)
-    return rows, comparison.grouping_drivers(key_lines(a), key_lines(b))
 
 
 def months_unpublished(*, within_days: int = 366) -> list[date]:
@@ -198,4 +186,3 @@ def months_unpublished(*, within_days: int = 366) -> list[date]:
 
 def month_has_own_data(month: date) -> bool:
     return MonthlyAggregate.objects.filter(source__is_reference=False, month=month).exists()
->>>>>>> web

@@ -211,14 +211,10 @@ def _mark_loaded(
         rows_skipped=reading.rows_skipped,
         skipped=reading.skipped,
         months=[f"{m:%Y-%m}" for m in month_dates],
-<<<<<<< HEAD
         month_counts={f"{m:%Y-%m}": n for m, n in sorted((month_counts or {}).items())},
-        message=_("%(rows)s rows were loaded for %(months)s.") % {"rows": inserted, "months": months_text} + set_aside,
-=======
         message=_("%(rows)s rows were loaded for %(months)s.")
         % {"rows": formats.number(inserted), "months": months_text}
         + set_aside,
->>>>>>> web
         finished_at=timezone.now(),
         heartbeat_at=timezone.now(),
     )
