@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from allocation.models import AllocationKey, AllocationRun, CostPool, Publication
+from allocation.models import AllocationKey, AllocationRun, CostPool, PoolPrice, Publication, Settlement
 from allocation.selectors import months_unpublished
 from cases import formats, roles
 from cases.models import DataSource, MonthlyAggregate
@@ -133,6 +133,17 @@ def home(request: HttpRequest) -> HttpResponse:
         "attention": attention_items() if is_finance else [],
         "unpublished": months_unpublished() if is_finance else [],
         "awaiting_decision": AllocationKey.objects.filter(status=AllocationKey.Status.PROPOSED).order_by("pk")
+        if roles.is_steering(user)
+        else [],
+        # Settlements and prices wait for the same decision as keys (DESIGN §4).
+        "settlements_awaiting": Settlement.objects.filter(status=Settlement.Status.PROPOSED)
+        .select_related("pool")
+        .order_by("pk")
+        if roles.is_steering(user)
+        else [],
+        "prices_awaiting": PoolPrice.objects.filter(status=PoolPrice.Status.PROPOSED)
+        .select_related("pool")
+        .order_by("pk")
         if roles.is_steering(user)
         else [],
     }
