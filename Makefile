@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint messages venv bench-import bench-allocation bench-statistics bench-scale reliability clean
+.PHONY: demo test lint messages venv bench-import bench-allocation bench-source-check bench-statistics bench-batch-page bench-scale reliability clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -41,8 +41,15 @@ test: lint
 bench-import: $(STAMP)
 	cd bench && ../$(PY) import_bench.py
 
+bench-batch-page: $(STAMP)
+	cd bench && ../$(PY) batch_page_bench.py
+
 bench-allocation: $(STAMP)
 	cd bench && ../$(PY) allocation_bench.py
+
+# The import's wrong-source check at 5 M rows, beside plain counts of the same rows (a few minutes).
+bench-source-check: $(STAMP)
+	cd bench && ../$(PY) source_check_bench.py
 
 bench-statistics: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from allocation.calculation import round_kronor
+
 # The largest amount any pool, funding line or comparison may hold: far above a municipality's
 # budget, far below what makes Decimal arithmetic slow.
 AMOUNT_MAX = Decimal(10) ** 12
@@ -44,4 +46,5 @@ def parse_amount(raw: object) -> Decimal:
         raise AmountError(
             _("%(value)r is greater than the largest amount allowed, 1 000 000 000 000 kr.") % {"value": shown}
         )
-    return value.quantize(Decimal("0.01"))
+    # Exact already (at most two decimals): the rounding only writes the amount in öre (12 → 12.00).
+    return round_kronor(value)

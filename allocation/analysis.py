@@ -13,29 +13,30 @@ from django.utils.translation import gettext as _
 
 from allocation import calculation
 from allocation.calculation import AllocationError
+from allocation.figures import rolling_share
 from allocation.models import (
     AllocationKey,
 )
 from allocation.selectors import (
     co_financing_key,
     map_owners,
-    own_source_ids,
     window_volumes,
 )
-from cases.models import Administration, Channel, DataSource, Grouping
-from cases.months import months_back
-from cases.selectors import grouping_map_in_force
+from cases.models import Administration, DataSource, Grouping
 
 
 def allocation_what_if(
     *, key: AllocationKey, changes: dict[str, list[calculation.MapOwner]], amount: Decimal | None = None
-) -> tuple[dict[str, Decimal], list[Any]]:
+) -> tuple[dict[str, Decimal], list[Any], list[Any]]:
     """The shares (and amounts) a measured key would give with some groupings moved or split.
 
     Nothing is saved. `changes` maps a grouping code to its new owners (an owner of None
-    makes it central). Returns the new loads and the comparison with the key.
+    makes it central). Returns the new loads, the comparison with the key, and the groupings
+    that drive the change (allocation.explanations, as on the comparison page).
     """
     from allocation.comparison import compare_loads
+    from allocation.explanations import lines_explanation
+    from allocation.selectors import key_lines
 
     if key.kind != AllocationKey.Kind.MEASURED or key.map_version is None:
         raise ValidationError(_("A what-if analysis needs a measured key."))
@@ -70,9 +71,12 @@ def allocation_what_if(
         )
         calculation.check_loads(result)
         comparison = compare_loads(dict(key.shares.values_list("administration__code", "load")), result.loads, amount)
+        drivers = lines_explanation(
+            key_lines(key), [(line.grouping, line.administration, line.load) for line in result.lines], amount
+        )
     except AllocationError as exc:
         raise ValidationError(str(exc)) from exc
-    return result.loads, comparison
+    return result.loads, comparison, drivers
 
 
 @transaction.atomic
@@ -101,33 +105,23 @@ def grouping_map_what_if_save(
 
 
 def rolling_shares(*, month: date) -> dict[str, Any]:
-    """The measured share over the 12 months ending with `month` (map in force that month),
-    beside the share in the approved key in force then: the drift the steering group watches."""
+    """The measured share over the 12 months ending with `month` (figures.rolling_share: each month
+    with its own map, unowned cases shown beside the administrations), beside the share in the
+    approved key in force then: the drift the steering group watches. The drift page and the API
+    read this; the published statistics read the same rolling_share."""
     end = month.replace(day=1)
-    start = months_back(end, 12)[0]
-    version = grouping_map_in_force(on=end)
-    if version is None:
-        raise ValidationError(_("No grouping map is in force in %(month)s.") % {"month": f"{end:%Y-%m}"})
+    admins = sorted(Administration.objects.values_list("code", flat=True))
+    rolling = rolling_share(month=end, administrations=admins)
+    measured = rolling.percent
     approved = co_financing_key(year=end.year)
-    basis = approved.basis if approved and approved.basis else AllocationKey.Basis.CASES
-    weights = {c.code: c.weight for c in Channel.objects.all()}
-    admins = list(Administration.objects.values_list("code", flat=True))
-    result = calculation.measured_loads(
-        cells=window_volumes(window_from=start, window_to=end, source_ids=own_source_ids()),
-        grouping_map=map_owners(version),
-        basis=basis,
-        channel_weights=weights,
-        administrations=admins,
-    )
-    measured = calculation.percentages(result.loads) if any(result.loads.values()) else {}
     in_key = {}
     if approved is not None:
         loads = dict(approved.shares.values_list("administration__code", "load"))
         in_key = calculation.percentages(loads) if any(loads.values()) else {}
     return {
         "month": f"{end:%Y-%m}",
-        "window": [f"{start:%Y-%m}", f"{end:%Y-%m}"],
-        "basis": basis,
+        "window": [f"{rolling.window[0]:%Y-%m}", f"{rolling.window[1]:%Y-%m}"],
+        "basis": AllocationKey.Basis.CASES,
         "approved_key": approved.pk if approved else None,
         "administrations": {
             code: {
@@ -135,6 +129,10 @@ def rolling_shares(*, month: date) -> dict[str, Any]:
                 "key_percent": str(in_key[code]) if code in in_key else None,
                 "drift_pp": str(measured.get(code, Decimal(0)) - in_key[code]) if code in in_key else None,
             }
-            for code in sorted(admins)
+            for code in admins
+        },
+        "unowned": {
+            "cases": str(rolling.unowned_cases),
+            "rolling_percent": str(rolling.unowned_percent) if rolling.unowned_percent is not None else None,
         },
     }

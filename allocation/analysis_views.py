@@ -94,6 +94,8 @@ def key_what_if(request: HttpRequest, key_id: int) -> HttpResponse:
     text = request.POST.get("changes", "") if request.method == "POST" else request.GET.get("changes", "")
     raw_amount = request.POST.get("amount", "") if request.method == "POST" else ""
     rows: list[Any] = []
+    drivers: list[Any] = []
+    amount = None
     errors: list[str] = []
     chart = None
     if request.method == "POST":
@@ -114,7 +116,7 @@ def key_what_if(request: HttpRequest, key_id: int) -> HttpResponse:
                     % {"id": draft.pk, "from": f"{valid_from:%Y-%m-%d}"},
                 )
                 return HttpResponseRedirect(reverse("organisation:map") + f"?draft={draft.pk}")
-            _loads, rows = allocation_what_if(key=key, changes=changes, amount=amount)
+            _loads, rows, drivers = allocation_what_if(key=key, changes=changes, amount=amount)
             chart = _share_chart(rows)
         except (ValidationError, AmountError) as exc:
             errors = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
@@ -127,6 +129,8 @@ def key_what_if(request: HttpRequest, key_id: int) -> HttpResponse:
             "changes": text,
             "amount": raw_amount,
             "rows": [(r, names.get(r.code, "")) for r in rows],
+            "drivers": drivers,
+            "amount_value": amount,
             "errors": errors,
             "chart": chart,
             "is_finance": roles.is_finance(request.user),
@@ -135,17 +139,38 @@ def key_what_if(request: HttpRequest, key_id: int) -> HttpResponse:
 
 
 def _drift_chart(months: list[str], series: dict[str, list[float | None]]) -> str:
+    """Small multiples: one panel per administration, its drift in colour against the others in
+    grey, so no two coloured lines ever share a colour or need a legend to tell apart."""
+    import math
+
     from allocation.renderers import pyplot, svg_bytes
 
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(8, 3.4))
-    for code, values in series.items():
-        ax.plot(months, [v if v is not None else float("nan") for v in values], marker=".", label=code)
-    ax.axhline(0, color="#333", linewidth=0.8)
-    ax.set_ylabel(_("Drift (percentage points)"))
-    ax.tick_params(axis="x", rotation=45, labelsize=8)
-    ax.legend(fontsize=7, ncol=4)
-    ax.grid(alpha=0.3)
+    codes = list(series)
+    columns = 4
+    rows = max(1, math.ceil(len(codes) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(10, 2.1 * rows), sharex=True, sharey=True, squeeze=False)
+    x = list(range(len(months)))
+
+    def values(code: str) -> list[float]:
+        return [v if v is not None else float("nan") for v in series[code]]
+
+    for index, ax in enumerate(axes.flat):
+        if index >= len(codes):
+            ax.axis("off")
+            continue
+        code = codes[index]
+        for other in codes:
+            if other != code:
+                ax.plot(x, values(other), color="#c8c8c8", linewidth=0.8)
+        ax.plot(x, values(code), color="#1f5f99", linewidth=2, marker=".")
+        ax.axhline(0, color="#333", linewidth=0.6)
+        ax.set_title(code, fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.set_xticks([x[0], x[-1]] if x else [], [months[0], months[-1]] if months else [], fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+    fig.supylabel(_("Drift (percentage points)"), fontsize=8)
+    fig.tight_layout()
     return "data:image/svg+xml;base64," + base64.b64encode(svg_bytes(fig)).decode()
 
 
@@ -177,6 +202,8 @@ def drift(request: HttpRequest) -> HttpResponse:
             cells.append(entry)
         series[code] = [float(c["drift_pp"]) if c and c["drift_pp"] is not None else None for c in cells]
         table.append((code, name, cells))
+    # Cases without an owner in their month's map: their own row, so nothing is dropped.
+    unowned = [doc["unowned"] if doc else None for doc in docs]
     labels = [f"{m:%Y-%m}" for m in months]
     has_key = any(doc and doc["approved_key"] for doc in docs)
     return render(
@@ -186,6 +213,7 @@ def drift(request: HttpRequest) -> HttpResponse:
             "months": labels,
             "end": end,
             "table": table,
+            "unowned": unowned,
             "chart": _drift_chart(labels, series) if has_key else None,
             "has_key": has_key,
             "keys": sorted({doc["approved_key"] for doc in docs if doc and doc["approved_key"]}),

@@ -24,10 +24,10 @@ from allocation import calculation, excel
 from allocation.amounts import AmountError, parse_amount
 from allocation.analysis import allocation_what_if, grouping_map_what_if_save
 from allocation.decisions import allocation_key_decide
+from allocation.explanations import driver_document, key_explanation
 from allocation.keys import allocation_key_compute_measured
 from allocation.models import AllocationKey, AllocationRun, CostPool, RunAmount
 from allocation.runs import allocation_run_create, run_amounts
-from allocation.selectors import key_comparison
 from cases import roles
 from cases.months import parse_year_month
 from config.api import IsFinance, ReadsEverything
@@ -206,17 +206,21 @@ def _amount_param(raw: str | None) -> Decimal | None:
 
 
 def comparison_document(a: AllocationKey, b: AllocationKey, amount: Decimal | None) -> dict[str, Any]:
+    """Key B against key A. Every difference is B − A ("nytt − gällande"); the groupings are the
+    drivers of DESIGN §4 with each administration's contribution split into owner and volume parts."""
     try:
-        rows, drivers = key_comparison(a, b, amount)
+        explained = key_explanation(a, b, amount)
     except calculation.AllocationError as exc:
         raise ValidationError(str(exc)) from exc
     return {
         "a": a.pk,
         "b": b.pk,
         "amount": str(amount) if amount is not None else None,
+        "difference": "b_minus_a",
         "administrations": [
             {
                 "administration": r.code,
+                "name": explained.names.get(r.code, ""),
                 "percent_a": str(r.percent_a),
                 "percent_b": str(r.percent_b),
                 "diff_pp": str(r.diff_pp),
@@ -224,18 +228,9 @@ def comparison_document(a: AllocationKey, b: AllocationKey, amount: Decimal | No
                 "amount_b": None if r.amount_b is None else str(r.amount_b),
                 "diff_kr": None if r.diff_kr is None else str(r.diff_kr),
             }
-            for r in rows
+            for r in explained.rows
         ],
-        "groupings": [
-            {
-                "grouping": d.grouping,
-                "administrations": d.administrations,
-                "percent_a": str(d.percent_a),
-                "percent_b": str(d.percent_b),
-                "diff_pp": str(d.diff_pp),
-            }
-            for d in drivers
-        ],
+        "groupings": [driver_document(d) for d in explained.drivers],
     }
 
 
@@ -289,7 +284,7 @@ class KeyWhatIfApi(APIView):
                 calculation.MapOwner(o["administration"], o["fraction"]) for o in parsed.validated_data
             ]
         amount = data.validated_data.get("amount")
-        _loads, rows = allocation_what_if(key=key, changes=changes, amount=amount)
+        _loads, rows, drivers = allocation_what_if(key=key, changes=changes, amount=amount)
         body: dict[str, Any] = {
             "key": key.pk,
             "administrations": [
@@ -304,6 +299,7 @@ class KeyWhatIfApi(APIView):
                 }
                 for r in rows
             ],
+            "groupings": [driver_document(d) for d in drivers],
         }
         if data.validated_data.get("save_as_draft_from"):
             if not roles.is_finance(request.user):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.utils.translation import gettext as _
@@ -17,6 +17,15 @@ from django.utils.translation import gettext as _
 ORE = Decimal("0.01")
 KRONA = Decimal("1")
 SHARE_PLACES = Decimal("0.000000000001")  # 12 decimals: never the source of a rounding error
+
+
+def round_kronor(amount: Decimal, unit: Decimal = ORE) -> Decimal:
+    """The one rounding of a single amount in kronor, shown or stored: to whole `unit`s (öre by
+    default), half a unit away from zero (0.125 → 0.13, −0.125 → −0.13), the commercial rounding
+    people check with a calculator and the rule `cases.formats` shows figures with. Where parts must
+    add up to a total (a pool's amounts, a year's months, percentages) `largest_remainder` is used
+    instead, never this."""
+    return amount.quantize(unit, rounding=ROUND_HALF_UP)
 
 
 class AllocationError(ValueError):

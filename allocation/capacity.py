@@ -6,15 +6,11 @@ Unused capacity is shown apart, in minutes and kronor, never hidden inside a pri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-ORE = Decimal("0.01")
-
-
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(ORE, rounding=ROUND_HALF_UP)
+from allocation.calculation import round_kronor
 
 
 @dataclass(frozen=True)
@@ -54,21 +50,21 @@ def capacity(
         raise ValueError(_("The number of staff and hours per month must be greater than 0."))
     productive = staff * hours_per_person * 60 * utilisation
     capacity_cases = (productive / minutes_per_case) if minutes_per_case else None
-    per_productive = _money(monthly_cost / productive)
+    per_productive = round_kronor(monthly_cost / productive)
     unused = max(productive - minutes_used, Decimal(0))
     return CapacityFigures(
         productive_minutes=productive,
         capacity_cases=capacity_cases,
         cost_per_productive_minute=per_productive,
-        cost_per_capacity_case=_money(monthly_cost / capacity_cases) if capacity_cases else None,
+        cost_per_capacity_case=round_kronor(monthly_cost / capacity_cases) if capacity_cases else None,
         minutes_used=minutes_used,
         cases=cases,
-        cost_per_used_minute=_money(monthly_cost / minutes_used) if minutes_used else None,
-        cost_per_case=_money(monthly_cost / cases) if cases else None,
+        cost_per_used_minute=round_kronor(monthly_cost / minutes_used) if minutes_used else None,
+        cost_per_case=round_kronor(monthly_cost / cases) if cases else None,
         unused_minutes=unused,
-        unused_cost=_money(monthly_cost * unused / productive),
-        buy_per_minute_cost=_money(minutes_used * price_per_minute) if price_per_minute is not None else None,
-        buy_per_case_cost=_money(cases * price_per_case) if price_per_case is not None else None,
-        buy_capacity_cost=_money(productive * price_per_minute) if price_per_minute is not None else None,
+        unused_cost=round_kronor(monthly_cost * unused / productive),
+        buy_per_minute_cost=round_kronor(minutes_used * price_per_minute) if price_per_minute is not None else None,
+        buy_per_case_cost=round_kronor(cases * price_per_case) if price_per_case is not None else None,
+        buy_capacity_cost=round_kronor(productive * price_per_minute) if price_per_minute is not None else None,
         monthly_cost=monthly_cost,
     )

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from allocation.calculation import round_kronor
 from allocation.capacity import capacity
 from allocation.models import CentreCost
 from cases import roles
@@ -103,7 +104,7 @@ def centre_cost(request: HttpRequest) -> HttpResponse:
     groupings = []
     if figures is not None and figures.cost_per_used_minute is not None:
         groupings = [
-            (code, name, n, average, (average * figures.cost_per_used_minute).quantize(Decimal("0.01")))
+            (code, name, n, average, round_kronor(average * figures.cost_per_used_minute))
             for code, name, n, average in per_grouping[:40]
         ]
     return render(

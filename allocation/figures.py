@@ -10,6 +10,7 @@ Numbers are stored as decimal strings (JSON), None where a figure does not exist
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict
@@ -17,6 +18,7 @@ from typing import Any, TypedDict
 from django.db.models import Max
 
 from allocation.calculation import percentages
+from allocation.explanations import charge_explanations
 from allocation.models import AllocationRun, RunAmount
 from allocation.selectors import co_financing_key, map_owners
 from cases import statistics
@@ -55,7 +57,9 @@ class ChannelCount(TypedDict):
 class GroupingCount(TypedDict):
     code: str
     name: str
-    cases: Figure
+    cases: Figure  # the cases that count: whole cases × fraction
+    whole: Figure  # the grouping's whole cases (administration pages only)
+    fraction: Figure  # the fraction that counts for the administration
 
 
 class TrendPoint(TypedDict):
@@ -81,6 +85,11 @@ class KeyRef(TypedDict):
     name: str
 
 
+class Unowned(TypedDict):
+    cases: Figure  # cases over the 12 months in groupings without an owner in their month's map
+    share: Figure  # their percent of the co-financed cases (beside the administrations' shares)
+
+
 class Overview(TypedDict):
     month: str
     kpis: Kpis
@@ -88,6 +97,7 @@ class Overview(TypedDict):
     channels: list[ChannelCount]
     central_cases: Figure
     unmapped_cases: Figure
+    unowned_rolling: Unowned
     trend: list[TrendPoint]
     key: KeyRef | None
     administrations: list[AdministrationRow]
@@ -108,6 +118,7 @@ class AdministrationFigures(TypedDict):
     share_key: Figure
     drift_pp: Figure
     charged: Figure
+    why: dict[str, Any] | None  # "Varför betalar vi detta?" (allocation.explanations.charge_explanations)
 
 
 class MonthFigures(TypedDict):
@@ -181,23 +192,22 @@ def month_figures(month: date) -> MonthFigures:
     now = cells.get(month, [])
 
     by_admin_month, central, unmapped = statistics.cases_by_administration(now, owners)
-    rolling: dict[str, Decimal] = defaultdict(Decimal)
-    for m in trend_months[1:]:
-        part, _c, _u = statistics.cases_by_administration(cells.get(m, []), _owners_for(m, owners_cache))
-        for code, n in part.items():
-            rolling[code] += n
     codes = [a[0] for a in admins]
+    rolling = _rolling(trend_months[1:], cells, owners_cache, codes)
     share_month = percentages({c: by_admin_month.get(c, Decimal(0)) for c in codes}) if by_admin_month else {}
-    share_rolling = percentages({c: rolling.get(c, Decimal(0)) for c in codes}) if rolling else {}
+    share_rolling = rolling.percent
     key = co_financing_key(year=month.year)
     key_loads = dict(key.shares.values_list("administration__code", "load")) if key else {}
     share_key = percentages(key_loads) if key_loads and any(key_loads.values()) else {}
     charged = _charged(month)
     weights = statistics.admin_weights(owners)
+    why = charge_explanations(month=month, codes=[a[0] for a in admins])
 
     def admin_doc(code: str, name: str, cost_centre: str) -> dict[str, Any]:
         weight = weights.get(code, {})
         groupings = statistics.cases_by(now, "grouping", weight)
+        # A split grouping's whole cases beside the fraction that counts for the administration.
+        whole = statistics.cases_by((c for c in now if c.grouping in groupings), "grouping")
         trend = []
         for m in trend_months:
             w = statistics.admin_weights(_owners_for(m, owners_cache)).get(code, {})
@@ -221,7 +231,7 @@ def month_figures(month: date) -> MonthFigures:
             "accessibility": statistics.accessibility(now, weight),
             "channels": _channels(statistics.cases_by(now, "channel", weight), channel_names),
             "groupings": [
-                {"code": g, "name": names.get(g, g), "cases": n}
+                {"code": g, "name": names.get(g, g), "cases": n, "whole": whole.get(g), "fraction": weight.get(g)}
                 for g, n in sorted(groupings.items(), key=lambda kv: (-kv[1], kv[0]))
             ],
             "trend": trend,
@@ -232,6 +242,7 @@ def month_figures(month: date) -> MonthFigures:
             if code in share_rolling and code in share_key
             else None,
             "charged": charged.get(code),
+            "why": why.get(code),
         }
 
     overview = {
@@ -241,6 +252,7 @@ def month_figures(month: date) -> MonthFigures:
         "channels": _channels(statistics.cases_by(now, "channel"), channel_names),
         "central_cases": central,
         "unmapped_cases": unmapped,
+        "unowned_rolling": {"cases": Decimal(rolling.unowned_cases), "share": rolling.unowned_percent},
         "trend": [_overview_trend(m, cells.get(m, [])) for m in trend_months],
         "key": {"id": key.pk, "name": key.name} if key else None,
         "administrations": [
@@ -259,6 +271,68 @@ def month_figures(month: date) -> MonthFigures:
     }
     figures: MonthFigures = _text({"overview": overview, "administrations": {a[0]: admin_doc(*a) for a in admins}})
     return figures
+
+
+@dataclass(frozen=True)
+class RollingShare:
+    """Each administration's share of the co-financed cases over the 12 months ending with `month`.
+
+    Every month is counted with the grouping map in force that month; split groupings count
+    fractionally; central groupings are not co-financed and count nowhere. Cases of groupings
+    without an owner stay in the total and are shown as their own share, never dropped: the
+    percentages (two decimals, largest remainder) and `unowned_percent` add up to 100.00.
+    """
+
+    month: date
+    window: tuple[date, date]
+    cases: dict[str, Decimal]
+    unowned_cases: int
+    percent: dict[str, Decimal]  # empty when the window has no co-financed case
+    unowned_percent: Decimal | None
+
+
+# Sorts after every administration code, so on equal remainders the administrations go first.
+_UNOWNED = "\uffff"
+
+
+def rolling_share(*, month: date, administrations: list[str] | None = None) -> RollingShare:
+    """The one rolling 12-month share: the published statistics, the drift page and the API all
+    read it. `administrations` are listed even without cases (default: every administration)."""
+    end = month.replace(day=1)
+    window = months_back(end, 12)
+    codes = (
+        administrations if administrations is not None else list(Administration.objects.values_list("code", flat=True))
+    )
+    return _rolling(window, _cells(window), {}, codes)
+
+
+def _rolling(
+    window: list[date],
+    cells: dict[date, list[statistics.Cell]],
+    owners_cache: dict[int, statistics.Owners],
+    codes: list[str],
+) -> RollingShare:
+    by_admin: dict[str, Decimal] = {code: Decimal(0) for code in codes}
+    unowned = 0
+    for m in window:
+        part, _central, unmapped = statistics.cases_by_administration(cells.get(m, []), _owners_for(m, owners_cache))
+        unowned += unmapped
+        for code, n in part.items():
+            # An administration that ended inside the window keeps its cases in the total.
+            by_admin[code] = by_admin.get(code, Decimal(0)) + n
+    percent: dict[str, Decimal] = {}
+    unowned_percent = None
+    if any(by_admin.values()) or unowned:
+        percent = percentages({**by_admin, _UNOWNED: Decimal(unowned)})
+        unowned_percent = percent.pop(_UNOWNED)
+    return RollingShare(
+        month=window[-1],
+        window=(window[0], window[-1]),
+        cases=by_admin,
+        unowned_cases=unowned,
+        percent=percent,
+        unowned_percent=unowned_percent,
+    )
 
 
 def _overview_trend(month: date, cells: list[statistics.Cell]) -> dict[str, Any]:

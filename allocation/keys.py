@@ -214,7 +214,7 @@ def _robustness(
         totals[month] = total
         if total:
             monthly_shares[month] = calculation.shares(loads.loads)
-    unusual = robustness.unusual_months(totals=totals, shares=monthly_shares)
+    unusual = robustness.unusual_months(totals=totals, shares=monthly_shares, basis=basis)
     ranges = {
         code: {
             "min": str(min(s[code] for s in left_out.values())),

@@ -12,12 +12,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 
 from allocation.forms import PoolForm
 from allocation.ledger import PROFILE_FIELDS
@@ -117,8 +116,38 @@ def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
             "preview": [(code, names.get(code, ""), amount) for code, amount in (preview or {}).items()],
             "preview_total": sum((preview or {}).values(), Decimal(0)),
             "preview_error": preview_error,
+            "prices": pool.prices.prefetch_related("decisions").order_by("-created_at")[:10],
+            "can_propose_price": is_finance and pool.pricing != CostPool.Pricing.KEY and pool.price is not None,
+            "can_decide_price": roles.is_steering(request.user) and pool.prices.filter(status="proposed").exists(),
         },
     )
+
+
+@login_required
+def pool_price_decision(request: HttpRequest, pool_id: int) -> HttpResponse:
+    """Propose (finance) or approve/reject (the steering group, not the proposer) the pool's price."""
+    from django.core.exceptions import PermissionDenied
+
+    from allocation.prices import pool_price_decide
+
+    roles.require_reader(request)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    pool = get_object_or_404(CostPool, pk=pool_id)
+    try:
+        price = pool_price_decide(
+            pool=pool,
+            status=request.POST.get("status", ""),
+            user=request.user,
+            comment=request.POST.get("comment", "")[:2000],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The price is %(status)s.") % {"status": price.get_status_display()})
+    return HttpResponseRedirect(reverse("allocation:pool-detail", args=[pool.pk]))
 
 
 @login_required
@@ -188,13 +217,14 @@ def run_postings(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def run_post(request: HttpRequest, run_id: int) -> HttpResponse:
     """ "Överför till redovisningen": post what the run says minus what the journal holds (CSRF-
     protected POST), then show the posting with its file."""
     from allocation.ledger import run_postings_export
 
     roles.require_finance(request)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     run = get_object_or_404(AllocationRun.objects.select_related("pool"), pk=run_id)
     try:
         posted = run_postings_export(

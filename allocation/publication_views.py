@@ -6,22 +6,29 @@ files of their own administrations; finance staff and the steering group see eve
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import date, timedelta
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from allocation.models import Publication, PublicationFile, PublicationRequest
-from cases import roles
+from allocation.publishing import publication_request_create
+from allocation.selectors import month_has_own_data, months_unpublished
+from cases import formats, roles
 from cases.models import Administration
 from cases.months import parse_year_month
 from cases.selectors import administrations_visible_to
+
+logger = logging.getLogger(__name__)
 
 
 def may_see_administration(user: Any, code: str) -> bool:
@@ -30,6 +37,15 @@ def may_see_administration(user: Any, code: str) -> bool:
 
 def may_see_overview(user: Any) -> bool:
     return roles.reads_everything(user) or roles.is_department_head(user)
+
+
+class MonthNotPublished(Http404):
+    """A month that parses but has no publication: the page says so, and offers finance staff
+    the action (see `unpublished_response`)."""
+
+    def __init__(self, month: date) -> None:
+        super().__init__(_("The month is not published."))
+        self.month = month
 
 
 def publication_for(month: str, version: str | None, *, with_figures: bool = True) -> Publication:
@@ -45,17 +61,13 @@ def publication_for(month: str, version: str | None, *, with_figures: bool = Tru
         return get_object_or_404(qs, version=version)
     publication = qs.order_by("-version").first()
     if publication is None:
-        raise Http404(_("The month is not published."))
+        raise MonthNotPublished(first)
     return publication
 
 
-@login_required
-def publication_list(request: HttpRequest) -> HttpResponse:
-    if not may_see_overview(request.user):
-        raise PermissionDenied
-    publications = Publication.objects.order_by("-month", "-version")
-    # Work in progress, and failures of the last two weeks, so nobody wonders where a month is.
-    outstanding = list(
+def _requests_in_progress() -> list[PublicationRequest]:
+    """Work in progress, and failures of the last two weeks, so nobody wonders where a month is."""
+    return list(
         PublicationRequest.objects.filter(
             status__in=[PublicationRequest.Status.PENDING, PublicationRequest.Status.RUNNING]
         ).order_by("month")
@@ -64,6 +76,34 @@ def publication_list(request: HttpRequest) -> HttpResponse:
             status=PublicationRequest.Status.FAILED, requested_at__gte=timezone.now() - timedelta(days=14)
         ).order_by("month")
     )
+
+
+def unpublished_response(request: HttpRequest, month: date) -> HttpResponse:
+    """An unpublished month's page (404): says so in the reader's language; finance staff get the
+    publish button when the month has data, and the progress when it is already asked for."""
+    is_finance = roles.is_finance(request.user)
+    outstanding = [r for r in _requests_in_progress() if r.month == month]
+    return render(
+        request,
+        "statistics/unpublished.html",
+        {
+            "month": month,
+            "is_finance": is_finance,
+            "has_data": is_finance and month_has_own_data(month),
+            "outstanding": outstanding,
+            "working": any(r.status != PublicationRequest.Status.FAILED for r in outstanding),
+        },
+        status=404,
+    )
+
+
+@login_required
+def publication_list(request: HttpRequest) -> HttpResponse:
+    if not may_see_overview(request.user):
+        raise PermissionDenied
+    publications = Publication.objects.order_by("-month", "-version")
+    outstanding = _requests_in_progress()
+    is_finance = roles.is_finance(request.user)
     return render(
         request,
         "statistics/list.html",
@@ -73,16 +113,56 @@ def publication_list(request: HttpRequest) -> HttpResponse:
             "outstanding": outstanding,
             "working": any(r.status != PublicationRequest.Status.FAILED for r in outstanding),
             # Technical failure text is for finance staff; others get a plain sentence.
-            "is_finance": roles.is_finance(request.user),
+            "is_finance": is_finance,
+            "unpublished": months_unpublished() if is_finance else [],
         },
     )
+
+
+@login_required
+def publish(request: HttpRequest) -> HttpResponse:
+    """Finance staff publish a month, or publish it again (a new version), from the web: the same
+    publication request the schedule and `publish_month` use. The list shows its progress."""
+    if not roles.is_finance(request.user):
+        raise PermissionDenied
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    month = parse_year_month(str(request.POST.get("month", "")))
+    if month is None:
+        messages.error(request, _("Choose a month to publish (YYYY-MM)."))
+        return redirect("statistics:list")
+    if not month_has_own_data(month):
+        messages.error(
+            request,
+            _("%(month)s has no imported cases: upload the month's case logs before publishing it.")
+            % {"month": formats.month(month)},
+        )
+        return redirect("statistics:list")
+    try:
+        publication_request_create(month=month, user=request.user, reason=str(_("published from the web")))
+    except Exception:
+        logger.exception("publishing %s from the web failed", month)
+    # In-process tasks (the demo, tests) have published already; with a worker the request waits.
+    done = PublicationRequest.objects.filter(month=month).order_by("-pk").first()
+    if done is not None and done.status == PublicationRequest.Status.DONE and done.publication is not None:
+        messages.success(
+            request,
+            _("%(month)s is published (version %(version)s).")
+            % {"month": formats.month(month), "version": done.publication.version},
+        )
+        return redirect("statistics:overview", month=f"{month:%Y-%m}")
+    messages.info(request, _("Publishing %(month)s: the progress is shown below.") % {"month": formats.month(month)})
+    return redirect(reverse("statistics:list") + "#publication-requests")
 
 
 @login_required
 def overview(request: HttpRequest, month: str) -> HttpResponse:
     if not may_see_overview(request.user):
         raise PermissionDenied
-    publication = publication_for(month, request.GET.get("version"), with_figures=False)
+    try:
+        publication = publication_for(month, request.GET.get("version"), with_figures=False)
+    except MonthNotPublished as missing:
+        return unpublished_response(request, missing.month)
     # Readers of everything share one cached body; a head's body depends on their own codes.
     if roles.reads_everything(request.user):
         visible: Any = SimpleLazyObject(lambda: set(Administration.objects.values_list("code", flat=True)))
@@ -101,6 +181,7 @@ def overview(request: HttpRequest, month: str) -> HttpResponse:
             "visible": visible,
             "visible_key": visible_key,
             "versions": Publication.objects.filter(month=publication.month).order_by("version").only("version"),
+            "is_finance": roles.is_finance(request.user),
         },
     )
 
@@ -113,7 +194,10 @@ def _figures(pk: int) -> dict[str, Any]:
 def administration_page(request: HttpRequest, month: str, code: str) -> HttpResponse:
     if not may_see_administration(request.user, code):
         raise PermissionDenied
-    publication = publication_for(month, request.GET.get("version"), with_figures=False)
+    try:
+        publication = publication_for(month, request.GET.get("version"), with_figures=False)
+    except MonthNotPublished as missing:
+        return unpublished_response(request, missing.month)
     figures = SimpleLazyObject(lambda: _figures(publication.pk))
     if not Administration.objects.filter(code=code).exists():
         raise Http404
@@ -132,6 +216,7 @@ def administration_page(request: HttpRequest, month: str, code: str) -> HttpResp
             "code": code,
             "doc": SimpleLazyObject(admin_doc),
             "municipality": SimpleLazyObject(lambda: figures["overview"]["kpis"]),
+            "reads_everything": roles.reads_everything(request.user),
         },
     )
 

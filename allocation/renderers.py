@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from allocation.excel import write_sheet
+from cases import formats
 from cases.spreadsheet import safe_cell, workbook_bytes
 
 
@@ -45,18 +46,26 @@ def pyplot() -> Any:
     return plt
 
 
+def _figures_axis(axis: Any, places: int = 0) -> None:
+    """Tick labels as the reader writes numbers (5 000, 12,5), through cases.formats."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: formats.number(float(value), places)))
+
+
 def chart_trend(trend: list[dict[str, Any]], title: str) -> bytes:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 2.8))
     # A month without data is a gap in the line, not a fall to zero.
     ax.plot(
-        [t["month"] for t in trend],
+        [formats.month_short(t["month"]) for t in trend],
         [float(t["cases"]) if t["cases"] is not None else float("nan") for t in trend],
         marker="o",
         color="#0072B2",
     )
     ax.set_title(title)
     ax.set_ylabel(_("Cases"))
+    _figures_axis(ax.yaxis)
     ax.tick_params(axis="x", rotation=45, labelsize=8)
     ax.grid(alpha=0.3)
     return svg_bytes(fig)
@@ -68,6 +77,7 @@ def chart_channels(channels: list[dict[str, Any]], title: str) -> bytes:
     ax.barh([c["name"] for c in channels][::-1], [float(c["cases"]) for c in channels][::-1], color="#4a90b8")
     ax.set_title(title)
     ax.set_xlabel(_("Cases"))
+    _figures_axis(ax.xaxis)
     return svg_bytes(fig)
 
 
@@ -81,6 +91,7 @@ def chart_shares(rows: list[dict[str, Any]]) -> bytes:
     ax.bar([i + 0.27 for i in x], [float(r["share_key"] or 0) for r in rows], width=0.27, label=_("Approved key"))
     ax.set_xticks(list(x), codes, rotation=45, fontsize=8)
     ax.set_ylabel(_("Share (%)"))
+    _figures_axis(ax.yaxis, 1)
     ax.legend(fontsize=8)
     ax.set_title(_("Share of co-financed cases compared with the key"))
     return svg_bytes(fig)
@@ -199,12 +210,54 @@ def workbook(doc: dict[str, Any], *, overview: bool) -> bytes:
     else:
         sheet(
             _("Groupings"),
-            [_("Code"), _("Grouping"), _("Cases")],
-            [[g["code"], g["name"], _num(g["cases"])] for g in doc["groupings"]],
-            {3: "#,##0.00"},
+            [_("Code"), _("Grouping"), _("Whole cases"), _("Part that counts"), _("Counted cases")],
+            [
+                [g["code"], g["name"], _num(g.get("whole")), _num(g.get("fraction")), _num(g["cases"])]
+                for g in doc["groupings"]
+            ],
+            {3: "#,##0", 4: "0.00%", 5: "#,##0.00"},
         )
+        why_sheet(wb, doc.get("why"))
     year, month = (int(part) for part in doc["month"].split("-"))
     return workbook_bytes(wb, stamp=datetime(year, month, 1))  # the same figures, the same bytes
+
+
+def why_sheet(wb: Any, why: dict[str, Any] | None) -> None:
+    """The department head's "Varför betalar vi detta?": the key in force, the amounts, and the
+    kronor each grouping carries (adding up to the charge, full precision of the fraction)."""
+    if not why:
+        return
+    key = why["key"]
+    ws = write_sheet(
+        wb,
+        _("Why we pay"),
+        [
+            _("Code"),
+            _("Grouping"),
+            _("Cases in the key's period"),
+            _("Part that counts"),
+            _("This month (kr)"),
+            _("This year (kr)"),
+        ],
+        [
+            [
+                g["code"],
+                g["name"],
+                _num(g["cases"]),
+                _num(g["fraction"]),
+                _num(g["kronor_month"]),
+                _num(g["kronor_year"]),
+            ]
+            for g in why["groupings"]
+        ],
+        {3: "#,##0", 4: "0.0000000000", 5: '#,##0.00 "kr"', 6: '#,##0.00 "kr"'},
+    )
+    ws.append([])
+    ws.append([_("Total"), "", "", "", _num(why["month_amount"]), _num(why["year_amount"])])
+    ws.append([_("Key"), safe_cell(f"#{key['id']} {key['name']}")])
+    ws.append([_("Period"), f"{key['window_from']} – {key['window_to']}"])
+    ws.append([_("Basis"), safe_cell(key["basis"])])
+    ws.append([_("Approved"), safe_cell(f"{key['approved_at'] or ''} {key['approved_by']}")])
 
 
 def _num(value: Any) -> Any:

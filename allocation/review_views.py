@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from allocation import calculation, comparison
+from allocation.explanations import explanation_amount, key_explanation
 from allocation.keys import allocation_key_compute_measured
-from allocation.models import AllocationKey, CostPool
+from allocation.models import AllocationKey
 from allocation.robustness import unusual_reasons
-from allocation.runs import cost_pool_net_amount
-from allocation.selectors import co_financing_key, key_lines, key_loads
+from allocation.selectors import co_financing_key, key_loads
 from cases import roles
 from cases.models import Administration
 from cases.months import month_range, parse_year_month
@@ -32,8 +32,7 @@ def robustness_rows(key: AllocationKey) -> tuple[list[dict[str, Any]], Decimal |
     ranges = robust.get("range", {})
     if not ranges:
         return [], None
-    pool = CostPool.objects.filter(year=key.valid_from.year, is_co_financing=True).first()
-    amount = cost_pool_net_amount(pool) if pool is not None else None
+    amount = explanation_amount(key).amount
     names = dict(Administration.objects.values_list("code", "name"))
     shares = dict(key.shares.values_list("administration__code", "share"))
     rows = []
@@ -49,7 +48,7 @@ def robustness_rows(key: AllocationKey) -> tuple[list[dict[str, Any]], Decimal |
                 "low": low * 100,
                 "high": high * 100,
                 "swing_pp": swing * 100,
-                "swing_kr": (swing * amount).quantize(calculation.ORE) if amount is not None else None,
+                "swing_kr": calculation.round_kronor(swing * amount) if amount is not None else None,
             }
         )
     return rows, amount
@@ -108,36 +107,54 @@ def key_try_without(request: HttpRequest, key_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("allocation:key-compare") + f"?a={key.pk}&b={trial.pk}")
 
 
+def _memo_summary(rows: list[Any], drivers: list[Any], robust_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The memo's first page: who pays more and who less (kronor when there are any, else points),
+    the three groupings that explain most, and the largest leave-one-month-out swing."""
+    by = "diff_kr" if rows and rows[0][0].diff_kr is not None else "diff_pp"
+    # A change of an öre or two is the rounding of two largest-remainder splits, not a change.
+    changed = [(r, name) for r, name in rows if abs(getattr(r, by)) >= (1 if by == "diff_kr" else Decimal("0.01"))]
+    more = sorted((x for x in changed if getattr(x[0], by) > 0), key=lambda x: -getattr(x[0], by))
+    less = sorted((x for x in changed if getattr(x[0], by) < 0), key=lambda x: getattr(x[0], by))
+    swings = [r for r in robust_rows if r["swing_kr"] is not None] or robust_rows
+    widest = max(swings, key=lambda r: r["swing_kr"] if r["swing_kr"] is not None else r["swing_pp"], default=None)
+    return {"by_kronor": by == "diff_kr", "more": more[:3], "less": less[:3], "drivers": drivers[:3], "widest": widest}
+
+
 @login_required
 def key_memo(request: HttpRequest, key_id: int) -> HttpResponse:
-    """A printable decision memo (beslutsunderlag) for the steering group's meeting."""
+    """A printable decision memo (beslutsunderlag) for the steering group's meeting: a one-page
+    summary, then the shares, the groupings behind the change, robustness and unusual months."""
     if not roles.reads_everything(request.user):
         raise PermissionDenied
     key = get_object_or_404(AllocationKey.objects.select_related("map_version", "created_by"), pk=key_id)
     in_force = co_financing_key(year=key.valid_from.year) or co_financing_key(year=key.valid_from.year - 1)
-    pool = CostPool.objects.filter(year=key.valid_from.year, is_co_financing=True).first()
-    amount = cost_pool_net_amount(pool) if pool is not None else None
+    if in_force is not None and in_force.pk == key.pk:
+        in_force = None
+    source = explanation_amount(key)
+    amount = source.amount
     names = dict(Administration.objects.values_list("code", "name"))
-    rows = []
     drivers: list[Any] = []
-    if in_force is not None and in_force.pk != key.pk:
-        for r in comparison.compare_loads(key_loads(in_force), key_loads(key), amount):
-            rows.append((r, names.get(r.code, "")))
-        drivers = comparison.grouping_drivers(key_lines(in_force), key_lines(key))[:15]
+    if in_force is not None:
+        explained = key_explanation(in_force, key, amount, top=15)
+        rows = [(r, names.get(r.code, "")) for r in explained.rows]
+        drivers = explained.drivers
     else:
         loads = key_loads(key)
-        for r in comparison.compare_loads(loads, loads, amount):
-            rows.append((r, names.get(r.code, "")))
+        rows = [(r, names.get(r.code, "")) for r in comparison.compare_loads(loads, loads, amount)]
     robust_rows, _amount = robustness_rows(key)
+    unusual = unusual_reasons((key.robustness or {}).get("unusual_reasons"))
     context = {
         "key": key,
-        "in_force": in_force if in_force is not None and in_force.pk != key.pk else None,
-        "pool": pool,
+        "in_force": in_force,
+        "pool": source.pool,
         "amount": amount,
+        "amount_label": source.label,
+        "this_year": source.this_year,
         "rows": rows,
         "drivers": drivers,
+        "summary": _memo_summary(rows if in_force is not None else [], drivers, robust_rows),
         "robust_rows": robust_rows,
-        "unusual": unusual_reasons((key.robustness or {}).get("unusual_reasons")),
+        "unusual": unusual,
         "window": month_range(key.window_from, key.window_to) if key.window_from and key.window_to else [],
     }
     if request.GET.get("format") == "pdf":

@@ -73,7 +73,7 @@ def _scores(values: Mapping[date, Decimal]) -> dict[date, Decimal]:
 
 
 def unusual_months(
-    *, totals: Mapping[date, Decimal], shares: Mapping[date, Mapping[str, Decimal]]
+    *, totals: Mapping[date, Decimal], shares: Mapping[date, Mapping[str, Decimal]], basis: str = "cases"
 ) -> dict[date, list[dict[str, str]]]:
     """Months whose total volume, or an administration's share, stands far from the others,
     with the reasons as figures (`describe_unusual` words them in the reader's language)."""
@@ -82,7 +82,13 @@ def unusual_months(
         if abs(score) > THRESHOLD:
             middle = Decimal(median(totals.values()))
             reasons[month].append(
-                {"kind": "volume", "value": f"{totals[month]:.0f}", "median": f"{middle:.0f}", "score": f"{score:.1f}"}
+                {
+                    "kind": "volume",
+                    "basis": basis,
+                    "value": f"{totals[month]:.0f}",
+                    "median": f"{middle:.0f}",
+                    "score": f"{score:.1f}",
+                }
             )
     codes = sorted({c for s in shares.values() for c in s})
     for code in codes:
@@ -102,23 +108,47 @@ def unusual_months(
     return dict(sorted(reasons.items()))
 
 
-def describe_unusual(reason: str | dict[str, str]) -> str:
-    """One reason a month stands out, in words with the figures (keys stored before the reasons
-    were kept as figures carry them as Swedish text, shown as they are)."""
+class Reason(str):
+    """A reason a month stands out, in the steering group's words; `score_text` holds the modified
+    z-score for a tooltip and the workbook (the figure itself is not the group's language)."""
+
+    score_text: str
+
+    def __new__(cls, text: str, score_text: str = "") -> Reason:
+        reason = super().__new__(cls, text)
+        reason.score_text = score_text
+        return reason
+
+
+def describe_unusual(reason: str | dict[str, str]) -> Reason:
+    """One reason a month stands out, in words with the figures ("ovanlig månad: 7 629 ärenden mot
+    normalt 12 154"; keys stored before the reasons were kept as figures carry them as Swedish
+    text, shown as they are)."""
     from django.utils.translation import gettext as _
 
     from cases import formats
 
     if isinstance(reason, str):
-        return reason
-    words = {"median": reason["median"], "score": formats.number(reason["score"], 1), "code": reason.get("code", "")}
+        return Reason(reason)
+    score = _("modified z-score %(score)s") % {"score": formats.number(reason["score"], 1)}
+    words = {"median": reason["median"], "code": reason.get("code", "")}
     if reason["kind"] == "volume":
-        words.update(value=formats.number(reason["value"]), median=formats.number(reason["median"]))
-        return _("volume %(value)s against the median %(median)s (modified z-score %(score)s)") % words
+        basis = reason.get("basis", "cases")
+        # A minutes key's load is kept in seconds (allocation.calculation): read it as minutes.
+        scale = Decimal(60) if basis == "minutes" else Decimal(1)
+        words.update(
+            value=formats.number(Decimal(reason["value"]) / scale),
+            median=formats.number(Decimal(reason["median"]) / scale),
+        )
+        if basis == "minutes":
+            return Reason(_("unusual month: %(value)s minutes against normally %(median)s") % words, score)
+        if basis == "weighted":
+            return Reason(_("unusual month: %(value)s weighed cases against normally %(median)s") % words, score)
+        return Reason(_("unusual month: %(value)s cases against normally %(median)s") % words, score)
     words.update(value=formats.share(reason["value"]), median=formats.share(reason["median"]))
-    return _("%(code)s's share %(value)s against the median %(median)s (modified z-score %(score)s)") % words
+    return Reason(_("%(code)s's share %(value)s against normally %(median)s") % words, score)
 
 
-def unusual_reasons(stored: dict[str, list[str | dict[str, str]]] | None) -> dict[str, list[str]]:
+def unusual_reasons(stored: dict[str, list[str | dict[str, str]]] | None) -> dict[str, list[Reason]]:
     """A key's stored unusual months with their reasons in words: {"YYYY-MM": [reason, …]}."""
     return {month: [describe_unusual(r) for r in reasons] for month, reasons in (stored or {}).items()}

@@ -162,8 +162,6 @@ def priced_amounts(*, pool: CostPool) -> tuple[dict[int, dict[str, Decimal]], di
     minutes (or cases) of that month, with the map in force that month and split groupings counted
     fractionally, rounded to the öre per line (a price times a quantity, not a split).
     Returns (month → administration → amount, month → quantity)."""
-    from decimal import ROUND_HALF_UP
-
     assert pool.price is not None
     admins = list(Administration.objects.values_list("code", flat=True))
     sources = own_source_ids()
@@ -186,9 +184,7 @@ def priced_amounts(*, pool: CostPool) -> tuple[dict[int, dict[str, Decimal]], di
         )
         # The minutes basis keeps its loads in seconds (calculation.measured_loads).
         quantity = {c: (load / 60 if per_minute else load) for c, load in result.loads.items()}
-        months[number] = {
-            c: (q * pool.price).quantize(calculation.ORE, rounding=ROUND_HALF_UP) for c, q in sorted(quantity.items())
-        }
+        months[number] = {c: calculation.round_kronor(q * pool.price) for c, q in sorted(quantity.items())}
         quantities[number] = sum(quantity.values(), Decimal(0))
     return months, quantities
 
@@ -197,9 +193,19 @@ def priced_amounts(*, pool: CostPool) -> tuple[dict[int, dict[str, Decimal]], di
 def _priced_run_create(*, pool: CostPool, user: Any) -> AllocationRun:
     """A charging run of a price-based pool; what the prices recover beside the pool's net cost is
     the centre's surplus (or deficit), recorded on the run and shown, never spread."""
+    from allocation.prices import approved_price
+
     pool = CostPool.objects.select_for_update().get(pk=pool.pk)
-    if pool.price is None or pool.price <= 0:
-        raise ValidationError(_("The cost pool %(pool)s charges per minute or case but has no price.") % {"pool": pool})
+    decided = approved_price(pool)
+    if decided is None or decided.pricing != pool.pricing:
+        raise ValidationError(
+            _(
+                "The cost pool %(pool)s charges by price, and no price of it is approved: finance staff propose "
+                "the price on the pool's page, and another person of the steering group approves it."
+            )
+            % {"pool": pool}
+        )
+    pool.price = decided.price  # the approved price, whatever the pool's form holds now
     net = cost_pool_net_amount(pool)
     months, quantities = priced_amounts(pool=pool)
     if not months:
@@ -221,6 +227,7 @@ def _priced_run_create(*, pool: CostPool, user: Any) -> AllocationRun:
         inputs={
             "pricing": pool.pricing,
             "price": str(pool.price),
+            "price_decision": decided.pk,
             "quantities": {f"{pool.year}-{m:02d}": str(q) for m, q in sorted(quantities.items())},
             "cost": str(net),
             "recovered": str(recovered),

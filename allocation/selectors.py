@@ -165,11 +165,24 @@ def export_checksums() -> dict[str, str]:
     return out
 
 
-def key_comparison(a: Any, b: Any, amount: Decimal | None) -> tuple[list[Any], list[Any]]:
-    """Key B against key A, for the page and the API alike: each administration's share and
-    amount in both (allocation.comparison.compare_loads) and the groupings that drive the
-    difference. Raises calculation.AllocationError when a key cannot be compared."""
-    from allocation import comparison
+def months_unpublished(*, within_days: int = 366) -> list[date]:
+    """Months of the last year (counted back from the newest month with own data) that have own
+    data but no publication, oldest first: what the start page and the statistics list offer to
+    publish."""
+    from datetime import timedelta
 
-    rows = comparison.compare_loads(key_loads(a), key_loads(b), amount)
-    return rows, comparison.grouping_drivers(key_lines(a), key_lines(b))
+    from django.db.models import Max
+
+    from allocation.models import Publication
+
+    own = MonthlyAggregate.objects.filter(source__is_reference=False)
+    last = own.aggregate(m=Max("month"))["m"]
+    if last is None:
+        return []
+    recent = own.filter(month__gte=last - timedelta(days=within_days))
+    with_data = set(recent.values_list("month", flat=True).distinct())
+    return sorted(with_data - set(Publication.objects.values_list("month", flat=True).distinct()))
+
+
+def month_has_own_data(month: date) -> bool:
+    return MonthlyAggregate.objects.filter(source__is_reference=False, month=month).exists()

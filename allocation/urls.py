@@ -20,6 +20,7 @@ urlpatterns = [
     path("budgetramar/", ledger_views.budget_frames, name="budget-frames"),
     path("pools/", pool_views.pool_list, name="pool-list"),
     path("pools/<int:pool_id>/", pool_views.pool_detail, name="pool-detail"),
+    path("pools/<int:pool_id>/pris/", pool_views.pool_price_decision, name="pool-price-decision"),
     path("runs/<int:run_id>/", pool_views.run_detail, name="run-detail"),
     path("runs/<int:run_id>/kontering.<str:fmt>", pool_views.run_postings, name="run-postings"),
     path("runs/<int:run_id>/overfor/", pool_views.run_post, name="run-post"),

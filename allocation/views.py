@@ -18,12 +18,11 @@ from django.views.decorators.http import require_POST
 from allocation import calculation
 from allocation.amounts import AmountError, parse_amount
 from allocation.decisions import allocation_key_decide, key_decision_refusal
+from allocation.explanations import explanation_amount, key_explanation
 from allocation.keys import allocation_key_compute_measured
 from allocation.models import AllocationKey, CostPool
 from allocation.robustness import unusual_reasons
-from allocation.selectors import key_comparison
 from cases import roles
-from cases.models import Administration, Grouping
 
 
 @login_required
@@ -108,31 +107,37 @@ def key_decision(request: HttpRequest, key_id: int) -> HttpResponse:
 
 @login_required
 def key_compare(request: HttpRequest) -> HttpResponse:
+    """Key B against key A ("nytt − gällande"): shares, points and kronor per administration, and
+    the groupings that drive the change. Without ?amount= the kronor are those of B's pool, or
+    this year's co-financing pool's ("med årets belopp")."""
     roles.require_reader(request)
     a = get_object_or_404(AllocationKey, pk=request.GET.get("a") or 0)
     b = get_object_or_404(AllocationKey, pk=request.GET.get("b") or 0)
-    amount = None
     error = ""
     raw = request.GET.get("amount") or ""
+    source = explanation_amount(b)
+    amount, amount_label, this_year = source.amount, source.label, source.this_year
     if raw.strip():
+        amount_label, this_year = "", False
         try:
             amount = parse_amount(raw)
         except AmountError as exc:
-            error = str(exc)
+            amount, error = None, str(exc)
     try:
-        rows, drivers = key_comparison(a, b, amount)
+        explained = key_explanation(a, b, amount)
+        rows, drivers, names = explained.rows, explained.drivers, explained.names
     except calculation.AllocationError as exc:
-        rows, drivers, error = [], [], str(exc)
-    names = dict(Administration.objects.values_list("code", "name"))
-    grouping_names = dict(Grouping.objects.filter(code__in=[d.grouping for d in drivers]).values_list("code", "name"))
-
+        rows, drivers, names, error = [], [], {}, str(exc)
     context = {
         "a": a,
         "b": b,
         "amount": amount,
+        "amount_label": amount_label,
+        "this_year": this_year,
         "rows": [(r, names.get(r.code, "")) for r in rows],
         "comparisons": rows,  # for the total row (the `total` filter)
-        "drivers": [(d, grouping_names.get(d.grouping, "")) for d in drivers],
+        "drivers": drivers,
+        "explained": bool(drivers) or a.kind == b.kind == AllocationKey.Kind.MEASURED,
         "error": error,
     }
     return render(request, "allocation/key_compare.html", context)

@@ -90,6 +90,17 @@ def share(value: Any) -> str:
     return f"{_group(figure, 2)}{NBSP}%"
 
 
+def change(value: Any, places: int = 2) -> str:
+    """A difference with its sign always written (+1,85, −1,98, 0,00): "new − in force"."""
+    figure = _decimal(value)
+    if figure is None:
+        return DASH
+    text = _group(abs(figure), int(places))
+    if text.strip("0,. " + NBSP) == "":
+        return text  # rounds to zero: no sign
+    return ("+" if figure > 0 else "\u2212") + text
+
+
 def decimal(value: Any) -> str:
     """A decimal with the places it has (a share 0,363636363636, a load 4,0000000000)."""
     figure = _decimal(value)
@@ -99,15 +110,27 @@ def decimal(value: Any) -> str:
     return _group(figure, max(0, -exponent) if isinstance(exponent, int) else 0)
 
 
-def month(value: date | str | None) -> str:
-    """A month by name, as it is read: oktober 2026 (English: October 2026); "YYYY-MM" too."""
+def _month_date(value: date | str | None) -> date | str | None:
+    """A month given as a date or "YYYY-MM" as a date; text that is not a month stays as it is."""
     if isinstance(value, str):
         from cases.months import parse_year_month
 
-        parsed = parse_year_month(value)
-        if parsed is None:
-            return value
-        value = parsed
-    if value is None:
-        return DASH
+        return parse_year_month(value) or value
+    return value
+
+
+def month(value: date | str | None) -> str:
+    """A month by name, as it is read: oktober 2026 (English: October 2026); "YYYY-MM" too."""
+    value = _month_date(value)
+    if value is None or isinstance(value, str):
+        return DASH if value is None else value
     return django_formats.date_format(value, "F Y").lower() if swedish() else django_formats.date_format(value, "F Y")
+
+
+def month_short(value: date | str | None) -> str:
+    """A month for a chart's axis: okt. 2026 (English: Oct 2026)."""
+    value = _month_date(value)
+    if value is None or isinstance(value, str):
+        return DASH if value is None else value
+    text = django_formats.date_format(value, "M Y")
+    return text.lower() if swedish() else text

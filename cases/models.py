@@ -187,6 +187,40 @@ class DataSource(models.Model):
             self.profile = profile_from_json(self.profile).as_json()
         except ProfileError as exc:
             raise ValidationError({"profile": str(exc)}) from exc
+        refusal = self.kind_switch_refusal()
+        if refusal:
+            raise ValidationError({"is_reference": refusal})
+
+    def kind_switch_refusal(self) -> str | None:
+        """Why the source may not switch between reference statistics and the municipality's own
+        source now, or None. A source holding data may not: its months would move in or out of every
+        own volume, key and statistic at once (loading another city's aggregates as own cases and
+        switching back). Counted from the monthly aggregates, which archived months keep too."""
+        from django.db.models import Count, Max, Min, Sum
+        from django.utils.translation import gettext, ngettext
+
+        if self.pk is None:
+            return None
+        stored = DataSource.objects.filter(pk=self.pk).values_list("is_reference", flat=True).first()
+        if stored is None or stored == self.is_reference:
+            return None
+        held = MonthlyAggregate.objects.filter(source_id=self.pk).aggregate(
+            cases=Sum("cases"), months=Count("month", distinct=True), first=Min("month"), last=Max("month")
+        )
+        if not held["months"]:
+            return None
+        months = ngettext("%(count)s month", "%(count)s months", held["months"]) % {"count": held["months"]}
+        return gettext(
+            "The source %(source)s holds %(cases)s cases in %(months)s (%(first)s – %(last)s): it cannot be "
+            "switched between reference statistics and the municipality's own source while it holds data. "
+            "Register a new source for the other kind."
+        ) % {
+            "source": self.name,
+            "cases": formats.number(held["cases"]),
+            "months": months,
+            "first": f"{held['first']:%Y-%m}",
+            "last": f"{held['last']:%Y-%m}",
+        }
 
     def read_profile(self) -> Any:
         from cases.source_profiles import profile_from_json

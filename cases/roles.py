@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 FINANCE = "finance"
 DEPARTMENT_HEAD = "department_head"
 STEERING_GROUP = "steering_group"
@@ -12,6 +14,19 @@ ROLES = (FINANCE, DEPARTMENT_HEAD, STEERING_GROUP)
 # also be in `finance` to upload, but never in a group that decides or reads as a person.
 SERVICE_ACCOUNT = "service_account"
 PERSON_ONLY_GROUPS = (STEERING_GROUP, DEPARTMENT_HEAD)
+
+_LABELS = {
+    FINANCE: gettext_lazy("finance staff"),
+    DEPARTMENT_HEAD: gettext_lazy("department head"),
+    STEERING_GROUP: gettext_lazy("steering group"),
+    SERVICE_ACCOUNT: gettext_lazy("service account"),
+}
+
+
+def role_label(group: str) -> str:
+    """A group's name as the reader says it (a group that is not a role keeps its name)."""
+    return str(_LABELS.get(group, group))
+
 
 # Finance staff maintain everything in the admin; the steering group may look at it all.
 _APPS = ("cases", "imports", "allocation")
@@ -96,7 +111,7 @@ def user_argument(username: str | None) -> Any:
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
         raise CommandError(f"Användaren {username!r} finns inte eller är inaktiv.", returncode=2)
-    from cases.services import os_account
+    from cases.processes import os_account
 
     # --user takes no password: the operating-system account that ran the command is recorded
     # beside the name, and four-eyes rules compare it too (allocation.decisions).

@@ -14,18 +14,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from cases.models import Administration, AuditEntry, MonthlyAggregate
-
-
-def os_account() -> str:
-    """The operating-system account this process runs as ("root", or "uid 1000" in a container)."""
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no name for the process's uid (a container)
-        import os
-
-        return f"uid {os.getuid()}"
+from cases.processes import os_account
 
 
 def audit_actor(user: Any) -> str:
@@ -231,6 +220,38 @@ def user_access_record(*, target: Any, before: dict[str, Any] | None, user: Any)
             before=before,
             after=after,
         )
+
+
+@transaction.atomic
+def user_email_change(*, user: Any, email: str) -> bool:
+    """A user sets (or clears) their own e-mail address, where notifications go. Audited; an
+    address that is not valid is refused with a message and changes nothing. True if it changed."""
+    from django.core.validators import validate_email
+
+    email = (email or "").strip()
+    if email:
+        if len(email) > 254:
+            raise ValidationError(_("The e-mail address is longer than 254 characters."))
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError(
+                _("”%(value)s” is not an e-mail address: write it as name@example.se.") % {"value": email[:100]}
+            ) from None
+    before = user.email
+    if before == email:
+        return False
+    user.email = email
+    user.save(update_fields=["email"])
+    audit_record(
+        user=user,
+        action="user.email",
+        obj_type="user",
+        obj_id=user.pk,
+        before={"email": before},
+        after={"email": email},
+    )
+    return True
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,15 @@ def account(request: HttpRequest) -> HttpResponse:
     assert isinstance(user, User)  # login_required
     new_key = None
     error = None
-    if request.method == "POST" and "notifications" in request.POST:
+    email_saved, email_error = False, ""
+    if request.method == "POST" and "email" in request.POST:
+        from cases.services import user_email_change
+
+        try:
+            email_saved = user_email_change(user=user, email=str(request.POST.get("email", "")))
+        except ValidationError as exc:
+            email_error = "; ".join(exc.messages)
+    elif request.method == "POST" and "notifications" in request.POST:
         from cases.models import Notification, NotificationOptOut
 
         wanted = set(request.POST.getlist("kind"))
@@ -64,13 +72,37 @@ def account(request: HttpRequest) -> HttpResponse:
     off = set(NotificationOptOut.objects.filter(user=user).values_list("kind", flat=True))
     context = {
         "notification_kinds": [(k, label, k not in off) for k, label in Notification.Kind.choices],
+        "recipients": notification_recipients(user, off),
+        "email_saved": email_saved,
+        "email_error": email_error,
         "tokens": ApiToken.objects.filter(user=user).order_by("-created"),
         "new_key": new_key,
         "error": error,
-        "groups": sorted(request.user.groups.values_list("name", flat=True)),
+        "groups": sorted(roles.role_label(name) for name in request.user.groups.values_list("name", flat=True)),
         "administrations": administrations_visible_to(request.user),
     }
     return render(request, "cases/account.html", context)
+
+
+def notification_recipients(user: Any, off: set[str]) -> list[tuple[str, str, bool]]:
+    """Who receives each kind of e-mail, and whether this user does (role, address, choice):
+    the rules of `cases.notifications.notify`'s callers, said in words."""
+    from cases.models import Notification
+
+    kinds = Notification.Kind
+    who: dict[str, tuple[str, bool]] = {
+        kinds.KEY_PROPOSED: (_("the steering group, except the person who proposed"), roles.is_steering(user)),
+        kinds.KEY_DECIDED: (_("the person who proposed the key or settlement"), roles.is_finance(user)),
+        kinds.MONTH_PUBLISHED: (
+            _("the department heads of each administration in the publication"),
+            roles.is_department_head(user),
+        ),
+        kinds.FAILURE: (_("finance staff"), roles.is_finance(user)),
+    }
+    return [
+        (str(label), str(who[kind][0]), bool(who[kind][1] and user.email and kind not in off))
+        for kind, label in kinds.choices
+    ]
 
 
 AUDIT_PAGE_SIZE = 100
@@ -83,6 +115,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     from django.core.exceptions import PermissionDenied
     from django.core.paginator import Paginator
 
+    from cases.audit_labels import action_label, changes_in_words, object_label
     from cases.months import parse_day
     from cases.selectors import audit_changes, audit_entries
 
@@ -106,10 +139,21 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
     context = {
         "page": page,
-        "rows": [(e, audit_changes(e.before, e.after)) for e in page.object_list],
+        "rows": [
+            (
+                e,
+                changes_in_words(e.before, e.after),
+                audit_changes(e.before, e.after),
+                f"{action_label(e.action)}: {object_label(e.object_type)}",
+            )
+            for e in page.object_list
+        ],
         "filters": filters,
         "query": {k: v for k, v in params.items() if k not in ("page", "format") and v},
-        "object_types": AuditEntry.objects.order_by("object_type").values_list("object_type", flat=True).distinct(),
+        "object_types": [
+            (t, object_label(t))
+            for t in AuditEntry.objects.order_by("object_type").values_list("object_type", flat=True).distinct()
+        ],
     }
     return render(request, "cases/audit.html", context)
 

@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from allocation.models import AllocationKey, AllocationRun, CostPool, Publication
-from cases import roles
+from allocation.models import AllocationKey, AllocationRun, CostPool, PoolPrice, Publication, Settlement
+from allocation.selectors import months_unpublished
+from cases import formats, roles
 from cases.models import DataSource, MonthlyAggregate, Notification
 from cases.notifications import ATTEMPTS
 from cases.selectors import administrations_visible_to
@@ -36,13 +37,13 @@ class Attention:
 def attention_items() -> list[Attention]:
     items: list[Attention] = []
     since = timezone.now() - timedelta(days=30)
-    batches = reverse("admin:imports_importbatch_changelist")
+    batches = reverse("imports:batches")
     failed = ImportBatch.objects.filter(status=ImportBatch.Status.FAILED, created_at__gte=since).count()
     if failed:
         items.append(
             Attention(
                 (_("%(count)s import(s) failed in the last 30 days.") % {"count": failed}),
-                batches + "?status__exact=failed",
+                batches + "?status=failed",
             )
         )
     waiting = ImportBatch.objects.filter(status=ImportBatch.Status.PENDING).count()
@@ -50,7 +51,7 @@ def attention_items() -> list[Attention]:
         items.append(
             Attention(
                 _("%(count)s import(s) are waiting to be processed.") % {"count": waiting},
-                batches + "?status__exact=pending",
+                batches + "?status=pending",
             )
         )
     for batch in ImportBatch.objects.filter(needs_confirmation=True, status=ImportBatch.Status.REJECTED)[:10]:
@@ -58,7 +59,7 @@ def attention_items() -> list[Attention]:
             Attention(
                 _("Batch #%(id)s (%(name)s) is waiting for a confirmed replacement: %(message)s")
                 % {"id": batch.pk, "name": batch.original_name, "message": batch.message[:160]},
-                reverse("admin:imports_importbatch_upload") + f"?batch={batch.pk}",
+                reverse("imports:batch", args=[batch.pk]),
             )
         )
     given_up = Notification.objects.filter(sent_at__isnull=True, attempts__gte=ATTEMPTS, created_at__gte=since).count()
@@ -90,24 +91,16 @@ def attention_items() -> list[Attention]:
                             else _("The source %(source)s lacks %(month)s (no data at all).")
                             % {"source": source.name, "month": f"{last:%Y-%m}"}
                         ),
-                        reverse("admin:imports_importbatch_upload"),
+                        reverse("imports:upload"),
                     )
                 )
-        published = set(Publication.objects.values_list("month", flat=True))
-        months = sorted(
-            set(
-                MonthlyAggregate.objects.filter(source__is_reference=False, month__gte=last - timedelta(days=366))
-                .values_list("month", flat=True)
-                .distinct()
-            )
-            - published
-        )
+        months = months_unpublished()
         if months:
             items.append(
                 Attention(
                     _("Months with data that are not published: %(months)s.")
-                    % {"months": ", ".join(f"{m:%Y-%m}" for m in months)},
-                    reverse("statistics:list"),
+                    % {"months": ", ".join(formats.month(m) for m in months)},
+                    reverse("statistics:list") + "#unpublished",
                 )
             )
     with translation.override(settings.LANGUAGE_CODE):  # the stale-data warning is stored in the site's language
@@ -148,7 +141,19 @@ def home(request: HttpRequest) -> HttpResponse:
         "administrations": administrations_visible_to(user),
         "latest": Publication.objects.order_by("-month", "-version").first(),
         "attention": attention_items() if is_finance else [],
+        "unpublished": months_unpublished() if is_finance else [],
         "awaiting_decision": AllocationKey.objects.filter(status=AllocationKey.Status.PROPOSED).order_by("pk")
+        if roles.is_steering(user)
+        else [],
+        # Settlements and prices wait for the same decision as keys (DESIGN §4).
+        "settlements_awaiting": Settlement.objects.filter(status=Settlement.Status.PROPOSED)
+        .select_related("pool")
+        .order_by("pk")
+        if roles.is_steering(user)
+        else [],
+        "prices_awaiting": PoolPrice.objects.filter(status=PoolPrice.Status.PROPOSED)
+        .select_related("pool")
+        .order_by("pk")
         if roles.is_steering(user)
         else [],
     }

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -15,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from cases import formats
 from imports.forms import UploadForm
 from imports.models import ImportBatch, ImportRowError
-from imports.services import import_batch_create, import_batch_requeue
+from imports.selectors import month_counts_by_source
+from imports.services import import_batch_requeue
 
 STUCK_AFTER = timedelta(minutes=10)
 
@@ -112,35 +112,14 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm("imports.add_importbatch"):
             raise PermissionDenied
-        if request.method == "POST" and request.POST.get("confirm_replace", "").isdigit():
-            from imports.services import import_batch_confirm_replace
+        from imports.batch_views import upload_submit
 
-            confirmed = int(request.POST["confirm_replace"])
-            try:
-                import_batch_confirm_replace(batch_id=confirmed, user=request.user)
-            except (ValidationError, ImportBatch.DoesNotExist) as exc:
-                text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-                self.message_user(request, text, level=messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:imports_importbatch_upload") + f"?batch={confirmed}")
+        # The same submission as the site's upload page, which shows the batch afterwards.
         form = UploadForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                batch = import_batch_create(
-                    source=form.cleaned_data["source"],
-                    stream=upload,
-                    filename=upload.name,
-                    kind=form.cleaned_data["kind"],
-                    declared_month=form.cleaned_data["month"],
-                    load_valid_rows=form.cleaned_data["load_valid_rows"],
-                    replace=form.cleaned_data["replace"],
-                    user=request.user,
-                )
-            except ValidationError as exc:
-                for message in exc.messages:
-                    form.add_error(None, message)
-            else:
-                return HttpResponseRedirect(reverse("admin:imports_importbatch_upload") + f"?batch={batch.pk}")
+        if request.method == "POST":
+            done = upload_submit(request, form)
+            if done is not None:
+                return done
         batch_id = request.GET.get("batch")
         context = {
             **self.admin_site.each_context(request),
@@ -148,28 +127,6 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "form": form,
             "batch": ImportBatch.objects.filter(pk=batch_id).first() if batch_id and batch_id.isdigit() else None,
             "opts": self.model._meta,
-            "month_counts": _month_counts(),
+            "month_counts": month_counts_by_source(),
         }
         return TemplateResponse(request, "admin/imports/importbatch/upload.html", context)
-
-
-def _month_counts() -> dict[str, Any]:
-    """The last six loaded months' case counts per own source, shown beside the upload form so
-    the uploader sees what a file replaces (and, after the load, what it became)."""
-    from django.db.models import Sum
-
-    from cases.models import MonthlyAggregate
-
-    rows = (
-        MonthlyAggregate.objects.filter(source__is_reference=False)
-        .values("month", "source__name")
-        .annotate(cases=Sum("cases"))
-        .order_by("-month", "source__name")
-    )
-    months = sorted({r["month"] for r in rows}, reverse=True)[:6]
-    sources = sorted({r["source__name"] for r in rows})
-    table = {(r["month"], r["source__name"]): r["cases"] for r in rows if r["month"] in months}
-    return {
-        "sources": sources,
-        "rows": [(m, [table.get((m, s), 0) for s in sources]) for m in months],
-    }

@@ -49,6 +49,9 @@ class ImportBatch(models.Model):
     # Which rows the profile skipped, by the file's header and value: {"outcome=PHANTOM": 278}.
     skipped = models.JSONField(_("skipped rows"), default=dict, blank=True)
     months = models.JSONField(_("months covered"), default=list, blank=True)
+    # Cases loaded per month ({"2026-03": 9416}): a month's confirmed count is the count its
+    # first load or its last confirmed load brought (imports.outcomes, the 20 % rule).
+    month_counts = models.JSONField(_("cases per month"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     superseded_by = models.ForeignKey(
@@ -99,6 +102,13 @@ class ImportRowError(models.Model):
             _("row %(row)s %(column)s: %(reason)s")
             % {"row": self.row_number, "column": self.column, "reason": self.reason}
         )
+
+    @property
+    def column_label(self) -> str:
+        """The column's name in the reader's language (the file's own name is `column`)."""
+        from imports.parsing import COLUMN_LABELS
+
+        return str(COLUMN_LABELS.get(self.column, self.column))
 
 
 class StagedCase(models.Model):

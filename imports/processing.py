@@ -7,6 +7,7 @@ import logging
 import queue
 import threading
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +29,7 @@ from imports.outcomes import (
     _mark_loaded,
     _NeedsConfirmation,
     _replacement_refusal,
+    archived_months_refusal,
 )
 from imports.parsing import (
     CASE_COLUMNS,
@@ -333,6 +335,9 @@ def _process_cases_streaming(batch: ImportBatch) -> None:
             month_dates = reading.month_dates(batch.declared_month)
             if reading.rows_read - reading.error_rows <= 0:
                 raise _Rejected
+            archived = archived_months_refusal(month_dates)
+            if archived:
+                raise FileRejected(archived)  # rolls the copied rows (and any partition made) back
             _heartbeat(batch, progress=0.85, rows_read=reading.rows_read)
             # The old rows go first (one pass that also counts them); a refusal rolls both back.
             old = loading.cases_delete_replaced(batch_id=batch.pk, source_id=batch.source_id, months=month_dates)
@@ -343,13 +348,20 @@ def _process_cases_streaming(batch: ImportBatch) -> None:
                 raise _NeedsConfirmation(refusal)  # rolls the copied rows and the delete back
             loading.cases_check_unique(source_id=batch.source_id, months=month_dates)
             monthly_aggregates_refresh(source_id=batch.source_id, months=month_dates)
-            _mark_loaded(batch, month_dates=month_dates, reading=reading, inserted=copied)
+            _mark_loaded(
+                batch, month_dates=month_dates, reading=reading, inserted=copied, month_counts=_new_counts(counts)
+            )
     except _NeedsConfirmation as exc:
         _finish_needs_confirmation(batch, str(exc), reading)
     except _Rejected:
         all_or_nothing_failed = reading.error_rows and not batch.load_valid_rows
         message = "" if all_or_nothing_failed else _("No row of the file is valid.")
         _finish_rejected(batch, message, reading.errors, reading.error_rows, rows_read=reading.rows_read)
+
+
+def _new_counts(counts: list[tuple[date, int, int]]) -> dict[date, int]:
+    """The cases this batch brings per month, from the replacement check's (month, old, new)."""
+    return {month: new for month, _old, new in counts}
 
 
 def _process_cases_staged(batch: ImportBatch) -> None:
@@ -359,6 +371,10 @@ def _process_cases_staged(batch: ImportBatch) -> None:
     for chunk in _validated_chunks(batch, reading, _references()):
         loading.staging_write(batch.pk, chunk)
     month_dates = reading.month_dates(batch.declared_month)
+    archived = archived_months_refusal(month_dates)
+    if archived:
+        _finish_rejected(batch, archived, [], 0, rows_read=reading.rows_read)
+        return
     dup_errors, dup_count, dup_rows = loading.staging_duplicate_errors(
         batch_id=batch.pk,
         source_id=batch.source_id,
@@ -392,4 +408,6 @@ def _process_cases_staged(batch: ImportBatch) -> None:
         # The duplicate checks above ran before the source was locked; this one holds to commit.
         loading.cases_check_unique(source_id=batch.source_id, months=month_dates)
         monthly_aggregates_refresh(source_id=batch.source_id, months=month_dates)
-        _mark_loaded(batch, month_dates=month_dates, reading=reading, inserted=inserted)
+        _mark_loaded(
+            batch, month_dates=month_dates, reading=reading, inserted=inserted, month_counts=_new_counts(counts)
+        )

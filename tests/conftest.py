@@ -247,6 +247,14 @@ def world(volumes, finance_user, steering_user, head_user):  # type: ignore[no-u
     approve_key(key)
     pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("1000.00"), key=key)
     run = allocation_run_create(key=key, pool=pool)
+    from allocation.ledger import posting_profile_save, run_postings_export
+    from allocation.models import PostingProfile
+
+    posting_profile_save(
+        profile=PostingProfile(charge_account="7691", credit_account="3691", centre_cost_centre="1050"),
+        user=finance_user,
+    )
+    posting = run_postings_export(run=run, fmt="csv", month=3, user=finance_user).posting
     bad = run_import(volumes["source"], csv_bytes(["B1,2026-05-01 10:00,fax,UF-01,1,,,"]), name="fel.csv")
     publication_create(month=date(2026, 3, 1))
     users = {
@@ -261,6 +269,7 @@ def world(volumes, finance_user, steering_user, head_user):  # type: ignore[no-u
         "key_id": key.pk,
         "run_id": run.pk,
         "pool_id": pool.pk,
+        "posting_id": posting,
         "source_id": volumes["source"].pk,
         "version_id": 1,
         "settlement_id": 1,

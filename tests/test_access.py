@@ -35,6 +35,9 @@ ACCESS: dict[str, set[str] | str] = {
     "schema": LOGGED_IN,
     "api-docs": LOGGED_IN,
     "imports:errors": FINANCE,
+    "imports:upload": FINANCE,
+    "imports:batches": FINANCE,
+    "imports:batch": FINANCE,
     "allocation:key-list": READERS,
     "allocation:key-detail": READERS,
     "allocation:key-compare": READERS,
@@ -53,6 +56,9 @@ ACCESS: dict[str, set[str] | str] = {
     "allocation:pool-detail": READERS,
     "allocation:run-detail": READERS,
     "allocation:run-postings": FINANCE,
+    "allocation:run-post": FINANCE,  # POST only: the role is checked before the method
+    "allocation:posting-file": FINANCE,
+    "allocation:pool-price-decision": READERS,  # POST only; the service then allows finance/steering per step
     "allocation:posting-profile": READERS,
     "organisation:administrations": READERS,
     "organisation:administration": FINANCE,
@@ -66,6 +72,7 @@ ACCESS: dict[str, set[str] | str] = {
     "imports:map-upload": FINANCE,
     "imports:source-preview": FINANCE,
     "statistics:list": HEADS_TOO,
+    "statistics:publish": FINANCE,  # POST only; a GET from finance staff answers 405
     "statistics:overview": HEADS_TOO,
     "statistics:administration": OWN_ADMIN,
     "statistics:file": OWN_ADMIN,
@@ -88,6 +95,8 @@ ACCESS: dict[str, set[str] | str] = {
     "api:key-excel": READERS,
     "api:run-list": READERS,
     "api:run-create": FINANCE,
+    "api:run-postings": FINANCE,
+    "api:posting-file": FINANCE,
     "api:run-detail": READERS,
     "api:run-excel": READERS,
     "api:statistics-overview": HEADS_TOO,

@@ -152,7 +152,7 @@ def test_the_whole_finance_cycle_runs_in_the_browser(org, live_server, browser, 
         page.click("text=Ladda upp en ärendelogg")
         page.set_input_files("#id_file", str(path))
         page.select_option("#id_source", "Nya telefonin")
-        page.click("input[type=submit]")
+        page.click("#upload-submit")  # the site's own upload page, not the admin's
         page.wait_for_function("document.getElementById('import-progress').value == 100")
         assert f"{count} rader laddades" in page.inner_text("#import-message")
     # 3. A measured key: checked first, then saved, then proposed.
@@ -246,3 +246,38 @@ def test_the_decision_memo_prints_to_pdf(volumes, live_server, browser, steering
     )
     assert overflow == 0
     assert "Beslutsunderlag" in page.content()
+
+
+def test_finance_publishes_a_month_from_the_start_page_and_reads_it(volumes, live_server, browser, finance_user):
+    from allocation.models import Publication
+
+    page = browser.new_page()
+    _login(page, live_server.url, "ekonom")
+    page.goto(f"{live_server.url}/statistik/2026-04/")
+    assert "april 2026 är inte publicerad" in page.inner_text("h1")
+    page.goto(f"{live_server.url}/")
+    page.click("#publish-months button[value='2026-04']")
+    page.wait_for_url(f"{live_server.url}/statistik/2026-04/")
+    assert "april 2026 är publicerad (version 1)" in page.inner_text("main")
+    page.click("#republish button")
+    page.wait_for_url(f"{live_server.url}/statistik/2026-04/")
+    assert "version 2" in page.inner_text("main")
+    assert sorted(Publication.objects.filter(month=date(2026, 4, 1)).values_list("version", flat=True)) == [1, 2]
+
+
+def test_the_error_pages_speak_swedish_and_english_in_the_sites_layout(org, live_server, browser, head_user):
+    page = browser.new_page()
+    _login(page, live_server.url, "chef.uf")
+    response = page.goto(f"{live_server.url}/finns-inte/")
+    assert response is not None and response.status == 404
+    assert page.inner_text("h1") == "Sidan finns inte" and page.locator("a[href='/']").count() >= 1
+    response = page.goto(f"{live_server.url}/allocation/keys/new/measured/")
+    assert response is not None and response.status == 403
+    assert page.inner_text("h1") == "Du har inte behörighet till sidan"
+    page.select_option("select[name=language]", "en")
+    page.click("header form button[type=submit]")
+    page.wait_for_load_state()
+    assert page.inner_text("h1") == "You do not have access to this page"
+    page.goto(f"{live_server.url}/finns-inte/")
+    assert page.inner_text("h1") == "The page does not exist"
+    assert "Go to the start page" in page.inner_text("main")

@@ -36,12 +36,25 @@ class _VisibleText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skipping = 0
+        self._page_lang: str | None = None
+        self._other_lang: list[str] = []  # open elements marked as written in another language
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        lang = dict(attrs).get("lang")
+        if tag == "html":
+            self._page_lang = lang
+        elif lang and self._page_lang and lang != self._page_lang:
+            # Stored text in the language it was recorded in, marked so (WCAG 3.1.2): a batch's
+            # message and row errors are kept as they were written.
+            self._other_lang.append(tag)
+            self._skipping += 1
         if tag in SKIPPED_TAGS:
             self._skipping += 1
 
     def handle_endtag(self, tag: str) -> None:
+        if self._other_lang and self._other_lang[-1] == tag:
+            self._other_lang.pop()
+            self._skipping -= 1
         if tag in SKIPPED_TAGS and self._skipping:
             self._skipping -= 1
 
@@ -75,6 +88,7 @@ def test_the_scan_finds_what_it_should():
     assert not unswedish_numbers("1\u00a0444\u00a0751,93\u00a0kr, 4,62\u00a0%, 14\u00a0698 ärenden, 656,6 ärenden")
     assert not unswedish_numbers("2026-03-01 10:00:00, UF-01, batch #12, telefoni-2026-10.csv, WCAG 2.1, 2026")
     assert visible_text("<p>1 kr<script>var x = 1.5;</script><code>12345</code></p>") == "1 kr"
+    assert visible_text('<html lang="en"><p lang="sv">1 rad har fel</p><p lang="en">ok</p></html>') == "ok"
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from cases import formats
 
 register = template.Library()
 
-for _name in ("percent", "number", "kronor", "duration", "cases", "share", "decimal", "month"):
+for _name in ("percent", "number", "kronor", "duration", "cases", "share", "change", "decimal", "month"):
     register.filter(_name, getattr(formats, _name))
 
 

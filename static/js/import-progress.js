@@ -10,11 +10,15 @@
   var table = document.getElementById("import-errors");
   var links = document.getElementById("import-error-links");
   var finished = ["loaded", "rejected", "failed", "superseded"];
+  // The batch page shows the error summary once the batch is done: it reloads itself then.
+  var reloadWhenDone = section.getAttribute("data-finished") === "0";
+  var rowsRead = section.getAttribute("data-rows-read") || "rader lästa";
+  var locale = document.documentElement.lang === "en" ? "en-GB" : "sv-SE";
 
   function render(data) {
     bar.value = data.progress;
     bar.textContent = data.progress + " %";
-    state.textContent = data.status_display + (data.rows_read ? " – " + data.rows_read + " rader lästa" : "");
+    state.textContent = data.status_display + (data.rows_read ? " – " + Number(data.rows_read).toLocaleString(locale) + " " + rowsRead : "");
     message.textContent = data.message || "";
     var body = table.querySelector("tbody");
     body.textContent = "";
@@ -37,6 +41,7 @@
       .then(function (data) {
         render(data);
         if (finished.indexOf(data.status) === -1) { window.setTimeout(poll, 1000); }
+        else if (reloadWhenDone && (data.rows_rejected || data.needs_confirmation)) { window.location.reload(); }
       })
       .catch(function () { window.setTimeout(poll, 3000); });
   }

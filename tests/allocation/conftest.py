@@ -11,6 +11,16 @@ MARCH = date(2026, 3, 1)
 
 
 @pytest.fixture
+def finance(finance_user):  # type: ignore[no-untyped-def]
+    """A client logged in as finance staff."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(finance_user)
+    return client
+
+
+@pytest.fixture
 def published(volumes, finance_user, steering_user):  # type: ignore[no-untyped-def]
     """March 2026 published with a co-financing pool charged by an approved key."""
     from allocation.decisions import allocation_key_decide

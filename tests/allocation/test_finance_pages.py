@@ -20,13 +20,6 @@ from tests.conftest import approve_key
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def finance(finance_user):  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(finance_user)
-    return client
-
-
 def test_finance_computes_a_measured_key_in_a_form_seeing_the_checks_first(volumes, finance):
     form = {
         "name": "Mätt 2027",
@@ -284,7 +277,7 @@ def test_the_start_page_tells_finance_staff_what_needs_attention(volumes, financ
     page = finance.get("/").content.decode()
     assert 'id="attention"' in page
     assert "Källan E-post saknar 2026-04" in page
-    assert "Månader med data som inte är publicerade: 2026-03, 2026-04" in page
+    assert "Månader med data som inte är publicerade: mars 2026, april 2026" in page
     assert "har ingen debiteringskörning" in page
 
 

@@ -148,11 +148,22 @@ def test_budget_frames_put_next_years_frame_beside_this_years_charge(charged_yea
 
 
 def test_a_price_based_pool_charges_price_times_measured_volume_and_shows_the_deficit(volumes, finance_user):
+    from allocation.prices import pool_price_decide
     from allocation.runs import run_amounts
 
+    steering = make_user("styr.pris", roles.STEERING_GROUP)
     per_case = CostPool.objects.create(
         name="Pris per ärende", year=2026, gross_amount=Decimal("500.00"), pricing="per_case", price=Decimal("40")
     )
+    # A price no one approved never charges (the attack billed 161.7 bn kr this way).
+    with pytest.raises(ValidationError, match="Pris per ärende"):
+        allocation_run_create(pool=per_case, user=finance_user)
+    pool_price_decide(pool=per_case, status="proposed", user=finance_user)
+    with pytest.raises(PermissionDenied):
+        pool_price_decide(pool=per_case, status="approved", user=finance_user)  # four eyes
+    pool_price_decide(pool=per_case, status="approved", user=steering)
+    per_case.price = Decimal("4000000")  # changed on the pool afterwards, not approved: not charged
+    per_case.save()
     run = allocation_run_create(pool=per_case, user=finance_user)
     annual, months = run_amounts(run)
     # March: UF 3 cases, SOF 1 + 0.6 × 5, TF 0.4 × 5; April: TF 2. Central cases are charged to nobody.
@@ -163,6 +174,8 @@ def test_a_price_based_pool_charges_price_times_measured_volume_and_shows_the_de
     per_minute = CostPool.objects.create(
         name="Pris per minut", year=2026, gross_amount=Decimal("100.00"), pricing="per_minute", price=Decimal("8")
     )
+    pool_price_decide(pool=per_minute, status="proposed", user=finance_user)
+    pool_price_decide(pool=per_minute, status="approved", user=steering)
     annual, _months = run_amounts(allocation_run_create(pool=per_minute))
     # UF 3 × 120 s = 6 min; SOF 600 s + 0.6 × 300 s = 13 min; TF 0.4 × 300 s + 20 s = 2⅓ min.
     assert annual == {"UF": Decimal("48.00"), "SOF": Decimal("104.00"), "TF": Decimal("18.67")}

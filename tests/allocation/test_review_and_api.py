@@ -73,7 +73,7 @@ def test_the_comparison_page_shows_points_kronor_and_the_groupings_behind_them(v
 
     client.force_login(make_user("sg2", "steering_group", staff=True))
     page = client.get(f"/allocation/keys/compare/?a={a.pk}&b={b.pk}&amount=1000").content.decode()
-    assert "Skillnad (procentenheter)" in page and "Grupperingar som driver skillnaden" in page
+    assert "Skillnad B − A, nytt − gällande (procentenheter)" in page and "Grupperingar som driver skillnaden" in page
     assert "SOF-01" in page
     # The driving groupings are named, and the table has a total row: 100 % each, 0 between them.
     from cases.models import Grouping
@@ -203,15 +203,18 @@ def test_an_approved_key_cannot_change_in_the_database_either(volumes, finance_u
         "DELETE FROM allocation_allocationkey WHERE id = %s",
     ):
         with (
-            pytest.raises(DatabaseError, match="approved allocation key"),
+            pytest.raises(DatabaseError, match="is frozen"),
             transaction.atomic(),
             connection.cursor() as cur,
         ):
             cur.execute(sql, [key.pk])
     assert KeyShare.objects.filter(key=key).count() == 3
-    # A newer approved key may still supersede it.
+    # A newer approved key for the pool that uses it may still supersede it.
+    from allocation.models import CostPool
+
+    pool = CostPool.objects.create(name="KC", year=key.valid_from.year, gross_amount=Decimal("100.00"), key=key)
     newer = _key()
-    allocation_key_decide(key=newer, status="proposed", user=finance_user)
+    allocation_key_decide(key=newer, status="proposed", user=finance_user, pool=pool)
     allocation_key_decide(key=newer, status="approved", user=steering_user)
     assert AllocationKey.objects.get(pk=key.pk).status == "superseded"
 

@@ -59,7 +59,9 @@ def test_exactly_the_unusual_months_are_flagged():
     assert sorted(unusual) == [date(2026, 3, 1), date(2026, 8, 1)]
     march = [robustness.describe_unusual(r).replace("\u00a0", " ") for r in unusual[date(2026, 3, 1)]]
     august = [robustness.describe_unusual(r) for r in unusual[date(2026, 8, 1)]]
-    assert any("volymen 20" in r for r in march), march
+    assert any(r.startswith("ovanlig månad: 20") and " ärenden mot normalt " in r for r in march), march
+    reasons = [robustness.describe_unusual(r) for m in unusual.values() for r in m]
+    assert all("z-värde" not in r and "z-värde" in r.score_text for r in reasons)  # the figure: a tooltip
     assert any(r.startswith("UFs andel") for r in august), august
 
 

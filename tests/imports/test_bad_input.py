@@ -79,7 +79,10 @@ def test_a_bad_file_is_rejected_with_a_reason_and_changes_nothing(org, name):
         assert first.column == expected, (first.column, batch.message)
         # Where, what and why, in Swedish: row, the column's Swedish name, the value, the reason.
         assert first.row_number >= 2 and first.reason
-        assert batch.message.startswith(("1 rad har fel; inget laddades.", f"{batch.rows_rejected} rader har fel"))
+        # counts are grouped with a no-break space (1 000 rader), as every number people read
+        assert batch.message.replace("\u00a0", "").startswith(
+            ("1 rad har fel; inget laddades.", f"{batch.rows_rejected} rader har fel")
+        )
         where = f"rad {first.row_number}, kolumn {COLUMN_LABELS[first.column]} ({first.column}), "
         assert where in batch.message, batch.message
         assert first.reason in batch.message

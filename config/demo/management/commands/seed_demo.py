@@ -25,21 +25,27 @@ from allocation.models import (
     CentreCost,
     CostPool,
     FundingLine,
+    JournalLine,
     KeyDecision,
     KeyLoadLine,
     KeyShare,
+    PoolPrice,
+    Posting,
     PostingExport,
     PostingProfile,
+    PriceDecision,
     Publication,
     PublicationFile,
     PublicationRequest,
     RunAmount,
+    RunSeal,
     Settlement,
     SettlementDecision,
     SettlementLine,
 )
 from cases import roles
 from cases.grouping_maps import MapRow, grouping_map_version_create
+from cases.maintenance import sqlite_triggers_lifted
 from cases.models import (
     Administration,
     AuditEntry,
@@ -144,44 +150,62 @@ class Command(BaseCommand):
             with connection.cursor() as cur:
                 cur.execute(
                     "TRUNCATE allocation_publicationrequest, allocation_publicationfile, allocation_publication, "
-                    "allocation_runamount, "
+                    "allocation_journalline, allocation_posting, allocation_postingexport, allocation_settlementline, "
+                    "allocation_settlementdecision, allocation_settlement, allocation_pricedecision, "
+                    "allocation_poolprice, allocation_runseal, allocation_runamount, "
                     "allocation_allocationrun, allocation_fundingline, allocation_costpool, allocation_keyloadline, "
-                    "allocation_keyshare, allocation_keydecision, allocation_allocationkey CASCADE"
+                    "allocation_keyshare, allocation_keydecision, allocation_allocationkey, "
+                    "cases_groupingmapentry, cases_groupingmapversion CASCADE"
                 )
-        for model in (
-            PostingExport,
-            PostingProfile,
-            SettlementDecision,
-            SettlementLine,
-            Settlement,
-            CentreCost,
-            PublicationRequest,
-            PublicationFile,
-            Publication,
-            RunAmount,
-            AllocationRun,
-            FundingLine,
-            CostPool,
-            KeyLoadLine,
-            KeyShare,
-            KeyDecision,
-            AllocationKey,
-            ImportRowError,
-            StagedCase,
-            ImportBatch,
-            CaseRecord,
-            MonthlyAggregate,
-            GroupingMapEntry,
-            GroupingMapVersion,
-            Grouping,
-            AuditEntry,
-        ):
-            if model in (RunAmount, AllocationRun, KeyLoadLine, KeyShare, AllocationKey, Settlement):
-                # Charging runs and approved keys refuse delete() on purpose; the demo alone
-                # starts over from nothing, so it removes their rows directly.
-                model.objects.all()._raw_delete(connection.alias)
-            else:
-                model.objects.all().delete()
+        with sqlite_triggers_lifted(connection.alias):
+            for model in (
+                JournalLine,
+                Posting,
+                PostingExport,
+                PostingProfile,
+                SettlementDecision,
+                SettlementLine,
+                Settlement,
+                PriceDecision,
+                PoolPrice,
+                CentreCost,
+                PublicationRequest,
+                PublicationFile,
+                Publication,
+                RunSeal,
+                RunAmount,
+                AllocationRun,
+                FundingLine,
+                CostPool,
+                KeyLoadLine,
+                KeyShare,
+                KeyDecision,
+                AllocationKey,
+                ImportRowError,
+                StagedCase,
+                ImportBatch,
+                CaseRecord,
+                MonthlyAggregate,
+                GroupingMapEntry,
+                GroupingMapVersion,
+                Grouping,
+                AuditEntry,
+            ):
+                if model in (
+                    RunAmount,
+                    AllocationRun,
+                    KeyLoadLine,
+                    KeyShare,
+                    AllocationKey,
+                    Settlement,
+                    SettlementLine,
+                ):
+                    # Charging runs and approved keys refuse delete() on purpose; the demo alone
+                    # starts over from nothing, so it removes their rows directly (past the frozen
+                    # records' triggers on SQLite: cases.maintenance).
+                    model.objects.all()._raw_delete(connection.alias)
+                else:
+                    model.objects.all().delete()
         Administration.heads.through.objects.all().delete()
         Administration.objects.all().delete()
         DataSource.objects.all().delete()
