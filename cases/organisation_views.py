@@ -130,9 +130,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
     for source in DataSource.objects.order_by("name"):
         source.profile_text = json.dumps(source.profile, ensure_ascii=False)  # type: ignore[attr-defined]
         sources.append((source, *stats.get(source.pk, (0, None))))
-    refused = form is not None and bool(form.errors)
-    context = {"sources": sources, "form": form}
-    return render(request, "organisation/sources.html", context, status=400 if refused else 200)
+    return render(request, "organisation/sources.html", {"sources": sources, "form": form})
 
 
 @login_required
@@ -143,10 +141,7 @@ def source_edit(request: HttpRequest, source_id: int) -> HttpResponse:
     if request.method == "POST" and _save_form(request, form, lambda s: data_source_save(source=s, user=request.user)):
         messages.success(request, _("The source %(name)s is saved.") % {"name": source.name})
         return HttpResponseRedirect(reverse("organisation:sources"))
-    # A refused source (its profile among it) is a 400 with the reasons in the form.
-    return render(
-        request, "organisation/source_edit.html", {"form": form, "source": source}, status=400 if form.errors else 200
-    )
+    return render(request, "organisation/source_edit.html", {"form": form, "source": source})
 
 
 # --- The grouping map -----------------------------------------------------------------------
