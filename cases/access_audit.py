@@ -1,9 +1,10 @@
-"""Who may do what is audited whatever changes it: groups made, renamed or deleted, a group's
-permissions, and users deleted, by the admin, a command or the shell (Django's signals).
+"""Who may do what is audited whatever changes it (Django's signals): users made, deleted, their
+flags (active, staff, superuser), groups and permissions; groups made, renamed or deleted and
+their permissions; by the admin, a command or the shell.
 
-A change to one user's groups, flags and permissions is audited by the user admin as one entry
-(cases.services.user_access_record); these receivers cover what that form does not. The person
-acting is the admin's user (acting_as, set around the admin's views); elsewhere the
+The admin's user and group forms write one entry for the whole form themselves (form_saving
+quiets these receivers meanwhile: Django's set() of a many-to-many is a remove and an add). The
+person acting is the admin's user (acting_as, set around the admin's views); elsewhere the
 operating-system account (cases.services.audit_actor)."""
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
 _acting: ContextVar[Any] = ContextVar("acting_user", default=None)
-# Set while the group admin saves a group: it writes one entry for the whole form itself
-# (Django's set() of permissions is a remove and an add: two entries otherwise).
-_form_records: ContextVar[bool] = ContextVar("group_form_records", default=False)
+# Set while the user or group admin saves its form: the form writes one entry itself.
+_form_records: ContextVar[bool] = ContextVar("form_records", default=False)
+# What decides a user's access, on the user row itself.
+_USER_FLAGS = ("username", "is_active", "is_staff", "is_superuser")
 
 
 @contextmanager
@@ -53,8 +55,8 @@ def group_snapshot(group: Group) -> dict[str, Any]:
 
 
 @contextmanager
-def group_form_saving() -> Iterator[None]:
-    """Within the block the receivers leave groups alone: the caller records the change."""
+def form_saving() -> Iterator[None]:
+    """Within the block the receivers leave users and groups alone: the caller records the change."""
     token = _form_records.set(True)
     try:
         yield
@@ -133,6 +135,59 @@ def _group_permissions_changed(
                 )
 
 
+def _user_flags(user: Any) -> dict[str, Any]:
+    return {name: getattr(user, name) for name in _USER_FLAGS}
+
+
+def _user_stored_flags(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if _form_records.get() or raw or instance.pk is None:
+        return
+    stored = sender.objects.filter(pk=instance.pk).values(*_USER_FLAGS).first()
+    instance._audit_flags = stored
+
+
+def _user_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    if _form_records.get() or raw:
+        return
+    from cases.services import user_access_snapshot
+
+    if created:
+        _record(action="user.create", obj_type="user", obj_id=instance.pk, after=user_access_snapshot(instance))
+        return
+    before, after = getattr(instance, "_audit_flags", None), _user_flags(instance)
+    if before is not None and before != after:
+        _record(action="user.access", obj_type="user", obj_id=instance.pk, before=before, after=after)
+
+
+def _user_relations_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any) -> None:
+    """A user's groups or own permissions, changed from either side (user.groups or group.user_set)."""
+    if _form_records.get() or not action.startswith(("pre_", "post_")):
+        return
+    from django.contrib.auth import get_user_model
+
+    from cases.services import user_access_snapshot
+
+    if not reverse:
+        users = [instance]
+    elif action == "pre_clear":
+        users = list(instance.user_set.all())
+        instance._audit_users = users
+    elif action == "post_clear":
+        users = getattr(instance, "_audit_users", [])
+    else:
+        users = list(get_user_model().objects.filter(pk__in=pk_set or []))
+        key = f"_audit_users_{action.partition('_')[2]}"
+        users = getattr(instance, key, users) if action.startswith("post_") else users
+        setattr(instance, key, users)
+    for user in users:
+        if action.startswith("pre_"):
+            user._audit_access = user_access_snapshot(user)
+        else:
+            before, after = getattr(user, "_audit_access", None), user_access_snapshot(user)
+            if before != after:
+                _record(action="user.access", obj_type="user", obj_id=user.pk, before=before, after=after)
+
+
 def _user_deleting(sender: Any, instance: Any, **kwargs: Any) -> None:
     from cases.services import user_access_snapshot
 
@@ -155,5 +210,9 @@ def connect() -> None:
     m2m_changed.connect(
         _group_permissions_changed, sender=Group.permissions.through, dispatch_uid="audit.group.permissions"
     )
+    pre_save.connect(_user_stored_flags, sender=user_model, dispatch_uid="audit.user.pre_save")
+    post_save.connect(_user_saved, sender=user_model, dispatch_uid="audit.user.save")
+    for through, uid in ((user_model.groups.through, "groups"), (user_model.user_permissions.through, "permissions")):
+        m2m_changed.connect(_user_relations_changed, sender=through, dispatch_uid=f"audit.user.{uid}")
     pre_delete.connect(_user_deleting, sender=user_model, dispatch_uid="audit.user.pre_delete")
     post_delete.connect(_user_deleted, sender=user_model, dispatch_uid="audit.user.delete")

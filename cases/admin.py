@@ -365,17 +365,17 @@ class AuditedGroupAdmin(_ActingAs, DjangoGroupAdmin):
     before and after, a group deleted is audited by cases.access_audit."""
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        from cases.access_audit import group_form_saving, group_snapshot
+        from cases.access_audit import form_saving, group_snapshot
 
         stored = Group.objects.filter(pk=obj.pk).first() if change else None
         request._group_before = group_snapshot(stored) if stored is not None else None
-        with group_form_saving():
+        with form_saving():
             super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
-        from cases.access_audit import group_change_record, group_form_saving
+        from cases.access_audit import form_saving, group_change_record
 
-        with group_form_saving():
+        with form_saving():
             super().save_related(request, form, formsets, change)
         group_change_record(group=form.instance, before=getattr(request, "_group_before", None), user=request.user)
 
@@ -386,16 +386,20 @@ class AuditedUserAdmin(_ActingAs, DjangoUserAdmin):
     (cases.services.user_access_record) whichever form saved them."""
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        from cases.access_audit import form_saving
         from cases.services import user_access_snapshot
 
         stored = User.objects.filter(pk=obj.pk).first() if change else None
         request._access_before = user_access_snapshot(stored) if stored is not None else None
-        super().save_model(request, obj, form, change)
+        with form_saving():
+            super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        from cases.access_audit import form_saving
         from cases.services import user_access_record
 
-        super().save_related(request, form, formsets, change)
+        with form_saving():
+            super().save_related(request, form, formsets, change)
         user_access_record(target=form.instance, before=getattr(request, "_access_before", None), user=request.user)
 
 

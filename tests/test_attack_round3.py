@@ -581,3 +581,28 @@ def test_an_api_body_nested_100000_deep_is_a_400(finance_user):
     client.force_authenticate(finance_user)
     response = client.post("/api/v1/keys/compute/", data="[" * 100_000, content_type="application/json")
     assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_users_access_changed_outside_the_admin_is_audited_too(org):
+    from django.contrib.auth.models import Group, Permission, User
+
+    from cases import roles
+    from cases.models import AuditEntry
+
+    person = User.objects.create_user("ny.person", password="pw-for-tests-only")
+    assert AuditEntry.objects.get(action="user.create", object_id=str(person.pk)).actor.startswith("os:")
+    person.groups.add(Group.objects.get(name=roles.FINANCE))
+    person.user_permissions.add(Permission.objects.get(codename="delete_allocationkey"))
+    Group.objects.get(name=roles.STEERING_GROUP).user_set.add(person)
+    person.is_superuser = True
+    person.save()
+    changes = AuditEntry.objects.filter(action="user.access", object_id=str(person.pk)).order_by("id")
+    after = [c.after for c in changes]
+    assert after[0]["groups"] == ["finance"]
+    assert after[1]["permissions"] == ["allocation.delete_allocationkey"]
+    assert after[2]["groups"] == ["finance", "steering_group"]
+    assert after[3]["is_superuser"] is True
+    person.last_login = None
+    person.save()  # a login's timestamp is no change of access
+    assert changes.count() == 4

@@ -78,7 +78,8 @@ def test_a_successful_login_and_logout_are_audited_and_reset_the_counter(finance
     client.post("/login/", {"username": "ekonom", "password": "fel"})
     assert client.post("/login/", {"username": "ekonom", "password": "pw-for-tests-only"}).status_code == 302
     client.post("/logout/")
-    actions = list(AuditEntry.objects.filter(object_type="user").order_by("at", "id").values_list("action", flat=True))
+    signing = AuditEntry.objects.filter(object_type="user", action__startswith="auth.")
+    actions = list(signing.order_by("at", "id").values_list("action", flat=True))
     assert actions == ["auth.login_failed", "auth.login", "auth.logout"]
     for _ in range(4):
         client.post("/login/", {"username": "ekonom", "password": "fel"})
