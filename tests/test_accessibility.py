@@ -151,3 +151,18 @@ def test_the_import_batch_list_fits_a_1280_px_screen_and_a_phone(world, live_ser
         else:
             assert fits["page"] and fits["scrolls"], (width, fits)
         context.close()
+
+
+def test_the_key_page_with_another_key_to_compare_meets_wcag_for_the_steering_group(world, live_server, browser):
+    """The comparison's key chooser shows only when there is another key (the walk's world has one)."""
+    from allocation.keys import allocation_key_compute_measured
+
+    users, samples = world
+    allocation_key_compute_measured(
+        name="Andra", window_from=date(2026, 3, 1), window_to=date(2026, 3, 1), basis="cases", valid_from=date(2027, 1, 1)
+    )
+    page = browser.new_context(bypass_csp=True).new_page()
+    _login(page, live_server.url, users["steering"].username)
+    page.goto(f"{live_server.url}/allocation/keys/{samples['key_id']}/")
+    assert page.query_selector("select[name=b]") is not None
+    assert _violations(page) == []
