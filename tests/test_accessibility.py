@@ -159,7 +159,11 @@ def test_the_key_page_with_another_key_to_compare_meets_wcag_for_the_steering_gr
 
     users, samples = world
     allocation_key_compute_measured(
-        name="Andra", window_from=date(2026, 3, 1), window_to=date(2026, 3, 1), basis="cases", valid_from=date(2027, 1, 1)
+        name="Andra",
+        window_from=date(2026, 3, 1),
+        window_to=date(2026, 3, 1),
+        basis="cases",
+        valid_from=date(2027, 1, 1),
     )
     page = browser.new_context(bypass_csp=True).new_page()
     _login(page, live_server.url, users["steering"].username)
