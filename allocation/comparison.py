@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
-from allocation.calculation import ORE, AllocationError, largest_remainder, percentages
+from allocation.calculation import ORE, AllocationError, largest_remainder, percentages, round_kronor
 
 
 @dataclass(frozen=True)
@@ -197,4 +197,4 @@ def kronor(share: Fraction, amount: Decimal | None) -> Decimal | None:
     if amount is None:
         return None
     value = share * Fraction(amount)
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(ORE)
+    return round_kronor(Decimal(value.numerator) / Decimal(value.denominator))

@@ -11,12 +11,13 @@ from __future__ import annotations
 import calendar
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+
+from cases.ledger_fields import ACCOUNT, CONTROL, COST_CENTRE
 
 
 class PostingError(ValueError):
@@ -25,9 +26,6 @@ class PostingError(ValueError):
 
 # SIE 4 fields: a text is quoted, with \ and " escaped; control characters (CR, LF, tab …) never
 # reach the file, whatever the database holds, so no field can start a record of its own.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-ACCOUNT = re.compile(r"^[0-9]{4,6}$")
-COST_CENTRE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")  # as cases.ledger_fields
 
 
 @dataclass(frozen=True)
@@ -159,7 +157,7 @@ def make_vouchers(
 
 def clean_text(value: str) -> str:
     """A text field for a ledger file: control characters become spaces, runs of spaces one."""
-    return " ".join(_CONTROL.sub(" ", value).split())
+    return " ".join(CONTROL.sub(" ", value).split())
 
 
 def _sie_text(value: str) -> str:

@@ -37,10 +37,13 @@ def _violations(page) -> list[str]:  # type: ignore[no-untyped-def]
     return list(found)
 
 
+@pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("role", ["finance", "steering", "head"])
-def test_every_page_meets_wcag_2_1_aa_for_each_role(world, live_server, browser, role):
+def test_every_page_meets_wcag_2_1_aa_for_each_role(world, live_server, browser, role, width):
     users, samples = world
-    context = browser.new_context(bypass_csp=True)  # axe is injected as a script; the pages' CSP forbids that
+    # a desktop screen and a phone (the menu, tables and forms reflow at 390 px); axe is injected as
+    # a script, which the pages' CSP forbids
+    context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 900})
     page = context.new_page()
     _login(page, live_server.url, users[role].username)
     failures, checked = [], 0
@@ -148,3 +151,22 @@ def test_the_import_batch_list_fits_a_1280_px_screen_and_a_phone(world, live_ser
         else:
             assert fits["page"] and fits["scrolls"], (width, fits)
         context.close()
+
+
+def test_the_key_page_with_another_key_to_compare_meets_wcag_for_the_steering_group(world, live_server, browser):
+    """The comparison's key chooser shows only when there is another key (the walk's world has one)."""
+    from allocation.keys import allocation_key_compute_measured
+
+    users, samples = world
+    allocation_key_compute_measured(
+        name="Andra",
+        window_from=date(2026, 3, 1),
+        window_to=date(2026, 3, 1),
+        basis="cases",
+        valid_from=date(2027, 1, 1),
+    )
+    page = browser.new_context(bypass_csp=True).new_page()
+    _login(page, live_server.url, users["steering"].username)
+    page.goto(f"{live_server.url}/allocation/keys/{samples['key_id']}/")
+    assert page.query_selector("select[name=b]") is not None
+    assert _violations(page) == []
