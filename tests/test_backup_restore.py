@@ -103,6 +103,6 @@ def test_a_restored_dump_reproduces_every_key_run_and_publication(
             text=True,
             check=False,
         )
-        assert refused.returncode != 0 and "approved allocation key" in refused.stderr
+        assert refused.returncode != 0 and "is frozen" in refused.stderr
     finally:
         subprocess.run(["dropdb", *conn, "--if-exists", target], check=False)
