@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -131,9 +131,9 @@ def pool_price_decision(request: HttpRequest, pool_id: int) -> HttpResponse:
     from allocation.prices import pool_price_decide
 
     roles.require_reader(request)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     pool = get_object_or_404(CostPool, pk=pool_id)
+    if request.method != "POST":  # a decision is a button on the pool's page, never a link
+        return HttpResponseRedirect(reverse("allocation:pool-detail", args=[pool.pk]) + "#pool-prices")
     try:
         price = pool_price_decide(
             pool=pool,
@@ -223,9 +223,9 @@ def run_post(request: HttpRequest, run_id: int) -> HttpResponse:
     from allocation.ledger import run_postings_export
 
     roles.require_finance(request)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     run = get_object_or_404(AllocationRun.objects.select_related("pool"), pk=run_id)
+    if request.method != "POST":  # posting is a button on the run's page, never a link
+        return HttpResponseRedirect(reverse("allocation:run-detail", args=[run.pk]) + "#postings")
     try:
         posted = run_postings_export(
             run=run,
