@@ -87,11 +87,11 @@ def latest_charging_run(pool: Any) -> Any:
     return AllocationRun.objects.filter(pool=pool, is_charging=True).order_by("-created_at", "-id").first()
 
 
-def key_loads(key) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
+def key_loads(key) -> dict[str, Decimal]:
     return dict(key.shares.values_list("administration__code", "load"))
 
 
-def key_lines(key) -> list[tuple[str, str | None, Decimal]]:  # type: ignore[no-untyped-def]
+def key_lines(key) -> list[tuple[str, str | None, Decimal]]:
     return list(key.lines.values_list("grouping__code", "administration__code", "load"))
 
 
@@ -150,9 +150,9 @@ def export_checksums() -> dict[str, str]:
     """
     import hashlib
 
-    from allocation.excel import key_workbook, run_workbook
     from allocation.models import AllocationKey, AllocationRun, Publication
-    from allocation.renderers import publication_files
+    from allocation.publications.renderers import publication_files
+    from allocation.publications.workbooks import key_workbook, run_workbook
 
     out: dict[str, str] = {}
     for key in AllocationKey.objects.order_by("pk"):

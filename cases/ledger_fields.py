@@ -1,6 +1,6 @@
 """Validators for the fields that reach a ledger file (DESIGN §7 `export_postings`): names and
 texts without control characters, cost centres and accounts in the formats a ledger accepts.
-The SIE writer cleans every field again whatever the database holds (allocation.postings)."""
+The SIE writer cleans every field again whatever the database holds (allocation.ledger.postings)."""
 
 from __future__ import annotations
 

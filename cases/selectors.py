@@ -74,7 +74,7 @@ def grouping_map_history(*, grouping_code: str) -> list[tuple[GroupingMapVersion
     return list(out.values())
 
 
-def administrations_visible_to(user) -> QuerySet[Administration]:  # type: ignore[no-untyped-def]
+def administrations_visible_to(user) -> QuerySet[Administration]:
     """Finance staff and the steering group see every administration; a head sees their own."""
     from cases.roles import reads_everything
 

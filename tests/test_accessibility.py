@@ -74,8 +74,8 @@ def test_upload_and_approval_work_with_the_keyboard_alone(
     steering_user,
     tmp_path,
 ):
-    from allocation.decisions import allocation_key_decide
-    from allocation.keys import allocation_key_compute_measured
+    from allocation.keys.compute import allocation_key_compute_measured
+    from allocation.keys.decisions import allocation_key_decide
     from allocation.models import AllocationKey
     from tests.conftest import csv_bytes, good_rows
 

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from allocation.calculation import KRONA, ORE, round_kronor
-from allocation.capacity import capacity
+from allocation.ledger.capacity import capacity
 from cases import formats
 
 ROOT = Path(__file__).resolve().parents[2]

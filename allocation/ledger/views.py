@@ -16,17 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from allocation.amounts import AmountError, parse_amount
-from allocation.ledger import FORMATS
-from allocation.models import CostPool, Settlement
-from allocation.runs import run_amounts
-from allocation.selectors import latest_charging_run
-from allocation.settlements import (
+from allocation.ledger.journal import FORMATS
+from allocation.ledger.settlements import (
     settlement_create,
     settlement_decide,
     settlement_decision_refusal,
     settlement_post,
     settlement_postings,
 )
+from allocation.models import CostPool, Settlement
+from allocation.runs.allocate import run_amounts
+from allocation.selectors import latest_charging_run
 from cases import roles
 from cases.models import Administration
 
@@ -72,7 +72,7 @@ def settlement_list(request: HttpRequest) -> HttpResponse:
 def _settlement_workbook(settlement: Settlement) -> bytes:
     from openpyxl import Workbook
 
-    from allocation.excel import write_sheet
+    from allocation.publications.workbooks import write_sheet
     from cases.spreadsheet import workbook_bytes
 
     wb = Workbook()
@@ -175,7 +175,7 @@ def settlement_detail(request: HttpRequest, settlement_id: int) -> HttpResponse:
 def _co_financing_amounts(year: int) -> tuple[Any, dict[str, Decimal] | None, str]:
     """The year's co-financing pool and each administration's amount: its newest charging run,
     or (before there is one) what a charging run would give, computed and rolled back."""
-    from allocation.pool_views import run_preview
+    from allocation.runs.allocate import run_preview
 
     pool = CostPool.objects.filter(year=year, is_co_financing=True).select_related("key").first()
     if pool is None:
@@ -209,7 +209,7 @@ def budget_frames(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         from openpyxl import Workbook
 
-        from allocation.excel import write_sheet
+        from allocation.publications.workbooks import write_sheet
         from cases.spreadsheet import workbook_bytes
 
         wb = Workbook()

@@ -99,7 +99,7 @@ def key_decision_refusal(*, key: AllocationKey, status: str, user: Any) -> str |
     return decision_refusal(obj=key, kind="key", status=status, user=user)
 
 
-def _notify_decision(*, kind: str, obj: Any, decision: Any, url: str, name: str) -> None:
+def notify_decision(*, kind: str, obj: Any, decision: Any, url: str, name: str) -> None:
     """The steering group is told of a proposal; the proposer of the decision, with the comment."""
     from cases.notifications import link, notify, people_in
     from cases.roles import STEERING_GROUP
@@ -256,7 +256,7 @@ def allocation_key_decide(
             os_account=getattr(user, "command_os_account", ""),
             comment=comment,
         )
-        _notify_decision(kind="key", obj=key, decision=decision, url=f"/allocation/keys/{key.pk}/", name=key.name)
+        notify_decision(kind="key", obj=key, decision=decision, url=f"/allocation/keys/{key.pk}/", name=key.name)
         audit_record(
             user=user,
             action=f"key.{status}",

@@ -17,11 +17,11 @@ from django.views.decorators.http import require_POST
 
 from allocation import calculation
 from allocation.amounts import AmountError, parse_amount
-from allocation.decisions import allocation_key_decide, key_decision_refusal
-from allocation.explanations import explanation_amount, key_explanation
-from allocation.keys import allocation_key_compute_measured
+from allocation.keys.compute import allocation_key_compute_measured
+from allocation.keys.decisions import allocation_key_decide, key_decision_refusal
+from allocation.keys.robustness import unusual_reasons
 from allocation.models import AllocationKey, CostPool
-from allocation.robustness import unusual_reasons
+from allocation.runs.explanations import explanation_amount, key_explanation
 from cases import roles
 
 
@@ -64,7 +64,7 @@ def key_detail(request: HttpRequest, key_id: int) -> HttpResponse:
         ),
     }
     if key.kind == AllocationKey.Kind.MEASURED:
-        from allocation.review_views import robustness_chart, robustness_rows
+        from allocation.analysis.review import robustness_chart, robustness_rows
         from cases.months import month_range
 
         robust_rows, amount = robustness_rows(key)
@@ -202,7 +202,7 @@ def key_new_measured(request: HttpRequest) -> HttpResponse:
 def key_new_values(request: HttpRequest) -> HttpResponse:
     """A driver key (quantities per administration) or a fixed key (percentages) by form or file."""
     from allocation.forms import ValuesKeyForm
-    from allocation.keys import allocation_key_create_from_values
+    from allocation.keys.compute import allocation_key_create_from_values
 
     if not roles.is_finance(request.user):
         raise PermissionDenied

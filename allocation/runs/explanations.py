@@ -1,4 +1,4 @@
-"""Why the shares moved, ready to read: the pure contributions (allocation.comparison) with
+"""Why the shares moved, ready to read: the pure contributions (allocation.keys.comparison) with
 administration and grouping names, percentage points and kronor. The comparison page, the memo,
 the what-if, the API and the key workbook all take their explanation from `key_explanation` /
 `lines_explanation`, so they cannot disagree.
@@ -17,10 +17,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from allocation import comparison
-from allocation.comparison import Line
+from allocation.keys import comparison
+from allocation.keys.comparison import Line
 from allocation.models import AllocationKey, CostPool
-from allocation.runs import cost_pool_net_amount
+from allocation.runs.allocate import cost_pool_net_amount
 from allocation.selectors import key_lines, key_loads
 from cases import formats
 from cases.models import Administration, Grouping
