@@ -197,3 +197,45 @@ def test_no_private_name_is_imported_across_modules():
     test needs is made public, not reached for behind its underscore."""
     found = private_imports(ROOT, (*APPS, "tests", "bench"))
     assert not found, found
+
+
+# Between the apps (docs/architecture.md): what each app may import of the others. config's
+# platform modules (the API glue, authentication, Celery's send-by-name) are the named home the
+# apps share; the rest of config (URLs, settings, the start page, the demo) sits above them all.
+PLATFORM = {"config.api", "config.auth", "config.celery", "config.parsers"}
+APP_ARROWS = {
+    "cases": PLATFORM,
+    "imports": {"cases", *PLATFORM},
+    "allocation": {"cases", "imports.signals", *PLATFORM},
+}
+
+
+def app_arrow_violations(root: Path) -> list[tuple[str, str]]:
+    bad = []
+    for app, allowed in APP_ARROWS.items():
+        for path in (root / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                targets: list[str] = []
+                if isinstance(node, ast.Import):
+                    targets = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    targets = [node.module]
+                for target in targets:
+                    top = target.split(".")[0]
+                    if top not in APPS or top == app:
+                        continue
+                    if not any(target == a or target.startswith(a + ".") for a in allowed):
+                        bad.append((str(path.relative_to(root)), target))
+    return sorted(bad)
+
+
+def test_the_app_arrow_checker_finds_an_arrow_against_the_layers(tmp_path):
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "cases" / "a.py").write_text("from allocation.models import Publication\nimport config.celery\n")
+    assert app_arrow_violations(tmp_path) == [("cases/a.py", "allocation.models")]
+
+
+def test_the_apps_import_each_other_only_along_the_arrows():
+    assert not app_arrow_violations(ROOT), app_arrow_violations(ROOT)

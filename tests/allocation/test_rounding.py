@@ -23,8 +23,8 @@ APPS = ("allocation", "cases", "imports", "config")
 NOT_MONEY = {
     ("allocation/calculation.py", "round_kronor"): "the one rounding of kronor",
     ("allocation/calculation.py", "_decimal"): "shares to 12 decimals, never an amount",
-    ("allocation/comparison.py", "parts"): "a grouping's percent of the load",
-    ("allocation/ledger_views.py", "budget_frames"): "a change in percent",
+    ("allocation/keys/comparison.py", "parts"): "a grouping's percent of the load",
+    ("allocation/ledger/views.py", "budget_frames"): "a change in percent",
     ("cases/statistics.py", "_ratio"): "rates and seconds of the statistics",
     ("cases/formats.py", "_group"): "display to the places shown, the same half-up rule (test below)",
     ("cases/formats.py", "duration"): "seconds to whole seconds",
