@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from allocation import calculation
 from allocation.models import AllocationKey
 from allocation.runs.explanations import explanation_amount
-from cases.models import Administration
+from cases.selectors import administration_names
 
 
 def robustness_rows(key: AllocationKey) -> tuple[list[dict[str, Any]], Decimal | None]:
@@ -23,7 +23,7 @@ def robustness_rows(key: AllocationKey) -> tuple[list[dict[str, Any]], Decimal |
     if not ranges:
         return [], None
     amount = explanation_amount(key).amount
-    names = dict(Administration.objects.values_list("code", "name"))
+    names = administration_names()
     shares = dict(key.shares.values_list("administration__code", "share"))
     rows = []
     for code in sorted(ranges):

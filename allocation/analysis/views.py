@@ -24,6 +24,7 @@ from allocation.models import AllocationKey
 from cases import roles
 from cases.models import Administration, MonthlyAggregate
 from cases.months import months_back, parse_day, parse_year_month
+from cases.selectors import administration_names
 
 
 def parse_changes(text: str) -> dict[str, list[calculation.MapOwner]]:
@@ -120,7 +121,7 @@ def key_what_if(request: HttpRequest, key_id: int) -> HttpResponse:
             chart = _share_chart(rows)
         except (ValidationError, AmountError) as exc:
             errors = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-    names = dict(Administration.objects.values_list("code", "name"))
+    names = administration_names()
     return render(
         request,
         "allocation/what_if.html",

@@ -21,8 +21,8 @@ from allocation.models import AllocationKey
 from allocation.runs.explanations import explanation_amount, key_explanation
 from allocation.selectors import co_financing_key, key_loads
 from cases import roles
-from cases.models import Administration
 from cases.months import month_range, parse_year_month
+from cases.selectors import administration_names
 
 
 @login_required
@@ -83,7 +83,7 @@ def key_memo(request: HttpRequest, key_id: int) -> HttpResponse:
         in_force = None
     source = explanation_amount(key)
     amount = source.amount
-    names = dict(Administration.objects.values_list("code", "name"))
+    names = administration_names()
     drivers: list[Any] = []
     if in_force is not None:
         explained = key_explanation(in_force, key, amount, top=15)

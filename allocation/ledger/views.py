@@ -26,9 +26,9 @@ from allocation.ledger.settlements import (
 )
 from allocation.models import CostPool, Settlement
 from allocation.runs.allocate import run_amounts
-from allocation.selectors import latest_charging_run
+from allocation.selectors import co_financing_pools, latest_charging_run, settlements_listed
 from cases import roles
-from cases.models import Administration
+from cases.selectors import administration_names
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -61,8 +61,8 @@ def settlement_list(request: HttpRequest) -> HttpResponse:
         request,
         "allocation/settlement_list.html",
         {
-            "settlements": Settlement.objects.select_related("pool").order_by("-created_at"),
-            "pools": CostPool.objects.filter(is_co_financing=True).order_by("-year"),
+            "settlements": settlements_listed(),
+            "pools": co_financing_pools(),
             "is_finance": roles.is_finance(request.user),
             "error": error,
         },
@@ -198,7 +198,7 @@ def budget_frames(request: HttpRequest) -> HttpResponse:
     year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year + 1
     next_pool, next_amounts, next_note = _co_financing_amounts(year)
     this_pool, this_amounts, this_note = _co_financing_amounts(year - 1)
-    names = dict(Administration.objects.values_list("code", "name"))
+    names = administration_names()
     rows = []
     for code in sorted(set(next_amounts or {}) | set(this_amounts or {})):
         new = (next_amounts or {}).get(code)

@@ -7,7 +7,7 @@ files of their own administrations; finance staff and the steering group see eve
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -16,14 +16,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from allocation.models import Publication, PublicationFile, PublicationRequest
 from allocation.publications.lookup import MonthNotPublished, publication_for
 from allocation.publications.publishing import publication_request_create
-from allocation.selectors import month_has_own_data, months_unpublished
+from allocation.selectors import (
+    month_has_own_data,
+    months_unpublished,
+    publication_requests_in_progress,
+    publications_listed,
+)
 from cases import formats, roles
 from cases.models import Administration
 from cases.months import parse_year_month
@@ -32,24 +36,11 @@ from cases.selectors import administrations_visible_to
 logger = logging.getLogger(__name__)
 
 
-def _requests_in_progress() -> list[PublicationRequest]:
-    """Work in progress, and failures of the last two weeks, so nobody wonders where a month is."""
-    return list(
-        PublicationRequest.objects.filter(
-            status__in=[PublicationRequest.Status.PENDING, PublicationRequest.Status.RUNNING]
-        ).order_by("month")
-    ) + list(
-        PublicationRequest.objects.filter(
-            status=PublicationRequest.Status.FAILED, requested_at__gte=timezone.now() - timedelta(days=14)
-        ).order_by("month")
-    )
-
-
 def unpublished_response(request: HttpRequest, month: date) -> HttpResponse:
     """An unpublished month's page (404): says so in the reader's language; finance staff get the
     publish button when the month has data, and the progress when it is already asked for."""
     is_finance = roles.is_finance(request.user)
-    outstanding = [r for r in _requests_in_progress() if r.month == month]
+    outstanding = [r for r in publication_requests_in_progress() if r.month == month]
     return render(
         request,
         "statistics/unpublished.html",
@@ -68,8 +59,8 @@ def unpublished_response(request: HttpRequest, month: date) -> HttpResponse:
 def publication_list(request: HttpRequest) -> HttpResponse:
     if not roles.may_see_overview(request.user):
         raise PermissionDenied
-    publications = Publication.objects.order_by("-month", "-version")
-    outstanding = _requests_in_progress()
+    publications = publications_listed()
+    outstanding = publication_requests_in_progress()
     is_finance = roles.is_finance(request.user)
     return render(
         request,

@@ -22,8 +22,10 @@ from allocation.ledger.journal import PROFILE_FIELDS
 from allocation.models import AllocationRun, CostPool, Posting, PostingProfile
 from allocation.runs.allocate import allocation_run_create, cost_pool_net_amount, run_amounts, run_preview
 from allocation.runs.pools import FundingInput, cost_pool_save
+from allocation.selectors import pools_listed
 from cases import roles
 from cases.models import Administration
+from cases.selectors import administration_names
 
 
 def _save_pool(request: HttpRequest, form: PoolForm, pool: CostPool) -> CostPool | None:
@@ -52,7 +54,7 @@ def pool_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid() and (pool := _save_pool(request, form, CostPool())) is not None:
             messages.success(request, _("The cost pool %(pool)s is created.") % {"pool": pool})
             return HttpResponseRedirect(reverse("allocation:pool-detail", args=[pool.pk]))
-    pools = CostPool.objects.select_related("key").prefetch_related("funding_lines").order_by("-year", "name")
+    pools = pools_listed()
     return render(
         request,
         "allocation/pool_list.html",
@@ -87,7 +89,7 @@ def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
             preview = run_preview(pool)
         except ValidationError as exc:
             preview_error = " ".join(exc.messages)
-    names = dict(Administration.objects.values_list("code", "name"))
+    names = administration_names()
     return render(
         request,
         "allocation/pool_detail.html",
@@ -138,7 +140,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     roles.require_reader(request)
     run = get_object_or_404(AllocationRun.objects.select_related("key", "pool", "supersedes", "created_by"), pk=run_id)
     annual, months = run_amounts(run)
-    names = dict(Administration.objects.values_list("code", "name"))
+    names = administration_names()
     old: dict[str, Decimal] = run_amounts(run.supersedes)[0] if run.supersedes else {}
     rows: list[dict[str, Any]] = [
         {
