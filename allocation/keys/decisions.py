@@ -95,6 +95,20 @@ def decision_refusal(*, obj: Any, kind: str, status: str, user: Any) -> str | No
     return _("Unknown decision %(status)r; choose proposed, approved or rejected.") % {"status": status}
 
 
+def decision_record(model: Any, *, user: Any, before: str, status: str, comment: str, **target: Any) -> Any:
+    """One step of a review as its own record (KeyDecision, SettlementDecision, PriceDecision): who
+    (the name, and the operating-system account behind a command's --user), when, from, to, why."""
+    return model.objects.create(
+        from_status=before,
+        to_status=status,
+        user=user,
+        actor=user.get_username(),
+        os_account=getattr(user, "command_os_account", ""),
+        comment=comment,
+        **target,
+    )
+
+
 def key_decision_refusal(*, key: AllocationKey, status: str, user: Any) -> str | None:
     return decision_refusal(obj=key, kind="key", status=status, user=user)
 
@@ -247,15 +261,7 @@ def allocation_key_decide(
         key.save()
         if status == AllocationKey.Status.APPROVED and key.pool_id is not None:
             _key_take_pool(key=key, user=user)
-        decision = KeyDecision.objects.create(
-            key=key,
-            from_status=before,
-            to_status=status,
-            user=user,
-            actor=user.get_username(),
-            os_account=getattr(user, "command_os_account", ""),
-            comment=comment,
-        )
+        decision = decision_record(KeyDecision, key=key, user=user, before=before, status=status, comment=comment)
         notify_decision(kind="key", obj=key, decision=decision, url=f"/allocation/keys/{key.pk}/", name=key.name)
         audit_record(
             user=user,

@@ -194,14 +194,10 @@ def settlement_decide(*, settlement: Any, status: str, user: Any, comment: str =
         before = settlement.status
         Settlement.objects.filter(pk=settlement.pk).update(status=status)
         settlement.status = status
-        decision = SettlementDecision.objects.create(
-            settlement=settlement,
-            from_status=before,
-            to_status=status,
-            user=user,
-            actor=user.get_username(),
-            os_account=getattr(user, "command_os_account", ""),
-            comment=comment,
+        from allocation.keys.decisions import decision_record
+
+        decision = decision_record(
+            SettlementDecision, settlement=settlement, user=user, before=before, status=status, comment=comment
         )
         from allocation.keys.decisions import notify_decision
 

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from allocation.keys.decisions import decision_refusal
+from allocation.keys.decisions import decision_record, decision_refusal
 from allocation.models import CostPool, PoolPrice, PriceDecision
 from cases import formats
 from cases.services import audit_record
@@ -59,15 +59,7 @@ def pool_price_decide(*, pool: CostPool, status: str, user: Any, comment: str = 
             PoolPrice.objects.filter(pk=price.pk).update(status=status)
             price.status = status
             before = "proposed"
-        PriceDecision.objects.create(
-            price=price,
-            from_status=before,
-            to_status=status,
-            user=user,
-            actor=user.get_username(),
-            os_account=getattr(user, "command_os_account", ""),
-            comment=comment,
-        )
+        decision_record(PriceDecision, price=price, user=user, before=before, status=status, comment=comment)
         audit_record(
             user=user,
             action=f"price.{status}",
