@@ -64,7 +64,7 @@ class AllocationKeyAdmin(admin.ModelAdmin):
         return actions
 
     def delete_model(self, request: HttpRequest, obj: AllocationKey) -> None:
-        from allocation.keys import allocation_key_delete
+        from allocation.keys.compute import allocation_key_delete
 
         allocation_key_delete(key=obj, user=request.user)
 
@@ -77,7 +77,7 @@ class FundingLineFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         from decimal import Decimal
 
-        from allocation.pools import FundingInput, cost_pool_check
+        from allocation.runs.pools import FundingInput, cost_pool_check
 
         super().clean()
         funding = [
@@ -100,7 +100,7 @@ class FundingLineInline(admin.TabularInline):
 
 @admin.register(CostPool)
 class CostPoolAdmin(admin.ModelAdmin):
-    """Saved through allocation.pools.cost_pool_save (checks and audit), funding lines too."""
+    """Saved through allocation.runs.pools.cost_pool_save (checks and audit), funding lines too."""
 
     list_display = ["name", "year", "gross", "key", "unit", "is_co_financing"]
     list_filter = ["year", "unit", "is_co_financing"]
@@ -120,7 +120,7 @@ class CostPoolAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         from decimal import Decimal
 
-        from allocation.pools import FundingInput, cost_pool_save
+        from allocation.runs.pools import FundingInput, cost_pool_save
 
         funding = [
             FundingInput(f.cleaned_data["label"], Decimal(f.cleaned_data["amount"]))
@@ -137,12 +137,12 @@ class CostPoolAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and (obj is None or not obj.runs.exists())
 
     def delete_model(self, request: HttpRequest, obj: CostPool) -> None:
-        from allocation.pools import cost_pool_delete
+        from allocation.runs.pools import cost_pool_delete
 
         cost_pool_delete(pool=obj, user=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        from allocation.pools import cost_pool_delete
+        from allocation.runs.pools import cost_pool_delete
 
         for pool in queryset:
             cost_pool_delete(pool=pool, user=request.user)
@@ -216,7 +216,7 @@ class PublicationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Republish the selected months (new versions)"), permissions=["publish"])
     def republish(self, request: HttpRequest, queryset: Any) -> None:
-        from allocation.publishing import publication_request_create
+        from allocation.publications.publishing import publication_request_create
 
         for month in sorted({p.month for p in queryset}):
             publication_request_create(month=month, user=request.user, reason="ompublicering")
@@ -245,7 +245,7 @@ class PublicationRequestAdmin(admin.ModelAdmin):
         description=_("Ask again for the selected months (failed or stuck requests)"), permissions=["publish"]
     )
     def ask_again(self, request: HttpRequest, queryset: Any) -> None:
-        from allocation.publishing import publication_request_create
+        from allocation.publications.publishing import publication_request_create
 
         for month in sorted({r.month for r in queryset.exclude(status=PublicationRequest.Status.DONE)}):
             publication_request_create(month=month, user=request.user, reason=str(_("asked for again")))

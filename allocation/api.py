@@ -20,14 +20,15 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from allocation import calculation, excel
+from allocation import calculation
 from allocation.amounts import AmountError, parse_amount
-from allocation.analysis import allocation_what_if, grouping_map_what_if_save
-from allocation.decisions import allocation_key_decide
-from allocation.explanations import driver_document, key_explanation
-from allocation.keys import allocation_key_compute_measured
+from allocation.analysis.whatif import allocation_what_if, grouping_map_what_if_save
+from allocation.keys.compute import allocation_key_compute_measured
+from allocation.keys.decisions import allocation_key_decide
 from allocation.models import AllocationKey, AllocationRun, CostPool, RunAmount
-from allocation.runs import allocation_run_create, run_amounts
+from allocation.publications import workbooks as excel
+from allocation.runs.allocate import allocation_run_create, run_amounts
+from allocation.runs.explanations import driver_document, key_explanation
 from cases import roles
 from cases.months import parse_year_month
 from config.api import IsFinance, ReadsEverything
@@ -91,7 +92,7 @@ class KeyListApi(ListAPIView):
     permission_classes = [ReadsEverything]
     serializer_class = KeyOutput
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         qs = AllocationKey.objects.prefetch_related("shares__administration", "decisions").order_by("-created_at")
         for field in ("status", "kind"):
             if self.request.query_params.get(field):
@@ -352,7 +353,7 @@ class RunListApi(ListAPIView):
     permission_classes = [ReadsEverything]
     serializer_class = RunOutput
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         amounts = Prefetch("amounts", queryset=RunAmount.objects.select_related("administration"))
         old_amounts = Prefetch("supersedes__amounts", queryset=RunAmount.objects.select_related("administration"))
         qs = (
@@ -430,7 +431,7 @@ class RollingSharesApi(APIView):
         parameters=[OpenApiParameter("month", str, required=True, description="YYYY-MM")],
     )
     def get(self, request: Request) -> Response:
-        from allocation.analysis import rolling_shares
+        from allocation.analysis.whatif import rolling_shares
 
         raw = request.query_params.get("month", "")
         month = parse_year_month(raw)
@@ -444,9 +445,9 @@ class StatisticsOverviewApi(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="statistics_overview")
     def get(self, request: Request, month: str) -> Response:
-        from allocation.publication_views import may_see_overview, publication_for
+        from allocation.publications.lookup import publication_for
 
-        if not may_see_overview(request.user):  # before the lookup: a 404 would tell what exists
+        if not roles.may_see_overview(request.user):  # before the lookup: a 404 would tell what exists
             raise PermissionDenied
         publication = publication_for(month, request.query_params.get("version"))
         meta = {"month": month, "version": publication.version, "revised": publication.is_revision}
@@ -458,9 +459,9 @@ class StatisticsAdministrationApi(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="statistics_administration")
     def get(self, request: Request, month: str, code: str) -> Response:
-        from allocation.publication_views import may_see_administration, publication_for
+        from allocation.publications.lookup import publication_for
 
-        if not may_see_administration(request.user, code):
+        if not roles.may_see_administration(request.user, code):
             raise PermissionDenied
         publication = publication_for(month, request.query_params.get("version"))
         doc = publication.figures["administrations"].get(code)
@@ -483,7 +484,7 @@ class KeyFromValuesApi(APIView):
 
     @extend_schema(request=KeyFromValuesInputSerializer, responses={201: KeyOutput})
     def post(self, request: Request) -> Response:
-        from allocation.keys import allocation_key_create_from_values
+        from allocation.keys.compute import allocation_key_create_from_values
 
         data = self.KeyFromValuesInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

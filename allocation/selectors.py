@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
 
 from allocation.calculation import MapOwner, VolumeCell
 from cases.models import DataSource, GroupingMapVersion, MonthlyAggregate
+
+if TYPE_CHECKING:
+    from allocation.models import AllocationKey, CostPool, Publication, PublicationRequest, Settlement
 
 
 def window_volumes(*, window_from: date, window_to: date, source_ids: list[int]) -> list[VolumeCell]:
@@ -87,11 +91,11 @@ def latest_charging_run(pool: Any) -> Any:
     return AllocationRun.objects.filter(pool=pool, is_charging=True).order_by("-created_at", "-id").first()
 
 
-def key_loads(key) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
+def key_loads(key) -> dict[str, Decimal]:
     return dict(key.shares.values_list("administration__code", "load"))
 
 
-def key_lines(key) -> list[tuple[str, str | None, Decimal]]:  # type: ignore[no-untyped-def]
+def key_lines(key) -> list[tuple[str, str | None, Decimal]]:
     return list(key.lines.values_list("grouping__code", "administration__code", "load"))
 
 
@@ -150,9 +154,9 @@ def export_checksums() -> dict[str, str]:
     """
     import hashlib
 
-    from allocation.excel import key_workbook, run_workbook
     from allocation.models import AllocationKey, AllocationRun, Publication
-    from allocation.renderers import publication_files
+    from allocation.publications.renderers import publication_files
+    from allocation.publications.workbooks import key_workbook, run_workbook
 
     out: dict[str, str] = {}
     for key in AllocationKey.objects.order_by("pk"):
@@ -186,3 +190,69 @@ def months_unpublished(*, within_days: int = 366) -> list[date]:
 
 def month_has_own_data(month: date) -> bool:
     return MonthlyAggregate.objects.filter(source__is_reference=False, month=month).exists()
+
+
+# --- The lists the pages show (reads of the pages, in one place) ------------------------------
+
+
+def keys_listed() -> QuerySet[AllocationKey]:
+    """Every key, newest first, with who decided it."""
+    from allocation.models import AllocationKey
+
+    return AllocationKey.objects.select_related("decided_by").order_by("-created_at")
+
+
+def keys_other_than(key: AllocationKey, *, limit: int = 50) -> QuerySet[AllocationKey]:
+    """The keys a key can be compared with, newest first."""
+    from allocation.models import AllocationKey
+
+    return AllocationKey.objects.exclude(pk=key.pk).order_by("-created_at")[:limit]
+
+
+def pools_for_key(key: AllocationKey) -> QuerySet[CostPool]:
+    """The pools the key may be proposed for: key-shared pools of its year or later (DESIGN §4)."""
+    from allocation.models import CostPool
+
+    return CostPool.objects.filter(pricing=CostPool.Pricing.KEY, year__gte=key.valid_from.year).order_by(
+        "-year", "name"
+    )
+
+
+def pools_listed() -> QuerySet[CostPool]:
+    """Every pool, newest year first, with its key and funding lines."""
+    from allocation.models import CostPool
+
+    return CostPool.objects.select_related("key").prefetch_related("funding_lines").order_by("-year", "name")
+
+
+def co_financing_pools() -> QuerySet[CostPool]:
+    from allocation.models import CostPool
+
+    return CostPool.objects.filter(is_co_financing=True).order_by("-year")
+
+
+def settlements_listed() -> QuerySet[Settlement]:
+    from allocation.models import Settlement
+
+    return Settlement.objects.select_related("pool").order_by("-created_at")
+
+
+def publications_listed() -> QuerySet[Publication]:
+    from allocation.models import Publication
+
+    return Publication.objects.order_by("-month", "-version")
+
+
+def publication_requests_in_progress() -> list[PublicationRequest]:
+    """Work in progress, and failures of the last two weeks, so nobody wonders where a month is."""
+    from allocation.models import PublicationRequest
+
+    return list(
+        PublicationRequest.objects.filter(
+            status__in=[PublicationRequest.Status.PENDING, PublicationRequest.Status.RUNNING]
+        ).order_by("month")
+    ) + list(
+        PublicationRequest.objects.filter(
+            status=PublicationRequest.Status.FAILED, requested_at__gte=timezone.now() - timedelta(days=14)
+        ).order_by("month")
+    )

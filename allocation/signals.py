@@ -16,7 +16,7 @@ def on_batch_loaded(sender: Any, batch: Any, months: list[Any], **kwargs: Any) -
     published = list(Publication.objects.filter(month__in=months).values_list("month", flat=True).distinct())
     if not published:
         return  # (and the publishing module, charts and workbooks, is not even imported)
-    from allocation.publishing import publication_request_create
+    from allocation.publications.publishing import publication_request_create
 
     for month in published:
         publication_request_create(month=month, reason=_("corrected import (batch %(id)s)") % {"id": batch.pk})

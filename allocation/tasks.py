@@ -20,7 +20,7 @@ def run_pool(pool_id: int) -> int:
     """Re-run a pool with its key. Runs of one pool serialise on the pool row; each new run
     records the run it supersedes, so running twice gives two runs with identical amounts."""
     from allocation.models import CostPool
-    from allocation.runs import allocation_run_create
+    from allocation.runs.allocate import allocation_run_create
 
     pool = CostPool.objects.select_related("key").get(pk=pool_id)
     if pool.key is None:
@@ -30,7 +30,7 @@ def run_pool(pool_id: int) -> int:
 
 @shared_task(name="allocation.flag_stale_keys", autoretry_for=(OperationalError, InterfaceError), retry_backoff=True)
 def flag_stale_keys(months: list[str]) -> int:
-    from allocation.keys import allocation_keys_flag_stale
+    from allocation.keys.compute import allocation_keys_flag_stale
 
     return allocation_keys_flag_stale(months=[date.fromisoformat(m) for m in months])
 
@@ -44,7 +44,7 @@ def flag_stale_keys(months: list[str]) -> int:
     max_retries=8,
 )
 def publish_request(request_id: int) -> int | None:
-    from allocation.publishing import publication_request_process
+    from allocation.publications.publishing import publication_request_process
 
     publication = publication_request_process(request_id=request_id)
     return publication.pk if publication else None
@@ -53,7 +53,7 @@ def publish_request(request_id: int) -> int | None:
 @shared_task(name="allocation.sweep_stuck_publications")
 def sweep_stuck_publications(stale_seconds: int = 600) -> list[int]:
     """Run by celery beat: resend publication requests whose message or worker was lost."""
-    from allocation.publishing import publication_requests_sweep
+    from allocation.publications.publishing import publication_requests_sweep
 
     return publication_requests_sweep(stale_seconds=stale_seconds)
 
@@ -64,7 +64,7 @@ def publish_due() -> str | None:
     from django.utils import timezone
 
     from allocation.models import Publication, PublicationRequest, PublicationSchedule
-    from allocation.publishing import publication_request_create
+    from allocation.publications.publishing import publication_request_create
 
     schedule = PublicationSchedule.objects.first() or PublicationSchedule()
     today = timezone.localdate()
@@ -75,12 +75,12 @@ def publish_due() -> str | None:
         return None
     if PublicationRequest.objects.filter(month=last_month).exclude(status=PublicationRequest.Status.FAILED).exists():
         return None  # already asked for (today's earlier beat, or waiting for a worker)
-    _notify_missing_sources(last_month)
+    notify_missing_sources(last_month)
     publication_request_create(month=last_month, reason="schema")
     return last_month.isoformat()
 
 
-def _notify_missing_sources(month: date) -> None:
+def notify_missing_sources(month: date) -> None:
     """On the publication day: finance staff are told of monthly sources without that month."""
     from cases.models import DataSource, MonthlyAggregate
     from cases.notifications import notify, people_in

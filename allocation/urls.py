@@ -1,6 +1,10 @@
 from django.urls import path
 
-from allocation import analysis_views, cost_views, ledger_views, pool_views, review_views, views
+from allocation.analysis import views as analysis_views
+from allocation.keys import review_views, views
+from allocation.ledger import cost_views
+from allocation.ledger import views as ledger_views
+from allocation.runs import views as pool_views
 
 app_name = "allocation"
 urlpatterns = [

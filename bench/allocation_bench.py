@@ -61,9 +61,9 @@ def main() -> None:
     from django.db import connection
 
     from allocation import calculation
-    from allocation.keys import allocation_key_compute_measured, allocation_key_create_from_values
+    from allocation.keys.compute import allocation_key_compute_measured, allocation_key_create_from_values
     from allocation.models import AllocationKey
-    from allocation.runs import allocation_run_create
+    from allocation.runs.allocate import allocation_run_create
     from cases.models import Administration
 
     window = (date(2025, 1, 1), date(2025, 12, 1))

@@ -193,7 +193,7 @@ def load_run(seconds: int, users: int) -> dict[str, object]:
         common.manage(
             "shell",
             "-c",
-            "from datetime import date; from allocation.publishing import publication_request_create; "
+            "from datetime import date; from allocation.publications.publishing import publication_request_create; "
             "publication_request_create(month=date(2026, 12, 1), reason='reliability')",
         )
         for t in threads:

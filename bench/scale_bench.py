@@ -86,7 +86,7 @@ KEY_TIMING = """
 import json, statistics, time
 from datetime import date
 from django.db import connection
-from allocation.keys import allocation_key_compute_measured
+from allocation.keys.compute import allocation_key_compute_measured
 window = (date({y}, 1, 1), date({y}, 12, 1))
 service, raw = [], []
 for _ in range(3):

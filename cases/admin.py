@@ -37,17 +37,17 @@ class AdministrationAdmin(admin.ModelAdmin):
     list_filter = ["valid_to"]
     filter_horizontal = ["heads"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         from cases.services import administration_save
 
         heads = list(form.cleaned_data["heads"]) if "heads" in form.cleaned_data else None
         administration_save(administration=obj, user=request.user, heads=heads)
 
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+    def save_related(self, request, form, formsets, change):
         for formset in formsets:  # the heads were set by the service, with their audit entry
             self.save_formset(request, form, formset, change=change)
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False  # ended with valid_to, never deleted: keys and runs refer to it
 
 
@@ -70,17 +70,17 @@ class GroupingAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "area"]
     list_filter = ["area"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         from cases.services import grouping_save
 
         grouping_save(grouping=obj, user=request.user)
 
-    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+    def delete_model(self, request, obj):
         from cases.services import grouping_delete
 
         grouping_delete(grouping=obj, user=request.user)
 
-    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def delete_queryset(self, request, queryset):
         from cases.services import grouping_delete
 
         for grouping in queryset:
@@ -94,7 +94,7 @@ class GroupingMapEntryInline(admin.TabularInline):
     readonly_fields = ["grouping", "administration", "fraction", "is_central"]
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         # Map versions are written through the import or the what-if service, which audit them.
         return False
 
@@ -107,22 +107,22 @@ class GroupingMapVersionAdmin(admin.ModelAdmin):
     inlines = [GroupingMapEntryInline]
     readonly_fields = ["valid_from", "name", "is_draft", "created_at"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         # Only versions no key depends on; the service refuses the others with a reason.
         return super().has_delete_permission(request, obj) and (obj is None or not obj.allocationkey_set.exists())
 
-    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+    def delete_model(self, request, obj):
         from cases.grouping_maps import grouping_map_version_delete
 
         grouping_map_version_delete(version=obj, user=request.user)
 
-    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def delete_queryset(self, request, queryset):
         from cases.grouping_maps import grouping_map_version_delete
 
         for version in queryset:
@@ -136,13 +136,13 @@ class GroupingMapEntryAdmin(admin.ModelAdmin):
     search_fields = ["grouping__code", "grouping__name"]
     list_select_related = ["version", "grouping", "administration"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False  # a map changes by a new version (audited), never by deleting a line
 
 
@@ -153,12 +153,12 @@ class ChannelAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "weight"]
     search_fields = ["code", "name"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         from cases.services import channel_save
 
         channel_save(channel=obj, user=request.user)
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -171,25 +171,25 @@ class DataSourceAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     formfield_overrides = {JSONField: {"form_class": ProfileJSONField}}
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         from cases.services import data_source_save
 
         data_source_save(source=obj, user=request.user)
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Generated data: visible, never edited by hand."""
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -268,25 +268,25 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return f"{obj.prefix}…" if obj.prefix else "–"
 
     # Django's permissions first, then: superusers only (no group holds the token permissions).
-    def has_module_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_module_permission(self, request):
         return super().has_module_permission(request) and bool(request.user.is_superuser)
 
-    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) and bool(request.user.is_superuser)
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return super().has_add_permission(request) and bool(request.user.is_superuser)
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and bool(request.user.is_superuser)
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and bool(request.user.is_superuser)
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request, obj=None):
         return (*self.readonly_fields, "user") if obj is not None else self.readonly_fields
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":
             from django.contrib.auth import get_user_model
 
@@ -300,7 +300,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)  # only the name can change
             return
@@ -315,12 +315,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
             messages.WARNING,
         )
 
-    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+    def delete_model(self, request, obj):
         from cases.tokens import api_token_revoke
 
         api_token_revoke(token=obj, user=request.user)
 
-    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def delete_queryset(self, request, queryset):
         from cases.tokens import api_token_revoke
 
         for token in queryset.select_related("user"):
@@ -340,19 +340,19 @@ class _ActingAs(admin.ModelAdmin):
     """The audit entries that Django's signals write during the admin's pages name the admin's
     user (cases.access_audit): group permissions, groups and users deleted."""
 
-    def changeform_view(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def changeform_view(self, request, *args, **kwargs):
         from cases.access_audit import acting_as
 
         with acting_as(request.user):
             return super().changeform_view(request, *args, **kwargs)
 
-    def delete_view(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete_view(self, request, *args, **kwargs):
         from cases.access_audit import acting_as
 
         with acting_as(request.user):
             return super().delete_view(request, *args, **kwargs)
 
-    def changelist_view(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def changelist_view(self, request, *args, **kwargs):
         from cases.access_audit import acting_as
 
         with acting_as(request.user):  # the "delete selected" action runs here
@@ -364,7 +364,7 @@ class AuditedGroupAdmin(_ActingAs, DjangoGroupAdmin):
     """Django's group admin; a group made or changed is one audit entry with its permissions
     before and after, a group deleted is audited by cases.access_audit."""
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         from cases.access_audit import form_saving, group_snapshot
 
         stored = Group.objects.filter(pk=obj.pk).first() if change else None
@@ -372,7 +372,7 @@ class AuditedGroupAdmin(_ActingAs, DjangoGroupAdmin):
         with form_saving():
             super().save_model(request, obj, form, change)
 
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+    def save_related(self, request, form, formsets, change):
         from cases.access_audit import form_saving, group_change_record
 
         with form_saving():
@@ -385,7 +385,7 @@ class AuditedUserAdmin(_ActingAs, DjangoUserAdmin):
     """Django's user admin; group, permission and flag changes are written to the audit log
     (cases.services.user_access_record) whichever form saved them."""
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         from cases.access_audit import form_saving
         from cases.services import user_access_snapshot
 
@@ -394,7 +394,7 @@ class AuditedUserAdmin(_ActingAs, DjangoUserAdmin):
         with form_saving():
             super().save_model(request, obj, form, change)
 
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+    def save_related(self, request, form, formsets, change):
         from cases.access_audit import form_saving
         from cases.services import user_access_record
 

@@ -25,7 +25,7 @@ class AdministrationListApi(ListAPIView):
 
     serializer_class = AdministrationOutput
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return administrations_visible_to(self.request.user).order_by("code")
 
 
@@ -41,7 +41,7 @@ class GroupingListApi(ListAPIView):
     serializer_class = GroupingOutput
     permission_classes = [ReadsEverything]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         qs = Grouping.objects.order_by("code")
         if self.request.query_params.get("area"):
             qs = qs.filter(area=self.request.query_params["area"])
@@ -83,7 +83,7 @@ class GroupingMapApi(ListAPIView):
     serializer_class = GroupingMapEntryOutput
     permission_classes = [ReadsEverything]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         raw = self.request.query_params.get("on")
         try:
             on = date.fromisoformat(raw) if raw else date.today()

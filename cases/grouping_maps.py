@@ -236,7 +236,7 @@ def _refuse_if_approved_keys_from(valid_from: date) -> None:
 
 def _refuse_if_keys_use(version: GroupingMapVersion) -> None:
     # The reverse relation, not an import: cases does not depend on allocation.
-    keys = list(version.allocationkey_set.order_by("pk").values_list("pk", "name", "status"))  # type: ignore[attr-defined]
+    keys = list(version.allocationkey_set.order_by("pk").values_list("pk", "name", "status"))
     if keys:
         named = ", ".join(f"#{pk} {name} ({status})" for pk, name, status in keys)
         raise ValidationError(

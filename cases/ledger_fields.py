@@ -1,6 +1,6 @@
 """Validators for the fields that reach a ledger file (DESIGN §7 `export_postings`): names and
 texts without control characters, cost centres and accounts in the formats a ledger accepts.
-The SIE writer cleans every field again whatever the database holds (allocation.postings).
+The SIE writer cleans every field again whatever the database holds (allocation.ledger.postings).
 
 Plain functions rather than RegexValidators: the API schema would otherwise publish their
 patterns (Python's \\A and \\Z, an inverted match) as if they were JSON Schema patterns."""

@@ -114,6 +114,18 @@ def user_argument(username: str | None) -> Any:
     from cases.processes import os_account
 
     # --user takes no password: the operating-system account that ran the command is recorded
-    # beside the name, and four-eyes rules compare it too (allocation.decisions).
+    # beside the name, and four-eyes rules compare it too (allocation.keys.decisions).
     setattr(user, "command_os_account", os_account())  # noqa: B010 (not a field of User)
     return user
+
+
+def may_see_administration(user: Any, code: str) -> bool:
+    """Whether the user may read an administration's published pages and files."""
+    from cases.models import Administration
+
+    return reads_everything(user) or Administration.objects.filter(heads=user, code=code).exists()
+
+
+def may_see_overview(user: Any) -> bool:
+    """Whether the user may read the municipality-wide published overview."""
+    return reads_everything(user) or is_department_head(user)

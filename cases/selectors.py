@@ -74,7 +74,12 @@ def grouping_map_history(*, grouping_code: str) -> list[tuple[GroupingMapVersion
     return list(out.values())
 
 
-def administrations_visible_to(user) -> QuerySet[Administration]:  # type: ignore[no-untyped-def]
+def administration_names() -> dict[str, str]:
+    """Every administration's name by its code."""
+    return dict(Administration.objects.values_list("code", "name"))
+
+
+def administrations_visible_to(user) -> QuerySet[Administration]:
     """Finance staff and the steering group see every administration; a head sees their own."""
     from cases.roles import reads_everything
 

@@ -91,7 +91,7 @@ def _date_format_check(date_format: str) -> None:
     """A format strptime can compile (a repeated directive cannot: "%d %d" is a regex error, a
     500 in the preview and a batch left processing) and strftime can write."""
     import re
-    from _strptime import _TimeRE_cache  # type: ignore[attr-defined]
+    from _strptime import _TimeRE_cache
 
     try:
         _TimeRE_cache.compile(date_format)

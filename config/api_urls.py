@@ -1,7 +1,7 @@
 from django.urls import path
 
 from allocation import api as allocation_api
-from allocation import ledger_api
+from allocation.ledger import api as ledger_api
 from cases import api as cases_api
 from imports import api as imports_api
 

@@ -48,7 +48,7 @@ class LockoutModelBackend(ModelBackend):
     spread over many addresses; the counter lives in the shared cache (Redis in production).
     """
 
-    def authenticate(self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any):  # type: ignore[no-untyped-def, override]
+    def authenticate(self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any):
         if username is None:
             username = kwargs.get("username", "")
         key = _key(username or "")
@@ -117,11 +117,11 @@ class HashedTokenAuthentication(TokenAuthentication):
     clients with real keys behind the same proxy address keep working.
     """
 
-    def authenticate(self, request: Any):  # type: ignore[no-untyped-def]
+    def authenticate(self, request: Any):
         self._request = request
         return super().authenticate(request)
 
-    def authenticate_credentials(self, key: str):  # type: ignore[no-untyped-def]
+    def authenticate_credentials(self, key: str):
         from django.utils import timezone
 
         from cases.models import ApiToken

@@ -28,7 +28,7 @@ urlpatterns = [
     path("", include("imports.urls")),
     path("allocation/", include("allocation.urls")),
     path("organisation/", include("cases.organisation_urls")),
-    path("statistik/", include("allocation.publication_urls")),
+    path("statistik/", include("allocation.publications.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view keeps the Swagger UI's start-up script in a separate file: no inline script.

@@ -29,7 +29,7 @@ class ImportRowErrorInline(admin.TabularInline):
     can_delete = False
     show_change_link = False
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request):
         return super().get_queryset(request).order_by("row_number", "id")
 
 
@@ -95,7 +95,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description=_("Re-run the selected failed or stuck batches"), permissions=["change"])
-    def requeue(self, request: HttpRequest, queryset):  # type: ignore[no-untyped-def]
+    def requeue(self, request: HttpRequest, queryset):
         for batch in queryset:
             try:
                 import_batch_requeue(batch_id=batch.pk, user=request.user)
@@ -103,7 +103,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             except ValidationError as exc:
                 self.message_user(request, "; ".join(exc.messages), level=messages.ERROR)
 
-    def get_urls(self):  # type: ignore[no-untyped-def]
+    def get_urls(self):
         return [
             path("upload/", self.admin_site.admin_view(self.upload_view), name="imports_importbatch_upload"),
             *super().get_urls(),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from cases.models import DataSource
 from cases.services import monthly_aggregates_replace
 from imports.models import ImportBatch
-from imports.outcomes import _finish_rejected, _mark_loaded
+from imports.outcomes import finish_rejected, mark_loaded
 from imports.parsing import (
     AGGREGATE_COLUMNS,
     AGGREGATE_REQUIRED,
@@ -21,23 +21,23 @@ from imports.parsing import (
     open_table,
 )
 from imports.parsing.tables import aggregate_file_rows
-from imports.reading import _csv_limits, _Reading, _references, _xlsx_limits
+from imports.reading import Reading, csv_limits, load_references, xlsx_limits
 
 logger = logging.getLogger(__name__)
 
 # --- Aggregated reference statistics -------------------------------------------------------
 
 
-def _process_aggregated(batch: ImportBatch) -> None:
+def process_aggregated(batch: ImportBatch) -> None:
     """Reference statistics go straight into the monthly aggregates of their source."""
-    refs = _references()
+    refs = load_references()
     with batch.file.open("rb") as stream:
         table = open_table(
             stream,
             size=batch.size_bytes,
             max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
-            xlsx_limits=_xlsx_limits(),
-            csv_limits=_csv_limits(),
+            xlsx_limits=xlsx_limits(),
+            csv_limits=csv_limits(),
         )
         # Aggregated statistics use the profile's single renamed columns (aggregate columns by name).
         renames = {h[0]: c for c, h in batch.source.read_profile().columns.items() if len(h) == 1}
@@ -47,11 +47,11 @@ def _process_aggregated(batch: ImportBatch) -> None:
     if rows_read == 0:
         raise FileRejected(_("The file contains a header row but no rows."))
     if error_rows and not batch.load_valid_rows:
-        _finish_rejected(batch, "", errors, error_rows, rows_read=rows_read)
+        finish_rejected(batch, "", errors, error_rows, rows_read=rows_read)
         return
     months = sorted({k[0] for k in cells_by_key})
     if not months:
-        _finish_rejected(batch, _("No row of the file is valid."), errors, error_rows, rows_read=rows_read)
+        finish_rejected(batch, _("No row of the file is valid."), errors, error_rows, rows_read=rows_read)
         return
     with transaction.atomic():
         # Same lock order as case logs: the source row first, so loads of one source serialise.
@@ -61,9 +61,9 @@ def _process_aggregated(batch: ImportBatch) -> None:
             months=months,
             cells=[(m, g, c, n, h) for (m, g, c), (n, h, _row) in cells_by_key.items()],
         )
-        _mark_loaded(
+        mark_loaded(
             batch,
             month_dates=months,
-            reading=_Reading(rows_read=rows_read, error_rows=error_rows, errors=errors),
+            reading=Reading(rows_read=rows_read, error_rows=error_rows, errors=errors),
             inserted=len(cells_by_key),
         )

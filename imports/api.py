@@ -96,7 +96,7 @@ class ImportListApi(ListAPIView):
     permission_classes = [IsFinance]
     serializer_class = ImportBatchOutput
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         qs = ImportBatch.objects.select_related("source").order_by("-created_at")
         params = self.request.query_params
         if params.get("source"):

@@ -24,7 +24,7 @@ from imports.parsing import (
     RowError,
     describe_error,
 )
-from imports.reading import _Reading
+from imports.reading import Reading
 from imports.signals import batch_loaded
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ REPLACE_TOLERANCE = Decimal("0.20")
 REPLACE_FLOOR = 10
 
 
-class _NeedsConfirmation(Exception):
+class NeedsConfirmation(Exception):
     pass
 
 
@@ -85,7 +85,7 @@ def _needs_confirming(confirmed: int, new: int) -> bool:
     return bool(confirmed) and change > REPLACE_FLOOR and change > REPLACE_TOLERANCE * confirmed
 
 
-def _replacement_refusal(batch: ImportBatch, counts: list[tuple[date, int, int]], *, staged: bool) -> str | None:
+def replacement_refusal(batch: ImportBatch, counts: list[tuple[date, int, int]], *, staged: bool) -> str | None:
     """Why this batch may not replace its months without a confirmation, with the numbers.
 
     `counts` is (month, cases the source has now, cases this batch brings) per covered month.
@@ -164,7 +164,7 @@ def _signed_percent(old: int, new: int) -> str:
     return ("+" if change > 0 else "") + formats.number(change, 1) + "\u00a0%"
 
 
-def _finish_needs_confirmation(batch: ImportBatch, message: str, reading: Any) -> None:
+def finish_needs_confirmation(batch: ImportBatch, message: str, reading: Any) -> None:
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportBatch.Status.REJECTED,
         needs_confirmation=True,
@@ -177,11 +177,11 @@ def _finish_needs_confirmation(batch: ImportBatch, message: str, reading: Any) -
     )
 
 
-def _mark_loaded(
+def mark_loaded(
     batch: ImportBatch,
     *,
     month_dates: list[date],
-    reading: _Reading,
+    reading: Reading,
     inserted: int,
     month_counts: dict[date, int] | None = None,
 ) -> None:
@@ -267,7 +267,7 @@ def _store_errors(batch: ImportBatch, errors: list[RowError]) -> None:
     )
 
 
-def _finish_rejected(
+def finish_rejected(
     batch: ImportBatch, message: str, errors: list[RowError], error_rows: int, rows_read: int = 0
 ) -> None:
     if not message:

@@ -22,8 +22,8 @@ from imports.parsing import (
     open_table,
     profile_row,
 )
-from imports.processing import _SKIPPED, _through_profile
-from imports.reading import _csv_limits, _Reading, _references, _xlsx_limits
+from imports.processing import SKIPPED, through_profile
+from imports.reading import Reading, csv_limits, load_references, xlsx_limits
 
 logger = logging.getLogger(__name__)
 
@@ -61,15 +61,15 @@ def source_profile_preview(*, profile: Any, stream: IO[bytes], size: int, user: 
     except ProfileError as exc:
         preview.file_error = str(exc)
         return preview
-    refs = _references()
-    reading = _Reading()
+    refs = load_references()
+    reading = Reading()
     try:
         table = open_table(
             stream,
             size=size,
             max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
-            xlsx_limits=_xlsx_limits(),
-            csv_limits=_csv_limits(),
+            xlsx_limits=xlsx_limits(),
+            csv_limits=csv_limits(),
             sheet=parsed.sheet,
         )
         found = locate_profiled_header(table, profile=parsed, synonyms=CASE_COLUMNS, required=CASE_REQUIRED)
@@ -80,14 +80,14 @@ def source_profile_preview(*, profile: Any, stream: IO[bytes], size: int, user: 
             duration_unit=parsed.duration_unit,
             cell_separator=table.delimiter or " | ",
         )
-        validate = _through_profile(found, validate_row, reading, table.delimiter or " | ")
+        validate = through_profile(found, validate_row, reading, table.delimiter or " | ")
         preview.columns = list(found.order)
         for row_no, cells in table.rows:
             if is_blank(cells):
                 continue
             shaped = profile_row(found, row_no, cells, table.delimiter or " | ")
             result = validate(row_no, cells)
-            if result is _SKIPPED:
+            if result is SKIPPED:
                 continue
             if isinstance(result, list):
                 preview.errors.extend(describe_error(e.row, e.column, e.value, e.reason) for e in result)

@@ -21,15 +21,15 @@ from cases.models import DataSource
 from cases.services import monthly_aggregates_refresh
 from cases.source_profiles import ProfileError
 from imports import loading
-from imports.aggregated import _process_aggregated
+from imports.aggregated import process_aggregated
 from imports.models import ImportBatch, ImportRowError
 from imports.outcomes import (
-    _finish_needs_confirmation,
-    _finish_rejected,
-    _mark_loaded,
-    _NeedsConfirmation,
-    _replacement_refusal,
+    NeedsConfirmation,
     archived_months_refusal,
+    finish_needs_confirmation,
+    finish_rejected,
+    mark_loaded,
+    replacement_refusal,
 )
 from imports.parsing import (
     CASE_COLUMNS,
@@ -46,7 +46,7 @@ from imports.parsing import (
     open_table,
     profile_row,
 )
-from imports.reading import _csv_limits, _heartbeat, _Reading, _references, _xlsx_limits
+from imports.reading import Reading, csv_limits, heartbeat, load_references, xlsx_limits
 from imports.services import import_batch_mark_failed
 
 logger = logging.getLogger(__name__)
@@ -93,13 +93,13 @@ def _process(batch_id: int) -> str:
     ImportRowError.objects.filter(batch_id=batch_id).delete()
     try:
         if batch.kind == ImportBatch.Kind.AGGREGATED:
-            _process_aggregated(batch)
+            process_aggregated(batch)
         else:
             _process_cases(batch)
     except FileRejected as exc:
-        _finish_rejected(batch, str(exc), [], 0)
+        finish_rejected(batch, str(exc), [], 0)
     except ProfileError as exc:  # a profile stored before today's checks existed
-        _finish_rejected(batch, _("The source's profile cannot be used: %(reason)s") % {"reason": exc}, [], 0)
+        finish_rejected(batch, _("The source's profile cannot be used: %(reason)s") % {"reason": exc}, [], 0)
     except (OperationalError, InterfaceError):
         raise  # transient: the task retries it, and the sweep requeues a batch whose worker died
     except Exception as exc:
@@ -116,7 +116,7 @@ def _process(batch_id: int) -> str:
     return batch.status
 
 
-class _Chunk(list):  # type: ignore[type-arg]
+class _Chunk(list):
     """Validated rows, and every month ('YYYY-MM-01') seen up to and including them: the loader
     makes a month's partition before the first row of the month goes in."""
 
@@ -128,7 +128,7 @@ class _Rejected(Exception):
 
 
 def _validated_chunks(
-    batch: ImportBatch, reading: _Reading, refs: References, copy_prefix: str | None = None
+    batch: ImportBatch, reading: Reading, refs: References, copy_prefix: str | None = None
 ) -> Iterator[list[Any]]:
     """Stream the kept file, validate every row, and yield the valid rows in chunks.
 
@@ -145,8 +145,8 @@ def _validated_chunks(
             stream,
             size=batch.size_bytes,
             max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
-            xlsx_limits=_xlsx_limits(),
-            csv_limits=_csv_limits(),
+            xlsx_limits=xlsx_limits(),
+            csv_limits=csv_limits(),
             sheet=profile.sheet,
         )
         profiled = None
@@ -171,7 +171,7 @@ def _validated_chunks(
         )
         validate: Any = validate_row
         if profiled is not None:
-            validate = _through_profile(profiled, validate_row, reading, table.delimiter or " | ")
+            validate = through_profile(profiled, validate_row, reading, table.delimiter or " | ")
         chunk = _Chunk()
         months = reading.months
         rows_read = 0
@@ -181,18 +181,18 @@ def _validated_chunks(
                 continue
             rows_read += 1
             result = validate(row_no, cells)
-            if result is _SKIPPED:
+            if result is SKIPPED:
                 rows_read -= 1  # a skipped row is neither read as a case nor an error
                 continue
             if result.__class__ is list:
                 reading.error_rows += 1
                 if len(reading.errors) < limit:
-                    reading.errors.extend(result)  # type: ignore[arg-type]
+                    reading.errors.extend(result)
                 if rows_read > max_rows:
                     break
                 continue
             if result.__class__ is tuple:
-                month = result[3]  # type: ignore[index]
+                month = result[3]
                 months[month] = months.get(month, 0) + 1
             if all_or_nothing and reading.error_rows:
                 continue
@@ -205,7 +205,7 @@ def _validated_chunks(
                 chunk = _Chunk()
                 reading.rows_read = rows_read
                 # Reading is 0–80 % of the progress bar; checks and the atomic load the rest.
-                _heartbeat(batch, progress=table.progress() * 0.8, rows_read=rows_read)
+                heartbeat(batch, progress=table.progress() * 0.8, rows_read=rows_read)
         reading.rows_read = rows_read
         for month, count in validate_row.line_months.items():
             months[month] = months.get(month, 0) + count
@@ -217,7 +217,7 @@ def _validated_chunks(
         if chunk and not (all_or_nothing and reading.error_rows):
             chunk.months = frozenset(months)
             yield chunk
-    _heartbeat(batch, progress=0.8, rows_read=rows_read)
+    heartbeat(batch, progress=0.8, rows_read=rows_read)
     if rows_read == 0:
         if reading.skipped:
             raise FileRejected(
@@ -227,11 +227,11 @@ def _validated_chunks(
         raise FileRejected(_("The file contains a header row but no case rows."))
 
 
-class _SkippedRow(list):  # type: ignore[type-arg]
+class _SkippedRow(list):
     """An empty error list: the hot loop's list check sends it aside, and it adds no error."""
 
 
-def _through_profile(profiled: Any, validate: Any, reading: _Reading, separator: str) -> Any:
+def through_profile(profiled: Any, validate: Any, reading: Reading, separator: str) -> Any:
     """The validator behind the profile: file row → canonical cells → validated row. A skipped
     row is counted under its header and value and not validated."""
 
@@ -240,7 +240,7 @@ def _through_profile(profiled: Any, validate: Any, reading: _Reading, separator:
         if isinstance(shaped, Skipped):
             key = f"{shaped.header}={shaped.value}"
             reading.skipped[key] = reading.skipped.get(key, 0) + 1
-            return _SKIPPED
+            return SKIPPED
         if shaped and isinstance(shaped[0], RowError):
             return shaped
         return validate(row_no, shaped)
@@ -248,7 +248,7 @@ def _through_profile(profiled: Any, validate: Any, reading: _Reading, separator:
     return validate_profiled
 
 
-_SKIPPED = _SkippedRow()
+SKIPPED = _SkippedRow()
 
 
 def _in_background(chunks: Iterator[list[Any]]) -> Iterator[list[Any]]:
@@ -314,12 +314,12 @@ def _process_cases_streaming(batch: ImportBatch) -> None:
     The uniqueness of (source, case id) is checked at the end of the transaction (the
     constraint is deferred), after the source's old rows for the covered months are gone.
     """
-    reading = _Reading()
+    reading = Reading()
     try:
         with transaction.atomic():
             # Imports of one source serialise on its row: two uploads never interleave.
             DataSource.objects.select_for_update().get(pk=batch.source_id)
-            refs = _references()
+            refs = load_references()
             loading.references_lock(refs)
             copied = loading.cases_copy(
                 batch_id=batch.pk,
@@ -338,25 +338,25 @@ def _process_cases_streaming(batch: ImportBatch) -> None:
             archived = archived_months_refusal(month_dates)
             if archived:
                 raise FileRejected(archived)  # rolls the copied rows (and any partition made) back
-            _heartbeat(batch, progress=0.85, rows_read=reading.rows_read)
+            heartbeat(batch, progress=0.85, rows_read=reading.rows_read)
             # The old rows go first (one pass that also counts them); a refusal rolls both back.
             old = loading.cases_delete_replaced(batch_id=batch.pk, source_id=batch.source_id, months=month_dates)
             new = reading.month_counts()
             counts = [(m, old.get(m, 0), new.get(m, 0)) for m in month_dates]
-            refusal = _replacement_refusal(batch, counts, staged=False)
+            refusal = replacement_refusal(batch, counts, staged=False)
             if refusal:
-                raise _NeedsConfirmation(refusal)  # rolls the copied rows and the delete back
+                raise NeedsConfirmation(refusal)  # rolls the copied rows and the delete back
             loading.cases_check_unique(source_id=batch.source_id, months=month_dates)
             monthly_aggregates_refresh(source_id=batch.source_id, months=month_dates)
-            _mark_loaded(
+            mark_loaded(
                 batch, month_dates=month_dates, reading=reading, inserted=copied, month_counts=_new_counts(counts)
             )
-    except _NeedsConfirmation as exc:
-        _finish_needs_confirmation(batch, str(exc), reading)
+    except NeedsConfirmation as exc:
+        finish_needs_confirmation(batch, str(exc), reading)
     except _Rejected:
         all_or_nothing_failed = reading.error_rows and not batch.load_valid_rows
         message = "" if all_or_nothing_failed else _("No row of the file is valid.")
-        _finish_rejected(batch, message, reading.errors, reading.error_rows, rows_read=reading.rows_read)
+        finish_rejected(batch, message, reading.errors, reading.error_rows, rows_read=reading.rows_read)
 
 
 def _new_counts(counts: list[tuple[date, int, int]]) -> dict[date, int]:
@@ -366,14 +366,14 @@ def _new_counts(counts: list[tuple[date, int, int]]) -> dict[date, int]:
 
 def _process_cases_staged(batch: ImportBatch) -> None:
     """Validated rows into the staging table, duplicate checks in SQL, then the atomic replace."""
-    reading = _Reading()
+    reading = Reading()
     loading.staging_clear(batch.pk)
-    for chunk in _validated_chunks(batch, reading, _references()):
+    for chunk in _validated_chunks(batch, reading, load_references()):
         loading.staging_write(batch.pk, chunk)
     month_dates = reading.month_dates(batch.declared_month)
     archived = archived_months_refusal(month_dates)
     if archived:
-        _finish_rejected(batch, archived, [], 0, rows_read=reading.rows_read)
+        finish_rejected(batch, archived, [], 0, rows_read=reading.rows_read)
         return
     dup_errors, dup_count, dup_rows = loading.staging_duplicate_errors(
         batch_id=batch.pk,
@@ -384,30 +384,30 @@ def _process_cases_staged(batch: ImportBatch) -> None:
     reading.errors.extend(dup_errors)
     reading.error_rows += dup_count
     if reading.error_rows and not batch.load_valid_rows:
-        _finish_rejected(batch, "", reading.errors, reading.error_rows, rows_read=reading.rows_read)
+        finish_rejected(batch, "", reading.errors, reading.error_rows, rows_read=reading.rows_read)
         return
     if dup_rows:
         loading.staging_drop_rows(batch.pk, dup_rows)
     if reading.rows_read - reading.error_rows <= 0:
-        _finish_rejected(
+        finish_rejected(
             batch, _("No row of the file is valid."), reading.errors, reading.error_rows, rows_read=reading.rows_read
         )
         return
-    _heartbeat(batch, progress=0.9, rows_read=reading.rows_read)
+    heartbeat(batch, progress=0.9, rows_read=reading.rows_read)
     counts = loading.staged_replacement_counts(batch_id=batch.pk, source_id=batch.source_id, months=month_dates)
-    refusal = _replacement_refusal(batch, counts, staged=True)
+    refusal = replacement_refusal(batch, counts, staged=True)
     if refusal:
-        _finish_needs_confirmation(batch, refusal, reading)
+        finish_needs_confirmation(batch, refusal, reading)
         return
     with transaction.atomic():
         # Lock order as on the streaming path: the source row first; imports of one source
-        # serialise here. _mark_loaded refuses if the batch is no longer processing.
+        # serialise here. mark_loaded refuses if the batch is no longer processing.
         DataSource.objects.select_for_update().get(pk=batch.source_id)
         loading.staging_check_references(batch.pk)
         inserted = loading.cases_replace_from_staging(batch_id=batch.pk, source_id=batch.source_id, months=month_dates)
         # The duplicate checks above ran before the source was locked; this one holds to commit.
         loading.cases_check_unique(source_id=batch.source_id, months=month_dates)
         monthly_aggregates_refresh(source_id=batch.source_id, months=month_dates)
-        _mark_loaded(
+        mark_loaded(
             batch, month_dates=month_dates, reading=reading, inserted=inserted, month_counts=_new_counts(counts)
         )

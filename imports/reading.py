@@ -22,18 +22,18 @@ from imports.parsing import (
 logger = logging.getLogger(__name__)
 
 
-def _csv_limits() -> CsvLimits:
+def csv_limits() -> CsvLimits:
     return CsvLimits(line_bytes=settings.IMPORT_MAX_CSV_LINE_BYTES, fields=settings.IMPORT_MAX_CSV_FIELDS)
 
 
-def _xlsx_limits() -> XlsxLimits:
+def xlsx_limits() -> XlsxLimits:
     return XlsxLimits(
         shared_strings=settings.IMPORT_MAX_XLSX_SHARED_STRINGS,
         shared_strings_bytes=settings.IMPORT_MAX_XLSX_SHARED_STRINGS_BYTES,
     )
 
 
-def _references() -> References:
+def load_references() -> References:
     return References(
         groupings=dict(Grouping.objects.values_list("code", "id")),
         channels=dict(Channel.objects.values_list("code", "id")),
@@ -41,14 +41,14 @@ def _references() -> References:
     )
 
 
-def _heartbeat(batch: ImportBatch, *, progress: float, rows_read: int) -> None:
+def heartbeat(batch: ImportBatch, *, progress: float, rows_read: int) -> None:
     ImportBatch.objects.filter(pk=batch.pk).update(
         progress=min(int(progress * 100), 99), rows_read=rows_read, heartbeat_at=timezone.now()
     )
 
 
 @dataclass
-class _Reading:
+class Reading:
     """What reading a case log found, filled in while its chunks are consumed."""
 
     rows_read: int = 0

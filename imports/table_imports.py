@@ -24,7 +24,7 @@ from imports.parsing import (
     open_table,
 )
 from imports.parsing.tables import administration_file_rows, map_file_rows
-from imports.reading import _csv_limits, _xlsx_limits
+from imports.reading import csv_limits, xlsx_limits
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +43,8 @@ def _read_small_table(stream: IO[bytes], synonyms: dict[str, str], required: tup
         io.BytesIO(data),
         size=len(data),
         max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
-        xlsx_limits=_xlsx_limits(),
-        csv_limits=_csv_limits(),
+        xlsx_limits=xlsx_limits(),
+        csv_limits=csv_limits(),
     )
     header = locate_header(table, synonyms=synonyms, required=required)
     return table, header

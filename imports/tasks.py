@@ -9,7 +9,7 @@ from celery.contrib.django.task import DjangoTask
 from django.db import InterfaceError, OperationalError
 
 
-class _MarksBatchFailed(DjangoTask):  # type: ignore[misc]
+class _MarksBatchFailed(DjangoTask):
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
         from imports.services import import_batch_mark_failed
 

@@ -183,7 +183,7 @@ def approve_key(key):  # type: ignore[no-untyped-def]
     """Propose (a finance officer) and approve (another person, in the steering group) a key."""
     from django.contrib.auth.models import User
 
-    from allocation.decisions import allocation_key_decide
+    from allocation.keys.decisions import allocation_key_decide
 
     proposer = User.objects.filter(username="föreslår").first() or make_user("föreslår", roles.FINANCE)
     approver = User.objects.filter(username="beslutar").first() or make_user("beslutar", roles.STEERING_GROUP)
@@ -219,7 +219,7 @@ def volumes(org):  # type: ignore[no-untyped-def]
 
 def measured_key(basis: str = "cases", **kwargs) -> Any:  # type: ignore[no-untyped-def]
     """A measured key over March–April 2026 of the `volumes` fixture, valid from 2027."""
-    from allocation.keys import allocation_key_compute_measured
+    from allocation.keys.compute import allocation_key_compute_measured
 
     return allocation_key_compute_measured(
         name="Test",
@@ -235,10 +235,10 @@ def measured_key(basis: str = "cases", **kwargs) -> Any:  # type: ignore[no-unty
 def world(volumes, finance_user, steering_user, head_user):  # type: ignore[no-untyped-def]
     """The access walk's world: an approved key, a pool with a charging run, a rejected import, a
     publication, and a user per role; with the sample values that fill every URL's parameters."""
-    from allocation.keys import allocation_key_compute_measured
+    from allocation.keys.compute import allocation_key_compute_measured
     from allocation.models import CostPool
-    from allocation.publishing import publication_create
-    from allocation.runs import allocation_run_create
+    from allocation.publications.publishing import publication_create
+    from allocation.runs.allocate import allocation_run_create
     from tests.imports.helpers import run_import
 
     key = allocation_key_compute_measured(
@@ -247,7 +247,7 @@ def world(volumes, finance_user, steering_user, head_user):  # type: ignore[no-u
     approve_key(key)
     pool = CostPool.objects.create(name="KC", year=2026, gross_amount=Decimal("1000.00"), key=key)
     run = allocation_run_create(key=key, pool=pool)
-    from allocation.ledger import posting_profile_save, run_postings_export
+    from allocation.ledger.journal import posting_profile_save, run_postings_export
     from allocation.models import PostingProfile
 
     posting_profile_save(

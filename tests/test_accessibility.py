@@ -77,8 +77,8 @@ def test_upload_and_approval_work_with_the_keyboard_alone(
     steering_user,
     tmp_path,
 ):
-    from allocation.decisions import allocation_key_decide
-    from allocation.keys import allocation_key_compute_measured
+    from allocation.keys.compute import allocation_key_compute_measured
+    from allocation.keys.decisions import allocation_key_decide
     from allocation.models import AllocationKey
     from tests.conftest import csv_bytes, good_rows
 
@@ -155,7 +155,7 @@ def test_the_import_batch_list_fits_a_1280_px_screen_and_a_phone(world, live_ser
 
 def test_the_key_page_with_another_key_to_compare_meets_wcag_for_the_steering_group(world, live_server, browser):
     """The comparison's key chooser shows only when there is another key (the walk's world has one)."""
-    from allocation.keys import allocation_key_compute_measured
+    from allocation.keys.compute import allocation_key_compute_measured
 
     users, samples = world
     allocation_key_compute_measured(

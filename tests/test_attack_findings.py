@@ -190,7 +190,7 @@ def test_amounts_as_people_write_them(raw, value):
 
 @pytest.mark.django_db
 def test_the_comparison_refuses_huge_and_undefined_amounts_at_once(org, steering_user):
-    from allocation.keys import allocation_key_create_from_values
+    from allocation.keys.compute import allocation_key_create_from_values
 
     a = allocation_key_create_from_values(
         name="A", kind="fixed", valid_from=date(2026, 1, 1), values={"UF": Decimal(50), "SOF": Decimal(50)}
@@ -259,7 +259,7 @@ def test_admin_uploads_are_throttled_too(org, finance_user, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_dollar_in_an_administration_name_does_not_break_the_charts(org):
-    from allocation.publishing import publication_create
+    from allocation.publications.publishing import publication_create
 
     org["UF"].name = "Kultur $x^2$ & $-fonden"
     org["UF"].save()
@@ -306,7 +306,7 @@ def test_a_superusers_new_service_token_is_not_in_any_cookie():
 
 @pytest.fixture
 def a_publication(org):  # type: ignore[no-untyped-def]
-    from allocation.publishing import publication_create
+    from allocation.publications.publishing import publication_create
 
     run_import(org["source"], csv_bytes(good_rows()))
     return publication_create(month=date(2026, 3, 1))

@@ -76,7 +76,7 @@ def test_the_command_and_the_web_form_refuse_a_window_that_is_too_long(volumes, 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_key_stores_a_bounded_number_of_warnings_and_counts_the_rest(volumes, settings):
-    from allocation import keys
+    from allocation.keys import compute as keys
 
     # Ten sources that deliver every month and have nothing: one warning each, and a month without data.
     for i in range(10):
@@ -120,7 +120,7 @@ def test_a_driver_value_with_an_exponent_is_refused_at_once(org, finance_user, r
 
 @pytest.mark.django_db
 def test_the_key_service_refuses_unbounded_values_whatever_path_they_came_by(org):
-    from allocation.keys import allocation_key_create_from_values
+    from allocation.keys.compute import allocation_key_create_from_values
 
     with pytest.raises(ValidationError, match="UF"):
         allocation_key_create_from_values(
@@ -381,7 +381,7 @@ def test_a_header_of_commas_is_refused_with_the_numbers(org, settings):
 def test_a_key_named_with_a_header_injection_is_still_notified_on_one_line(volumes):
     from django.core import mail
 
-    from allocation.decisions import allocation_key_decide
+    from allocation.keys.decisions import allocation_key_decide
     from cases import roles
     from cases.notifications import notifications_send
     from tests.conftest import make_user, measured_key
@@ -542,14 +542,14 @@ def memo_client(volumes, steering_user, settings):  # type: ignore[no-untyped-de
 def test_a_memo_pdf_is_refused_with_a_clear_message_while_another_is_printed(memo_client, monkeypatch):
     from django.core.cache import cache
 
-    import allocation.review_views
+    import allocation.keys.review_views
 
     client, key = memo_client
 
     def no_browser(executable: str) -> list[str]:
         raise AssertionError("a second printer was started")
 
-    monkeypatch.setattr(allocation.review_views, "memo_pdf_command", no_browser, raising=False)
+    monkeypatch.setattr(allocation.keys.review_views, "memo_pdf_command", no_browser, raising=False)
     cache.add("memo-pdf-printing", "another request", timeout=60)
     response = client.get(f"/allocation/keys/{key.pk}/memo/?format=pdf", follow=True)
     assert response.status_code == 200
@@ -562,12 +562,12 @@ def test_a_memo_pdf_that_takes_too_long_is_stopped_and_the_next_may_print(memo_c
 
     from django.core.cache import cache
 
-    import allocation.review_views
+    import allocation.keys.review_views
 
     client, key = memo_client
     settings.MEMO_PDF_SECONDS = 1
     slow = [sys.executable, "-c", "import time; time.sleep(60)"]
-    monkeypatch.setattr(allocation.review_views, "memo_pdf_command", lambda executable: slow, raising=False)
+    monkeypatch.setattr(allocation.keys.review_views, "memo_pdf_command", lambda executable: slow, raising=False)
     started = time.monotonic()
     response = client.get(f"/allocation/keys/{key.pk}/memo/?format=pdf", follow=True)
     assert time.monotonic() - started < 15

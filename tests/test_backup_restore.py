@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from allocation.decisions import allocation_key_decide
-from allocation.keys import allocation_key_compute_measured
+from allocation.keys.compute import allocation_key_compute_measured
+from allocation.keys.decisions import allocation_key_decide
 from allocation.models import CostPool, PublicationFile
-from allocation.publishing import publication_create
-from allocation.runs import allocation_run_create
+from allocation.publications.publishing import publication_create
+from allocation.runs.allocate import allocation_run_create
 from allocation.selectors import export_checksums, records_fingerprint
 from tests.conftest import IN_CI
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from allocation.decisions import allocation_key_decide
+from allocation.keys.decisions import allocation_key_decide
 from allocation.models import AllocationKey
 from tests.conftest import make_user
 from tests.conftest import measured_key as _key
@@ -70,7 +70,7 @@ def test_a_department_head_reads_their_month_sees_charts_and_downloads_matching_
 
     from openpyxl import load_workbook
 
-    from allocation.publishing import publication_create
+    from allocation.publications.publishing import publication_create
 
     publication_create(month=date(2026, 3, 1))
     page = browser.new_page()
@@ -224,7 +224,7 @@ def test_the_whole_finance_cycle_runs_in_the_browser(org, live_server, browser, 
 
 def test_the_decision_memo_prints_to_pdf(volumes, live_server, browser, steering_user, tmp_path):
     """Chromium prints the memo: A4 pages, every table's header repeated, the decision field last."""
-    from allocation.keys import allocation_key_compute_measured
+    from allocation.keys.compute import allocation_key_compute_measured
 
     key = allocation_key_compute_measured(
         name="Till mötet",

@@ -98,7 +98,7 @@ def test_two_sources_bringing_a_new_month_at_once_both_load_into_one_new_partiti
 
 def test_two_runs_of_the_same_pool_at_once_are_serialised(volumes, postgres):
     from allocation.models import AllocationRun, CostPool
-    from allocation.runs import allocation_run_create
+    from allocation.runs.allocate import allocation_run_create
     from tests.allocation.test_keys_and_runs import _key
     from tests.conftest import approve_key
 

@@ -13,11 +13,11 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from allocation.decisions import allocation_key_decide
-from allocation.keys import allocation_key_compute_measured
+from allocation.keys.compute import allocation_key_compute_measured
+from allocation.keys.decisions import allocation_key_decide
 from allocation.models import CostPool
-from allocation.publishing import publication_create
-from allocation.runs import allocation_run_create
+from allocation.publications.publishing import publication_create
+from allocation.runs.allocate import allocation_run_create
 from cases.grouping_maps import MapRow, grouping_map_version_create
 from cases.models import Grouping
 from config.demo.management.commands.seed_demo import DEMO_PASSWORD

@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import translation
 
 from allocation.models import CostPool
-from allocation.runs import allocation_run_create
+from allocation.runs.allocate import allocation_run_create
 from tests.test_access import _url as url_for
 from tests.test_access import all_urls
 

@@ -12,9 +12,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from allocation.keys import allocation_key_compute_measured
+from allocation.keys.compute import allocation_key_compute_measured
 from allocation.models import CostPool
-from allocation.runs import allocation_run_create
+from allocation.runs.allocate import allocation_run_create
 from cases.models import Administration, Grouping
 from tests.conftest import approve_key, csv_bytes, good_rows
 from tests.imports.helpers import run_import

@@ -235,7 +235,7 @@ def test_a_worker_killed_in_the_middle_of_a_publication_publishes_it_exactly_onc
     import signal
 
     from allocation.models import Publication, PublicationRequest
-    from allocation.publishing import publication_request_create, publication_requests_sweep
+    from allocation.publications.publishing import publication_request_create, publication_requests_sweep
     from cases.models import Administration
 
     proc, log = worker
@@ -417,7 +417,7 @@ def test_a_publication_does_not_wait_behind_a_long_import(org, postgres, redis_u
     (and default and mail) queues: a month is published while a 1,000,000-row import is still
     being read. With one queue the publication would wait until the import had finished."""
     from allocation.models import PublicationRequest
-    from allocation.publishing import publication_request_create
+    from allocation.publications.publishing import publication_request_create
     from cases.months import parse_year_month
 
     base = f"test-{uuid.uuid4().hex[:8]}"

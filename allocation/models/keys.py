@@ -18,7 +18,7 @@ from cases.models import Administration, Grouping, GroupingMapVersion
 _FROZEN_KEY = ("approved", "superseded")
 
 
-def _refuse(message: str) -> None:
+def refuse(message: str) -> None:
     raise ValidationError(message)
 
 
@@ -30,14 +30,14 @@ class AllocationKeyQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         if kwargs == {"status": "superseded"}:
             if self.exclude(status="approved").exists():
-                _refuse(str(_("Only an approved key can be marked superseded.")))
+                refuse(str(_("Only an approved key can be marked superseded.")))
         elif self.filter(status__in=_FROZEN_KEY).exists():
-            _refuse(str(_("An approved key cannot be changed. Create a new key instead.")))
+            refuse(str(_("An approved key cannot be changed. Create a new key instead.")))
         return super().update(**kwargs)
 
     def delete(self) -> tuple[int, dict[str, int]]:
         if self.filter(status__in=_FROZEN_KEY).exists():
-            _refuse(str(_("An approved key cannot be deleted.")))
+            refuse(str(_("An approved key cannot be deleted.")))
         return super().delete()
 
 
@@ -46,12 +46,12 @@ class FrozenByKeyQuerySet(models.QuerySet):
 
     def update(self, **kwargs: Any) -> int:
         if self.filter(key__status__in=_FROZEN_KEY).exists():
-            _refuse(str(_("The shares of an approved key cannot be changed.")))
+            refuse(str(_("The shares of an approved key cannot be changed.")))
         return super().update(**kwargs)
 
     def delete(self) -> tuple[int, dict[str, int]]:
         if self.filter(key__status__in=_FROZEN_KEY).exists():
-            _refuse(str(_("The shares of an approved key cannot be changed.")))
+            refuse(str(_("The shares of an approved key cannot be changed.")))
         return super().delete()
 
 
@@ -91,7 +91,7 @@ class AllocationKey(models.Model):
     channel_weights = models.JSONField(_("channel weights"), default=dict, blank=True)
     central_load = models.DecimalField(_("central load"), max_digits=30, decimal_places=10, default=Decimal(0))
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
-    # Leave-one-month-out shares and unusual months (allocation.robustness), stored with the key.
+    # Leave-one-month-out shares and unusual months (allocation.keys.robustness), stored with the key.
     # Nullable without a default so that SQLite adds the columns in place (its table rebuild
     # would drop the immutability triggers).
     robustness = models.JSONField(_("robustness"), null=True, blank=True)

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from allocation.models.keys import _refuse
+from allocation.models.keys import refuse
 from allocation.models.runs import AllocationRun, CostPool
 from cases.ledger_fields import account_format, cost_centre_format, no_control_characters, series_format
 from cases.models import Administration
@@ -170,7 +170,7 @@ class JournalLine(models.Model):
 
 class CentreCost(models.Model):
     """The contact centre's cost and capacity in one month, entered by finance staff, for what a
-    case and a minute cost (allocation.capacity)."""
+    case and a minute cost (allocation.ledger.capacity)."""
 
     month = models.DateField(_("month"), unique=True)
     staff = models.DecimalField(_("staff (full-time)"), max_digits=7, decimal_places=2)
@@ -212,12 +212,12 @@ class SettlementQuerySet(models.QuerySet):
 
     def update(self, **kwargs: Any) -> int:
         if self.filter(status="approved").exists():
-            _refuse(str(_("An approved settlement cannot be changed.")))
+            refuse(str(_("An approved settlement cannot be changed.")))
         return super().update(**kwargs)
 
     def delete(self) -> tuple[int, dict[str, int]]:
         if self.filter(status="approved").exists():
-            _refuse(str(_("An approved settlement cannot be deleted.")))
+            refuse(str(_("An approved settlement cannot be deleted.")))
         return super().delete()
 
 

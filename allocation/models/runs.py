@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from allocation.models.keys import AllocationKey, _refuse
+from allocation.models.keys import AllocationKey, refuse
 from cases import formats
 from cases.models import Administration
 
@@ -21,24 +21,24 @@ class AllocationRunQuerySet(models.QuerySet):
 
     def update(self, **kwargs: Any) -> int:
         if self.filter(is_charging=True).exists():
-            _refuse(str(_("A charging run is never changed; make a new run.")))
+            refuse(str(_("A charging run is never changed; make a new run.")))
         return super().update(**kwargs)
 
     def delete(self) -> tuple[int, dict[str, int]]:
         if self.filter(is_charging=True).exists():
-            _refuse(str(_("A charging run is never deleted.")))
+            refuse(str(_("A charging run is never deleted.")))
         return super().delete()
 
 
 class RunAmountQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         if self.filter(run__is_charging=True).exists():
-            _refuse(str(_("A charging run is never changed; make a new run.")))
+            refuse(str(_("A charging run is never changed; make a new run.")))
         return super().update(**kwargs)
 
     def delete(self) -> tuple[int, dict[str, int]]:
         if self.filter(run__is_charging=True).exists():
-            _refuse(str(_("A charging run is never deleted.")))
+            refuse(str(_("A charging run is never deleted.")))
         return super().delete()
 
 

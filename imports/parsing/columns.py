@@ -104,8 +104,8 @@ CHANNEL_SYNONYMS = {
     "ospecificerad": "unspecified",
 }
 
-_TRUE = {"1", "true", "ja", "j", "yes", "y", "sant"}
-_FALSE = {"0", "false", "nej", "n", "no", "falskt"}
+TRUE_WORDS = {"1", "true", "ja", "j", "yes", "y", "sant"}
+FALSE_WORDS = {"0", "false", "nej", "n", "no", "falskt"}
 
 
 def channel_code(text: str) -> str | None:

@@ -61,12 +61,12 @@ COLUMN_LABELS = {
 }
 
 
-def _columns(n: int) -> str:
+def columns_phrase(n: int) -> str:
     return _("1 column") if n == 1 else _("%(n)s columns") % {"n": n}
 
 
-def _too_few_columns(n: int, width: int) -> str:
+def too_few_columns(n: int, width: int) -> str:
     return _("the row has %(columns)s but the header row has %(width)s; check delimiters and quotation marks") % {
-        "columns": _columns(n),
+        "columns": columns_phrase(n),
         "width": width,
     }

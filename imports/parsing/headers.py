@@ -10,9 +10,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from imports.parsing.columns import normalise_header
-from imports.parsing.errors import COLUMN_LABELS, FileRejected, RowError, _too_few_columns
+from imports.parsing.errors import COLUMN_LABELS, FileRejected, RowError, too_few_columns
 from imports.parsing.files import Table
-from imports.parsing.values import _clip
+from imports.parsing.values import clip
 
 HEADER_SEARCH_ROWS = 20
 
@@ -192,8 +192,8 @@ def profile_row(ph: ProfiledHeader, row_no: int, cells: list[str], separator: st
             RowError(
                 row_no,
                 "",
-                _clip(separator.join(cells)),
-                _too_few_columns(len(cells), ph.width),
+                clip(separator.join(cells)),
+                too_few_columns(len(cells), ph.width),
             )
         ]
     for index, header, values in ph.skip:
@@ -217,7 +217,7 @@ def profile_row(ph: ProfiledHeader, row_no: int, cells: list[str], separator: st
                     RowError(
                         row_no,
                         canonical,
-                        _clip(joiner.join(parts)),
+                        clip(joiner.join(parts)),
                         _("a part of the joined column is missing (header %(headers)s)")
                         % {"headers": ", ".join(empty)},
                     )
@@ -231,7 +231,7 @@ def profile_row(ph: ProfiledHeader, row_no: int, cells: list[str], separator: st
                     RowError(
                         row_no,
                         canonical,
-                        _clip(value),
+                        clip(value),
                         _(
                             "the value is not in the source's profile (values); "
                             "add it to the profile or correct the file"

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
-from imports.parsing.columns import _FALSE, _TRUE, CHANNEL_SYNONYMS, normalise_header
-from imports.parsing.errors import RowError, _columns, _too_few_columns
+from imports.parsing.columns import CHANNEL_SYNONYMS, FALSE_WORDS, TRUE_WORDS, normalise_header
+from imports.parsing.errors import RowError, columns_phrase, too_few_columns
 from imports.parsing.headers import Header
-from imports.parsing.values import _SUSPECT_START, NULL, OUTCOMES, _clip, date_parser, duration_cell
+from imports.parsing.values import NULL, OUTCOMES, SUSPECT_START, clip, date_parser, duration_cell
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -73,7 +73,11 @@ class CaseRowValidator:
         self._raw_channels: dict[str, int] = {}
         self._month_text: dict[str, str] = {}
         self._declared_ym = f"{self.declared_month:%Y-%m}" if self.declared_month else None
-        self._flags: dict[str, bool | None] = {"": None, **dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+        self._flags: dict[str, bool | None] = {
+            "": None,
+            **dict.fromkeys(TRUE_WORDS, True),
+            **dict.fromkeys(FALSE_WORDS, False),
+        }
         self._parse_date = date_parser(self.date_format) if self.date_format else datetime.fromisoformat
 
     def _fast(self, row_no: int, cells: list[str]) -> tuple[Any, ...] | str | None:
@@ -85,7 +89,7 @@ class CaseRowValidator:
         if len(cells) != self.header.width or self.duration_unit != "seconds":
             return None
         case_id = cells[self._i_case]
-        if not case_id or len(case_id) > 100 or case_id[0] in _SUSPECT_START or case_id[-1] == " ":
+        if not case_id or len(case_id) > 100 or case_id[0] in SUSPECT_START or case_id[-1] == " ":
             return None
         text = cells[self._i_open]
         if self.date_format:
@@ -262,8 +266,8 @@ class CaseRowValidator:
                 RowError(
                     row_no,
                     "",
-                    _clip(self.cell_separator.join(cells)),
-                    _too_few_columns(len(cells), self.header.width),
+                    clip(self.cell_separator.join(cells)),
+                    too_few_columns(len(cells), self.header.width),
                 )
             ]
         if len(cells) > self.header.width and any(c.strip() for c in cells[self.header.width :]):
@@ -271,9 +275,9 @@ class CaseRowValidator:
                 RowError(
                     row_no,
                     "",
-                    _clip(self.cell_separator.join(cells)),
+                    clip(self.cell_separator.join(cells)),
                     _("the row has %(columns)s but the header row has %(width)s")
-                    % {"columns": _columns(len(cells)), "width": self.header.width},
+                    % {"columns": columns_phrase(len(cells)), "width": self.header.width},
                 )
             ]
         errors: list[RowError] = []
@@ -281,13 +285,13 @@ class CaseRowValidator:
         if not case_id:
             errors.append(RowError(row_no, "case_id", "", _("case id missing")))
         elif len(case_id) > 100:
-            errors.append(RowError(row_no, "case_id", _clip(case_id), _("case id longer than 100 characters")))
+            errors.append(RowError(row_no, "case_id", clip(case_id), _("case id longer than 100 characters")))
         elif case_id[0] in "=+-@\t\r" and not case_id[1:].replace("-", "").isalnum():
-            errors.append(RowError(row_no, "case_id", _clip(case_id), _("case id looks like a formula")))
+            errors.append(RowError(row_no, "case_id", clip(case_id), _("case id looks like a formula")))
         opened = cells[self._i_open]
         stamp = self._timestamp(opened) if opened.strip() else _("time missing")
         if isinstance(stamp, str):
-            errors.append(RowError(row_no, "opened_at", _clip(opened), stamp))
+            errors.append(RowError(row_no, "opened_at", clip(opened), stamp))
         raw_channel = cells[self._i_chan]
         channel_id = self._raw_channels.get(raw_channel)
         if channel_id is None:
@@ -300,24 +304,24 @@ class CaseRowValidator:
                 if not raw_channel.strip()
                 else _("unknown channel; allowed: %(channels)s") % {"channels": ", ".join(sorted(self.refs.channels))}
             )
-            errors.append(RowError(row_no, "channel", _clip(raw_channel), reason))
+            errors.append(RowError(row_no, "channel", clip(raw_channel), reason))
         raw_grouping = cells[self._i_grp].strip()
         grouping_id = self.refs.groupings.get(raw_grouping)
         if grouping_id is None:
             reason = _("grouping missing") if not raw_grouping else _("unknown grouping code")
-            errors.append(RowError(row_no, "grouping", _clip(raw_grouping), reason))
+            errors.append(RowError(row_no, "grouping", clip(raw_grouping), reason))
         handle = duration_cell(cells, self._i_handle, row_no, "handle_seconds", errors, self.duration_unit)
         wait = duration_cell(cells, self._i_wait, row_no, "wait_seconds", errors, self.duration_unit)
         resolved: bool | None = None
         if self._i_res is not None:
             raw = cells[self._i_res].strip().lower()
-            if raw in _TRUE:
+            if raw in TRUE_WORDS:
                 resolved = True
-            elif raw in _FALSE:
+            elif raw in FALSE_WORDS:
                 resolved = False
             elif raw:
                 errors.append(
-                    RowError(row_no, "resolved_first_contact", _clip(raw), _("expected 1/0, ja/nej or true/false"))
+                    RowError(row_no, "resolved_first_contact", clip(raw), _("expected 1/0, ja/nej or true/false"))
                 )
         forwarded: int | None = None
         if self._i_fwd is not None:
@@ -325,7 +329,7 @@ class CaseRowValidator:
             if raw:
                 forwarded = self.refs.administrations.get(raw)
                 if forwarded is None:
-                    errors.append(RowError(row_no, "forwarded_to", _clip(raw), _("unknown administration code")))
+                    errors.append(RowError(row_no, "forwarded_to", clip(raw), _("unknown administration code")))
         outcome: str | None = None
         if self._i_out is not None:
             raw = cells[self._i_out].strip()
@@ -335,7 +339,7 @@ class CaseRowValidator:
                     RowError(
                         row_no,
                         "outcome",
-                        _clip(raw),
+                        clip(raw),
                         _("unknown outcome; allowed: handled (besvarad) or abandoned (avbruten)"),
                     )
                 )

@@ -9,14 +9,14 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from cases.months import parse_year_month
-from imports.parsing.columns import _FALSE, _TRUE
+from imports.parsing.columns import FALSE_WORDS, TRUE_WORDS
 from imports.parsing.errors import RowError
 
-_SUSPECT_START = frozenset("=+-@\t\r ")
+SUSPECT_START = frozenset("=+-@\t\r ")
 NULL = "\\N"  # COPY's text format for a missing value
 
 
-def _clip(value: str) -> str:
+def clip(value: str) -> str:
     return value if len(value) <= 200 else value[:197] + "…"
 
 
@@ -87,7 +87,7 @@ def date_parser(fmt: str) -> Callable[[str], datetime]:
     """A parser equal to datetime.strptime(text, fmt) but several times faster on a million
     rows: it matches with the very regular expression strptime compiles for `fmt` and builds the
     datetime itself. Formats with other directives than %Y %y %m %d %H %I %M %S %p use strptime."""
-    from _strptime import _TimeRE_cache  # type: ignore[attr-defined]
+    from _strptime import _TimeRE_cache
 
     regex = _TimeRE_cache.compile(fmt)
     if not set(regex.groupindex) <= _SIMPLE_DIRECTIVES:
@@ -132,10 +132,10 @@ def duration_cell(
         return int(raw)
     parsed = parse_duration(raw, unit)
     if isinstance(parsed, str):
-        errors.append(RowError(row_no, column, _clip(raw), parsed))
+        errors.append(RowError(row_no, column, clip(raw), parsed))
         return None
     if parsed > _MAX_SECONDS:
-        errors.append(RowError(row_no, column, _clip(raw), _("implausibly large value")))
+        errors.append(RowError(row_no, column, clip(raw), _("implausibly large value")))
         return None
     return parsed
 
@@ -174,8 +174,8 @@ def parse_decimal(raw: str) -> Decimal | None:
 
 def parse_bool(raw: str) -> bool | None:
     text = raw.strip().lower()
-    if text in _TRUE:
+    if text in TRUE_WORDS:
         return True
-    if text in _FALSE or text == "":
+    if text in FALSE_WORDS or text == "":
         return False
     return None

@@ -23,11 +23,11 @@ def finance(finance_user):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def published(volumes, finance_user, steering_user):  # type: ignore[no-untyped-def]
     """March 2026 published with a co-financing pool charged by an approved key."""
-    from allocation.decisions import allocation_key_decide
-    from allocation.keys import allocation_key_compute_measured
+    from allocation.keys.compute import allocation_key_compute_measured
+    from allocation.keys.decisions import allocation_key_decide
     from allocation.models import CostPool
-    from allocation.publishing import publication_create
-    from allocation.runs import allocation_run_create
+    from allocation.publications.publishing import publication_create
+    from allocation.runs.allocate import allocation_run_create
 
     # A key in force in 2026 (the fixture's map is valid from 2025-01-01).
     key = allocation_key_compute_measured(

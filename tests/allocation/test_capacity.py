@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from allocation.capacity import capacity
+from allocation.ledger.capacity import capacity
 
 
 def test_the_worked_example_of_the_sourcing_calculation():

@@ -6,7 +6,7 @@ import re
 
 from django.utils import translation
 
-from allocation.renderers import chart_channels, chart_trend
+from allocation.publications.renderers import chart_channels, chart_trend
 
 
 def _texts(svg: bytes) -> set[str]:

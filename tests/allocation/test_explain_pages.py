@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
-from allocation.keys import allocation_key_compute_measured
+from allocation.keys.compute import allocation_key_compute_measured
 from allocation.models import AllocationKey, CostPool
 from cases.grouping_maps import MapRow, grouping_map_version_create
 from cases.models import Administration, DataSource, Grouping
@@ -186,7 +186,7 @@ def test_a_moved_grouping_comes_first_on_the_demo(tmp_path):
 def test_the_memo_has_kronor_before_the_key_has_a_pool_and_the_pools_own_once_proposed(volumes, finance_user):
     from datetime import date as day
 
-    from allocation.decisions import allocation_key_decide
+    from allocation.keys.decisions import allocation_key_decide
     from tests.conftest import measured_key
 
     a = measured_key()

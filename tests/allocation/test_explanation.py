@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocation.calculation import MapOwner, VolumeCell, measured_loads
-from allocation.comparison import drivers, explain_change
+from allocation.keys.comparison import drivers, explain_change
 
 ADMINS = ["AVF", "SBF", "SOF", "TF", "UF"]
 CHANNELS = {"phone": Decimal(1), "email": Decimal("0.5"), "chat": Decimal("0.75")}

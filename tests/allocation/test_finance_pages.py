@@ -79,7 +79,7 @@ def test_driver_and_fixed_keys_by_form_and_by_file(org, finance):
 
 
 def test_a_pool_is_created_and_run_from_its_page_with_a_preview(volumes, finance):
-    from allocation.keys import allocation_key_compute_measured
+    from allocation.keys.compute import allocation_key_compute_measured
 
     key = approve_key(
         allocation_key_compute_measured(
@@ -121,7 +121,7 @@ def test_a_pool_is_created_and_run_from_its_page_with_a_preview(volumes, finance
 
 
 def test_a_pool_with_a_draft_key_cannot_be_run_from_its_page(volumes, finance):
-    from allocation.keys import allocation_key_compute_measured
+    from allocation.keys.compute import allocation_key_compute_measured
 
     key = allocation_key_compute_measured(
         name="K", window_from=date(2026, 3, 1), window_to=date(2026, 4, 1), basis="cases", valid_from=date(2026, 1, 1)
@@ -134,7 +134,7 @@ def test_a_pool_with_a_draft_key_cannot_be_run_from_its_page(volumes, finance):
 
 
 def test_what_if_shows_old_and_new_shares_and_saves_a_draft_map_change(volumes, finance):
-    from allocation.keys import allocation_key_compute_measured
+    from allocation.keys.compute import allocation_key_compute_measured
 
     key = allocation_key_compute_measured(
         name="K", window_from=date(2026, 3, 1), window_to=date(2026, 4, 1), basis="cases", valid_from=date(2027, 1, 1)
@@ -156,7 +156,7 @@ def test_what_if_shows_old_and_new_shares_and_saves_a_draft_map_change(volumes, 
 
 
 def test_the_drift_page_shows_measured_against_the_co_financing_key(volumes, steering_user):
-    from allocation.keys import allocation_key_compute_measured
+    from allocation.keys.compute import allocation_key_compute_measured
 
     key = approve_key(
         allocation_key_compute_measured(

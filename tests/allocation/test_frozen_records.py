@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from allocation.keys import allocation_key_compute_measured
+from allocation.keys.compute import allocation_key_compute_measured
+from allocation.ledger.settlements import settlement_create, settlement_decide
 from allocation.models import CostPool, KeyShare, Settlement
-from allocation.runs import allocation_run_create
-from allocation.settlements import settlement_create, settlement_decide
+from allocation.runs.allocate import allocation_run_create
 from tests.conftest import approve_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -119,7 +119,7 @@ def test_approved_settlements_their_lines_postings_and_decisions_never_change(re
 
 
 def test_journal_lines_and_postings_never_change(records, finance_user):
-    from allocation.ledger import posting_profile_save, run_postings_export
+    from allocation.ledger.journal import posting_profile_save, run_postings_export
     from allocation.models import JournalLine, PostingProfile
 
     posting_profile_save(

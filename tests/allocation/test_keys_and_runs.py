@@ -10,10 +10,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from allocation.decisions import allocation_key_decide
-from allocation.keys import allocation_key_compute_measured
+from allocation.keys.compute import allocation_key_compute_measured
+from allocation.keys.decisions import allocation_key_decide
 from allocation.models import AllocationKey, AllocationRun, CostPool, FundingLine, KeyShare
-from allocation.runs import allocation_run_create
+from allocation.runs.allocate import allocation_run_create
 from cases.models import AuditEntry, Grouping
 from tests.conftest import approve_key, csv_bytes
 from tests.conftest import measured_key as _key

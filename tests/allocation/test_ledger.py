@@ -10,11 +10,11 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
-from allocation.keys import allocation_key_compute_measured
-from allocation.ledger import posting_profile_save
+from allocation.keys.compute import allocation_key_compute_measured
+from allocation.ledger.journal import posting_profile_save
+from allocation.ledger.settlements import settlement_create, settlement_decide, settlement_postings
 from allocation.models import CostPool, PostingProfile, Settlement
-from allocation.runs import allocation_run_create
-from allocation.settlements import settlement_create, settlement_decide, settlement_postings
+from allocation.runs.allocate import allocation_run_create
 from cases import roles
 from tests.allocation.test_postings import read_sie
 from tests.conftest import approve_key, csv_bytes, make_user
@@ -148,8 +148,8 @@ def test_budget_frames_put_next_years_frame_beside_this_years_charge(charged_yea
 
 
 def test_a_price_based_pool_charges_price_times_measured_volume_and_shows_the_deficit(volumes, finance_user):
-    from allocation.prices import pool_price_decide
-    from allocation.runs import run_amounts
+    from allocation.runs.allocate import run_amounts
+    from allocation.runs.prices import pool_price_decide
 
     steering = make_user("styr.pris", roles.STEERING_GROUP)
     per_case = CostPool.objects.create(
@@ -183,7 +183,7 @@ def test_a_price_based_pool_charges_price_times_measured_volume_and_shows_the_de
     client.force_login(finance_user)
     page = client.get(f"/allocation/runs/{run.pk}/").content.decode()
     assert 'id="run-surplus"' in page and "-60.00" in page
-    from allocation.pools import cost_pool_save
+    from allocation.runs.pools import cost_pool_save
 
     per_case.is_co_financing = True
     with pytest.raises(ValidationError, match="nyckel, inte efter pris"):

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from allocation import postings
-from allocation.keys import allocation_key_create_from_values
-from allocation.ledger import posting_profile_save, run_postings, run_postings_export
+from allocation.keys.compute import allocation_key_create_from_values
+from allocation.ledger import postings
+from allocation.ledger.journal import posting_profile_save, run_postings, run_postings_export
 from allocation.models import CostPool, JournalLine, PostingProfile
-from allocation.pools import cost_pool_save
-from allocation.runs import allocation_run_create, run_amounts
+from allocation.runs.allocate import allocation_run_create, run_amounts
+from allocation.runs.pools import cost_pool_save
 from cases.models import Administration
 from tests.conftest import approve_key
 

@@ -14,11 +14,11 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
-from allocation.decisions import allocation_key_decide
-from allocation.figures import month_figures
-from allocation.keys import allocation_key_compute_measured, allocation_key_create_from_values
+from allocation.keys.compute import allocation_key_compute_measured, allocation_key_create_from_values
+from allocation.keys.decisions import allocation_key_decide
 from allocation.models import AllocationRun, CostPool, KeyShare
-from allocation.runs import allocation_run_create
+from allocation.publications.figures import month_figures
+from allocation.runs.allocate import allocation_run_create
 from cases import roles
 from cases.models import AuditEntry, CaseRecord, Channel
 from tests.conftest import approve_key, csv_bytes, make_user
@@ -67,7 +67,7 @@ def test_the_statistics_compare_with_the_co_financing_pools_key_not_any_approved
     assert admins["UF"]["share_key"] == "27.27"  # 3 of 11 in the measured key, not 90 %
     assert admins["TF"]["share_key"] == "36.36"
     # A driver key can never be the co-financing pool's key.
-    from allocation.pools import cost_pool_save
+    from allocation.runs.pools import cost_pool_save
 
     pool = CostPool.objects.get(is_co_financing=True)
     pool.key = switchboard

@@ -12,11 +12,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 
-from allocation.decisions import allocation_key_decide
-from allocation.keys import allocation_key_compute_measured
+from allocation.keys.compute import allocation_key_compute_measured
+from allocation.keys.decisions import allocation_key_decide
+from allocation.ledger.settlements import settlement_create, settlement_decide
 from allocation.models import AllocationKey, CostPool, Settlement
-from allocation.runs import allocation_run_create
-from allocation.settlements import settlement_create, settlement_decide
+from allocation.runs.allocate import allocation_run_create
 from cases import roles
 from cases.models import AuditEntry
 from tests.conftest import approve_key, make_user
@@ -64,7 +64,7 @@ def test_a_same_named_key_moves_the_pool_and_a_key_without_a_pool_supersedes_not
 
 
 def test_a_key_is_proposed_only_for_a_pool_it_fits(pool, finance_user, org):
-    from allocation.keys import allocation_key_create_from_values
+    from allocation.keys.compute import allocation_key_create_from_values
 
     fixed = allocation_key_create_from_values(
         name="Fast", kind="fixed", valid_from=date(2026, 1, 1), values={"UF": Decimal(50), "SOF": Decimal(50)}
@@ -167,9 +167,9 @@ def test_months_without_data_are_named_and_need_a_confirmation(charged, finance_
 
 
 def test_an_approved_settlement_is_posted_once(charged, finance_user, steering_user):
-    from allocation.ledger import posting_profile_save
+    from allocation.ledger.journal import posting_profile_save
+    from allocation.ledger.settlements import settlement_post
     from allocation.models import PostingProfile
-    from allocation.settlements import settlement_post
 
     posting_profile_save(
         profile=PostingProfile(charge_account="7691", credit_account="3691", centre_cost_centre="1050"),

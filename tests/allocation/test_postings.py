@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from allocation.keys import allocation_key_create_from_values
-from allocation.ledger import posting_profile_save, run_postings, run_postings_export
+from allocation.keys.compute import allocation_key_create_from_values
+from allocation.ledger.journal import posting_profile_save, run_postings, run_postings_export
 from allocation.models import CostPool, PostingProfile
-from allocation.runs import allocation_run_create, run_amounts
+from allocation.runs.allocate import allocation_run_create, run_amounts
 from tests.conftest import approve_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -102,7 +102,7 @@ def test_a_superseding_run_after_an_export_posts_only_the_differences(charged, f
     run_postings_export(run=charged, fmt="sie", user=finance_user)
     pool = charged.pool
     pool.gross_amount = Decimal("1212000.00")
-    from allocation.pools import cost_pool_save
+    from allocation.runs.pools import cost_pool_save
 
     cost_pool_save(pool=pool, user=finance_user)
     second = allocation_run_create(pool=pool, user=finance_user)

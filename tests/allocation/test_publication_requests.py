@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from allocation.models import Publication, PublicationRequest
-from allocation.publishing import (
+from allocation.publications.publishing import (
     PUBLISH_BROKER_DOWN_MESSAGE,
     publication_request_create,
     publication_request_process,
@@ -118,14 +118,14 @@ def test_a_request_waits_while_the_broker_is_down_and_says_so(volumes, finance_u
 
 
 def test_a_failure_is_recorded_shown_and_not_retried_by_the_sweeper(volumes, finance_user, monkeypatch):
-    import allocation.publishing
+    import allocation.publications.publishing
 
     def broken(month: object) -> dict[str, object]:
         raise ValueError("figurerna kunde inte räknas")
 
     request = publication_request_create(month=MARCH, send=False)
     with monkeypatch.context() as m:
-        m.setattr(allocation.publishing, "month_figures", broken)
+        m.setattr(allocation.publications.publishing, "month_figures", broken)
         with pytest.raises(ValueError):
             publication_request_process(request_id=request.pk)
     request.refresh_from_db()
@@ -166,7 +166,7 @@ def test_a_corrected_import_asks_for_the_month_to_be_republished(published, volu
 def test_a_publication_that_rolls_back_leaves_no_stray_files(volumes, settings, monkeypatch):
     from pathlib import Path
 
-    import allocation.publishing
+    import allocation.publications.publishing
 
     folder = Path(settings.MEDIA_ROOT) / "publications"
     before = set(folder.glob("*")) if folder.exists() else set()
@@ -176,7 +176,7 @@ def test_a_publication_that_rolls_back_leaves_no_stray_files(volumes, settings, 
 
     request = publication_request_create(month=MARCH, send=False)
     with monkeypatch.context() as m:
-        m.setattr(allocation.publishing, "audit_record", audit_fails)
+        m.setattr(allocation.publications.publishing, "audit_record", audit_fails)
         with pytest.raises(RuntimeError):
             publication_request_process(request_id=request.pk)
     assert not Publication.objects.exists()

@@ -75,7 +75,7 @@ def test_an_unpublished_months_url_says_so_in_swedish_with_the_action_for_financ
 
 
 def test_a_published_month_offers_finance_staff_to_publish_it_again(volumes, finance):
-    from allocation.publishing import publication_create
+    from allocation.publications.publishing import publication_create
 
     publication_create(month=date(2026, 3, 1))
     page = finance.get("/statistik/2026-03/").content.decode()

@@ -13,7 +13,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from allocation.models import Publication
-from allocation.publishing import publication_create
+from allocation.publications.publishing import publication_create
 from allocation.tasks import publish_due, working_day_of_month
 from cases.models import CaseRecord, Grouping
 from tests.conftest import csv_bytes, make_user
@@ -162,9 +162,9 @@ def test_exports_are_byte_identical_whenever_they_are_made(published, monkeypatc
     import hashlib
     import time
 
-    from allocation.excel import key_workbook, run_workbook
     from allocation.models import AllocationKey, AllocationRun, PublicationFile
-    from allocation.renderers import publication_files
+    from allocation.publications.renderers import publication_files
+    from allocation.publications.workbooks import key_workbook, run_workbook
 
     key = AllocationKey.objects.get()
     run = AllocationRun.objects.get()

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from allocation.publishing import publication_create
+from allocation.publications.publishing import publication_create
 from cases.models import CaseRecord
 from tests.conftest import IN_CI
 

@@ -11,8 +11,8 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
-from allocation.decisions import allocation_key_decide
-from allocation.keys import allocation_key_create_from_values
+from allocation.keys.compute import allocation_key_create_from_values
+from allocation.keys.decisions import allocation_key_decide
 from allocation.models import AllocationKey, AllocationRun, CostPool, KeyShare
 from cases.models import AuditEntry, GroupingMapVersion
 from tests.conftest import approve_key

@@ -11,8 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from allocation import calculation, robustness
+from allocation import calculation
 from allocation.calculation import MapOwner, VolumeCell
+from allocation.keys import robustness
 from allocation.models import AllocationKey
 from tests.conftest import csv_bytes
 from tests.imports.helpers import run_import
@@ -148,7 +149,7 @@ def test_the_memo_downloads_as_a_pdf(twelve_months, steering_user):
 
     if not os.path.exists(settings.MEMO_PDF_CHROMIUM):
         service_missing("needs Debian's chromium to print the memo: apt-get install chromium")
-    from allocation.keys import allocation_key_compute_measured
+    from allocation.keys.compute import allocation_key_compute_measured
 
     key = allocation_key_compute_measured(
         name="Till mötet",

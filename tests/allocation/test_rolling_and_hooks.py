@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from allocation.decisions import allocation_key_decide
-from allocation.keys import allocation_key_compute_measured
+from allocation.keys.compute import allocation_key_compute_measured
+from allocation.keys.decisions import allocation_key_decide
 from allocation.models import AllocationKey, AllocationRun, CostPool
 from allocation.tasks import run_pool
 from cases.models import DataSource

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from allocation.figures import month_figures
+from allocation.publications.figures import month_figures
 from cases.grouping_maps import MapRow, grouping_map_version_create
 from cases.models import DataSource, Grouping
 from tests.conftest import csv_bytes

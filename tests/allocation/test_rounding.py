@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from allocation.calculation import KRONA, ORE, round_kronor
-from allocation.capacity import capacity
+from allocation.ledger.capacity import capacity
 from cases import formats
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,9 +23,9 @@ APPS = ("allocation", "cases", "imports", "config")
 NOT_MONEY = {
     ("allocation/calculation.py", "round_kronor"): "the one rounding of kronor",
     ("allocation/calculation.py", "_decimal"): "shares to 12 decimals, never an amount",
-    ("allocation/comparison.py", "points"): "a change of share in percentage points, to 10 decimals",
-    ("allocation/explanations.py", "words"): "whether a volume change shows as a whole percent",
-    ("allocation/ledger_views.py", "budget_frames"): "a change in percent",
+    ("allocation/keys/comparison.py", "points"): "a change of share in percentage points, to 10 decimals",
+    ("allocation/runs/explanations.py", "words"): "whether a volume change shows as a whole percent",
+    ("allocation/ledger/views.py", "budget_frames"): "a change in percent",
     ("cases/statistics.py", "_ratio"): "rates and seconds of the statistics",
     ("cases/formats.py", "_group"): "display to the places shown, the same half-up rule (test below)",
     ("cases/formats.py", "duration"): "seconds to whole seconds",

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from allocation.keys import allocation_key_compute_measured
+from allocation.keys.compute import allocation_key_compute_measured
 from allocation.selectors import map_owners
 from cases.grouping_maps import MapRow, grouping_map_version_create
 from cases.models import GroupingMapEntry, GroupingMapVersion
@@ -196,7 +196,7 @@ def test_every_approved_key_computes_the_same_after_the_migration(volumes):
 
 
 def test_statistics_after_an_administrations_end_do_not_list_it(volumes):
-    from allocation.figures import month_figures
+    from allocation.publications.figures import month_figures
     from cases.models import Administration
 
     kff = Administration.objects.create(code="KFF", name="Kultur", valid_to=date(2026, 2, 28))

@@ -12,8 +12,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from allocation.decisions import allocation_key_decide
-from allocation.keys import allocation_key_compute_measured
+from allocation.keys.compute import allocation_key_compute_measured
+from allocation.keys.decisions import allocation_key_decide
 from cases import roles
 from cases.models import Notification, NotificationOptOut
 from cases.notifications import notifications_send
@@ -103,7 +103,7 @@ def test_duplicate_delivery_of_the_task_sends_nothing_twice(volumes, smtp):
 
 
 def test_department_heads_are_told_their_month_is_published_unless_they_turned_it_off(volumes, smtp):
-    from allocation.publishing import publication_create
+    from allocation.publications.publishing import publication_create
 
     head = make_user("chef.mail", roles.DEPARTMENT_HEAD, admins=[volumes["UF"]])
     head.email = "chef@example.se"
@@ -139,12 +139,12 @@ def test_a_failed_import_tells_finance_staff(org, smtp):
 
 
 def test_finance_staff_hear_of_a_monthly_source_missing_on_the_publication_day(volumes, smtp):
-    from allocation.tasks import _notify_missing_sources
+    from allocation.tasks import notify_missing_sources
     from cases.models import DataSource
 
     _people()
     DataSource.objects.create(name="E-post")  # delivers every month, nothing for March
-    _notify_missing_sources(date(2026, 3, 1))
-    _notify_missing_sources(date(2026, 3, 1))  # the beat runs again: no second mail
+    notify_missing_sources(date(2026, 3, 1))
+    notify_missing_sources(date(2026, 3, 1))  # the beat runs again: no second mail
     subjects = [_subject(m) for _r, m in smtp.messages]
     assert subjects == ["Källan E-post har inte levererat 2026-03"]

@@ -75,7 +75,7 @@ def _independent_bank_figures() -> dict[str, object]:
 
 
 def test_the_bank_log_loads_through_its_profile_and_the_published_month_equals_the_raw_file():
-    from allocation.publishing import publication_create
+    from allocation.publications.publishing import publication_create
 
     _need(BANK)
     _bank_organisation()
@@ -114,7 +114,7 @@ def test_the_bank_log_loads_through_its_profile_and_the_published_month_equals_t
 
 @pytest.mark.parametrize("basis", ["cases", "minutes", "weighted"])
 def test_abandoned_calls_never_count_in_a_keys_load(basis):
-    from allocation.keys import allocation_key_compute_measured
+    from allocation.keys.compute import allocation_key_compute_measured
 
     _need(BANK)
     _bank_organisation()

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from allocation.amounts import AmountError, parse_amount
 from allocation.calculation import format_amount
 from allocation.models import AllocationKey, CostPool
-from allocation.runs import allocation_run_create, run_amounts
+from allocation.runs.allocate import allocation_run_create, run_amounts
 
 
 class Command(BaseCommand):

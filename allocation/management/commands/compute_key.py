@@ -9,9 +9,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from allocation.keys import allocation_key_compute_measured
+from allocation.keys.compute import allocation_key_compute_measured
+from allocation.keys.robustness import unusual_reasons
 from allocation.models import AllocationKey
-from allocation.robustness import unusual_reasons
 from cases.months import month_argument
 
 _month = month_argument

@@ -17,7 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from allocation.keys import allocation_key_create_from_values
+from allocation.keys.compute import allocation_key_create_from_values
 from cases.numbers import NumberError, parse_number
 
 

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from allocation.amounts import AmountError, parse_amount
 from allocation.models import AllocationKey, CostPool
-from allocation.pools import FundingInput, cost_pool_save
-from allocation.runs import cost_pool_net_amount
+from allocation.runs.allocate import cost_pool_net_amount
+from allocation.runs.pools import FundingInput, cost_pool_save
 from cases.roles import user_argument
 
 

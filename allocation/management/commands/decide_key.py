@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from allocation.decisions import allocation_key_decide
+from allocation.keys.decisions import allocation_key_decide
 from allocation.models import AllocationKey, CostPool
 from cases.roles import user_argument
 

@@ -8,8 +8,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from allocation.ledger.settlements import settlement_decide
 from allocation.models import Settlement
-from allocation.settlements import settlement_decide
 from cases.roles import user_argument
 
 

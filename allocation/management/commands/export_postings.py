@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from allocation.ledger import run_postings_export
+from allocation.ledger.journal import run_postings_export
 from allocation.models import AllocationRun
 from cases.months import parse_year_month
 from cases.roles import user_argument

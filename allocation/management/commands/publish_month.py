@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from allocation.publishing import publication_request_create, publication_request_process
+from allocation.publications.publishing import publication_request_create, publication_request_process
 from cases.months import month_argument
 
 

@@ -9,8 +9,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from allocation.ledger.settlements import settlement_create
 from allocation.models import CostPool
-from allocation.settlements import settlement_create
 from cases.roles import user_argument
 
 

@@ -10,11 +10,11 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
 from allocation.calculation import format_amount, percentages
-from allocation.decisions import allocation_key_decide
-from allocation.keys import allocation_key_compute_measured
+from allocation.keys.compute import allocation_key_compute_measured
+from allocation.keys.decisions import allocation_key_decide
 from allocation.models import AllocationKey, AllocationRun, CostPool
-from allocation.publishing import publication_create
-from allocation.runs import allocation_run_create
+from allocation.publications.publishing import publication_create
+from allocation.runs.allocate import allocation_run_create
 from cases.models import DataSource, MonthlyAggregate
 from cases.months import months_back
 
@@ -72,7 +72,7 @@ class Command(BaseCommand):
         return allocation_key_decide(key=key, status="approved", user=steering, comment="Godkänd av styrgruppen.")
 
     def _allocate(self, key: AllocationKey, pool: CostPool) -> AllocationRun:
-        from allocation.pools import cost_pool_save
+        from allocation.runs.pools import cost_pool_save
 
         pool.key = key
         cost_pool_save(pool=pool, user=None)

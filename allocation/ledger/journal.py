@@ -13,9 +13,9 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from allocation import postings
+from allocation.ledger import postings
 from allocation.models import AllocationRun, CostPool, JournalLine, Posting, PostingProfile
-from allocation.runs import run_amounts
+from allocation.runs.allocate import run_amounts
 from allocation.selectors import latest_charging_run
 from cases.models import Administration
 from cases.services import audit_actor, audit_record, audited_save

@@ -17,18 +17,19 @@ from django.views.decorators.http import require_POST
 
 from allocation import calculation
 from allocation.amounts import AmountError, parse_amount
-from allocation.decisions import allocation_key_decide, key_decision_refusal
-from allocation.explanations import explanation_amount, key_explanation
-from allocation.keys import allocation_key_compute_measured
+from allocation.keys.compute import allocation_key_compute_measured
+from allocation.keys.decisions import allocation_key_decide, key_decision_refusal
+from allocation.keys.robustness import unusual_reasons
 from allocation.models import AllocationKey, CostPool
-from allocation.robustness import unusual_reasons
+from allocation.runs.explanations import explanation_amount, key_explanation
+from allocation.selectors import keys_listed, keys_other_than, pools_for_key
 from cases import roles
 
 
 @login_required
 def key_list(request: HttpRequest) -> HttpResponse:
     roles.require_reader(request)
-    keys = AllocationKey.objects.select_related("decided_by").order_by("-created_at")
+    keys = keys_listed()
     return render(request, "allocation/key_list.html", {"keys": keys, "is_finance": roles.is_finance(request.user)})
 
 
@@ -48,7 +49,7 @@ def key_detail(request: HttpRequest, key_id: int) -> HttpResponse:
         "key": key,
         "rows": [(s, percent.get(s.administration.code)) for s in shares],
         "top_groupings": top_groupings,
-        "others": AllocationKey.objects.exclude(pk=key.pk).order_by("-created_at")[:50],
+        "others": keys_other_than(key),
         "can_propose": key.status == AllocationKey.Status.DRAFT
         and key_decision_refusal(key=key, status="proposed", user=request.user) is None,
         "can_decide": key.status == AllocationKey.Status.PROPOSED
@@ -59,12 +60,10 @@ def key_detail(request: HttpRequest, key_id: int) -> HttpResponse:
         "decisions": key.decisions.order_by("at", "id"),
         "is_finance": roles.is_finance(request.user),
         # The pools the key may be proposed for: key-shared pools of its year or later (DESIGN §4).
-        "pools": CostPool.objects.filter(pricing=CostPool.Pricing.KEY, year__gte=key.valid_from.year).order_by(
-            "-year", "name"
-        ),
+        "pools": pools_for_key(key),
     }
     if key.kind == AllocationKey.Kind.MEASURED:
-        from allocation.review_views import robustness_chart, robustness_rows
+        from allocation.analysis.review import robustness_chart, robustness_rows
         from cases.months import month_range
 
         robust_rows, amount = robustness_rows(key)
@@ -202,7 +201,7 @@ def key_new_measured(request: HttpRequest) -> HttpResponse:
 def key_new_values(request: HttpRequest) -> HttpResponse:
     """A driver key (quantities per administration) or a fixed key (percentages) by form or file."""
     from allocation.forms import ValuesKeyForm
-    from allocation.keys import allocation_key_create_from_values
+    from allocation.keys.compute import allocation_key_create_from_values
 
     if not roles.is_finance(request.user):
         raise PermissionDenied

@@ -7,7 +7,7 @@ files of their own administrations; finance staff and the steering group see eve
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -16,13 +16,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from allocation.models import Publication, PublicationFile, PublicationRequest
-from allocation.publishing import publication_request_create
-from allocation.selectors import month_has_own_data, months_unpublished
+from allocation.publications.lookup import MonthNotPublished, publication_for
+from allocation.publications.publishing import publication_request_create
+from allocation.selectors import (
+    month_has_own_data,
+    months_unpublished,
+    publication_requests_in_progress,
+    publications_listed,
+)
 from cases import formats, roles
 from cases.models import Administration
 from cases.months import parse_year_month
@@ -31,58 +36,11 @@ from cases.selectors import administrations_visible_to
 logger = logging.getLogger(__name__)
 
 
-def may_see_administration(user: Any, code: str) -> bool:
-    return roles.reads_everything(user) or administrations_visible_to(user).filter(code=code).exists()
-
-
-def may_see_overview(user: Any) -> bool:
-    return roles.reads_everything(user) or roles.is_department_head(user)
-
-
-class MonthNotPublished(Http404):
-    """A month that parses but has no publication: the page says so, and offers finance staff
-    the action (see `unpublished_response`)."""
-
-    def __init__(self, month: date) -> None:
-        super().__init__(_("The month is not published."))
-        self.month = month
-
-
-def publication_for(month: str, version: str | None, *, with_figures: bool = True) -> Publication:
-    first = parse_year_month(month)
-    if first is None:
-        raise Http404
-    qs = Publication.objects.filter(month=first)
-    if not with_figures:
-        qs = qs.defer("figures")
-    if version is not None and not (version.isdigit() and len(version) < 10):
-        raise Http404(_("No such version."))
-    if version:
-        return get_object_or_404(qs, version=version)
-    publication = qs.order_by("-version").first()
-    if publication is None:
-        raise MonthNotPublished(first)
-    return publication
-
-
-def _requests_in_progress() -> list[PublicationRequest]:
-    """Work in progress, and failures of the last two weeks, so nobody wonders where a month is."""
-    return list(
-        PublicationRequest.objects.filter(
-            status__in=[PublicationRequest.Status.PENDING, PublicationRequest.Status.RUNNING]
-        ).order_by("month")
-    ) + list(
-        PublicationRequest.objects.filter(
-            status=PublicationRequest.Status.FAILED, requested_at__gte=timezone.now() - timedelta(days=14)
-        ).order_by("month")
-    )
-
-
 def unpublished_response(request: HttpRequest, month: date) -> HttpResponse:
     """An unpublished month's page (404): says so in the reader's language; finance staff get the
     publish button when the month has data, and the progress when it is already asked for."""
     is_finance = roles.is_finance(request.user)
-    outstanding = [r for r in _requests_in_progress() if r.month == month]
+    outstanding = [r for r in publication_requests_in_progress() if r.month == month]
     return render(
         request,
         "statistics/unpublished.html",
@@ -99,10 +57,10 @@ def unpublished_response(request: HttpRequest, month: date) -> HttpResponse:
 
 @login_required
 def publication_list(request: HttpRequest) -> HttpResponse:
-    if not may_see_overview(request.user):
+    if not roles.may_see_overview(request.user):
         raise PermissionDenied
-    publications = Publication.objects.order_by("-month", "-version")
-    outstanding = _requests_in_progress()
+    publications = publications_listed()
+    outstanding = publication_requests_in_progress()
     is_finance = roles.is_finance(request.user)
     return render(
         request,
@@ -157,7 +115,7 @@ def publish(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def overview(request: HttpRequest, month: str) -> HttpResponse:
-    if not may_see_overview(request.user):
+    if not roles.may_see_overview(request.user):
         raise PermissionDenied
     try:
         publication = publication_for(month, request.GET.get("version"), with_figures=False)
@@ -187,12 +145,12 @@ def overview(request: HttpRequest, month: str) -> HttpResponse:
 
 
 def _figures(pk: int) -> dict[str, Any]:
-    return Publication.objects.values_list("figures", flat=True).get(pk=pk)  # type: ignore[return-value]
+    return Publication.objects.values_list("figures", flat=True).get(pk=pk)
 
 
 @login_required
 def administration_page(request: HttpRequest, month: str, code: str) -> HttpResponse:
-    if not may_see_administration(request.user, code):
+    if not roles.may_see_administration(request.user, code):
         raise PermissionDenied
     try:
         publication = publication_for(month, request.GET.get("version"), with_figures=False)
@@ -206,7 +164,7 @@ def administration_page(request: HttpRequest, month: str, code: str) -> HttpResp
         doc = figures["administrations"].get(code)
         if doc is None:  # an administration created after this publication
             raise Http404(_("The administration is not in this publication."))
-        return doc  # type: ignore[no-any-return]
+        return doc
 
     return render(
         request,
@@ -223,14 +181,14 @@ def administration_page(request: HttpRequest, month: str, code: str) -> HttpResp
 
 @login_required
 def publication_file(request: HttpRequest, month: str, version: int, name: str) -> FileResponse:
-    if not may_see_overview(request.user):  # before the lookup: a 404 would tell what exists
+    if not roles.may_see_overview(request.user):  # before the lookup: a 404 would tell what exists
         raise PermissionDenied
     publication = publication_for(month, str(version))
     f = get_object_or_404(PublicationFile.objects.select_related("administration"), publication=publication, name=name)
     allowed = (
-        may_see_administration(request.user, f.administration.code)
+        roles.may_see_administration(request.user, f.administration.code)
         if f.administration
-        else may_see_overview(request.user)
+        else roles.may_see_overview(request.user)
     )
     if not allowed:
         raise PermissionDenied

@@ -1,7 +1,7 @@
 """The decision memo printed to PDF by headless Chromium, in a child process of its own.
 
-`python allocation/memo_print.py CHROMIUM` reads the memo's HTML on stdin and writes the PDF on
-stdout. Run by allocation.review_views.memo_pdf, which allows one at a time and kills the whole
+`python allocation/keys/memo_print.py CHROMIUM` reads the memo's HTML on stdin and writes the PDF on
+stdout. Run by allocation.keys.review_views.memo_pdf, which allows one at a time and kills the whole
 process group when the time limit passes: a hostile or huge memo cannot hold the web worker,
 its memory or the machine's Chromiums. No Django here: the page was rendered before."""
 

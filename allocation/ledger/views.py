@@ -16,19 +16,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from allocation.amounts import AmountError, parse_amount
-from allocation.ledger import FORMATS
-from allocation.models import CostPool, Settlement
-from allocation.runs import run_amounts
-from allocation.selectors import latest_charging_run
-from allocation.settlements import (
+from allocation.ledger.journal import FORMATS
+from allocation.ledger.settlements import (
     settlement_create,
     settlement_decide,
     settlement_decision_refusal,
     settlement_post,
     settlement_postings,
 )
+from allocation.models import CostPool, Settlement
+from allocation.runs.allocate import run_amounts
+from allocation.selectors import co_financing_pools, latest_charging_run, settlements_listed
 from cases import roles
-from cases.models import Administration
+from cases.selectors import administration_names
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -61,8 +61,8 @@ def settlement_list(request: HttpRequest) -> HttpResponse:
         request,
         "allocation/settlement_list.html",
         {
-            "settlements": Settlement.objects.select_related("pool").order_by("-created_at"),
-            "pools": CostPool.objects.filter(is_co_financing=True).order_by("-year"),
+            "settlements": settlements_listed(),
+            "pools": co_financing_pools(),
             "is_finance": roles.is_finance(request.user),
             "error": error,
         },
@@ -72,7 +72,7 @@ def settlement_list(request: HttpRequest) -> HttpResponse:
 def _settlement_workbook(settlement: Settlement) -> bytes:
     from openpyxl import Workbook
 
-    from allocation.excel import write_sheet
+    from allocation.publications.workbooks import write_sheet
     from cases.spreadsheet import workbook_bytes
 
     wb = Workbook()
@@ -175,7 +175,7 @@ def settlement_detail(request: HttpRequest, settlement_id: int) -> HttpResponse:
 def _co_financing_amounts(year: int) -> tuple[Any, dict[str, Decimal] | None, str]:
     """The year's co-financing pool and each administration's amount: its newest charging run,
     or (before there is one) what a charging run would give, computed and rolled back."""
-    from allocation.pool_views import run_preview
+    from allocation.runs.allocate import run_preview
 
     pool = CostPool.objects.filter(year=year, is_co_financing=True).select_related("key").first()
     if pool is None:
@@ -198,7 +198,7 @@ def budget_frames(request: HttpRequest) -> HttpResponse:
     year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year + 1
     next_pool, next_amounts, next_note = _co_financing_amounts(year)
     this_pool, this_amounts, this_note = _co_financing_amounts(year - 1)
-    names = dict(Administration.objects.values_list("code", "name"))
+    names = administration_names()
     rows = []
     for code in sorted(set(next_amounts or {}) | set(this_amounts or {})):
         new = (next_amounts or {}).get(code)
@@ -209,7 +209,7 @@ def budget_frames(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         from openpyxl import Workbook
 
-        from allocation.excel import write_sheet
+        from allocation.publications.workbooks import write_sheet
         from cases.spreadsheet import workbook_bytes
 
         wb = Workbook()

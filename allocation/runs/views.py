@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -19,12 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from allocation.forms import PoolForm
-from allocation.ledger import PROFILE_FIELDS
+from allocation.ledger.journal import PROFILE_FIELDS
 from allocation.models import AllocationRun, CostPool, Posting, PostingProfile
-from allocation.pools import FundingInput, cost_pool_save
-from allocation.runs import allocation_run_create, cost_pool_net_amount, run_amounts
+from allocation.runs.allocate import allocation_run_create, cost_pool_net_amount, run_amounts, run_preview
+from allocation.runs.pools import FundingInput, cost_pool_save
+from allocation.selectors import pools_listed
 from cases import roles
 from cases.models import Administration
+from cases.selectors import administration_names
 
 
 def _save_pool(request: HttpRequest, form: PoolForm, pool: CostPool) -> CostPool | None:
@@ -53,28 +54,12 @@ def pool_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid() and (pool := _save_pool(request, form, CostPool())) is not None:
             messages.success(request, _("The cost pool %(pool)s is created.") % {"pool": pool})
             return HttpResponseRedirect(reverse("allocation:pool-detail", args=[pool.pk]))
-    pools = CostPool.objects.select_related("key").prefetch_related("funding_lines").order_by("-year", "name")
+    pools = pools_listed()
     return render(
         request,
         "allocation/pool_list.html",
         {"pools": [(p, cost_pool_net_amount(p)) for p in pools], "form": form},
     )
-
-
-class _Preview(Exception):
-    def __init__(self, annual: dict[str, Decimal]) -> None:
-        self.annual = annual
-
-
-def run_preview(pool: CostPool) -> dict[str, Decimal]:
-    """The amounts a charging run of the pool would give now, by the very service that creates
-    it, inside a transaction that is rolled back: the preview cannot differ from the run."""
-    try:
-        with transaction.atomic():
-            run = allocation_run_create(pool=pool)
-            raise _Preview(run_amounts(run)[0])
-    except _Preview as preview:
-        return preview.annual
 
 
 @login_required
@@ -104,7 +89,7 @@ def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
             preview = run_preview(pool)
         except ValidationError as exc:
             preview_error = " ".join(exc.messages)
-    names = dict(Administration.objects.values_list("code", "name"))
+    names = administration_names()
     return render(
         request,
         "allocation/pool_detail.html",
@@ -128,7 +113,7 @@ def pool_price_decision(request: HttpRequest, pool_id: int) -> HttpResponse:
     """Propose (finance) or approve/reject (the steering group, not the proposer) the pool's price."""
     from django.core.exceptions import PermissionDenied
 
-    from allocation.prices import pool_price_decide
+    from allocation.runs.prices import pool_price_decide
 
     roles.require_reader(request)
     pool = get_object_or_404(CostPool, pk=pool_id)
@@ -155,7 +140,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     roles.require_reader(request)
     run = get_object_or_404(AllocationRun.objects.select_related("key", "pool", "supersedes", "created_by"), pk=run_id)
     annual, months = run_amounts(run)
-    names = dict(Administration.objects.values_list("code", "name"))
+    names = administration_names()
     old: dict[str, Decimal] = run_amounts(run.supersedes)[0] if run.supersedes else {}
     rows: list[dict[str, Any]] = [
         {
@@ -202,7 +187,7 @@ def _file_response(content: bytes, content_type: str, filename: str) -> HttpResp
 def run_postings(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
     """A preview of the vouchers posting the run would carry now: a download to look at, which
     records nothing (DESIGN §4: posting is an explicit action, never a page view)."""
-    from allocation.ledger import FORMATS, run_postings
+    from allocation.ledger.journal import FORMATS, run_postings
 
     roles.require_finance(request)
     run = get_object_or_404(AllocationRun.objects.select_related("pool"), pk=run_id)
@@ -220,7 +205,7 @@ def run_postings(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
 def run_post(request: HttpRequest, run_id: int) -> HttpResponse:
     """ "Överför till redovisningen": post what the run says minus what the journal holds (CSRF-
     protected POST), then show the posting with its file."""
-    from allocation.ledger import run_postings_export
+    from allocation.ledger.journal import run_postings_export
 
     roles.require_finance(request)
     run = get_object_or_404(AllocationRun.objects.select_related("pool"), pk=run_id)
@@ -256,7 +241,7 @@ def run_post(request: HttpRequest, run_id: int) -> HttpResponse:
 @login_required
 def posting_file(request: HttpRequest, posting_id: int) -> HttpResponse:
     """The file a posting handed to the ledger, exactly as it was posted."""
-    from allocation.ledger import FORMATS
+    from allocation.ledger.journal import FORMATS
 
     roles.require_finance(request)
     posting = get_object_or_404(Posting, pk=posting_id)
@@ -272,7 +257,7 @@ class PostingProfileForm(forms.ModelForm):
 
 @login_required
 def posting_profile(request: HttpRequest) -> HttpResponse:
-    from allocation.ledger import posting_profile_save
+    from allocation.ledger.journal import posting_profile_save
 
     roles.require_reader(request)
     profile = PostingProfile.objects.first() or PostingProfile()

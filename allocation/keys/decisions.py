@@ -113,7 +113,7 @@ def key_decision_refusal(*, key: AllocationKey, status: str, user: Any) -> str |
     return decision_refusal(obj=key, kind="key", status=status, user=user)
 
 
-def _notify_decision(*, kind: str, obj: Any, decision: Any, url: str, name: str) -> None:
+def notify_decision(*, kind: str, obj: Any, decision: Any, url: str, name: str) -> None:
     """The steering group is told of a proposal; the proposer of the decision, with the comment."""
     from cases.notifications import link, notify, people_in
     from cases.roles import STEERING_GROUP
@@ -262,7 +262,7 @@ def allocation_key_decide(
         if status == AllocationKey.Status.APPROVED and key.pool_id is not None:
             _key_take_pool(key=key, user=user)
         decision = decision_record(KeyDecision, key=key, user=user, before=before, status=status, comment=comment)
-        _notify_decision(kind="key", obj=key, decision=decision, url=f"/allocation/keys/{key.pk}/", name=key.name)
+        notify_decision(kind="key", obj=key, decision=decision, url=f"/allocation/keys/{key.pk}/", name=key.name)
         audit_record(
             user=user,
             action=f"key.{status}",

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 
 from allocation import calculation
 from allocation.calculation import AllocationError
-from allocation.figures import rolling_share
 from allocation.models import (
     AllocationKey,
 )
+from allocation.publications.figures import rolling_share
 from allocation.selectors import (
     co_financing_key,
     map_owners,
@@ -32,10 +32,10 @@ def allocation_what_if(
 
     Nothing is saved. `changes` maps a grouping code to its new owners (an owner of None
     makes it central). Returns the new loads, the comparison with the key, and the groupings
-    that drive the change (allocation.explanations, as on the comparison page).
+    that drive the change (allocation.runs.explanations, as on the comparison page).
     """
-    from allocation.comparison import compare_loads
-    from allocation.explanations import lines_explanation
+    from allocation.keys.comparison import compare_loads
+    from allocation.runs.explanations import lines_explanation
     from allocation.selectors import key_lines
 
     if key.kind != AllocationKey.Kind.MEASURED or key.map_version is None:

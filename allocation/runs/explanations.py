@@ -1,4 +1,4 @@
-"""Why the shares moved, ready to read: the pure contributions (allocation.comparison) with
+"""Why the shares moved, ready to read: the pure contributions (allocation.keys.comparison) with
 administration and grouping names, percentage points and kronor. The comparison page, the memo,
 the what-if, the API and the key workbook all take their explanation from `key_explanation` /
 `lines_explanation`, so they cannot disagree.
@@ -17,13 +17,14 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from allocation import comparison
-from allocation.comparison import Line
+from allocation.keys import comparison
+from allocation.keys.comparison import Line
 from allocation.models import AllocationKey, CostPool
-from allocation.runs import cost_pool_net_amount
+from allocation.runs.allocate import cost_pool_net_amount
 from allocation.selectors import key_lines, key_loads
 from cases import formats
-from cases.models import Administration, Grouping
+from cases.models import Grouping
+from cases.selectors import administration_names
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def lines_explanation(
     lines_a: Iterable[Line], lines_b: Iterable[Line], amount: Decimal | None, top: int | None = 10
 ) -> list[DriverRow]:
     """The driving groupings of B against A (both as load lines), with names and kronor."""
-    names = dict(Administration.objects.values_list("code", "name"))
+    names = administration_names()
     a, b = list(lines_a), list(lines_b)
     if not a or not b:
         return []
@@ -169,7 +170,7 @@ def key_explanation(a: AllocationKey, b: AllocationKey, amount: Decimal | None, 
     """Key B against key A: each administration's share and amount in both, and the groupings
     that drive the difference. Raises calculation.AllocationError when a key cannot be compared."""
     rows = comparison.compare_loads(key_loads(a), key_loads(b), amount)
-    names = dict(Administration.objects.values_list("code", "name"))
+    names = administration_names()
     lines_a, lines_b = key_lines(a), key_lines(b)
     drivers = lines_explanation(lines_a, lines_b, amount, top) if lines_a and lines_b else []
     return KeyExplanation(rows=rows, names=names, drivers=drivers, explained=bool(lines_a and lines_b))

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from allocation import calculation, robustness
+from allocation import calculation
 from allocation.calculation import AllocationError
+from allocation.keys import robustness
 from allocation.models import (
     AllocationKey,
     KeyLoadLine,

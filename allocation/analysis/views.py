@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 
 from allocation import calculation
 from allocation.amounts import AmountError, parse_amount
-from allocation.analysis import allocation_what_if, grouping_map_what_if_save, rolling_shares
+from allocation.analysis.whatif import allocation_what_if, grouping_map_what_if_save, rolling_shares
 from allocation.models import AllocationKey
 from cases import roles
 from cases.models import Administration, MonthlyAggregate
 from cases.months import months_back, parse_day, parse_year_month
+from cases.selectors import administration_names
 
 
 def parse_changes(text: str) -> dict[str, list[calculation.MapOwner]]:
@@ -74,7 +75,7 @@ def parse_changes(text: str) -> dict[str, list[calculation.MapOwner]]:
 
 def _share_chart(rows: list[Any]) -> str:
     """Old and new shares side by side as an SVG data URI (the page allows data: images)."""
-    from allocation.renderers import pyplot, svg_bytes
+    from allocation.publications.renderers import pyplot, svg_bytes
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 3))
@@ -120,7 +121,7 @@ def key_what_if(request: HttpRequest, key_id: int) -> HttpResponse:
             chart = _share_chart(rows)
         except (ValidationError, AmountError) as exc:
             errors = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-    names = dict(Administration.objects.values_list("code", "name"))
+    names = administration_names()
     return render(
         request,
         "allocation/what_if.html",
@@ -143,7 +144,7 @@ def _drift_chart(months: list[str], series: dict[str, list[float | None]]) -> st
     grey, so no two coloured lines ever share a colour or need a legend to tell apart."""
     import math
 
-    from allocation.renderers import pyplot, svg_bytes
+    from allocation.publications.renderers import pyplot, svg_bytes
 
     plt = pyplot()
     codes = list(series)

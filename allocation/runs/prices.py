@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from allocation.decisions import decision_record, decision_refusal
+from allocation.keys.decisions import decision_record, decision_refusal
 from allocation.models import CostPool, PoolPrice, PriceDecision
 from cases import formats
 from cases.services import audit_record

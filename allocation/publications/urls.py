@@ -1,6 +1,6 @@
 from django.urls import path
 
-from allocation import publication_views as views
+from allocation.publications import views
 
 app_name = "statistics"
 urlpatterns = [

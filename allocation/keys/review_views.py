@@ -3,7 +3,6 @@ months), trying it without chosen months, and the decision memo for the meeting.
 
 from __future__ import annotations
 
-import base64
 from decimal import Decimal
 from typing import Any
 
@@ -14,64 +13,16 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from allocation import calculation, comparison
-from allocation.explanations import explanation_amount, key_explanation
-from allocation.keys import allocation_key_compute_measured
+from allocation.analysis.review import robustness_rows
+from allocation.keys import comparison
+from allocation.keys.compute import allocation_key_compute_measured
+from allocation.keys.robustness import unusual_reasons
 from allocation.models import AllocationKey
-from allocation.robustness import unusual_reasons
+from allocation.runs.explanations import explanation_amount, key_explanation
 from allocation.selectors import co_financing_key, key_loads
 from cases import roles
-from cases.models import Administration
 from cases.months import month_range, parse_year_month
-
-
-def robustness_rows(key: AllocationKey) -> tuple[list[dict[str, Any]], Decimal | None]:
-    """Per administration: its share in the key, the lowest and highest with one month left out,
-    and the largest swing in kronor on the co-financing pool of the key's year."""
-    robust = key.robustness or {}
-    ranges = robust.get("range", {})
-    if not ranges:
-        return [], None
-    amount = explanation_amount(key).amount
-    names = dict(Administration.objects.values_list("code", "name"))
-    shares = dict(key.shares.values_list("administration__code", "share"))
-    rows = []
-    for code in sorted(ranges):
-        low, high = Decimal(ranges[code]["min"]), Decimal(ranges[code]["max"])
-        share = shares.get(code, Decimal(0))
-        swing = max(abs(high - share), abs(share - low))
-        rows.append(
-            {
-                "code": code,
-                "name": names.get(code, ""),
-                "share": share * 100,
-                "low": low * 100,
-                "high": high * 100,
-                "swing_pp": swing * 100,
-                "swing_kr": calculation.round_kronor(swing * amount) if amount is not None else None,
-            }
-        )
-    return rows, amount
-
-
-def robustness_chart(rows: list[dict[str, Any]]) -> str | None:
-    """Each administration's share with its leave-one-out range, as an SVG data URI."""
-    if not rows:
-        return None
-    from allocation.renderers import pyplot, svg_bytes
-
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 3))
-    x = list(range(len(rows)))
-    shares = [float(r["share"]) for r in rows]
-    below = [float(r["share"] - r["low"]) for r in rows]
-    above = [float(r["high"] - r["share"]) for r in rows]
-    ax.bar(x, shares, color="#4a90b8", label=_("Share in the key"))
-    ax.errorbar(x, shares, yerr=[below, above], fmt="none", ecolor="#222", capsize=4, label=_("One month left out"))
-    ax.set_xticks(x, [r["code"] for r in rows], rotation=45, fontsize=8)
-    ax.set_ylabel(_("Share (%)"))
-    ax.legend(fontsize=8)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg_bytes(fig)).decode()
+from cases.selectors import administration_names
 
 
 @login_required
@@ -132,7 +83,7 @@ def key_memo(request: HttpRequest, key_id: int) -> HttpResponse:
         in_force = None
     source = explanation_amount(key)
     amount = source.amount
-    names = dict(Administration.objects.values_list("code", "name"))
+    names = administration_names()
     drivers: list[Any] = []
     if in_force is not None:
         explained = key_explanation(in_force, key, amount, top=15)
@@ -180,7 +131,7 @@ MEMO_PDF_LOCK = "memo-pdf-printing"
 
 
 def memo_pdf_command(executable: str) -> list[str]:
-    """The child process that prints (allocation/memo_print.py, run by its path so that it does not
+    """The child process that prints (allocation/keys/memo_print.py, run by its path so that it does not
     depend on the server's working directory); a test may put a slow one here."""
     import sys
     from pathlib import Path

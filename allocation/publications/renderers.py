@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from allocation.excel import write_sheet
+from allocation.publications.workbooks import write_sheet
 from cases import formats
 from cases.spreadsheet import safe_cell, workbook_bytes
 

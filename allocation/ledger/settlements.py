@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from allocation import postings
-from allocation.ledger import (
+from allocation.ledger import postings
+from allocation.ledger.journal import (
     FORMATS,
     PostingFile,
     check_format,
@@ -21,7 +21,7 @@ from allocation.ledger import (
     posting_settings,
 )
 from allocation.models import CostPool, JournalLine
-from allocation.runs import run_amounts
+from allocation.runs.allocate import run_amounts
 from cases.models import Administration
 from cases.services import audit_record
 
@@ -58,7 +58,7 @@ def settlement_create(
 
     from allocation import calculation
     from allocation.models import AllocationKey, CostPool, Settlement, SettlementLine
-    from allocation.runs import UNITS
+    from allocation.runs.allocate import UNITS
     from allocation.selectors import (
         latest_charging_run,
         map_owners,
@@ -167,7 +167,7 @@ def settlement_create(
 
 
 def settlement_decision_refusal(*, settlement: Any, status: str, user: Any) -> str | None:
-    from allocation.decisions import decision_refusal
+    from allocation.keys.decisions import decision_refusal
 
     return decision_refusal(obj=settlement, kind="settlement", status=status, user=user)
 
@@ -194,14 +194,14 @@ def settlement_decide(*, settlement: Any, status: str, user: Any, comment: str =
         before = settlement.status
         Settlement.objects.filter(pk=settlement.pk).update(status=status)
         settlement.status = status
-        from allocation.decisions import decision_record
+        from allocation.keys.decisions import decision_record
 
         decision = decision_record(
             SettlementDecision, settlement=settlement, user=user, before=before, status=status, comment=comment
         )
-        from allocation.decisions import _notify_decision
+        from allocation.keys.decisions import notify_decision
 
-        _notify_decision(
+        notify_decision(
             kind="settlement",
             obj=settlement,
             decision=decision,

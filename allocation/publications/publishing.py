@@ -1,6 +1,6 @@
-"""Monthly publications: a month's figures (allocation.figures) and files (allocation.renderers)
-stored as a new version, the department heads told; and the publication requests that make sure
-each asked-for publication happens exactly once.
+"""Monthly publications: a month's figures (allocation.publications.figures) and files
+(allocation.publications.renderers) stored as a new version, the department heads told; and the
+publication requests that make sure each asked-for publication happens exactly once.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from allocation.figures import month_figures
 from allocation.models import Publication, PublicationFile, PublicationRequest
-from allocation.renderers import publication_files
+from allocation.publications.figures import month_figures
+from allocation.publications.renderers import publication_files
 from cases import formats
 from cases.models import Administration
 from cases.services import audit_record

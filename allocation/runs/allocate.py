@@ -193,7 +193,7 @@ def priced_amounts(*, pool: CostPool) -> tuple[dict[int, dict[str, Decimal]], di
 def _priced_run_create(*, pool: CostPool, user: Any) -> AllocationRun:
     """A charging run of a price-based pool; what the prices recover beside the pool's net cost is
     the centre's surplus (or deficit), recorded on the run and shown, never spread."""
-    from allocation.prices import approved_price
+    from allocation.runs.prices import approved_price
 
     pool = CostPool.objects.select_for_update().get(pk=pool.pk)
     decided = approved_price(pool)
@@ -284,3 +284,19 @@ def run_amounts(run: AllocationRun) -> tuple[dict[str, Decimal], dict[int, dict[
         else:
             months.setdefault(month, {})[code] = amount
     return annual, months
+
+
+class _Preview(Exception):
+    def __init__(self, annual: dict[str, Decimal]) -> None:
+        self.annual = annual
+
+
+def run_preview(pool: CostPool) -> dict[str, Decimal]:
+    """The amounts a charging run of the pool would give now, by the very service that creates
+    it, inside a transaction that is rolled back: the preview cannot differ from the run."""
+    try:
+        with transaction.atomic():
+            run = allocation_run_create(pool=pool)
+            raise _Preview(run_amounts(run)[0])
+    except _Preview as preview:
+        return preview.annual

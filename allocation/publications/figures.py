@@ -18,8 +18,8 @@ from typing import Any, TypedDict
 from django.db.models import Max
 
 from allocation.calculation import percentages
-from allocation.explanations import charge_explanations
 from allocation.models import AllocationRun, RunAmount
+from allocation.runs.explanations import charge_explanations
 from allocation.selectors import co_financing_key, map_owners
 from cases import statistics
 from cases.models import Administration, Channel, DataSource, Grouping, MonthlyAggregate
@@ -118,7 +118,7 @@ class AdministrationFigures(TypedDict):
     share_key: Figure
     drift_pp: Figure
     charged: Figure
-    why: dict[str, Any] | None  # "Varför betalar vi detta?" (allocation.explanations.charge_explanations)
+    why: dict[str, Any] | None  # "Varför betalar vi detta?" (allocation.runs.explanations.charge_explanations)
 
 
 class MonthFigures(TypedDict):

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from allocation.ledger import FORMATS, run_postings_export
+from allocation.ledger.journal import FORMATS, run_postings_export
 from allocation.models import AllocationRun, Posting
 from cases.months import parse_year_month
 from config.api import IsFinance

@@ -1,5 +1,5 @@
 """What a case and a minute cost in a month: the centre's cost and capacity against the minutes
-and cases measured, per grouping too, and beside buying the service (allocation.capacity)."""
+and cases measured, per grouping too, and beside buying the service (allocation.ledger.capacity)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from allocation.calculation import round_kronor
-from allocation.capacity import capacity
+from allocation.ledger.capacity import capacity
 from allocation.models import CentreCost
 from cases import roles
 from cases.models import Grouping, MonthlyAggregate

@@ -1,0 +1,6 @@
+"""Keys: a measured or value key computed (`compute`), decided under four eyes (`decisions`),
+its robustness (`robustness`, pure) and two keys compared (`comparison`, pure); the key pages
+(`views`, `review_views`) and the memo's PDF child process (`memo_print`, run by its path).
+
+May import: `cases`, `allocation.models` and the base (`calculation`, `amounts`, `selectors`).
+Its pages may import any service of `allocation`, never another page module."""
