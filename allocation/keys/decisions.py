@@ -113,6 +113,28 @@ def key_decision_refusal(*, key: AllocationKey, status: str, user: Any) -> str |
     return decision_refusal(obj=key, kind="key", status=status, user=user)
 
 
+# What the steering group and the proposer are told, per kind of reviewed record.
+_PROPOSED = {
+    "key": (
+        gettext_lazy("Key proposed for decision: #%(id)s %(name)s"),
+        gettext_lazy("%(actor)s proposes key #%(id)s %(name)s for the steering group's decision."),
+    ),
+    "settlement": (
+        gettext_lazy("Settlement proposed for decision: #%(id)s %(name)s"),
+        gettext_lazy("%(actor)s proposes settlement #%(id)s %(name)s for the steering group's decision."),
+    ),
+    "price": (
+        gettext_lazy("Price proposed for decision: #%(id)s %(name)s"),
+        gettext_lazy("%(actor)s proposes price #%(id)s %(name)s for the steering group's decision."),
+    ),
+}
+_DECIDED = {
+    "key": gettext_lazy("Key #%(id)s %(name)s is %(verdict)s"),
+    "settlement": gettext_lazy("Settlement #%(id)s %(name)s is %(verdict)s"),
+    "price": gettext_lazy("Price #%(id)s %(name)s is %(verdict)s"),
+}
+
+
 def notify_decision(*, kind: str, obj: Any, decision: Any, url: str, name: str) -> None:
     """The steering group is told of a proposal; the proposer of the decision, with the comment."""
     from cases.notifications import link, notify, people_in
@@ -122,22 +144,13 @@ def notify_decision(*, kind: str, obj: Any, decision: Any, url: str, name: str) 
         comment = "\n" + _("Comment: %(comment)s") % {"comment": decision.comment} if decision.comment else ""
         words = {"id": obj.pk, "name": name, "actor": decision.actor}
         if decision.to_status == "proposed":
-            subject = (
-                _("Key proposed for decision: #%(id)s %(name)s")
-                if kind == "key"
-                else _("Settlement proposed for decision: #%(id)s %(name)s")
-            )
-            body = (
-                _("%(actor)s proposes key #%(id)s %(name)s for the steering group's decision.")
-                if kind == "key"
-                else _("%(actor)s proposes settlement #%(id)s %(name)s for the steering group's decision.")
-            )
+            subject, body = _PROPOSED[kind]
             notify(
                 kind="key_proposed",
                 event=f"{kind}:{obj.pk}:proposed:{decision.pk}",
                 recipients=[u for u in people_in(STEERING_GROUP) if u.pk != decision.user_id],
-                subject=subject % words,
-                body=body % words + f"{comment}\n{link(url)}",
+                subject=str(subject) % words,
+                body=str(body) % words + f"{comment}\n{link(url)}",
             )
             return
         proposal = obj.decisions.filter(to_status="proposed").order_by("-at", "-id").first()
@@ -147,16 +160,11 @@ def notify_decision(*, kind: str, obj: Any, decision: Any, url: str, name: str) 
                 if decision.to_status == "approved"
                 else pgettext("decision", "rejected")
             )
-            subject = (
-                _("Key #%(id)s %(name)s is %(verdict)s")
-                if kind == "key"
-                else _("Settlement #%(id)s %(name)s is %(verdict)s")
-            )
             notify(
                 kind="key_decided",
                 event=f"{kind}:{obj.pk}:{decision.to_status}:{decision.pk}",
                 recipients=[proposal.user],
-                subject=subject % words,
+                subject=str(_DECIDED[kind]) % words,
                 body=_("%(actor)s has decided: %(verdict)s.") % words + f"{comment}\n{link(url)}",
             )
 

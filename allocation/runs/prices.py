@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from allocation.keys.decisions import decision_record, decision_refusal
+from allocation.keys.decisions import decision_record, decision_refusal, notify_decision
 from allocation.models import CostPool, PoolPrice, PriceDecision
 from cases import formats
 from cases.services import audit_record
@@ -59,7 +59,14 @@ def pool_price_decide(*, pool: CostPool, status: str, user: Any, comment: str = 
             PoolPrice.objects.filter(pk=price.pk).update(status=status)
             price.status = status
             before = "proposed"
-        decision_record(PriceDecision, price=price, user=user, before=before, status=status, comment=comment)
+        decision = decision_record(PriceDecision, price=price, user=user, before=before, status=status, comment=comment)
+        notify_decision(
+            kind="price",
+            obj=price,
+            decision=decision,
+            url=f"/allocation/pools/{pool.pk}/",
+            name=f"{pool} {formats.kronor(price.price)}",
+        )
         audit_record(
             user=user,
             action=f"price.{status}",

@@ -184,3 +184,21 @@ def test_an_approved_settlement_is_posted_once(charged, finance_user, steering_u
     again = settlement_post(settlement=settlement, fmt="sie", user=finance_user)
     assert (first.posting is not None) == any(line.amount for line in settlement.lines.all())
     assert again.posting is None and again.vouchers == 0
+
+
+def test_a_proposed_price_is_told_to_the_steering_group_and_the_decision_to_the_proposer(volumes, finance_user):
+    from allocation.runs.prices import pool_price_decide
+    from cases.models import Notification
+
+    steering = make_user("styr.pris2", roles.STEERING_GROUP)
+    steering.email, finance_user.email = "styr@example.se", "ekonom@example.se"
+    steering.save()
+    finance_user.save()
+    pool = CostPool.objects.create(
+        name="Växeln", year=2026, gross_amount=Decimal("100.00"), pricing="per_case", price=Decimal("12")
+    )
+    pool_price_decide(pool=pool, status="proposed", user=finance_user)
+    told = Notification.objects.get(recipient=steering, event__startswith="price:")
+    assert "Växeln" in told.subject and "12,00" in told.subject
+    pool_price_decide(pool=pool, status="approved", user=steering)
+    assert Notification.objects.filter(recipient=finance_user, event__contains=":approved:").exists()
