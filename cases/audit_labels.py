@@ -36,6 +36,12 @@ ACTION_LABELS = {
     "run.create": gettext_lazy("made an allocation run"),
     "publication.create": gettext_lazy("published a month"),
     "postings.export": gettext_lazy("posted to the ledger"),
+    "postings.post": gettext_lazy("posted to the ledger"),
+    "pool.key": gettext_lazy("gave a cost pool its approved key"),
+    "price.proposed": gettext_lazy("proposed a price"),
+    "price.approved": gettext_lazy("approved a price"),
+    "price.rejected": gettext_lazy("rejected a price"),
+    "user.notifications": gettext_lazy("chose their notifications"),
     "pool.change": gettext_lazy("changed a cost pool"),
     "import.upload": gettext_lazy("uploaded a file"),
     "import.loaded": gettext_lazy("loaded a file"),
@@ -59,6 +65,7 @@ OBJECT_LABELS = {
     "grouping_map_version": gettext_lazy("grouping map"),
     "import_batch": gettext_lazy("import batch"),
     "posting_profile": gettext_lazy("posting profile"),
+    "pool_price": gettext_lazy("price of a cost pool"),
     "publication": gettext_lazy("publication"),
     "publication_schedule": gettext_lazy("publication schedule"),
     "settlement": gettext_lazy("settlement"),
@@ -79,6 +86,10 @@ FIELD_LABELS = {
     "groupings": gettext_lazy("groupings"),
     "month": gettext_lazy("month"),
     "version": gettext_lazy("version"),
+    "opted_out": gettext_lazy("notifications turned off"),
+    "vouchers": gettext_lazy("vouchers"),
+    "total_debits": gettext_lazy("debits (kr)"),
+    "posting": gettext_lazy("posting"),
 }
 DECIMAL = re.compile(r"-?\d+\.\d+")
 

@@ -223,6 +223,30 @@ def user_access_record(*, target: Any, before: dict[str, Any] | None, user: Any)
 
 
 @transaction.atomic
+@transaction.atomic
+def notification_choices_save(*, user: Any, wanted: set[str]) -> bool:
+    """A user chooses which notifications they receive (the rest are opted out). Audited, like
+    every change a person makes to what reaches them. True if anything changed."""
+    from cases.models import Notification, NotificationOptOut
+
+    before = sorted(NotificationOptOut.objects.filter(user=user).values_list("kind", flat=True))
+    after = sorted(kind for kind in Notification.Kind.values if kind not in wanted)
+    if before == after:
+        return False
+    NotificationOptOut.objects.filter(user=user).exclude(kind__in=after).delete()
+    for kind in after:
+        NotificationOptOut.objects.get_or_create(user=user, kind=kind)
+    audit_record(
+        user=user,
+        action="user.notifications",
+        obj_type="user",
+        obj_id=user.pk,
+        before={"opted_out": before},
+        after={"opted_out": after},
+    )
+    return True
+
+
 def user_email_change(*, user: Any, email: str) -> bool:
     """A user sets (or clears) their own e-mail address, where notifications go. Audited; an
     address that is not valid is refused with a message and changes nothing. True if it changed."""

@@ -41,14 +41,9 @@ def account(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             email_error = "; ".join(exc.messages)
     elif request.method == "POST" and "notifications" in request.POST:
-        from cases.models import Notification, NotificationOptOut
+        from cases.services import notification_choices_save
 
-        wanted = set(request.POST.getlist("kind"))
-        for kind in Notification.Kind.values:
-            if kind in wanted:
-                NotificationOptOut.objects.filter(user=user, kind=kind).delete()
-            else:
-                NotificationOptOut.objects.get_or_create(user=user, kind=kind)
+        notification_choices_save(user=user, wanted=set(request.POST.getlist("kind")))
     elif request.method == "POST":
         try:
             if "revoke" in request.POST:

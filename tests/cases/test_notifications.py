@@ -116,6 +116,10 @@ def test_department_heads_are_told_their_month_is_published_unless_they_turned_i
     kinds = [k for k in Notification.Kind.values if k != "month_published"]
     client.post("/konto/", {"notifications": "1", "kind": kinds})
     assert NotificationOptOut.objects.filter(user=quiet, kind="month_published").exists()
+    from cases.models import AuditEntry
+
+    chosen = AuditEntry.objects.get(action="user.notifications", object_id=str(quiet.pk))  # audited
+    assert chosen.after == {"opted_out": ["month_published"]} and chosen.actor == "chef.tyst"
     publication_create(month=date(2026, 3, 1))
     assert [r for r, _m in smtp.messages] == [["chef@example.se"]]
     body = smtp.messages[0][1].get_payload(decode=True).decode()
