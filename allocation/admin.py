@@ -290,7 +290,10 @@ class PublicationScheduleAdmin(admin.ModelAdmin):
 # --- Generated or edited on their own pages: read here, written through the services --------
 from allocation.models import (  # noqa: E402
     CentreCost,
+    JournalLine,
     KeyDecision,
+    PoolPrice,
+    Posting,
     PostingExport,
     PostingProfile,
     Settlement,
@@ -322,6 +325,33 @@ class PostingExportAdmin(_ReadOnly):
     list_display = ["run", "format", "month", "corrects", "exported_by", "exported_at"]
     list_filter = ["format"]
     list_select_related = ["run", "corrects", "exported_by"]
+
+
+@admin.register(Posting)
+class PostingAdmin(_ReadOnly):
+    """The ledger journal's postings: made only by posting (web, API, export_postings); never changed."""
+
+    list_display = ["pk", "pool", "run", "settlement", "format", "month", "vouchers", "actor", "posted_at"]
+    list_filter = ["format", "pool"]
+    list_select_related = ["pool", "run", "settlement"]
+    exclude = ["content"]
+
+
+@admin.register(JournalLine)
+class JournalLineAdmin(_ReadOnly):
+    list_display = ["posting", "kind", "voucher", "month", "account", "cost_centre", "administration", "amount"]
+    list_filter = ["kind", "account", "month"]
+    search_fields = ["cost_centre"]
+    list_select_related = ["posting", "administration"]
+
+
+@admin.register(PoolPrice)
+class PoolPriceAdmin(_ReadOnly):
+    """Prices are proposed and decided on the pool's page (four eyes); the admin only shows them."""
+
+    list_display = ["pool", "pricing", "price", "status", "created_at"]
+    list_filter = ["status", "pricing"]
+    list_select_related = ["pool"]
 
 
 @admin.register(PostingProfile)

@@ -53,6 +53,9 @@ TABLE: dict[str, tuple[set[str], set[str], set[str]]] = {
     "allocation.PublicationSchedule": (WRITERS, WRITERS, WRITERS),  # add: while there is none
     "allocation.KeyDecision": READ_ONLY,
     "allocation.PostingExport": READ_ONLY,
+    "allocation.Posting": READ_ONLY,  # the ledger journal: made only by posting
+    "allocation.JournalLine": READ_ONLY,
+    "allocation.PoolPrice": READ_ONLY,  # decided on the pool's page
     "allocation.PostingProfile": READ_ONLY,
     "allocation.CentreCost": READ_ONLY,
     "allocation.Settlement": READ_ONLY,
@@ -65,7 +68,10 @@ def _samples(world: Any) -> dict[str, Any]:
         AllocationRun,
         CentreCost,
         CostPool,
+        JournalLine,
         KeyDecision,
+        PoolPrice,
+        Posting,
         PostingExport,
         PostingProfile,
         Publication,
@@ -113,6 +119,15 @@ def _samples(world: Any) -> dict[str, Any]:
         "allocation.PublicationRequest": PublicationRequest.objects.create(month=date(2026, 4, 1)),
         "allocation.KeyDecision": KeyDecision.objects.first(),
         "allocation.PostingExport": PostingExport.objects.create(run=run, format="csv", sha256="0" * 64),
+        "allocation.Posting": Posting.objects.get(pk=samples["posting_id"]),
+        "allocation.JournalLine": JournalLine.objects.filter(posting_id=samples["posting_id"]).first(),
+        "allocation.PoolPrice": PoolPrice.objects.create(
+            pool=CostPool.objects.create(
+                name="Pris", year=2026, gross_amount=Decimal(100), pricing="per_case", price=Decimal(1)
+            ),
+            pricing="per_case",
+            price=Decimal(1),
+        ),
         "allocation.PostingProfile": PostingProfile.objects.create(centre_cost_centre="1050"),
         "allocation.CentreCost": CentreCost.objects.create(
             month=date(2026, 3, 1), staff=Decimal(10), hours_per_person=Decimal(160), staff_cost=Decimal(100000)
