@@ -139,7 +139,7 @@ def key_what_if(request: HttpRequest, key_id: int) -> HttpResponse:
     )
 
 
-def _drift_chart(months: list[str], series: dict[str, list[float | None]]) -> str:
+def drift_chart(months: list[str], series: dict[str, list[float | None]]) -> str:
     """Small multiples: one panel per administration, its drift in colour against the others in
     grey, so no two coloured lines ever share a colour or need a legend to tell apart."""
     import math
@@ -215,7 +215,7 @@ def drift(request: HttpRequest) -> HttpResponse:
             "end": end,
             "table": table,
             "unowned": unowned,
-            "chart": _drift_chart(labels, series) if has_key else None,
+            "chart": drift_chart(labels, series) if has_key else None,
             "has_key": has_key,
             "keys": sorted({doc["approved_key"] for doc in docs if doc and doc["approved_key"]}),
             "error": error,
