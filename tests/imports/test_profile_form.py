@@ -147,3 +147,37 @@ def test_a_csv_sample_in_the_standard_form_reads_its_headers(finance_client):
     )
     assert response.status_code == 200
     assert "profile-form" in response.content.decode()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_finance_connects_the_bank_export_in_the_browser(live_server, browser, finance_user, tmp_path):
+    sample = tmp_path / "bank.txt"
+    sample.write_bytes(_bank_sample().read())
+    source = DataSource.objects.create(name="Banken")
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "ekonom")
+    page.fill("#id_password", "pw-for-tests-only")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}{reverse('organisation:source', args=[source.pk])}")
+    page.click("#profile-form-link")
+    page.set_input_files("#id_file", str(sample))
+    page.click("#sample-form button[type=submit]")
+    for name, value in BANK_FORM.items():
+        field = page.locator(f"#id_{name}")
+        if name == "date_format":
+            assert field.locator("option").count() == 1  # none offered before the date columns are chosen
+        elif field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    page.click("#profile-form button[type=submit]")
+    # The date formats that read the sample's dates are offered as they read.
+    assert "990201 7:02:47 → 1 februari 1999 07:02:47" in page.inner_text("#id_date_format")
+    page.select_option("#id_date_format", "%y%m%d %H:%M:%S")
+    page.click("#profile-form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}{reverse('organisation:source', args=[source.pk])}")
+    source.refresh_from_db()
+    assert source.profile == json.loads(PROFILE_FILE.read_text(encoding="utf-8"))
