@@ -123,6 +123,7 @@ def source_profile_form(request: HttpRequest, source_id: int) -> HttpResponse:
     from cases.services import data_source_save
     from imports.parsing import FileRejected
     from imports.profile_form import ProfileBuilderForm, initial_from_profile, sample_from_signed, sample_read
+    from imports.services import UploadThrottled, upload_throttle_check
 
     if not roles.is_finance(request.user):
         raise PermissionDenied
@@ -133,9 +134,12 @@ def source_profile_form(request: HttpRequest, source_id: int) -> HttpResponse:
     upload = request.FILES.get("file")
     if request.method == "POST" and upload is not None and not isinstance(upload, list):
         try:
+            upload_throttle_check(user=request.user)  # a sample is read as an upload is
             sample = sample_read(upload, upload.size or 0, sheet=str(source.profile.get("sheet", "") or ""))
         except FileRejected as exc:
             error, status = str(exc), 400
+        except UploadThrottled as exc:
+            error, status = " ".join(exc.messages), 429
         else:
             form = ProfileBuilderForm(sample=sample, initial=initial_from_profile(source.profile, sample))
     elif request.method == "POST":

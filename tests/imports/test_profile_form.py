@@ -181,3 +181,15 @@ def test_finance_connects_the_bank_export_in_the_browser(live_server, browser, f
     page.wait_for_url(f"{live_server.url}{reverse('organisation:source', args=[source.pk])}")
     source.refresh_from_db()
     assert source.profile == json.loads(PROFILE_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.mark.django_db
+def test_reading_a_sample_is_throttled_like_uploads(finance_client, settings):
+    settings.UPLOAD_THROTTLE_RATE = "2/minute"
+    source = DataSource.objects.create(name="Telefoni")
+    url = reverse("imports:source-profile", args=[source.pk])
+    answers = [
+        finance_client.post(url, {"file": SimpleUploadedFile("a.csv", csv_bytes(good_rows()))}).status_code
+        for _ in range(3)
+    ]
+    assert answers == [200, 200, 429]
