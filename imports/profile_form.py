@@ -20,6 +20,7 @@ from imports.parsing import FileRejected, is_blank
 from imports.preview import open_sample
 
 SAMPLE_ROWS = 50
+SAMPLE_CHARS = 200_000  # and fewer rows of a very wide file (the form's POST stays well under Django's bound)
 CELL_CHARS = 100  # the sample travels in the form: a 1 MB cell would not (dates and codes are short)
 SAMPLE_SALT = "imports.profile_form.sample"
 VALUE_ROWS = 12
@@ -57,6 +58,7 @@ def sample_read(stream: IO[bytes], size: int, sheet: str = "") -> Sample:
     table = open_sample(stream, size=size, sheet=sheet)
     headers: list[str] = []
     rows: list[list[str]] = []
+    kept = 0
     for _row_no, cells in table.rows:
         if is_blank(cells):
             continue
@@ -64,7 +66,8 @@ def sample_read(stream: IO[bytes], size: int, sheet: str = "") -> Sample:
             headers = [c.strip()[:CELL_CHARS] for c in cells]
             continue
         rows.append([c.strip()[:CELL_CHARS] for c in cells])
-        if len(rows) >= SAMPLE_ROWS:
+        kept += sum(len(c) for c in rows[-1])
+        if len(rows) >= SAMPLE_ROWS or kept > SAMPLE_CHARS:
             break
     if not [h for h in headers if h]:
         raise FileRejected(_("The sample has no header row."))

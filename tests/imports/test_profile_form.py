@@ -193,3 +193,17 @@ def test_reading_a_sample_is_throttled_like_uploads(finance_client, settings):
         for _ in range(3)
     ]
     assert answers == [200, 200, 429]
+
+
+def test_a_wide_sample_is_cut_to_a_size_the_form_can_carry():
+    import io
+
+    from imports.profile_form import sample_read
+
+    header = ";".join(f"c{i}" for i in range(500))
+    row = ";".join("x" * 150 for _ in range(500))
+    data = "\n".join([header, *[row] * 20]).encode()
+    sample = sample_read(io.BytesIO(data), len(data))
+    assert len(sample.headers) == 500
+    assert len(sample.rows) == 5 and {len(c) for c in sample.rows[0]} == {100}
+    assert len(sample.signed()) < 100_000
