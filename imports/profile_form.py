@@ -48,6 +48,15 @@ class Sample:
     headers: list[str]
     rows: list[list[str]]
 
+    def as_csv(self) -> bytes:
+        """The sample as a tab-separated file again, for the preview."""
+        import csv
+        import io
+
+        out = io.StringIO()
+        csv.writer(out, delimiter="\t").writerows([self.headers, *self.rows])
+        return out.getvalue().encode("utf-8")
+
     def signed(self) -> str:
         return signing.dumps({"h": self.headers, "r": self.rows}, salt=SAMPLE_SALT, compress=True)
 

@@ -113,6 +113,8 @@ def source_preview(request: HttpRequest) -> HttpResponse:
 def source_profile_form(request: HttpRequest, source_id: int) -> HttpResponse:
     """Build a source's profile from a sample file: upload the sample, map each field to one of
     its columns, choose the date format that reads it; saved through the audited service."""
+    import io
+
     from django.contrib import messages
     from django.http import HttpResponseRedirect
     from django.shortcuts import render
@@ -122,6 +124,7 @@ def source_profile_form(request: HttpRequest, source_id: int) -> HttpResponse:
     from cases.models import DataSource
     from cases.services import data_source_save
     from imports.parsing import FileRejected
+    from imports.preview import source_profile_preview
     from imports.profile_form import ProfileBuilderForm, initial_from_profile, sample_from_signed, sample_read
     from imports.services import UploadThrottled, upload_throttle_check
 
@@ -129,6 +132,7 @@ def source_profile_form(request: HttpRequest, source_id: int) -> HttpResponse:
         raise PermissionDenied
     source = get_object_or_404(DataSource, pk=source_id)
     form = None
+    preview = None
     error = ""
     status = 200
     upload = request.FILES.get("file")
@@ -149,12 +153,21 @@ def source_profile_form(request: HttpRequest, source_id: int) -> HttpResponse:
             error, status = str(exc), 400
         else:
             form = ProfileBuilderForm(request.POST, sample=sample)
-            if form.is_valid():
+            if form.is_valid() and request.POST.get("action") == "preview":
+                data = form.taken.as_csv()
+                try:
+                    preview = source_profile_preview(
+                        profile=form.profile, stream=io.BytesIO(data), size=len(data), user=request.user
+                    )
+                except UploadThrottled as exc:
+                    error, status = " ".join(exc.messages), 429
+            elif form.is_valid():
                 source.profile = form.profile
                 data_source_save(source=source, user=request.user)
                 messages.success(request, _("The profile of %(name)s is saved.") % {"name": source.name})
                 return HttpResponseRedirect(reverse("organisation:source", args=[source.pk]))
-            status = 400
+            else:
+                status = 400
     import json
 
     return render(
@@ -164,6 +177,7 @@ def source_profile_form(request: HttpRequest, source_id: int) -> HttpResponse:
             "source": source,
             "form": form,
             "error": error,
+            "preview": preview,
             "profile_text": json.dumps(source.profile, ensure_ascii=False, indent=1),
         },
         status=status,

@@ -173,11 +173,11 @@ def test_finance_connects_the_bank_export_in_the_browser(live_server, browser, f
             field.select_option(value)
         else:
             field.fill(value)
-    page.click("#profile-form button[type=submit]")
+    page.click("#profile-save")
     # The date formats that read the sample's dates are offered as they read.
     assert "990201 7:02:47 → 1 februari 1999 07:02:47" in page.inner_text("#id_date_format")
     page.select_option("#id_date_format", "%y%m%d %H:%M:%S")
-    page.click("#profile-form button[type=submit]")
+    page.click("#profile-save")
     page.wait_for_url(f"{live_server.url}{reverse('organisation:source', args=[source.pk])}")
     source.refresh_from_db()
     assert source.profile == json.loads(PROFILE_FILE.read_text(encoding="utf-8"))
@@ -207,3 +207,21 @@ def test_a_wide_sample_is_cut_to_a_size_the_form_can_carry():
     assert len(sample.headers) == 500
     assert len(sample.rows) == 5 and {len(c) for c in sample.rows[0]} == {100}
     assert len(sample.signed()) < 100_000
+
+
+@pytest.mark.django_db
+def test_the_form_shows_the_sample_as_it_will_be_read_without_saving(finance_client):
+    ensure_channels()
+    source = DataSource.objects.create(name="Banken")
+    url = reverse("imports:source-profile", args=[source.pk])
+    token = _token(finance_client.post(url, {"file": _bank_sample()}))
+    response = finance_client.post(url, {"sample": token, "action": "preview", **BANK_FORM})
+    assert response.status_code == 200
+    preview = response.context["preview"]
+    assert preview.file_error == ""
+    # Only the groupings are unknown: this database has no grouping map for the bank.
+    assert preview.errors and all("okänd ärendegrupperingskod" in e for e in preview.errors)
+    assert len(preview.rows) == 20 and preview.skipped == {}
+    assert 'id="preview-rows"' in response.content.decode()
+    source.refresh_from_db()
+    assert source.profile == {}
