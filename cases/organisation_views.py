@@ -113,7 +113,12 @@ class SourceForm(forms.ModelForm):
 @login_required
 def source_list(request: HttpRequest) -> HttpResponse:
     roles.require_reader(request)
-    form = SourceForm(request.POST or None) if roles.is_finance(request.user) else None
+    # A new source does not claim monthly deliveries until finance says so (else every key warns).
+    form = (
+        SourceForm(request.POST or None, initial={"delivers_monthly": False})
+        if roles.is_finance(request.user)
+        else None
+    )
     if request.method == "POST":
         roles.require_finance(request)
         assert form is not None

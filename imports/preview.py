@@ -22,6 +22,7 @@ from imports.parsing import (
     open_table,
     profile_row,
 )
+from imports.parsing.files import Table
 from imports.processing import SKIPPED, through_profile
 from imports.reading import Reading, csv_limits, load_references, xlsx_limits
 
@@ -44,6 +45,18 @@ class ProfilePreview:
 PREVIEW_ROWS = 20
 
 
+def open_sample(stream: IO[bytes], *, size: int, sheet: str = "") -> Table:
+    """A sample file opened with the bounds of an upload (the preview and the profile form)."""
+    return open_table(
+        stream,
+        size=size,
+        max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
+        xlsx_limits=xlsx_limits(),
+        csv_limits=csv_limits(),
+        sheet=sheet,
+    )
+
+
 def source_profile_preview(*, profile: Any, stream: IO[bytes], size: int, user: Any = None) -> ProfilePreview:
     """Read the first PREVIEW_ROWS rows of a sample through `profile` (its JSON form) without
     saving anything: the canonical values each row becomes, and every row or file problem, with
@@ -64,14 +77,7 @@ def source_profile_preview(*, profile: Any, stream: IO[bytes], size: int, user: 
     refs = load_references()
     reading = Reading()
     try:
-        table = open_table(
-            stream,
-            size=size,
-            max_xlsx_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
-            xlsx_limits=xlsx_limits(),
-            csv_limits=csv_limits(),
-            sheet=parsed.sheet,
-        )
+        table = open_sample(stream, size=size, sheet=parsed.sheet)
         found = locate_profiled_header(table, profile=parsed, synonyms=CASE_COLUMNS, required=CASE_REQUIRED)
         validate_row = CaseRowValidator(
             header=found.canonical,

@@ -11,4 +11,5 @@ urlpatterns = [
     path("imports/<int:batch_id>/errors.<str:fmt>", views.error_report, name="errors"),
     path("organisation/karta/ladda-upp/", views.map_upload, name="map-upload"),
     path("organisation/kallor/prova/", views.source_preview, name="source-preview"),
+    path("organisation/kallor/<int:source_id>/profil/", views.source_profile_form, name="source-profile"),
 ]

@@ -107,3 +107,78 @@ def source_preview(request: HttpRequest) -> HttpResponse:
         {"source": source, "profile_text": text, "preview": preview, "error": error},
         status=status,
     )
+
+
+@login_required
+def source_profile_form(request: HttpRequest, source_id: int) -> HttpResponse:
+    """Build a source's profile from a sample file: upload the sample, map each field to one of
+    its columns, choose the date format that reads it; saved through the audited service."""
+    import io
+
+    from django.contrib import messages
+    from django.http import HttpResponseRedirect
+    from django.shortcuts import render
+    from django.urls import reverse
+
+    from cases import roles
+    from cases.models import DataSource
+    from cases.services import data_source_save
+    from imports.parsing import FileRejected
+    from imports.preview import source_profile_preview
+    from imports.profile_form import ProfileBuilderForm, initial_from_profile, sample_from_signed, sample_read
+    from imports.services import UploadThrottled, upload_throttle_check
+
+    if not roles.is_finance(request.user):
+        raise PermissionDenied
+    source = get_object_or_404(DataSource, pk=source_id)
+    form = None
+    preview = None
+    error = ""
+    status = 200
+    upload = request.FILES.get("file")
+    if request.method == "POST" and upload is not None and not isinstance(upload, list):
+        try:
+            upload_throttle_check(user=request.user)  # a sample is read as an upload is
+            sample = sample_read(upload, upload.size or 0, sheet=str(source.profile.get("sheet", "") or ""))
+        except FileRejected as exc:
+            error, status = str(exc), 400
+        except UploadThrottled as exc:
+            error, status = " ".join(exc.messages), 429
+        else:
+            form = ProfileBuilderForm(sample=sample, initial=initial_from_profile(source.profile, sample))
+    elif request.method == "POST":
+        try:
+            sample = sample_from_signed(request.POST.get("sample", ""))
+        except ValueError as exc:
+            error, status = str(exc), 400
+        else:
+            form = ProfileBuilderForm(request.POST, sample=sample)
+            if form.is_valid() and request.POST.get("action") == "preview":
+                data = form.taken.as_csv()
+                try:
+                    preview = source_profile_preview(
+                        profile=form.profile, stream=io.BytesIO(data), size=len(data), user=request.user
+                    )
+                except UploadThrottled as exc:
+                    error, status = " ".join(exc.messages), 429
+            elif form.is_valid():
+                source.profile = form.profile
+                data_source_save(source=source, user=request.user)
+                messages.success(request, _("The profile of %(name)s is saved.") % {"name": source.name})
+                return HttpResponseRedirect(reverse("organisation:source", args=[source.pk]))
+            else:
+                status = 400
+    import json
+
+    return render(
+        request,
+        "organisation/source_profile.html",
+        {
+            "source": source,
+            "form": form,
+            "error": error,
+            "preview": preview,
+            "profile_text": json.dumps(source.profile, ensure_ascii=False, indent=1),
+        },
+        status=status,
+    )

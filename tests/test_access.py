@@ -71,6 +71,7 @@ ACCESS: dict[str, set[str] | str] = {
     "organisation:grouping": READERS,
     "imports:map-upload": FINANCE,
     "imports:source-preview": FINANCE,
+    "imports:source-profile": FINANCE,
     "statistics:list": HEADS_TOO,
     "statistics:publish": FINANCE,  # POST only; a GET from finance staff answers 405
     "statistics:overview": HEADS_TOO,
