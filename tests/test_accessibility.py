@@ -95,7 +95,8 @@ def test_upload_and_approval_work_with_the_keyboard_alone(
         if page.evaluate("document.activeElement.type") == "submit":
             break
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('import-progress').value == 100")
+    # the batch page may not be there yet while the form's navigation is under way
+    page.wait_for_function("document.getElementById('import-progress')?.value == 100")
     assert "5 rader laddades" in page.inner_text("#import-message")
 
     key = allocation_key_compute_measured(

@@ -53,7 +53,7 @@ def test_finance_uploads_a_file_and_sees_the_progress_reach_done(org, live_serve
     page.set_input_files("#id_file", str(path))
     page.select_option("#id_source", "Telefoni")
     page.click("input[type=submit]")
-    page.wait_for_function("document.getElementById('import-progress').value == 100")
+    page.wait_for_function("document.getElementById('import-progress')?.value == 100")
     assert "inläst" in page.inner_text("#import-state")
     assert "25 rader laddades" in page.inner_text("#import-message")
     assert AllocationKey.objects.count() == 0
@@ -153,7 +153,7 @@ def test_the_whole_finance_cycle_runs_in_the_browser(org, live_server, browser, 
         page.set_input_files("#id_file", str(path))
         page.select_option("#id_source", "Nya telefonin")
         page.click("#upload-submit")  # the site's own upload page, not the admin's
-        page.wait_for_function("document.getElementById('import-progress').value == 100")
+        page.wait_for_function("document.getElementById('import-progress')?.value == 100")
         assert f"{count} rader laddades" in page.inner_text("#import-message")
     # 3. A measured key: checked first, then saved, then proposed.
     page.goto(f"{base}/")
