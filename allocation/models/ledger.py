@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allocation.models.keys import refuse
 from allocation.models.runs import AllocationRun, CostPool
+from cases import formats
 from cases.ledger_fields import account_format, cost_centre_format, no_control_characters, series_format
 from cases.models import Administration
 
@@ -165,7 +166,7 @@ class JournalLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.month:02d} {self.account} {self.cost_centre}: {self.amount}"
+        return f"{self.month:02d} {self.account} {self.cost_centre}: {formats.kronor(self.amount)}"
 
 
 class CentreCost(models.Model):
