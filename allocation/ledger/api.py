@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from allocation.ledger.journal import FORMATS, run_postings_export
+from allocation.ledger.journal import FORMATS, posted_file, run_postings_export
 from allocation.models import AllocationRun, Posting
 from cases.months import parse_year_month
 from config.api import IsFinance
@@ -59,8 +59,7 @@ class PostingFileApi(APIView):
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request: Request, posting_id: int) -> HttpResponse:
-        posting = get_object_or_404(Posting, pk=posting_id)
-        content_type, extension = FORMATS.get(posting.format, ("application/octet-stream", "bin"))
-        response = HttpResponse(bytes(posting.content), content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="bokforing-{posting.pk}.{extension}"'
+        posted = posted_file(get_object_or_404(Posting, pk=posting_id))
+        response = HttpResponse(posted.content, content_type=posted.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{posted.filename}"'
         return response

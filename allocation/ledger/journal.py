@@ -253,6 +253,14 @@ def journal_write(
     return posting
 
 
+def posted_file(posting: Posting) -> PostingFile:
+    """The file a posting handed to the ledger, byte for byte, with its name and content type."""
+    content_type, extension = FORMATS.get(posting.format, ("application/octet-stream", "bin"))
+    return PostingFile(
+        bytes(posting.content), f"bokforing-{posting.pk}.{extension}", content_type, None, posting.vouchers, posting.pk
+    )
+
+
 def run_postings_export(*, run: AllocationRun, fmt: str, month: int | None = None, user: Any = None) -> PostingFile:
     """Post the run to the ledger ("Överför till redovisningen"): the journal takes, per month and
     cost centre, what the run says minus what it already held, and the file carries exactly those

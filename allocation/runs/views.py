@@ -241,12 +241,11 @@ def run_post(request: HttpRequest, run_id: int) -> HttpResponse:
 @login_required
 def posting_file(request: HttpRequest, posting_id: int) -> HttpResponse:
     """The file a posting handed to the ledger, exactly as it was posted."""
-    from allocation.ledger.journal import FORMATS
+    from allocation.ledger.journal import posted_file
 
     roles.require_finance(request)
-    posting = get_object_or_404(Posting, pk=posting_id)
-    content_type, extension = FORMATS.get(posting.format, ("application/octet-stream", "bin"))
-    return _file_response(bytes(posting.content), content_type, f"bokforing-{posting.pk}.{extension}")
+    posted = posted_file(get_object_or_404(Posting, pk=posting_id))
+    return _file_response(posted.content, posted.content_type, posted.filename)
 
 
 class PostingProfileForm(forms.ModelForm):
