@@ -116,10 +116,16 @@ def test_no_page_module_imports_another():
 # the app's entry points (admin, api, urls, tasks, …) sit above them all.
 CAPABILITY_ARROWS = {
     "keys": set(),
-    "runs": {"keys"},
+    "funding": {"keys"},
+    "goals": {"keys"},
+    "runs": {"keys", "funding"},
+    "transfers": {"keys", "runs"},
+    "frames": {"keys", "runs", "funding", "transfers"},
+    "forecast": {"keys", "runs", "transfers"},
     "ledger": {"keys", "runs", "publications.workbooks"},
-    "publications": {"keys", "runs"},
+    "publications": {"keys", "runs", "goals", "transfers"},
     "analysis": {"keys", "runs", "publications"},
+    "evaluation": {"keys", "funding", "goals", "runs", "transfers", "frames", "forecast", "ledger", "publications"},
 }
 # The base may reach up lazily for a download's files (allocation.selectors.download_files).
 BASE_EXCEPTIONS = {

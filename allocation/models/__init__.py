@@ -33,6 +33,7 @@ from allocation.models.runs import (
     RunAmountQuerySet,
     RunSeal,
 )
+from allocation.models.transfers import GroupingTransfer
 
 __all__ = [
     "AllocationKey",
@@ -43,6 +44,7 @@ __all__ = [
     "CostPool",
     "FrozenByKeyQuerySet",
     "FundingLine",
+    "GroupingTransfer",
     "JournalLine",
     "KeyDecision",
     "KeyLoadLine",
