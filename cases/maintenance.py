@@ -1,6 +1,6 @@
 """Operator work on the whole database: emptying it (Django's flush, the demo's start-over) past the
-SQLite triggers that freeze money records (allocation.migrations._frozen). Never used to change one
-record; PostgreSQL empties tables with TRUNCATE, which row triggers do not see."""
+guards that freeze money records (allocation.migrations._frozen): the SQLite triggers, and
+PostgreSQL's refusal to TRUNCATE a frozen table. Never used to change one record."""
 
 from __future__ import annotations
 
@@ -11,10 +11,20 @@ from django.db import connections, transaction
 
 
 @contextmanager
-def sqlite_triggers_lifted(using: str = "default") -> Iterator[None]:
+def frozen_records_lifted(using: str = "default") -> Iterator[None]:
     """On SQLite, drop every trigger for the block and put each back as it was, in one transaction
-    (an error puts them back by rolling back). Elsewhere, nothing."""
+    (an error puts them back by rolling back). On PostgreSQL, let TRUNCATE through for the block
+    (the session setting `costshare.emptying`, reset however the block ends)."""
     connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('costshare.emptying', 'on', false)")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('costshare.emptying', 'off', false)")
+        return
     if connection.vendor != "sqlite":
         yield
         return

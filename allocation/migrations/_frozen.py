@@ -15,8 +15,12 @@ What raw SQL cannot do, whatever path it takes:
 - delete or change a grouping-map version (or its entries) that an approved key's map date depends on:
   every non-draft version dated on or before an approved or superseded measured key's valid_from.
 
-Django's own test flush deletes rows on SQLite: `cases`' flush command lifts the SQLite triggers
-for the flush and puts them back (PostgreSQL's flush truncates, which row triggers do not see).
+- empty a frozen table wholesale: on PostgreSQL a TRUNCATE (which row triggers never see) is
+  refused by a statement trigger, on SQLite an unconditional DELETE meets the row triggers.
+
+Emptying the whole database is an operator's act (Django's flush between tests, the demo's
+start-over): `cases.maintenance.frozen_records_lifted` lifts the SQLite triggers and, on
+PostgreSQL, sets `costshare.emptying` for the block, the one setting the TRUNCATE guard lets through.
 """
 
 from __future__ import annotations
@@ -295,6 +299,63 @@ OLD_SQLITE = ["allocationkey_immutable", "keyshare_immutable", "keyloadline_immu
     "allocationrun_immutable",
     "runamount_immutable",
 ]
+
+
+# PostgreSQL: TRUNCATE of a frozen table (or one whose CASCADE reaches it) is refused unless the
+# operator's emptying setting is on (cases.maintenance.frozen_records_lifted).
+TRUNCATE_TABLES = [
+    "allocation_allocationrun",
+    "allocation_runamount",
+    "allocation_runseal",
+    "allocation_allocationkey",
+    "allocation_keyshare",
+    "allocation_keyloadline",
+    "allocation_settlement",
+    "allocation_settlementline",
+    "allocation_posting",
+    "allocation_journalline",
+    "allocation_keydecision",
+    "allocation_settlementdecision",
+    "allocation_pricedecision",
+    "allocation_poolprice",
+    "cases_groupingmapversion",
+    "cases_groupingmapentry",
+]
+PG_TRUNCATE_FUNCTION = """
+CREATE OR REPLACE FUNCTION frozen_truncate() RETURNS trigger AS $$
+BEGIN
+    IF coalesce(current_setting('costshare.emptying', true), '') <> 'on' THEN
+        RAISE EXCEPTION '% is frozen: TRUNCATE refused (only an operator emptying the database may)',
+            TG_TABLE_NAME;
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def install_truncate_guard(schema_editor: Any) -> None:
+    connection = schema_editor.connection
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(PG_TRUNCATE_FUNCTION)
+        for table in TRUNCATE_TABLES:
+            name = f"frozen_{table.split('_', 1)[1]}_truncate"
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            cursor.execute(
+                f"CREATE TRIGGER {name} BEFORE TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION frozen_truncate()"
+            )
+
+
+def remove_truncate_guard(schema_editor: Any) -> None:
+    connection = schema_editor.connection
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for table in TRUNCATE_TABLES:
+            cursor.execute(f"DROP TRIGGER IF EXISTS frozen_{table.split('_', 1)[1]}_truncate ON {table}")
+        cursor.execute("DROP FUNCTION IF EXISTS frozen_truncate()")
 
 
 def install(schema_editor: Any) -> None:

@@ -8,10 +8,10 @@ from typing import Any
 
 from django.core.management.commands import flush
 
-from cases.maintenance import sqlite_triggers_lifted
+from cases.maintenance import frozen_records_lifted
 
 
 class Command(flush.Command):
     def handle(self, **options: Any) -> None:
-        with sqlite_triggers_lifted(options["database"]):
+        with frozen_records_lifted(options["database"]):
             super().handle(**options)

@@ -45,7 +45,7 @@ from allocation.models import (
 )
 from cases import roles
 from cases.grouping_maps import MapRow, grouping_map_version_create
-from cases.maintenance import sqlite_triggers_lifted
+from cases.maintenance import frozen_records_lifted
 from cases.models import (
     Administration,
     AuditEntry,
@@ -145,19 +145,22 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _reset(self) -> None:
-        if connection.vendor == "postgresql":
-            # Approved keys refuse DELETE (a trigger); the demo starts over with TRUNCATE instead.
-            with connection.cursor() as cur:
-                cur.execute(
-                    "TRUNCATE allocation_publicationrequest, allocation_publicationfile, allocation_publication, "
-                    "allocation_journalline, allocation_posting, allocation_postingexport, allocation_settlementline, "
-                    "allocation_settlementdecision, allocation_settlement, allocation_pricedecision, "
-                    "allocation_poolprice, allocation_runseal, allocation_runamount, "
-                    "allocation_allocationrun, allocation_fundingline, allocation_costpool, allocation_keyloadline, "
-                    "allocation_keyshare, allocation_keydecision, allocation_allocationkey, "
-                    "cases_groupingmapentry, cases_groupingmapversion CASCADE"
-                )
-        with sqlite_triggers_lifted(connection.alias):
+        # The demo alone starts over from nothing, past the frozen records' guards (cases.maintenance).
+        with frozen_records_lifted(connection.alias):
+            if connection.vendor == "postgresql":
+                # Approved keys refuse DELETE (a trigger); the demo starts over with TRUNCATE instead.
+                with connection.cursor() as cur:
+                    cur.execute(
+                        "TRUNCATE allocation_publicationrequest, allocation_publicationfile, allocation_publication, "
+                        "allocation_journalline, allocation_posting, allocation_postingexport, "
+                        "allocation_settlementline, "
+                        "allocation_settlementdecision, allocation_settlement, allocation_pricedecision, "
+                        "allocation_poolprice, allocation_runseal, allocation_runamount, "
+                        "allocation_allocationrun, allocation_fundingline, allocation_costpool, "
+                        "allocation_keyloadline, "
+                        "allocation_keyshare, allocation_keydecision, allocation_allocationkey, "
+                        "cases_groupingmapentry, cases_groupingmapversion CASCADE"
+                    )
             for model in (
                 JournalLine,
                 Posting,
