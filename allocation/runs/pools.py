@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from allocation.funding.sources import funding_source_for_label, register_funding
 from allocation.models import (
     AllocationKey,
     CostPool,
@@ -50,11 +51,27 @@ def cost_pool_save(*, pool: CostPool, user: Any, funding: list[FundingInput] | N
     stored = CostPool.objects.filter(pk=pool.pk).first() if pool.pk else None
     before = _pool_snapshot(stored) if stored is not None else None
     cost_pool_check(pool=pool, funding=funding)
+    if funding is not None and stored is not None and before is not None:
+        wanted = [[f.label.strip(), str(f.amount.quantize(Decimal("0.01")))] for f in funding]
+        if [[label.casefold(), amount] for label, amount in wanted] != [
+            [label.casefold(), amount] for label, amount in before["funding"]
+        ] and stored.runs.filter(is_charging=True).exists():
+            # What a charging run deducted stays what it was: the lines are frozen with the run.
+            raise ValidationError(
+                _("The cost pool %(pool)s has a charging run: its central funding lines are frozen.") % {"pool": stored}
+            )
     pool.full_clean()
     pool.save()
     if funding is not None:
         pool.funding_lines.all().delete()
-        FundingLine.objects.bulk_create([FundingLine(pool=pool, label=f.label, amount=f.amount) for f in funding])
+        # Each line names a source of the register (allocation.funding); an unknown name registers one.
+        sources = [funding_source_for_label(label=f.label, user=user) for f in funding]
+        FundingLine.objects.bulk_create(
+            [
+                FundingLine(pool=pool, label=s.name, amount=f.amount, source=s)
+                for f, s in zip(funding, sources, strict=True)
+            ]
+        )
     after = _pool_snapshot(pool)
     if before != after:
         audit_record(
@@ -66,6 +83,14 @@ def cost_pool_save(*, pool: CostPool, user: Any, funding: list[FundingInput] | N
             after=after,
         )
     return pool
+
+
+@transaction.atomic
+def cost_pool_fill_funding(*, pool: CostPool, user: Any) -> CostPool:
+    """Replace the pool's funding lines with the register's amounts for the pool's year (audited
+    as a change of the pool; refused like any change once a charging run used the lines)."""
+    funding = [FundingInput(source.name, amount) for source, amount in register_funding(pool.year)]
+    return cost_pool_save(pool=pool, user=user, funding=funding)
 
 
 @transaction.atomic
