@@ -51,15 +51,6 @@ def cost_pool_save(*, pool: CostPool, user: Any, funding: list[FundingInput] | N
     stored = CostPool.objects.filter(pk=pool.pk).first() if pool.pk else None
     before = _pool_snapshot(stored) if stored is not None else None
     cost_pool_check(pool=pool, funding=funding)
-    if funding is not None and stored is not None and before is not None:
-        wanted = [[f.label.strip(), str(f.amount.quantize(Decimal("0.01")))] for f in funding]
-        if [[label.casefold(), amount] for label, amount in wanted] != [
-            [label.casefold(), amount] for label, amount in before["funding"]
-        ] and stored.runs.filter(is_charging=True).exists():
-            # What a charging run deducted stays what it was: the lines are frozen with the run.
-            raise ValidationError(
-                _("The cost pool %(pool)s has a charging run: its central funding lines are frozen.") % {"pool": stored}
-            )
     pool.full_clean()
     pool.save()
     if funding is not None:
@@ -124,6 +115,8 @@ def cost_pool_check(*, pool: CostPool, funding: list[FundingInput] | None) -> No
                 _("The co-financing pool is allocated by a measured key; key #%(key)s is %(kind)s.")
                 % {"key": pool_key.pk, "kind": pool_key.get_kind_display()}
             )
+    if funding is not None and pool.pk is not None:
+        funding_frozen_check(pool=pool, funding=funding)
     if funding is not None:
         total = sum((f.amount for f in funding), Decimal(0))
         if any(f.amount < 0 for f in funding):
@@ -136,3 +129,14 @@ def cost_pool_check(*, pool: CostPool, funding: list[FundingInput] | None) -> No
                 )
                 % {"funding": formats.kronor(total), "gross": formats.kronor(pool.gross_amount)}
             )
+
+
+def funding_frozen_check(*, pool: CostPool, funding: list[FundingInput]) -> None:
+    """What a charging run deducted stays what it was: once a charging run used the pool, its
+    funding lines are frozen (an unchanged list passes; names compared with case ignored)."""
+    stored = [(f.label.casefold(), f.amount) for f in FundingLine.objects.filter(pool_id=pool.pk).order_by("id")]
+    wanted = [(f.label.strip().casefold(), f.amount.quantize(Decimal("0.01"))) for f in funding]
+    if wanted != stored and pool.runs.filter(is_charging=True).exists():
+        raise ValidationError(
+            _("The cost pool %(pool)s has a charging run: its central funding lines are frozen.") % {"pool": pool}
+        )
