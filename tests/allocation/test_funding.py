@@ -287,3 +287,37 @@ def test_the_evaluation_part_gives_the_register_s_figures_for_the_years_up_to_th
 def test_the_evaluation_part_without_funding_says_what_to_do(db):
     result = section(year=2026)
     assert not result.tables and result.chart_png is None and result.summary
+
+
+def test_the_pool_page_fills_the_funding_lines_from_the_register_for_finance_only(
+    register, finance_user, steering_user
+):
+    pool = cost_pool_save(pool=CostPool(name="KC", year=2026, gross_amount=Decimal("17600000")), user=finance_user)
+    assert _client(steering_user).post(f"/allocation/pools/{pool.pk}/", {"fill_funding": "1"}).status_code == 403
+    assert not pool.funding_lines.exists()
+    response = _client(finance_user).post(f"/allocation/pools/{pool.pk}/", {"fill_funding": "1"})
+    assert response.status_code == 302
+    assert cost_pool_net_amount(pool) == Decimal("13750000.00")
+    page = _client(finance_user).get(f"/allocation/pools/{pool.pk}/").content.decode()
+    assert "fill-funding" in page and "Startbidrag" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_seeds_the_three_sources_with_the_start_up_grant_phased_out(tmp_path):
+    from tests.conftest import ensure_channels
+
+    ensure_channels()
+    call_command(
+        "seed_demo", "--cases-per-year", "3000", "--months", "3", "--out", str(tmp_path), "--json", stdout=io.StringIO()
+    )
+    grant = FundingSource.objects.get(name="Startbidrag")
+    amounts = list(grant.amounts.order_by("year").values_list("amount", flat=True))
+    assert amounts == sorted(amounts, reverse=True) and grant.last_year == 2027
+    assert [s.name for s, _a in register_funding(2028)] == ["Medborgarkontoret", "Växeln"]
+    for pool in CostPool.objects.filter(is_co_financing=True):
+        assert cost_pool_net_amount(pool) == pool.gross_amount - Decimal("3850000.00")
+        assert not pool.funding_lines.filter(source__isnull=True).exists()
+    register = ExtensionRegister.objects.get(year=2027)
+    assert register.key is not None and register.key.status == AllocationKey.Status.PROPOSED
+    assert register.extensions.count() == 1655
+    assert CostPool.objects.filter(year=2026, pricing="per_minute").exists()
