@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Sum
 
 from allocation.funding.extensions import extension_register_import
@@ -60,6 +61,11 @@ def funding_reset() -> None:
     ExtensionRegister.objects.all().delete()
     FundingLine.objects.update(source=None)
     FundingSource.objects.all().delete()
+    if connection.vendor == "postgresql":
+        # The reset then TRUNCATEs these tables' neighbours, which PostgreSQL refuses while the
+        # deferred foreign-key checks of the deletes above are pending: run them now.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def seed_funding(*, year: int, users: dict[str, Any]) -> None:
