@@ -95,6 +95,7 @@ class FundingLineFormSet(BaseInlineFormSet):
 class FundingLineInline(admin.TabularInline):
     model = FundingLine
     formset = FundingLineFormSet
+    fields = ["label", "amount"]  # the label names the register's source (allocation.funding)
     extra = 1
 
 

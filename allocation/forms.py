@@ -62,7 +62,10 @@ class PoolForm(forms.Form):
         label=_("central funding"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("One line per funding: name; amount. These parts are not co-financed."),
+        help_text=_(
+            "One line per funding source: name; amount. These parts are not co-financed. A name the funding "
+            "register does not hold is registered as a new source."
+        ),
     )
     key = forms.ModelChoiceField(
         label=_("key"), queryset=AllocationKey.objects.exclude(status="rejected"), required=False

@@ -60,6 +60,13 @@ ACCESS: dict[str, set[str] | str] = {
     "allocation:posting-file": FINANCE,
     "allocation:pool-price-decision": READERS,  # POST only; the service then allows finance/steering per step
     "allocation:posting-profile": READERS,
+    "allocation:funding:overview": READERS,
+    "allocation:funding:chart": READERS,
+    "allocation:funding:source": READERS,
+    "allocation:funding:extensions": READERS,  # uploading a list: finance only (the view checks)
+    "allocation:frames:comparison": READERS,
+    "allocation:frames:adjustment-create": FINANCE,  # POST only: the role is checked before the method
+    "allocation:frames:adjustment": READERS,
     "organisation:administrations": READERS,
     "organisation:administration": FINANCE,
     "organisation:sources": READERS,

@@ -116,11 +116,11 @@ def test_no_page_module_imports_another():
 # the app's entry points (admin, api, urls, tasks, …) sit above them all.
 CAPABILITY_ARROWS = {
     "keys": set(),
-    "funding": {"keys"},
+    "funding": {"keys", "evaluation.sections"},  # evaluation.sections: the shapes of its evaluation part
     "goals": {"keys"},
     "runs": {"keys", "funding"},
     "transfers": {"keys", "runs"},
-    "frames": {"keys", "runs", "funding", "transfers"},
+    "frames": {"keys", "runs", "funding", "transfers", "evaluation.sections"},
     "forecast": {"keys", "runs", "transfers"},
     "ledger": {"keys", "runs", "publications.workbooks"},
     "publications": {"keys", "runs", "goals", "transfers"},

@@ -4,7 +4,6 @@ year's budget frames per administration."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from allocation.amounts import AmountError, parse_amount
+from allocation.frames.adjustments import co_financing_amounts
 from allocation.ledger.journal import FORMATS
 from allocation.ledger.settlements import (
     settlement_create,
@@ -25,8 +25,7 @@ from allocation.ledger.settlements import (
     settlement_postings,
 )
 from allocation.models import CostPool, Settlement
-from allocation.runs.allocate import run_amounts
-from allocation.selectors import co_financing_pools, latest_charging_run, settlements_listed
+from allocation.selectors import co_financing_pools, settlements_listed
 from cases import roles
 from cases.selectors import administration_names
 
@@ -172,23 +171,6 @@ def settlement_detail(request: HttpRequest, settlement_id: int) -> HttpResponse:
     )
 
 
-def _co_financing_amounts(year: int) -> tuple[Any, dict[str, Decimal] | None, str]:
-    """The year's co-financing pool and each administration's amount: its newest charging run,
-    or (before there is one) what a charging run would give, computed and rolled back."""
-    from allocation.runs.allocate import run_preview
-
-    pool = CostPool.objects.filter(year=year, is_co_financing=True).select_related("key").first()
-    if pool is None:
-        return None, None, _("%(year)s has no co-financing pool.") % {"year": year}
-    run = latest_charging_run(pool)
-    if run is not None:
-        return pool, run_amounts(run)[0], _("charging run #%(id)s") % {"id": run.pk}
-    try:
-        return pool, run_preview(pool), _("computed with the pool's approved key (no run yet)")
-    except ValidationError as exc:
-        return pool, None, " ".join(exc.messages)
-
-
 @login_required
 def budget_frames(request: HttpRequest) -> HttpResponse:
     """Next year's frame (ram) per administration from its co-financing pool and approved key,
@@ -196,8 +178,9 @@ def budget_frames(request: HttpRequest) -> HttpResponse:
     roles.require_reader(request)
     raw = request.GET.get("year", "")
     year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year + 1
-    next_pool, next_amounts, next_note = _co_financing_amounts(year)
-    this_pool, this_amounts, this_note = _co_financing_amounts(year - 1)
+    # The same amounts the frame adjustment and the comparison of models read (allocation.frames).
+    next_pool, next_amounts, next_note = co_financing_amounts(year)
+    this_pool, this_amounts, this_note = co_financing_amounts(year - 1)
     names = administration_names()
     rows = []
     for code in sorted(set(next_amounts or {}) | set(this_amounts or {})):

@@ -2,6 +2,8 @@
 the ledger (postings and settlements). Imported here so Django and the rest of the code find them
 as allocation.models."""
 
+from allocation.models.frames import FrameAdjustment, FrameChange
+from allocation.models.funding import Extension, ExtensionRegister, FundingSource, FundingSourceAmount
 from allocation.models.keys import (
     AllocationKey,
     AllocationKeyQuerySet,
@@ -42,8 +44,14 @@ __all__ = [
     "AllocationRunQuerySet",
     "CentreCost",
     "CostPool",
+    "Extension",
+    "ExtensionRegister",
+    "FrameAdjustment",
+    "FrameChange",
     "FrozenByKeyQuerySet",
     "FundingLine",
+    "FundingSource",
+    "FundingSourceAmount",
     "GroupingTransfer",
     "JournalLine",
     "KeyDecision",

@@ -91,6 +91,16 @@ class FundingLine(models.Model):
     """Central funding deducted from a pool (citizen office, switchboard, start-up grant …)."""
 
     pool = models.ForeignKey(CostPool, on_delete=models.CASCADE, related_name="funding_lines")
+    # The register's source (allocation.funding); the label keeps the name the line was made with.
+    # Every service links it; empty only for a line written around the services.
+    source = models.ForeignKey(
+        "allocation.FundingSource",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lines",
+        verbose_name=_("funding source"),
+    )
     label = models.CharField(_("label"), max_length=200)
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from allocation.funding.sources import funding_source_for_label, register_funding
 from allocation.models import (
     AllocationKey,
     CostPool,
@@ -54,7 +55,14 @@ def cost_pool_save(*, pool: CostPool, user: Any, funding: list[FundingInput] | N
     pool.save()
     if funding is not None:
         pool.funding_lines.all().delete()
-        FundingLine.objects.bulk_create([FundingLine(pool=pool, label=f.label, amount=f.amount) for f in funding])
+        # Each line names a source of the register (allocation.funding); an unknown name registers one.
+        sources = [funding_source_for_label(label=f.label, user=user) for f in funding]
+        FundingLine.objects.bulk_create(
+            [
+                FundingLine(pool=pool, label=s.name, amount=f.amount, source=s)
+                for f, s in zip(funding, sources, strict=True)
+            ]
+        )
     after = _pool_snapshot(pool)
     if before != after:
         audit_record(
@@ -66,6 +74,14 @@ def cost_pool_save(*, pool: CostPool, user: Any, funding: list[FundingInput] | N
             after=after,
         )
     return pool
+
+
+@transaction.atomic
+def cost_pool_fill_funding(*, pool: CostPool, user: Any) -> CostPool:
+    """Replace the pool's funding lines with the register's amounts for the pool's year (audited
+    as a change of the pool; refused like any change once a charging run used the lines)."""
+    funding = [FundingInput(source.name, amount) for source, amount in register_funding(pool.year)]
+    return cost_pool_save(pool=pool, user=user, funding=funding)
 
 
 @transaction.atomic
@@ -99,6 +115,8 @@ def cost_pool_check(*, pool: CostPool, funding: list[FundingInput] | None) -> No
                 _("The co-financing pool is allocated by a measured key; key #%(key)s is %(kind)s.")
                 % {"key": pool_key.pk, "kind": pool_key.get_kind_display()}
             )
+    if funding is not None and pool.pk is not None:
+        funding_frozen_check(pool=pool, funding=funding)
     if funding is not None:
         total = sum((f.amount for f in funding), Decimal(0))
         if any(f.amount < 0 for f in funding):
@@ -111,3 +129,14 @@ def cost_pool_check(*, pool: CostPool, funding: list[FundingInput] | None) -> No
                 )
                 % {"funding": formats.kronor(total), "gross": formats.kronor(pool.gross_amount)}
             )
+
+
+def funding_frozen_check(*, pool: CostPool, funding: list[FundingInput]) -> None:
+    """What a charging run deducted stays what it was: once a charging run used the pool, its
+    funding lines are frozen (an unchanged list passes; names compared with case ignored)."""
+    stored = [(f.label.casefold(), f.amount) for f in FundingLine.objects.filter(pool_id=pool.pk).order_by("id")]
+    wanted = [(f.label.strip().casefold(), f.amount.quantize(Decimal("0.01"))) for f in funding]
+    if wanted != stored and pool.runs.filter(is_charging=True).exists():
+        raise ValidationError(
+            _("The cost pool %(pool)s has a charging run: its central funding lines are frozen.") % {"pool": pool}
+        )

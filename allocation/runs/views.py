@@ -71,7 +71,17 @@ def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
     preview = preview_error = None
     if request.method == "POST":
         roles.require_finance(request)
-        if "run" in request.POST:
+        if "fill_funding" in request.POST:
+            from allocation.runs.pools import cost_pool_fill_funding
+
+            try:
+                cost_pool_fill_funding(pool=pool, user=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("The funding lines are filled from the register."))
+            return HttpResponseRedirect(reverse("allocation:pool-detail", args=[pool.pk]))
+        elif "run" in request.POST:
             try:
                 run = allocation_run_create(pool=pool, user=request.user)
             except ValidationError as exc:

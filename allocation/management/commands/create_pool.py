@@ -1,5 +1,8 @@
-"""create_pool --year YYYY --name NAME --gross AMOUNT [--funding NAME=AMOUNT …] --key ID
-[--unit ore|krona] [--co-financing] [--user USERNAME] [--json]"""
+"""create_pool --year YYYY --name NAME --gross AMOUNT [--funding NAME=AMOUNT …] [--funding-from-register]
+--key ID [--unit ore|krona] [--co-financing] [--user USERNAME] [--json]
+
+NAME names a funding source of the register (case ignored); a name the register does not hold is
+registered as a new source (audited), as on the web."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from allocation.amounts import AmountError, parse_amount
+from allocation.funding.sources import register_funding
 from allocation.models import AllocationKey, CostPool
 from allocation.runs.allocate import cost_pool_net_amount
 from allocation.runs.pools import FundingInput, cost_pool_save
@@ -24,6 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True)
         parser.add_argument("--gross", required=True, help="Gross cost in kronor, e.g. 17600000.00")
         parser.add_argument("--funding", action="append", default=[], metavar="NAME=AMOUNT")
+        parser.add_argument(
+            "--funding-from-register",
+            action="store_true",
+            help="Take the funding lines from the register's amounts for the year (instead of --funding)",
+        )
         parser.add_argument("--key", type=int, required=True)
         parser.add_argument("--unit", choices=CostPool.Unit.values, default=CostPool.Unit.ORE)
         parser.add_argument("--co-financing", action="store_true", help="The year's co-financing pool")
@@ -53,6 +62,10 @@ class Command(BaseCommand):
             unit=options["unit"],
             is_co_financing=options["co_financing"],
         )
+        if options["funding_from_register"]:
+            if funding:
+                raise CommandError("Ange --funding eller --funding-from-register, inte båda.", returncode=2)
+            funding = [FundingInput(source.name, amount) for source, amount in register_funding(options["year"])]
         try:
             pool = cost_pool_save(pool=pool, user=user, funding=funding)
         except ValidationError as exc:

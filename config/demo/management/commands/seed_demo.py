@@ -60,6 +60,7 @@ from cases.models import (
 from cases.months import month_argument
 from cases.services import AdministrationRow, administrations_upsert
 from config.demo import data as demo_data
+from config.demo import funding as demo_funding
 from config.demo import names as demo_names
 from imports.models import ImportBatch, ImportRowError, StagedCase
 from imports.selectors import import_batch_wait
@@ -117,6 +118,7 @@ class Command(BaseCommand):
                 rejected.append(f"{path.name}: {batch.message}")
         reference_rows = self._reference_statistics(rng, groupings, Path(options["out"]), users["ekonom"])
         self._pools(last)
+        demo_funding.seed_funding(year=last.year, users=users)
         summary = {
             "administrations": Administration.objects.count(),
             "groupings": Grouping.objects.count(),
@@ -145,6 +147,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _reset(self) -> None:
+        demo_funding.funding_reset()
         # The demo alone starts over from nothing, past the frozen records' guards (cases.maintenance).
         with frozen_records_lifted(connection.alias):
             if connection.vendor == "postgresql":
