@@ -121,7 +121,7 @@ CAPABILITY_ARROWS = {
     "runs": {"keys", "funding"},
     "transfers": {"keys", "runs"},
     "frames": {"keys", "runs", "funding", "transfers"},
-    "forecast": {"keys", "runs", "transfers"},
+    "forecast": {"keys", "runs", "transfers", "evaluation.sections"},  # sections: the pure shape of its part
     "ledger": {"keys", "runs", "publications.workbooks"},
     "publications": {"keys", "runs", "goals", "transfers"},
     "analysis": {"keys", "runs", "publications"},

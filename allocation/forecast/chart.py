@@ -8,7 +8,7 @@ import io
 
 from django.utils.translation import gettext as _
 
-from allocation.forecast.projection import Forecast
+from allocation.forecast.projection import Forecast, month_index
 from cases import formats
 
 
@@ -23,8 +23,9 @@ def forecast_chart(forecast: Forecast) -> bytes | None:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
-    months = [m for m, _v in forecast.history] + [f.month for f in forecast.monthly]
-    position = {m: i for i, m in enumerate(sorted(set(months)))}
+    # Positions by calendar month, so the months between the data and the year show as a gap.
+    months = sorted({m for m, _v in forecast.history} | {f.month for f in forecast.monthly})
+    position = {m: month_index(months[0], m) for m in months}
     fig, ax = plt.subplots(figsize=(8, 3.2))
     ax.plot(
         [position[m] for m, _v in forecast.history],
@@ -50,7 +51,7 @@ def forecast_chart(forecast: Forecast) -> bytes | None:
         marker="o",
         label=_("Forecast"),
     )
-    ordered = sorted(position)
+    ordered = months
     step = max(1, len(ordered) // 12)
     ax.set_xticks(
         [position[m] for m in ordered[::step]], [formats.month_short(m) for m in ordered[::step]], rotation=45

@@ -46,7 +46,8 @@ def range_words() -> str:
         "The range is the forecast ± two standard deviations. The variance adds two parts: how much the "
         "forecast moves when each past month is left out in turn (leave-one-out, the uncertainty of the fitted "
         "trend and pattern), and the month-to-month scatter the fit leaves unexplained, summed over the year "
-        "(the noise of the year itself). With a normal error about 95 % of outcomes would fall inside it."
+        "(the noise of the year itself). With normally distributed errors about 95 percent of outcomes would "
+        "fall inside it."
     )
 
 

@@ -24,6 +24,7 @@ from allocation.models import (
     AllocationRun,
     CentreCost,
     CostPool,
+    DigitalisationAssumption,
     FundingLine,
     JournalLine,
     KeyDecision,
@@ -61,6 +62,7 @@ from cases.months import month_argument
 from cases.services import AdministrationRow, administrations_upsert
 from config.demo import data as demo_data
 from config.demo import names as demo_names
+from config.demo.forecast import seed_forecast
 from imports.models import ImportBatch, ImportRowError, StagedCase
 from imports.selectors import import_batch_wait
 from imports.services import import_batch_create
@@ -117,6 +119,7 @@ class Command(BaseCommand):
                 rejected.append(f"{path.name}: {batch.message}")
         reference_rows = self._reference_statistics(rng, groupings, Path(options["out"]), users["ekonom"])
         self._pools(last)
+        seed_forecast(year=last.year + 1, user=users["ekonom"])
         summary = {
             "administrations": Administration.objects.count(),
             "groupings": Grouping.objects.count(),
@@ -169,6 +172,7 @@ class Command(BaseCommand):
                 PriceDecision,
                 PoolPrice,
                 CentreCost,
+                DigitalisationAssumption,
                 PublicationRequest,
                 PublicationFile,
                 Publication,
