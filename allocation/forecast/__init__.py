@@ -9,5 +9,7 @@ holds the audited writes of the digitalisation assumptions; `chart` draws histor
 `evaluation_part` is the forecast's section of the yearly evaluation; `views`, `api` and
 `urls` are its page and endpoint.
 
-May import: `cases`, `allocation.models`, the base, `allocation.keys`, `allocation.runs` and
-`allocation.transfers`. Its pages never import another page module."""
+May import: `cases`, `allocation.models`, the base, `allocation.keys`, `allocation.runs`,
+`allocation.transfers`, and `allocation.evaluation.sections` (the pure shapes its evaluation part
+returns). Its pages never import another page module. Its one model, `DigitalisationAssumption`,
+is in `allocation/models/forecast.py`."""
