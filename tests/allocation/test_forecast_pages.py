@@ -170,3 +170,17 @@ def test_an_assumption_outside_0_to_100_is_refused_by_the_service(org, finance_u
         digitalisation_assumption_save(
             grouping=Grouping.objects.get(code="UF-01"), year=2027, percent=Decimal(percent), user=finance_user
         )
+
+
+def test_the_demo_enters_assumptions_for_next_year_and_starts_over(tmp_path, capsys):
+    from django.core.management import call_command
+
+    from tests.conftest import ensure_channels
+
+    ensure_channels()
+    args = ["--cases-per-year", "3000", "--months", "3", "--last-month", "2026-10", "--json"]
+    call_command("seed_demo", *args, "--out", str(tmp_path / "a"))
+    call_command("seed_demo", *args, "--out", str(tmp_path / "b"))  # the reset clears them first
+    assert sorted(DigitalisationAssumption.objects.values_list("year", flat=True)) == [2027] * 4
+    assert AuditEntry.objects.filter(action="digitalisation_assumption.create").count() == 4
+    assert forecast_for_year(year=2027).forecast.digitalised > 0
