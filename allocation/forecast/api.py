@@ -91,7 +91,10 @@ class ForecastApi(APIView):
                         }
                         for a in forecast.administrations
                     ],
-                    "caveats": caveats(forecast, from_reference=context.transfers_from_reference),
+                    "caveats": [
+                        *caveats(forecast, from_reference=context.transfers_from_reference),
+                        *([context.amount_refusal] if context.amount_refusal else []),
+                    ],
                 }
             ).data
         )

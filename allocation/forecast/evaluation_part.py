@@ -27,7 +27,7 @@ def section(*, year: int) -> Section:
             )
             % {"year": year + 1},
         )
-    amounts = context.pool is not None
+    amounts = context.pool is not None and context.amount_refusal is None
     columns = [
         Column(_("Administration"), "text"),
         Column(_("Share"), "share"),

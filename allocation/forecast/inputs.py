@@ -11,10 +11,10 @@ from decimal import Decimal
 
 from django.db.models import Max, Sum
 
-from allocation.calculation import KRONA, ORE, MapOwner
+from allocation.calculation import ORE, AllocationError, MapOwner
 from allocation.forecast.projection import Forecast, PlannedTransfer, project
 from allocation.models import CostPool, DigitalisationAssumption, GroupingTransfer
-from allocation.runs.allocate import cost_pool_net_amount
+from allocation.runs.allocate import UNITS, cost_pool_net_amount
 from cases.models import MonthlyAggregate
 from cases.months import month_range, months_back
 from cases.selectors import administration_names, grouping_map_on
@@ -31,6 +31,7 @@ class ForecastContext:
     map_date: date
     transfers_from_reference: list[str] = field(default_factory=list)
     assumptions: dict[str, Decimal] = field(default_factory=dict)
+    amount_refusal: str | None = None  # why the pool's amount could not be split (shares are still given)
 
 
 def monthly_series(*, before: date) -> tuple[list[date], dict[str, list[Decimal | None]]]:
@@ -106,17 +107,23 @@ def forecast_for_year(*, year: int) -> ForecastContext:
     }
     pool, this_years = co_financing_pool(year=year)
     net = cost_pool_net_amount(pool) if pool is not None else None
-    unit = KRONA if pool is not None and pool.unit == CostPool.Unit.KRONA else ORE
-    forecast = project(
-        year=year,
-        months=months,
-        volumes=volumes,
-        owners=owners,
-        transfers=transfers,
-        digitalisation=assumptions,
-        net=net,
-        unit=unit,
-    )
+    unit = UNITS[CostPool.Unit(pool.unit)] if pool is not None else ORE
+    inputs = {
+        "year": year,
+        "months": months,
+        "volumes": volumes,
+        "owners": owners,
+        "transfers": transfers,
+        "digitalisation": assumptions,
+    }
+    refusal = None
+    try:
+        forecast = project(**inputs, net=net, unit=unit)  # type: ignore[arg-type]
+    except AllocationError as exc:
+        # The same refusal a run of the pool would meet (a net that is not a whole number of
+        # the pool's unit): the forecast keeps its shares and says why it has no amounts.
+        refusal = str(exc)
+        forecast = project(**inputs)  # type: ignore[arg-type]
     return ForecastContext(
         forecast=forecast,
         names=administration_names(),
@@ -125,6 +132,7 @@ def forecast_for_year(*, year: int) -> ForecastContext:
         map_date=start,
         transfers_from_reference=from_reference,
         assumptions=assumptions,
+        amount_refusal=refusal,
     )
 
 

@@ -184,3 +184,16 @@ def test_the_demo_enters_assumptions_for_next_year_and_starts_over(tmp_path, cap
     assert sorted(DigitalisationAssumption.objects.values_list("year", flat=True)) == [2027] * 4
     assert AuditEntry.objects.filter(action="digitalisation_assumption.create").count() == 4
     assert forecast_for_year(year=2027).forecast.digitalised > 0
+
+
+def test_a_pool_whose_net_cannot_be_split_in_its_unit_keeps_the_shares_and_says_why(volumes, finance_user):
+    CostPool.objects.create(
+        name="KC", year=2027, gross_amount=Decimal("1000.50"), unit=CostPool.Unit.KRONA, is_co_financing=True
+    )
+    context = forecast_for_year(year=2027)
+    assert context.amount_refusal and all(a.amount is None for a in context.forecast.administrations)
+    assert sum(a.share for a in context.forecast.administrations) == 1
+    response = logged_in(finance_user).get(PAGE)
+    assert response.status_code == 200 and context.amount_refusal in response.content.decode()
+    body = logged_in(finance_user).get("/api/v1/forecast/2027/").json()
+    assert body["administrations"][0]["amount"] is None and context.amount_refusal in body["caveats"]
