@@ -154,3 +154,15 @@ def test_any_history_gives_shares_adding_to_one_and_amounts_to_the_net(n, data, 
         assert 0 <= a.share_low <= share <= a.share_high <= 1
         assert a.amount_low is not None and a.amount_high is not None
         assert 0 <= a.amount_low <= a.amount <= a.amount_high <= net
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(min_value=1, max_value=30), data=st.data())
+def test_the_order_of_the_groupings_never_changes_the_forecast(n, data):
+    history = months("2020-01", "2024-12")[-n:]
+    series = {g: data.draw(st.lists(volume, min_size=n, max_size=n)) for g in ("A", "B", "S", "C")}
+    shuffled = dict(data.draw(st.permutations(list(series.items()))))
+    first = project(year=2025, months=history, volumes=series, owners=OWNERS, net=Decimal("999.99"))
+    second = project(year=2025, months=history, volumes=shuffled, owners=OWNERS, net=Decimal("999.99"))
+    assert first.administrations == second.administrations
+    assert first.monthly == second.monthly
