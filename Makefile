@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint messages venv bench-import bench-allocation bench-source-check bench-statistics bench-batch-page bench-scale reliability clean
+.PHONY: demo test lint messages venv bench-import bench-allocation bench-source-check bench-statistics bench-batch-page bench-scale bench-forecast reliability clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -57,6 +57,9 @@ bench-statistics: $(STAMP)
 
 # Ten years of 5,000,000 cases a year through the import, measured at 5 M and at 50 M rows
 # (about an hour on 2 cores and 20 GB of disk while it runs; see the README).
+bench-forecast: $(STAMP)
+	cd bench && ../$(PY) forecast_backtest.py
+
 bench-scale: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	cd bench && ../$(PY) scale_bench.py

@@ -29,6 +29,7 @@ urlpatterns = [
     path("runs/<int:run_id>/kontering.<str:fmt>", pool_views.run_postings, name="run-postings"),
     path("runs/<int:run_id>/overfor/", pool_views.run_post, name="run-post"),
     path("bokforing/<int:posting_id>/", pool_views.posting_file, name="posting-file"),
+    path("prognos/", include("allocation.forecast.urls")),
     path("konteringsprofil/", pool_views.posting_profile, name="posting-profile"),
     path("finansiering/", include("allocation.funding.urls")),
     path("ramjustering/", include("allocation.frames.urls")),

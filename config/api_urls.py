@@ -1,6 +1,7 @@
 from django.urls import path
 
 from allocation import api as allocation_api
+from allocation.forecast import api as forecast_api
 from allocation.ledger import api as ledger_api
 from cases import api as cases_api
 from imports import api as imports_api
@@ -39,5 +40,6 @@ urlpatterns = [
     path("runs/<int:run_id>/", allocation_api.RunDetailApi.as_view(), name="run-detail"),
     path("runs/<int:run_id>/excel/", allocation_api.RunExcelApi.as_view(), name="run-excel"),
     path("runs/<int:run_id>/postings/", ledger_api.RunPostingApi.as_view(), name="run-postings"),
+    path("forecast/<int:year>/", forecast_api.ForecastApi.as_view(), name="forecast"),
     path("postings/<int:posting_id>/file/", ledger_api.PostingFileApi.as_view(), name="posting-file"),
 ]

@@ -67,6 +67,9 @@ ACCESS: dict[str, set[str] | str] = {
     "allocation:frames:comparison": READERS,
     "allocation:frames:adjustment-create": FINANCE,  # POST only: the role is checked before the method
     "allocation:frames:adjustment": READERS,
+    "allocation:forecast-default": READERS,
+    "allocation:forecast": READERS,
+    "allocation:forecast-assumption": FINANCE,  # POST only: the role is checked before the method
     "organisation:administrations": READERS,
     "organisation:administration": FINANCE,
     "organisation:sources": READERS,
@@ -107,6 +110,7 @@ ACCESS: dict[str, set[str] | str] = {
     "api:posting-file": FINANCE,
     "api:run-detail": READERS,
     "api:run-excel": READERS,
+    "api:forecast": READERS,
     "api:statistics-overview": HEADS_TOO,
     "api:statistics-administration": OWN_ADMIN,
     # The admin's own login and logout pages are public; every other admin URL is STAFF.

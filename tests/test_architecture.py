@@ -116,12 +116,13 @@ def test_no_page_module_imports_another():
 # the app's entry points (admin, api, urls, tasks, …) sit above them all.
 CAPABILITY_ARROWS = {
     "keys": set(),
-    "funding": {"keys", "evaluation.sections"},  # evaluation.sections: the shapes of its evaluation part
-    "goals": {"keys"},
+    # evaluation.sections is the pure shape of a part of the yearly evaluation (issue 31)
+    "funding": {"keys", "evaluation.sections"},
+    "goals": {"keys", "evaluation.sections"},
     "runs": {"keys", "funding"},
-    "transfers": {"keys", "runs"},
+    "transfers": {"keys", "runs", "evaluation.sections"},
     "frames": {"keys", "runs", "funding", "transfers", "evaluation.sections"},
-    "forecast": {"keys", "runs", "transfers"},
+    "forecast": {"keys", "runs", "transfers", "evaluation.sections"},
     "ledger": {"keys", "runs", "publications.workbooks"},
     "publications": {"keys", "runs", "goals", "transfers"},
     "analysis": {"keys", "runs", "publications"},

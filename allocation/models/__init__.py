@@ -2,6 +2,7 @@
 the ledger (postings and settlements). Imported here so Django and the rest of the code find them
 as allocation.models."""
 
+from allocation.models.forecast import DigitalisationAssumption
 from allocation.models.frames import FrameAdjustment, FrameChange
 from allocation.models.funding import Extension, ExtensionRegister, FundingSource, FundingSourceAmount
 from allocation.models.keys import (
@@ -44,6 +45,7 @@ __all__ = [
     "AllocationRunQuerySet",
     "CentreCost",
     "CostPool",
+    "DigitalisationAssumption",
     "Extension",
     "ExtensionRegister",
     "FrameAdjustment",

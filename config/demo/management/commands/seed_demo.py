@@ -24,6 +24,7 @@ from allocation.models import (
     AllocationRun,
     CentreCost,
     CostPool,
+    DigitalisationAssumption,
     FundingLine,
     JournalLine,
     KeyDecision,
@@ -62,6 +63,7 @@ from cases.services import AdministrationRow, administrations_upsert
 from config.demo import data as demo_data
 from config.demo import funding as demo_funding
 from config.demo import names as demo_names
+from config.demo.forecast import seed_forecast
 from imports.models import ImportBatch, ImportRowError, StagedCase
 from imports.selectors import import_batch_wait
 from imports.services import import_batch_create
@@ -119,6 +121,7 @@ class Command(BaseCommand):
         reference_rows = self._reference_statistics(rng, groupings, Path(options["out"]), users["ekonom"])
         self._pools(last)
         demo_funding.seed_funding(year=last.year, users=users)
+        seed_forecast(year=last.year + 1, user=users["ekonom"])
         summary = {
             "administrations": Administration.objects.count(),
             "groupings": Grouping.objects.count(),
@@ -175,6 +178,7 @@ class Command(BaseCommand):
                 PriceDecision,
                 PoolPrice,
                 CentreCost,
+                DigitalisationAssumption,
                 PublicationRequest,
                 PublicationFile,
                 Publication,
