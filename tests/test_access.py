@@ -60,6 +60,9 @@ ACCESS: dict[str, set[str] | str] = {
     "allocation:posting-file": FINANCE,
     "allocation:pool-price-decision": READERS,  # POST only; the service then allows finance/steering per step
     "allocation:posting-profile": READERS,
+    "allocation:evaluation": READERS,  # the steering group's evaluation: department heads are refused
+    "allocation:evaluation-year": READERS,
+    "allocation:evaluation-text": FINANCE,  # POST only: the role is checked before the method
     "organisation:administrations": READERS,
     "organisation:administration": FINANCE,
     "organisation:sources": READERS,

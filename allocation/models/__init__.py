@@ -2,6 +2,7 @@
 the ledger (postings and settlements). Imported here so Django and the rest of the code find them
 as allocation.models."""
 
+from allocation.models.evaluation import EvaluationText
 from allocation.models.keys import (
     AllocationKey,
     AllocationKeyQuerySet,
@@ -42,6 +43,7 @@ __all__ = [
     "AllocationRunQuerySet",
     "CentreCost",
     "CostPool",
+    "EvaluationText",
     "FrozenByKeyQuerySet",
     "FundingLine",
     "GroupingTransfer",
