@@ -129,7 +129,7 @@ def test_the_workbook_has_a_text_sheet_and_a_swedish_sheet_per_section_with_numb
     response = client.get("/allocation/utvardering/2026/?format=xlsx")
     assert response.status_code == 200
     wb = load_workbook(io.BytesIO(response.content))
-    assert wb.sheetnames == ["Text", "Volymer och kanaler", "Andelar och nycklar", "Kostnader"]
+    assert wb.sheetnames == ["Text", "Volymer och kanaler över åren", "Andelar och nycklar", "Kostnader"]
     assert "Utkast" in " ".join(str(c.value) for row in wb["Text"].iter_rows() for c in row if c.value)
     cells = {c.value: c for row in wb["Kostnader"].iter_rows() for c in row if c.value is not None}
     gross = cells[1200]  # the number itself, not "1 200,00 kr"
