@@ -89,7 +89,7 @@ def evaluation_text_save(*, year: int, text: str, user: Any) -> EvaluationText:
     if not roles.is_finance(user):
         raise PermissionDenied(_("Only finance staff may edit the evaluation's text."))
     record = EvaluationText.objects.select_for_update().filter(year=year).first() or EvaluationText(year=year)
-    record.text = text.strip()
+    record.text = text.replace("\r\n", "\n").strip()  # a browser's textarea sends CRLF
     record.edited_by = user
     return audited_save(
         record, fields=["year", "text"], user=user, action="evaluation_text", obj_type="evaluation_text"

@@ -49,7 +49,7 @@ def _text_sheet(wb: Workbook, report: Report) -> None:
                 row=2, column=2, value=timezone.localtime(report.text.edited_at).replace(tzinfo=None)
             ).number_format = "yyyy-mm-dd hh:mm"
     ws.append([])
-    for paragraph in report.text.text.split("\n"):
+    for paragraph in report.text.text.splitlines():
         ws.append([safe_cell(paragraph)])
         ws.cell(row=ws.max_row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions["A"].width = 110

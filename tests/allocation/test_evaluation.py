@@ -106,10 +106,11 @@ def test_finance_edits_the_text_audited_and_nobody_else_may(evaluated, finance_u
 
     record = evaluation_text_save(year=2026, text="  Året i korthet.  ", user=finance_user)
     assert record.text == "Året i korthet."
+    assert evaluation_text_save(year=2026, text="Ett\r\nTvå\r\n", user=finance_user).text == "Ett\nTvå"
     evaluation_text_save(year=2026, text="Året i korthet, rättat.", user=finance_user)
     entries = AuditEntry.objects.filter(object_type="evaluation_text").order_by("id")
-    assert [e.action for e in entries] == ["evaluation_text.create", "evaluation_text.change"]
-    assert entries[1].before["text"] == "Året i korthet." and entries[1].after["text"] == "Året i korthet, rättat."
+    assert [e.action for e in entries] == ["evaluation_text.create", "evaluation_text.change", "evaluation_text.change"]
+    assert entries[2].before["text"] == "Ett\nTvå" and entries[2].after["text"] == "Året i korthet, rättat."
     with pytest.raises(PermissionDenied):
         evaluation_text_save(year=2026, text="Styrgruppen skriver", user=steering_user)
     report = evaluation_report(year=2026)
