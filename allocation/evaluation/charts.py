@@ -36,3 +36,30 @@ def stacked_bars(labels: Sequence[str], series: Mapping[str, Sequence[Decimal]],
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return png_bytes(fig)
+
+
+def grouped_bars(
+    labels: Sequence[str], series: Mapping[str, Sequence[Decimal | None]], *, title: str, ylabel: str
+) -> bytes:
+    """Bars side by side per label (an administration), one per series (the key, the measured share);
+    a missing figure is a gap, not a zero."""
+    from matplotlib.ticker import FuncFormatter
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    width = 0.8 / max(len(series), 1)
+    for i, (name, values) in enumerate(series.items()):
+        offset = (i - (len(series) - 1) / 2) * width
+        ax.bar(
+            [x + offset for x in range(len(labels))],
+            [float(v) if v is not None else float("nan") for v in values],
+            width=width,
+            label=name,
+        )
+    ax.set_xticks(list(range(len(labels))), list(labels), rotation=45, fontsize=8)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: formats.number(float(value), 0)))
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=7)
+    return png_bytes(fig)

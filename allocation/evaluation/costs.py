@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from allocation.calculation import round_kronor
 from allocation.evaluation.sections import Cell, Column, Section, Table
@@ -67,13 +68,18 @@ def section(*, year: int) -> Section:
         )
     own = {v.year: v for v in yearly_volumes(up_to=year) if not v.reference}
     rows: list[tuple[Cell, ...]] = []
+    unit_rows: list[tuple[Cell, ...]] = []
     figures: dict[int, dict[str, Any]] = {}
     for pool in pools:
         funding = sum((line.amount for line in pool.funding_lines.all()), Decimal(0))
         net = pool.gross_amount - funding  # shown as it stands, even where a run would refuse it
         volume = own.get(pool.year) or YearVolume(pool.year, False)
         months = len(volume.months)
-        co_financed = sum(rolling_share(month=date(pool.year, 12, 1), administrations=[]).cases.values(), Decimal(0))
+        co_financed = (
+            sum(rolling_share(month=date(pool.year, 12, 1), administrations=[]).cases.values(), Decimal(0))
+            if months
+            else Decimal(0)
+        )
         f: dict[str, Any] = {
             "gross": pool.gross_amount,
             "funding": funding,
@@ -86,12 +92,10 @@ def section(*, year: int) -> Section:
             "net_per_case": _per(net, months, co_financed),
         }
         figures[pool.year] = f
-        rows.append(
+        rows.append((str(pool.year), f["gross"], f["funding"], f["net"]))
+        unit_rows.append(
             (
                 str(pool.year),
-                f["gross"],
-                f["funding"],
-                f["net"],
                 months,
                 volume.cases,
                 f["minutes"] if volume.handle_known else None,
@@ -101,12 +105,19 @@ def section(*, year: int) -> Section:
             )
         )
     pool_table = Table(
-        caption=_("The co-financing pool per year, and what a case and a handled minute cost on the months with data"),
+        caption=_("The co-financing pool per year"),
         columns=(
             Column(_("Year")),
             Column(_("Gross cost"), "kronor"),
             Column(_("Central funding"), "kronor"),
             Column(_("Co-financed (net)"), "kronor"),
+        ),
+        rows=tuple(rows),
+    )
+    unit_table = Table(
+        caption=_("What a case and a handled minute cost on the months with data"),
+        columns=(
+            Column(_("Year")),
             Column(_("Months with data"), "count"),
             Column(_("Cases"), "count"),
             Column(_("Handled minutes"), "minutes"),
@@ -114,9 +125,9 @@ def section(*, year: int) -> Section:
             Column(_("Cost per handled minute"), "kronor"),
             Column(_("Co-financed per co-financed case"), "kronor"),
         ),
-        rows=tuple(rows),
+        rows=tuple(unit_rows),
     )
-    tables = [pool_table]
+    tables = [pool_table, unit_table] if pools else []
     if charged:
         names = administration_names()
         years = sorted(charged)
@@ -128,7 +139,10 @@ def section(*, year: int) -> Section:
         tables.append(
             Table(
                 caption=_("Charged per administration (the newest charging run of every pool of the year)"),
-                columns=(Column(_("Administration")), *(Column(str(y), "kronor") for y in years)),
+                columns=(
+                    Column(pgettext("table column", "Administration")),
+                    *(Column(str(y), "kronor") for y in years),
+                ),
                 rows=tuple(charge_rows),
             )
         )

@@ -9,10 +9,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from allocation.calculation import percentages
+from allocation.evaluation.charts import grouped_bars
 from allocation.evaluation.sections import Cell, Column, Section, Table
+from allocation.evaluation.volumes import own_case_years
 from allocation.publications.figures import RollingShare, rolling_share
 from allocation.selectors import co_financing_key, co_financing_pools
 from cases import formats
@@ -63,7 +67,9 @@ def section(*, year: int) -> Section:
                 f"{key.name} (#{key.pk})",
                 key.get_basis_display() or key.get_kind_display(),
                 f"{formats.month(key.window_from)} – {formats.month(key.window_to)}" if key.window_from else "",
-                f"{_person(key.decided_by)} {key.decided_at:%Y-%m-%d}" if key.decided_at else _person(key.decided_by),
+                f"{_person(key.decided_by)} {timezone.localtime(key.decided_at):%Y-%m-%d}"
+                if key.decided_at
+                else _person(key.decided_by),
             )
             for y, pool, key in years
         ),
@@ -74,10 +80,13 @@ def section(*, year: int) -> Section:
         loads = dict(key.shares.values_list("administration__code", "load"))
         key_percent[y] = percentages(loads) if any(loads.values()) else {}
     codes = sorted({c for p in key_percent.values() for c in p})
-    measured: dict[int, RollingShare] = {
-        y: rolling_share(month=date(y, 12, 1), administrations=codes) for y, *_r in years
+    # A year without any case of its own (next year's key) has nothing to measure yet.
+    with_cases = own_case_years()
+    rolling: dict[int, RollingShare] = {
+        y: rolling_share(month=date(y, 12, 1), administrations=codes) for y, *_r in years if y in with_cases
     }
-    columns = [Column(_("Administration"))]
+    measured: dict[int, dict[str, Decimal]] = {y: rolling[y].percent if y in rolling else {} for y, *_r in years}
+    columns = [Column(pgettext("table column", "Administration"))]
     for y, *_r in years:
         columns += [
             Column(_("Key %(year)s (%%)") % {"year": y}, "share"),
@@ -87,23 +96,35 @@ def section(*, year: int) -> Section:
     for code in codes:
         row: list[Cell] = [f"{code} {names.get(code, '')}".strip()]
         for y, *_r in years:
-            row += [key_percent[y].get(code), measured[y].percent.get(code)]
+            row += [key_percent[y].get(code), measured[y].get(code)]
         rows.append(tuple(row))
-    if any(m.unowned_cases for m in measured.values()):
+    if any(r.unowned_cases for r in rolling.values()):
         unowned: list[Cell] = [_("Groupings without an owner")]
         for y, *_r in years:
-            unowned += [None, measured[y].unowned_percent]
+            unowned += [None, rolling[y].unowned_percent if y in rolling else None]
         rows.append(tuple(unowned))
     shares_table = Table(
         caption=_("Each administration's share in the key and measured on the year's cases"),
         columns=tuple(columns),
         rows=tuple(rows),
     )
+    # The chart: the report's year (or the newest key before it) in the key and measured.
+    shown = max((y for y, *_r in years if y <= year), default=years[0][0])
+    chart = grouped_bars(
+        codes,
+        {
+            _("Key %(year)s") % {"year": shown}: [key_percent[shown].get(c) for c in codes],
+            _("Measured %(year)s") % {"year": shown}: [measured[shown].get(c) for c in codes],
+        },
+        title=_("Share in the key and measured (%)"),
+        ylabel=_("Share (%)"),
+    )
     return Section(
         slug="shares",
         title=title,
         summary=_summary(year, years, key_percent, measured, names),
         tables=(keys_table, shares_table),
+        chart_png=chart,
     )
 
 
@@ -111,7 +132,7 @@ def _summary(
     year: int,
     years: list[tuple[int, Any, Any]],
     key_percent: dict[int, dict[str, Decimal]],
-    measured: dict[int, RollingShare],
+    measured: dict[int, dict[str, Decimal]],
     names: dict[str, str],
 ) -> str:
     parts = [
@@ -121,8 +142,8 @@ def _summary(
         else _("The co-financing was shared by one approved key: %(keys)s.")
         % {"keys": f"{years[0][0]} {years[0][2].name}"}
     ]
-    if year in key_percent and measured[year].percent:
-        gaps = {code: measured[year].percent.get(code, Decimal(0)) - share for code, share in key_percent[year].items()}
+    if year in key_percent and measured.get(year):
+        gaps = {code: measured[year].get(code, Decimal(0)) - share for code, share in key_percent[year].items()}
         widest = max(gaps, key=lambda c: (abs(gaps[c]), c))
         parts.append(
             _(
@@ -133,7 +154,7 @@ def _summary(
                 "year": year,
                 "admin": f"{widest} {names.get(widest, '')}".strip(),
                 "key": formats.share(key_percent[year][widest]),
-                "measured": formats.share(measured[year].percent.get(widest)),
+                "measured": formats.share(measured[year].get(widest)),
             }
         )
     elif year in key_percent:

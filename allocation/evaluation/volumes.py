@@ -77,6 +77,11 @@ def yearly_volumes(*, up_to: int) -> list[YearVolume]:
     return [years[k] for k in sorted(years, key=lambda k: (k[0], not k[1]))]
 
 
+def own_case_years() -> set[int]:
+    """The years with any case of the contact centre's own logs."""
+    return {m.year for m in MonthlyAggregate.objects.filter(source__is_reference=False).dates("month", "year")}
+
+
 def _rate(numerator: int, denominator: int) -> Decimal | None:
     return Decimal(numerator) / denominator if denominator else None
 
@@ -115,7 +120,7 @@ def section(*, year: int) -> Section:
             v.per_month,
             v.handle_minutes / v.handle_known if v.handle_known else None,
             _rate(v.resolved_first, v.resolved_known),
-            _rate(v.forwarded, v.cases),
+            None if v.reference else _rate(v.forwarded, v.cases),  # reference statistics do not tell
         )
         for v in volumes
     ]

@@ -67,14 +67,16 @@ def test_shares_set_the_approved_key_beside_the_share_measured_on_the_year(evalu
     assert by_code["UF"] == (Decimal("27.27"), Decimal("27.27"))
     assert by_code["SOF"] == (Decimal("36.37"), Decimal("36.37"))
     assert by_code["TF"] == (Decimal("36.36"), Decimal("36.36"))
+    assert section.chart_png and section.chart_png.startswith(b"\x89PNG")
 
 
 def test_costs_give_the_pool_the_cost_per_case_and_minute_and_the_charges(evaluated):
     with translation.override("en"):
         section = costs.section(year=2026)
-    pool = table(section, "The co-financing pool")
-    (row,) = pool.rows
-    figures = dict(zip([c.title for c in pool.columns], row, strict=True))
+    figures = {}
+    for t in (table(section, "The co-financing pool"), table(section, "What a case")):
+        (row,) = t.rows
+        figures.update(zip([c.title for c in t.columns], row, strict=True))
     assert figures["Gross cost"] == Decimal("1200.00") and figures["Co-financed (net)"] == Decimal("1200.00")
     # two months of data: 1 200 × 2/12 = 200 kr over 21 cases, 1 580/60 minutes and 11 co-financed cases
     assert figures["Cost per case"] == Decimal("9.52")
@@ -135,7 +137,8 @@ def test_the_workbook_has_a_text_sheet_and_a_swedish_sheet_per_section_with_numb
     cells = {c.value: c for row in wb["Kostnader"].iter_rows() for c in row if c.value is not None}
     gross = cells[1200]  # the number itself, not "1 200,00 kr"
     assert gross.data_type == "n" and gross.number_format == '#,##0.00 "kr"'
-    assert isinstance(cells[Decimal("9.52")].value, int | float | Decimal)
+    per_case = cells[9.52]  # the cost per case, a number with the kronor format
+    assert per_case.data_type == "n" and per_case.number_format == gross.number_format
     english = _swedish_catalogue_msgids()
     texts = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert texts and not [t for t in texts if t in english]

@@ -26,7 +26,7 @@ def test_finance_chooses_a_year_edits_the_text_and_downloads_the_report(publishe
     page.wait_for_url(f"{live_server.url}/allocation/utvardering/2026/")
     assert page.inner_text("h1") == "Utvärderingen av 2026"
     assert "Utkast framtaget ur data" in page.inner_text("#text-by")
-    assert page.locator("#section-costs table").count() == 2
+    assert page.locator("#section-costs table").count() == 3
     page.fill("#id_text", "Kontaktcentret nådde sina mål 2026.\n\nStyrgruppen föreslås behålla modellen.")
     page.click("#text-form button[type=submit]")
     page.wait_for_selector("#text-by")
