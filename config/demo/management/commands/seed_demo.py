@@ -24,6 +24,7 @@ from allocation.models import (
     AllocationRun,
     CentreCost,
     CostPool,
+    EvaluationText,
     FundingLine,
     JournalLine,
     KeyDecision,
@@ -159,6 +160,7 @@ class Command(BaseCommand):
                 )
         with sqlite_triggers_lifted(connection.alias):
             for model in (
+                EvaluationText,
                 JournalLine,
                 Posting,
                 PostingExport,
