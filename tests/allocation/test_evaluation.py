@@ -16,6 +16,7 @@ from allocation.evaluation.report import SECTION_PROVIDERS, evaluation_report, e
 from allocation.evaluation.sections import Section, Table
 from cases.models import AuditEntry, DataSource
 from tests.imports.helpers import run_import
+from tests.test_language import unswedish_numbers, visible_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -154,6 +155,7 @@ def test_the_pages_follow_the_roles(evaluated, finance_user, steering_user, head
     client.force_login(steering_user)
     page = client.get("/allocation/utvardering/2026/").content.decode()
     assert "Volymer och kanaler" in page and 'id="text-form"' not in page
+    assert not unswedish_numbers(visible_text(page))  # 1 200,00 kr, 36,37 %, never 1200.00
     assert client.post("/allocation/utvardering/2026/text/", {"text": "x"}).status_code == 403
     assert client.get("/allocation/utvardering/?year=2026")["Location"] == "/allocation/utvardering/2026/"
     finance = Client()
