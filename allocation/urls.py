@@ -33,4 +33,5 @@ urlpatterns = [
     path("konteringsprofil/", pool_views.posting_profile, name="posting-profile"),
     path("finansiering/", include("allocation.funding.urls")),
     path("ramjustering/", include("allocation.frames.urls")),
+    path("utvardering/", include("allocation.evaluation.urls")),
 ]

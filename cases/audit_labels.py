@@ -62,6 +62,7 @@ OBJECT_LABELS = {
     "channel": gettext_lazy("channel"),
     "cost_pool": gettext_lazy("cost pool"),
     "data_source": gettext_lazy("data source"),
+    "evaluation_text": gettext_lazy("text of the yearly evaluation"),
     "grouping_map_version": gettext_lazy("grouping map"),
     "import_batch": gettext_lazy("import batch"),
     "posting_profile": gettext_lazy("posting profile"),

@@ -276,7 +276,7 @@ def world(volumes, finance_user, steering_user, head_user):  # type: ignore[no-u
         "adjustment_id": 1,
         "fmt": "csv",
         "month": "2026-03",
-        "year": 2027,
+        "year": 2026,
         "code": "UF",
         "version": 1,
         "name": "UF.xlsx",

@@ -70,6 +70,9 @@ ACCESS: dict[str, set[str] | str] = {
     "allocation:forecast-default": READERS,
     "allocation:forecast": READERS,
     "allocation:forecast-assumption": FINANCE,  # POST only: the role is checked before the method
+    "allocation:evaluation": READERS,  # the steering group's evaluation: department heads are refused
+    "allocation:evaluation-year": READERS,
+    "allocation:evaluation-text": FINANCE,  # POST only: the role is checked before the method
     "organisation:administrations": READERS,
     "organisation:administration": FINANCE,
     "organisation:sources": READERS,

@@ -542,14 +542,14 @@ def memo_client(volumes, steering_user, settings):  # type: ignore[no-untyped-de
 def test_a_memo_pdf_is_refused_with_a_clear_message_while_another_is_printed(memo_client, monkeypatch):
     from django.core.cache import cache
 
-    import allocation.keys.review_views
+    import allocation.keys.printing
 
     client, key = memo_client
 
     def no_browser(executable: str) -> list[str]:
         raise AssertionError("a second printer was started")
 
-    monkeypatch.setattr(allocation.keys.review_views, "memo_pdf_command", no_browser, raising=False)
+    monkeypatch.setattr(allocation.keys.printing, "memo_pdf_command", no_browser, raising=False)
     cache.add("memo-pdf-printing", "another request", timeout=60)
     response = client.get(f"/allocation/keys/{key.pk}/memo/?format=pdf", follow=True)
     assert response.status_code == 200
@@ -562,12 +562,12 @@ def test_a_memo_pdf_that_takes_too_long_is_stopped_and_the_next_may_print(memo_c
 
     from django.core.cache import cache
 
-    import allocation.keys.review_views
+    import allocation.keys.printing
 
     client, key = memo_client
     settings.MEMO_PDF_SECONDS = 1
     slow = [sys.executable, "-c", "import time; time.sleep(60)"]
-    monkeypatch.setattr(allocation.keys.review_views, "memo_pdf_command", lambda executable: slow, raising=False)
+    monkeypatch.setattr(allocation.keys.printing, "memo_pdf_command", lambda executable: slow, raising=False)
     started = time.monotonic()
     response = client.get(f"/allocation/keys/{key.pk}/memo/?format=pdf", follow=True)
     assert time.monotonic() - started < 15

@@ -1,9 +1,9 @@
 """The decision memo printed to PDF by headless Chromium, in a child process of its own.
 
 `python allocation/keys/memo_print.py CHROMIUM` reads the memo's HTML on stdin and writes the PDF on
-stdout. Run by allocation.keys.review_views.memo_pdf, which allows one at a time and kills the whole
-process group when the time limit passes: a hostile or huge memo cannot hold the web worker,
-its memory or the machine's Chromiums. No Django here: the page was rendered before."""
+stdout. Run by allocation.keys.printing.memo_pdf (the memo and the yearly evaluation), which allows
+one at a time and kills the whole process group when the time limit passes: a hostile or huge memo
+cannot hold the web worker, its memory or the machine's Chromiums. No Django here: the page was rendered before."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 the ledger (postings and settlements). Imported here so Django and the rest of the code find them
 as allocation.models."""
 
+from allocation.models.evaluation import EvaluationText
 from allocation.models.forecast import DigitalisationAssumption
 from allocation.models.frames import FrameAdjustment, FrameChange
 from allocation.models.funding import Extension, ExtensionRegister, FundingSource, FundingSourceAmount
@@ -46,6 +47,7 @@ __all__ = [
     "CentreCost",
     "CostPool",
     "DigitalisationAssumption",
+    "EvaluationText",
     "Extension",
     "ExtensionRegister",
     "FrameAdjustment",

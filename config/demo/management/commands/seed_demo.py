@@ -25,6 +25,7 @@ from allocation.models import (
     CentreCost,
     CostPool,
     DigitalisationAssumption,
+    EvaluationText,
     FundingLine,
     JournalLine,
     KeyDecision,
@@ -168,6 +169,7 @@ class Command(BaseCommand):
                         "cases_groupingmapentry, cases_groupingmapversion CASCADE"
                     )
             for model in (
+                EvaluationText,
                 JournalLine,
                 Posting,
                 PostingExport,
