@@ -15,6 +15,9 @@ from django.utils.translation import gettext as _
 
 from allocation.evaluation import costs, shares, volumes
 from allocation.evaluation.sections import Section
+from allocation.forecast import evaluation_part as forecast_part
+from allocation.frames import evaluation_part as frames_part
+from allocation.funding import evaluation_part as funding_part
 from allocation.models import EvaluationText
 from allocation.selectors import co_financing_pools
 from cases import roles
@@ -22,13 +25,15 @@ from cases.models import MonthlyAggregate
 from cases.services import audited_save
 
 # The report's parts, in the order of the decision's evaluation: volumes and channels, shares and
-# keys, costs, then (added by the lead after merging each capability's branch, in this order)
-# goals.evaluation_part.section, transfers.evaluation_part.section,
-# funding.evaluation_part.section, forecast.evaluation_part.section.
+# keys, costs, the effect goals, the transfers and their benefit, funding by source (and the frame
+# comparison), and next year's forecast. Each capability states its own part (evaluation_part).
 SECTION_PROVIDERS: tuple[Callable[..., Section], ...] = (
     volumes.section,
     shares.section,
     costs.section,
+    funding_part.section,
+    frames_part.section,
+    forecast_part.section,
 )
 
 
