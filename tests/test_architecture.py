@@ -119,7 +119,7 @@ CAPABILITY_ARROWS = {
     "funding": {"keys"},
     "goals": {"keys"},
     "runs": {"keys", "funding"},
-    "transfers": {"keys", "runs"},
+    "transfers": {"keys", "runs", "evaluation.sections"},
     "frames": {"keys", "runs", "funding", "transfers"},
     "forecast": {"keys", "runs", "transfers"},
     "ledger": {"keys", "runs", "publications.workbooks"},

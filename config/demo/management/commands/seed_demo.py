@@ -61,6 +61,7 @@ from cases.months import month_argument
 from cases.services import AdministrationRow, administrations_upsert
 from config.demo import data as demo_data
 from config.demo import names as demo_names
+from config.demo import transfers as demo_transfers
 from imports.models import ImportBatch, ImportRowError, StagedCase
 from imports.selectors import import_batch_wait
 from imports.services import import_batch_create
@@ -117,6 +118,7 @@ class Command(BaseCommand):
                 rejected.append(f"{path.name}: {batch.message}")
         reference_rows = self._reference_statistics(rng, groupings, Path(options["out"]), users["ekonom"])
         self._pools(last)
+        demo_transfers.seed_transfers(groupings=groupings, last=last, user=users["ekonom"])
         summary = {
             "administrations": Administration.objects.count(),
             "groupings": Grouping.objects.count(),
@@ -145,6 +147,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _reset(self) -> None:
+        demo_transfers.transfers_reset()
         if connection.vendor == "postgresql":
             # Approved keys refuse DELETE (a trigger); the demo starts over with TRUNCATE instead.
             with connection.cursor() as cur:
