@@ -76,8 +76,8 @@ def test_without_a_stated_hour_cost_the_time_is_in_hours_and_not_in_kronor():
 
 def test_kronor_round_once_per_month_half_an_ore_away_from_zero():
     # 1 case × 1 minute at 0.30 kr an hour is 0.005 kr exactly: half an öre rounds up
-    rows = _rows([GroupingMonth(JAN, "G1", 1, 1, 0)], {"G1": TransferTerms("G1", JAN, Decimal(1))},
-                 hour_costs={("UF", 2026): Decimal("0.30")}, months=(JAN,))  # fmt: skip
+    cells, terms = [GroupingMonth(JAN, "G1", 1, 1, 0)], {"G1": TransferTerms("G1", JAN, Decimal(1))}
+    rows = _rows(cells, terms, hour_costs={("UF", 2026): Decimal("0.30")}, months=(JAN,))
     assert _row(rows, "UF", JAN).relieved_kronor_exact == Fraction(1, 200)
     assert _row(rows, "UF", JAN).relieved_kronor == Decimal("0.01")
 

@@ -340,3 +340,32 @@ def test_the_evaluation_part_gives_the_years_figures_and_an_empty_state_without_
     empty = section(year=2020)  # before every transfer and every case log
     assert not empty.tables and empty.chart_png is None
     assert "No grouping is registered" in empty.summary and "Transfers and benefit" in empty.summary
+
+
+@pytest.mark.slow
+def test_a_department_head_reads_what_they_get_for_their_money_in_the_browser(
+    registered, live_server, browser, head_user
+):
+    from django.conf import settings
+
+    from allocation.publications.publishing import publication_create
+
+    publication_create(month=APRIL)
+    client = Client()
+    client.force_login(head_user)  # the head of UF, signed in through the session cookie
+    context = browser.new_context()
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/statistik/2026-04/UF/")
+    block = page.locator("#benefit")
+    assert "Vad får vi för pengarna?" in block.inner_text()
+    assert page.inner_text("#benefit-year-kronor") == "600,00\u00a0kr"
+    assert page.locator("#benefit-no-hour-cost").count() == 0
+    page.click("#benefit-how summary")
+    assert "gånger förvaltningens minuter per ärende" in page.inner_text("#benefit-how")
+    page.click("text=Nyttosidan, med de överförda grupperingarna")
+    page.wait_for_selector("#benefit-transfers")
+    assert "UF-01" in page.inner_text("#benefit-transfers")
+    assert page.inner_text("#total-kronor") == "600,00\u00a0kr"
+    context.close()
