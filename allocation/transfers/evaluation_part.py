@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from allocation.evaluation.sections import Column, Section, Table
 from allocation.transfers.selectors import YearBenefit, transfer_lines, year_benefit
@@ -34,12 +35,16 @@ def section(*, year: int) -> Section:
             % {"year": year},
         )
     total = benefit.total()
+    wave_count = len({line.transfer.wave for line in lines})
     summary = [
-        _(
+        ngettext(
             "By the end of %(year)s, %(count)s groupings were registered as transferred to the contact centre "
-            "in %(waves)s waves."
+            "in %(waves)s wave.",
+            "By the end of %(year)s, %(count)s groupings were registered as transferred to the contact centre "
+            "in %(waves)s waves.",
+            wave_count,
         )
-        % {"year": year, "count": len(lines), "waves": len({line.transfer.wave for line in lines})}
+        % {"year": year, "count": len(lines), "waves": wave_count}
     ]
     if benefit.months:
         summary.append(

@@ -25,7 +25,7 @@ from allocation.transfers.register import (
     transfers_import,
 )
 from allocation.transfers.selectors import hour_costs_listed, transfer_lines, year_benefit
-from cases import roles
+from cases import formats, roles
 from cases.models import Administration
 from cases.selectors import administrations_visible_to
 
@@ -124,7 +124,7 @@ def hour_cost_edit(request: HttpRequest) -> HttpResponse:
         initial["administration"] = administration
         stored = administration.hour_costs.filter(year=initial["year"]).first()
         if stored is not None:
-            initial.update(cost_per_hour=stored.cost_per_hour, comment=stored.comment)
+            initial.update(cost_per_hour=formats.number(stored.cost_per_hour, 2), comment=stored.comment)
     form = HourCostForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -369,3 +369,24 @@ def test_a_department_head_reads_what_they_get_for_their_money_in_the_browser(
     assert "UF-01" in page.inner_text("#benefit-transfers")
     assert page.inner_text("#total-kronor") == "600,00\u00a0kr"
     context.close()
+
+
+def test_the_register_page_asks_the_same_number_of_queries_however_many_transfers(registered, finance_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(finance_user)
+    client.get("/allocation/overforingar/")  # the session and the roles are read once
+    with CaptureQueriesContext(connection) as two:
+        assert client.get("/allocation/overforingar/").status_code == 200
+    for code, admin in (("SOF-01", "SOF"), ("TF-01", "TF")):
+        grouping_transfer_save(
+            transfer=GroupingTransfer(
+                grouping=Grouping.objects.get(code=code), administration=registered[admin], wave=3, transferred_on=APRIL
+            ),
+            user=finance_user,
+        )
+    with CaptureQueriesContext(connection) as four:
+        page = client.get("/allocation/overforingar/")
+    assert "TF-01" in page.content.decode()
+    assert len(four.captured_queries) == len(two.captured_queries), [q["sql"] for q in four.captured_queries]
