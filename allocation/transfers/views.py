@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from allocation.models import GroupingTransfer
+from allocation.transfers.files import MAX_BYTES
 from allocation.transfers.forms import HourCostForm, TransferFileForm, TransferForm
 from allocation.transfers.register import (
     TransferImportRefused,
@@ -99,7 +100,9 @@ def transfer_import(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            result = transfers_import(data=form.cleaned_data["file"].read(), user=request.user)
+            # One byte past the bound is enough for the reader to refuse a file that is too large.
+            data = form.cleaned_data["file"].read(MAX_BYTES + 1)
+            result = transfers_import(data=data, user=request.user)
         except TransferImportRefused as refused:
             errors = refused.errors
         else:

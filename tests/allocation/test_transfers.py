@@ -185,6 +185,7 @@ def test_a_file_with_a_wrong_row_is_refused_with_row_column_value_and_reason_and
     [
         (b"grouping,wave\nUF-01,1\n", "lacks the column(s) administration, transferred_on"),
         (b"%PDF-1.4 binary", "PDF or an old Excel file"),
+        (b"grouping,administration,wave,transferred_on\n" + b"x" * 5_000_000, "larger than 5 MB"),
         (b"", "contains no rows"),
         (HEADER.encode() + b"\n", "contains no rows"),
     ],

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from allocation.transfers.files import MAX_BYTES
 from allocation.transfers.register import TransferImportRefused, transfers_import
 from cases.roles import user_argument
 
@@ -30,7 +31,8 @@ class Command(BaseCommand):
             raise CommandError(f"Filen {path} finns inte.", returncode=2)
         user = user_argument(options["user"])
         try:
-            result = transfers_import(data=path.read_bytes(), user=user)
+            with path.open("rb") as fh:  # one byte past the bound is enough to refuse a file that is too large
+                result = transfers_import(data=fh.read(MAX_BYTES + 1), user=user)
         except TransferImportRefused as refused:
             if options["json"]:
                 self.stdout.write(json.dumps({"status": "rejected", "errors": refused.errors}, ensure_ascii=False))
