@@ -34,4 +34,5 @@ urlpatterns = [
     path("finansiering/", include("allocation.funding.urls")),
     path("ramjustering/", include("allocation.frames.urls")),
     path("utvardering/", include("allocation.evaluation.urls")),
+    path("overforingar/", include("allocation.transfers.urls")),
 ]

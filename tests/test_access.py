@@ -73,6 +73,14 @@ ACCESS: dict[str, set[str] | str] = {
     "allocation:evaluation": READERS,  # the steering group's evaluation: department heads are refused
     "allocation:evaluation-year": READERS,
     "allocation:evaluation-text": FINANCE,  # POST only: the role is checked before the method
+    "allocation:transfer-register": HEADS_TOO,  # a head sees their own administrations' transfers
+    "allocation:transfer-new": FINANCE,
+    "allocation:transfer-edit": FINANCE,
+    "allocation:transfer-delete": FINANCE,  # POST only: the role is checked first, a GET goes to the button
+    "allocation:transfer-import": FINANCE,
+    "allocation:hour-cost": FINANCE,
+    "allocation:benefit": HEADS_TOO,  # a head sees the municipality's total and their own rows
+    "allocation:benefit-administration": OWN_ADMIN,
     "organisation:administrations": READERS,
     "organisation:administration": FINANCE,
     "organisation:sources": READERS,

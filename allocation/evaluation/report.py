@@ -20,6 +20,7 @@ from allocation.frames import evaluation_part as frames_part
 from allocation.funding import evaluation_part as funding_part
 from allocation.models import EvaluationText
 from allocation.selectors import co_financing_pools
+from allocation.transfers import evaluation_part as transfers_part
 from cases import roles
 from cases.models import MonthlyAggregate
 from cases.services import audited_save
@@ -31,6 +32,7 @@ SECTION_PROVIDERS: tuple[Callable[..., Section], ...] = (
     volumes.section,
     shares.section,
     costs.section,
+    transfers_part.section,
     funding_part.section,
     frames_part.section,
     forecast_part.section,

@@ -37,9 +37,10 @@ from allocation.models.runs import (
     RunAmountQuerySet,
     RunSeal,
 )
-from allocation.models.transfers import GroupingTransfer
+from allocation.models.transfers import AdministrationHourCost, GroupingTransfer
 
 __all__ = [
+    "AdministrationHourCost",
     "AllocationKey",
     "AllocationKeyQuerySet",
     "AllocationRun",

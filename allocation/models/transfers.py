@@ -53,3 +53,39 @@ class GroupingTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grouping.code} ({self.transferred_on:%Y-%m-%d})"
+
+
+class AdministrationHourCost(models.Model):
+    """What an administration states one hour of its case officers' time costs, in a budget year:
+    the price of the time a transfer relieves (allocation.transfers.benefit). Entered by finance
+    staff, audited; one per administration and year."""
+
+    administration = models.ForeignKey(
+        Administration, on_delete=models.PROTECT, related_name="hour_costs", verbose_name=_("administration")
+    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000)])
+    cost_per_hour = models.DecimalField(
+        _("cost per case-officer hour"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-year", "administration__code"]
+        verbose_name = _("case-officer hour cost")
+        verbose_name_plural = _("case-officer hour costs")
+        constraints = [
+            models.UniqueConstraint(fields=["administration", "year"], name="one_hour_cost_per_administration_year"),
+            models.CheckConstraint(condition=models.Q(cost_per_hour__gte=0), name="hour_cost_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.administration_id} {self.year}: {self.cost_per_hour}"

@@ -21,6 +21,7 @@ from allocation.calculation import percentages
 from allocation.models import AllocationRun, RunAmount
 from allocation.runs.explanations import charge_explanations
 from allocation.selectors import co_financing_key, map_owners
+from allocation.transfers.selectors import benefit_for_publication
 from cases import statistics
 from cases.models import Administration, Channel, DataSource, Grouping, MonthlyAggregate
 from cases.months import months_back
@@ -119,6 +120,7 @@ class AdministrationFigures(TypedDict):
     drift_pp: Figure
     charged: Figure
     why: dict[str, Any] | None  # "Varför betalar vi detta?" (allocation.runs.explanations.charge_explanations)
+    benefit: dict[str, Any] | None  # "Vad får vi för pengarna?" (transfers.selectors.benefit_for_publication)
 
 
 class MonthFigures(TypedDict):
@@ -202,6 +204,7 @@ def month_figures(month: date) -> MonthFigures:
     charged = _charged(month)
     weights = statistics.admin_weights(owners)
     why = charge_explanations(month=month, codes=[a[0] for a in admins])
+    benefit = benefit_for_publication(month=month, codes=[a[0] for a in admins])
 
     def admin_doc(code: str, name: str, cost_centre: str) -> dict[str, Any]:
         weight = weights.get(code, {})
@@ -243,6 +246,7 @@ def month_figures(month: date) -> MonthFigures:
             else None,
             "charged": charged.get(code),
             "why": why.get(code),
+            "benefit": benefit.get(code),
         }
 
     overview = {

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from allocation.publications.workbooks import write_sheet
+from allocation.transfers.sheets import benefit_sheet
 from cases import formats
 from cases.spreadsheet import safe_cell, workbook_bytes
 
@@ -218,6 +219,7 @@ def workbook(doc: dict[str, Any], *, overview: bool) -> bytes:
             {3: "#,##0", 4: "0.00%", 5: "#,##0.00"},
         )
         why_sheet(wb, doc.get("why"))
+        benefit_sheet(wb, doc.get("benefit"), write=write_sheet)
     year, month = (int(part) for part in doc["month"].split("-"))
     return workbook_bytes(wb, stamp=datetime(year, month, 1))  # the same figures, the same bytes
 

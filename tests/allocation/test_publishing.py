@@ -112,7 +112,7 @@ def test_the_workbook_holds_the_figures_of_the_page_and_formula_text_is_inert(pu
     client.force_login(steering_user)
     data = b"".join(client.get(f"/statistik/2026-03/v{publication.version}/UF.xlsx").streaming_content)
     wb = load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == ["Sammanfattning", "Kanaler", "Trend", "Grupperingar", "Varför vi betalar"]
+    assert wb.sheetnames == ["Sammanfattning", "Kanaler", "Trend", "Grupperingar", "Varför vi betalar", "Nytta"]
     summary = {row[0]: row[1] for row in wb["Sammanfattning"].iter_rows(min_row=3, values_only=True) if row[0]}
     uf = publication.figures["administrations"]["UF"]
     assert Decimal(str(summary["Ärenden"])) == Decimal(uf["kpis"]["cases"])

@@ -64,6 +64,7 @@ from cases.services import AdministrationRow, administrations_upsert
 from config.demo import data as demo_data
 from config.demo import funding as demo_funding
 from config.demo import names as demo_names
+from config.demo import transfers as demo_transfers
 from config.demo.forecast import seed_forecast
 from imports.models import ImportBatch, ImportRowError, StagedCase
 from imports.selectors import import_batch_wait
@@ -123,6 +124,7 @@ class Command(BaseCommand):
         self._pools(last)
         demo_funding.seed_funding(year=last.year, users=users)
         seed_forecast(year=last.year + 1, user=users["ekonom"])
+        demo_transfers.seed_transfers(groupings=groupings, last=last, user=users["ekonom"])
         summary = {
             "administrations": Administration.objects.count(),
             "groupings": Grouping.objects.count(),
@@ -151,6 +153,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _reset(self) -> None:
+        demo_transfers.transfers_reset()
         demo_funding.funding_reset()
         # The demo alone starts over from nothing, past the frozen records' guards (cases.maintenance).
         with frozen_records_lifted(connection.alias):
