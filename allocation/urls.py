@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from allocation.analysis import views as analysis_views
 from allocation.keys import review_views, views
@@ -30,4 +30,5 @@ urlpatterns = [
     path("runs/<int:run_id>/overfor/", pool_views.run_post, name="run-post"),
     path("bokforing/<int:posting_id>/", pool_views.posting_file, name="posting-file"),
     path("konteringsprofil/", pool_views.posting_profile, name="posting-profile"),
+    path("mal/", include("allocation.goals.urls")),
 ]

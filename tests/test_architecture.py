@@ -117,7 +117,7 @@ def test_no_page_module_imports_another():
 CAPABILITY_ARROWS = {
     "keys": set(),
     "funding": {"keys"},
-    "goals": {"keys"},
+    "goals": {"keys", "evaluation.sections"},
     "runs": {"keys", "funding"},
     "transfers": {"keys", "runs"},
     "frames": {"keys", "runs", "funding", "transfers"},

@@ -2,6 +2,7 @@
 the ledger (postings and settlements). Imported here so Django and the rest of the code find them
 as allocation.models."""
 
+from allocation.models.goals import GoalTarget, GoalTargetDecision, GoalTargetSet
 from allocation.models.keys import (
     AllocationKey,
     AllocationKeyQuerySet,
@@ -44,6 +45,9 @@ __all__ = [
     "CostPool",
     "FrozenByKeyQuerySet",
     "FundingLine",
+    "GoalTarget",
+    "GoalTargetDecision",
+    "GoalTargetSet",
     "GroupingTransfer",
     "JournalLine",
     "KeyDecision",
