@@ -41,7 +41,9 @@ def phone_month(month: date, *, cases: int, within_60: int, resolved: int, prefi
     for i in range(cases):
         wait = 30 if i < within_60 else 90
         ok = i < resolved
-        rows.append(f"{prefix}{i},{month:%Y-%m}-03 10:{i % 60:02d},phone,UF-01,120,{wait},{int(ok)},{'' if ok else 'UF'}")
+        rows.append(
+            f"{prefix}{i},{month:%Y-%m}-03 10:{i % 60:02d},phone,UF-01,120,{wait},{int(ok)},{'' if ok else 'UF'}"
+        )
     return rows
 
 
@@ -141,7 +143,9 @@ def test_a_newer_approved_set_supersedes_the_old_one_and_every_step_is_audited(
         ("goal_targets.superseded", old),
         ("goal_targets.approved", new),
     ]
-    created = AuditEntry.objects.filter(object_type="goal_target_set", action="goal_targets.create").order_by("pk").first()
+    created = (
+        AuditEntry.objects.filter(object_type="goal_target_set", action="goal_targets.create").order_by("pk").first()
+    )
     assert created is not None and created.after["targets"]["service_level_60"] == "0.8000"
 
 
@@ -248,9 +252,7 @@ def test_a_month_before_any_data_or_target_has_an_empty_goals_block(org):
 # --- pages per role ------------------------------------------------------------------------------
 
 
-def test_the_follow_up_page_shows_the_baseline_the_statuses_and_a_chart_per_measure(
-    measured, approved_2026, head_user
-):
+def test_the_follow_up_page_shows_the_baseline_the_statuses_and_a_chart_per_measure(measured, approved_2026, head_user):
     client = Client()
     client.force_login(head_user)  # a department head reads it like the overview
     page = client.get("/allocation/mal/?year=2026").content.decode()
@@ -323,3 +325,35 @@ def test_the_evaluation_section_of_a_year_without_data_says_what_to_do(org):
         part = section(year=2024)
     assert part.tables == () and part.chart_png is None
     assert "Import the year's case logs" in part.summary
+
+
+# --- frozen in the database ----------------------------------------------------------------------
+
+
+def test_raw_sql_cannot_change_a_decided_target_set_its_targets_or_its_decisions(approved_2026):
+    from django.db import DatabaseError, connection, transaction
+
+    attempts = [
+        ("UPDATE allocation_goaltargetset SET year = 2030 WHERE id = %s", [approved_2026.pk]),
+        ("UPDATE allocation_goaltargetset SET status = 'draft' WHERE id = %s", [approved_2026.pk]),
+        ("DELETE FROM allocation_goaltargetset WHERE id = %s", [approved_2026.pk]),
+        ("UPDATE allocation_goaltarget SET value = 0.1 WHERE target_set_id = %s", [approved_2026.pk]),
+        ("DELETE FROM allocation_goaltarget WHERE target_set_id = %s", [approved_2026.pk]),
+        ("UPDATE allocation_goaltargetdecision SET comment = 'x' WHERE target_set_id = %s", [approved_2026.pk]),
+    ]
+    for sql, params in attempts:
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    approved_2026.refresh_from_db()
+    assert approved_2026.year == 2026 and approved_2026.targets.count() == len(TARGETS_2026)
+    # the one change allowed: approved → superseded, nothing else with it
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE allocation_goaltargetset SET status = 'superseded' WHERE id = %s", [approved_2026.pk])
+
+
+def test_a_draft_stays_free_to_change(finance_user):
+    draft = goal_target_set_save(year=2026, values=TARGETS_2026, user=finance_user)
+    changed = goal_target_set_save(
+        year=2027, values={("service_level_60", None): Decimal("0.7")}, user=finance_user, target_set=draft
+    )
+    assert changed.pk == draft.pk and changed.year == 2027 and changed.targets.count() == 1

@@ -61,6 +61,7 @@ from cases.months import month_argument
 from cases.services import AdministrationRow, administrations_upsert
 from config.demo import data as demo_data
 from config.demo import names as demo_names
+from config.demo.goals import seed_goals
 from imports.models import ImportBatch, ImportRowError, StagedCase
 from imports.selectors import import_batch_wait
 from imports.services import import_batch_create
@@ -117,6 +118,7 @@ class Command(BaseCommand):
                 rejected.append(f"{path.name}: {batch.message}")
         reference_rows = self._reference_statistics(rng, groupings, Path(options["out"]), users["ekonom"])
         self._pools(last)
+        seed_goals(finance=users["ekonom"], steering=users["styrgrupp"], months=months)
         summary = {
             "administrations": Administration.objects.count(),
             "groupings": Grouping.objects.count(),
