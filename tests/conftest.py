@@ -273,6 +273,7 @@ def world(volumes, finance_user, steering_user, head_user):  # type: ignore[no-u
         "source_id": volumes["source"].pk,
         "version_id": 1,
         "settlement_id": 1,
+        "target_set_id": 1,
         "fmt": "csv",
         "month": "2026-03",
         "code": "UF",

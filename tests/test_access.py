@@ -60,6 +60,12 @@ ACCESS: dict[str, set[str] | str] = {
     "allocation:posting-file": FINANCE,
     "allocation:pool-price-decision": READERS,  # POST only; the service then allows finance/steering per step
     "allocation:posting-profile": READERS,
+    "allocation:goals:follow-up": HEADS_TOO,
+    "allocation:goals:target-sets": READERS,
+    "allocation:goals:target-set": READERS,
+    "allocation:goals:target-set-new": FINANCE,
+    "allocation:goals:target-set-edit": FINANCE,
+    "allocation:goals:target-set-decision": READERS,  # POST only; a GET goes to the set's page
     "organisation:administrations": READERS,
     "organisation:administration": FINANCE,
     "organisation:sources": READERS,

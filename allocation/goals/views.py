@@ -66,6 +66,9 @@ def target_set_edit(request: HttpRequest, target_set_id: int | None = None) -> H
     """A new draft of a year's targets, or a draft changed (finance staff)."""
     roles.require_finance(request)
     target_set = get_object_or_404(GoalTargetSet, pk=target_set_id) if target_set_id else None
+    if target_set is not None and target_set.status != GoalTargetSet.Status.DRAFT:
+        messages.info(request, _("Only a draft can be changed; make a new target set for the year."))
+        return HttpResponseRedirect(reverse("allocation:goals:target-set", args=[target_set.pk]))
     initial: dict[str, Any] = {"year": timezone.localdate().year + 1}
     if target_set is not None:
         initial = {"year": target_set.year, "comment": target_set.comment}
