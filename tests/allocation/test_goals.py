@@ -84,7 +84,7 @@ def test_the_proposer_never_approves_their_own_targets_whatever_groups_they_are_
     both.groups.add(*roles_groups(roles.STEERING_GROUP))
     target_set = goal_target_set_save(year=2026, values=TARGETS_2026, user=both)
     goal_target_set_decide(target_set=target_set, status="proposed", user=both)
-    with pytest.raises(PermissionDenied, match="four eyes"):
+    with pytest.raises(PermissionDenied, match="fyra ögon"):
         goal_target_set_decide(target_set=target_set, status="approved", user=both)
     target_set.refresh_from_db()
     assert target_set.status == GoalTargetSet.Status.PROPOSED
@@ -95,7 +95,7 @@ def test_a_command_user_cannot_approve_from_the_account_that_proposed(finance_us
     finance_user.command_os_account = "kalle"
     goal_target_set_decide(target_set=target_set, status="proposed", user=finance_user)
     steering_user.command_os_account = "kalle"
-    with pytest.raises(PermissionDenied, match="operating-system account"):
+    with pytest.raises(PermissionDenied, match="operativsystemkontot"):
         goal_target_set_decide(target_set=target_set, status="approved", user=steering_user)
 
 
@@ -150,7 +150,7 @@ def test_a_newer_approved_set_supersedes_the_old_one_and_every_step_is_audited(
 
 
 def test_an_approved_set_never_changes(finance_user, approved_2026):
-    with pytest.raises(ValidationError, match="only a draft"):
+    with pytest.raises(ValidationError, match="bara ett utkast"):
         goal_target_set_save(
             year=2026, values={("service_level_60", None): Decimal("0.5")}, user=finance_user, target_set=approved_2026
         )
