@@ -357,3 +357,24 @@ def test_a_draft_stays_free_to_change(finance_user):
         year=2027, values={("service_level_60", None): Decimal("0.7")}, user=finance_user, target_set=draft
     )
     assert changed.pk == draft.pk and changed.year == 2027 and changed.targets.count() == 1
+
+
+def test_the_command_keeps_four_eyes_whatever_name_the_proposer_gives(finance_user, steering_user):
+    from django.core.management import CommandError, call_command
+
+    target_set = goal_target_set_save(year=2026, values=TARGETS_2026, user=finance_user)
+    out = io.StringIO()
+    call_command(
+        "decide_goal_targets", "--target-set", target_set.pk, "--decision", "proposed", "--user", "ekonom", stdout=out
+    )
+    # the same operating-system account now names a member of the steering group: refused
+    with pytest.raises(CommandError, match="operativsystemkontot") as refused:
+        call_command(
+            "decide_goal_targets", "--target-set", target_set.pk, "--decision", "approved", "--user", "styrgrupp"
+        )
+    assert refused.value.returncode == 1
+    target_set.refresh_from_db()
+    assert target_set.status == "proposed"
+    with pytest.raises(CommandError) as unknown:
+        call_command("decide_goal_targets", "--target-set", 999999, "--decision", "approved", "--user", "styrgrupp")
+    assert unknown.value.returncode == 2
