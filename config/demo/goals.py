@@ -15,27 +15,30 @@ from allocation.goals.targets import goal_target_set_decide, goal_target_set_sav
 from allocation.models import GoalTarget, GoalTargetDecision, GoalTargetSet
 from cases.maintenance import sqlite_triggers_lifted
 
-# Set a little above what the demo's centre measures (about 55 % within 60 s, 68 % resolved at
-# first contact, 14 % forwarded, 75 s wait), so its months show every status.
+# The last year's targets, set around what the demo's centre measures (about 56 % answered within
+# 60 s, 69 % resolved at first contact, 13 % forwarded, 74 s wait), so its months show every status.
+# The demo's logs report no abandoned calls: that target shows "not measured".
 TARGETS: dict[Line, Decimal] = {
     ("service_level_60", None): Decimal("0.5600"),
     ("abandonment_rate", None): Decimal("0.0800"),
-    ("first_contact_resolution", None): Decimal("0.6800"),
+    ("first_contact_resolution", None): Decimal("0.6950"),
     ("first_contact_resolution", "phone"): Decimal("0.7450"),
-    ("first_contact_resolution", "email"): Decimal("0.6000"),
+    ("first_contact_resolution", "email"): Decimal("0.5900"),
     ("first_contact_resolution", "chat"): Decimal("0.7500"),
-    ("forwarded_rate", None): Decimal("0.1400"),
+    ("forwarded_rate", None): Decimal("0.1300"),
     ("average_wait_seconds", None): Decimal("72.0"),
 }
-# Each year asks a little more of the centre (rates towards better by a point, the wait by 5 s).
-STEP = {"service_level_60": Decimal("0.02"), "first_contact_resolution": Decimal("0.01"), "average_wait_seconds": -5}
+# Each year asks a little more of the centre than the one before.
+STEP: dict[str, Decimal] = {
+    "service_level_60": Decimal("0.01"),
+    "first_contact_resolution": Decimal("0.005"),
+    "average_wait_seconds": Decimal(-2),
+}
 
 
 def _year_targets(offset: int) -> dict[Line, Decimal]:
-    out = {}
-    for line, value in TARGETS.items():
-        out[line] = value + Decimal(STEP.get(line[0], 0)) * offset
-    return out
+    """The targets `offset` years from the last year of the logs."""
+    return {line: value + STEP.get(line[0], Decimal(0)) * offset for line, value in TARGETS.items()}
 
 
 def _clear() -> None:
@@ -56,9 +59,9 @@ def seed_goals(*, finance: Any, steering: Any, months: list[date]) -> list[GoalT
     _clear()
     years = sorted({m.year for m in months})
     made = []
-    for offset, year in enumerate([*years, years[-1] + 1]):
+    for year in [*years, years[-1] + 1]:
         target_set = goal_target_set_save(
-            year=year, values=_year_targets(offset), user=finance, comment=f"Effektmål för {year}."
+            year=year, values=_year_targets(year - years[-1]), user=finance, comment=f"Effektmål för {year}."
         )
         goal_target_set_decide(
             target_set=target_set, status="proposed", user=finance, comment="Förslag till styrgruppen."
