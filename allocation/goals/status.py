@@ -61,6 +61,11 @@ def level_word(level: str) -> str:
     }.get(level, _("No status"))
 
 
+def missing_words(*, value: Decimal | str | None, target: Decimal | str | None) -> str:
+    """Why there is no status: nothing was measured, or there is no target."""
+    return _("Not measured") if value is None else _("No target") if target is None else _("No status")
+
+
 def status_words(*, level: str, value: Decimal | str | None, target: Decimal | str | None, unit: str) -> str:
     """The status in full, figures included: "Uppnått: 82,0 % mot målet 80,0 %"."""
     if value is None:

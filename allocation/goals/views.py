@@ -19,10 +19,14 @@ from django.utils.translation import gettext as _
 from allocation.goals.charts import line_chart_png
 from allocation.goals.follow_up import follow_up, goal_years, set_targets, target_sets_listed
 from allocation.goals.forms import TargetSetForm, initial_values
+from allocation.goals.measures import MEASURES
 from allocation.goals.targets import goal_target_set_decide, goal_target_set_save, target_set_refusal
 from allocation.models import GoalTargetSet
 from cases import roles
 from cases.models import Channel
+
+
+ORDER = {m.code: i for i, m in enumerate(MEASURES)}
 
 
 @login_required
@@ -103,10 +107,10 @@ def target_set_detail(request: HttpRequest, target_set_id: int) -> HttpResponse:
         {
             "measure": code,
             "channel_name": channel_names.get(channel, channel) if channel else None,
-            "unit": "seconds" if code == "average_wait_seconds" else "rate",
+            "unit": MEASURES[ORDER[code]].unit,
             "target": value,
         }
-        for (code, channel), value in targets.items()
+        for (code, channel), value in sorted(targets.items(), key=lambda kv: (ORDER[kv[0][0]], kv[0][1] or ""))
     ]
     steps = {
         status: target_set_refusal(target_set=target_set, status=status, user=request.user) is None

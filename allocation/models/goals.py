@@ -89,8 +89,8 @@ class GoalTargetDecision(models.Model):
     """One step of a target set's review, like KeyDecision."""
 
     target_set = models.ForeignKey(GoalTargetSet, on_delete=models.PROTECT, related_name="decisions")
-    from_status = models.CharField(max_length=20)
-    to_status = models.CharField(max_length=20)
+    from_status = models.CharField(_("from"), max_length=20, choices=GoalTargetSet.Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=GoalTargetSet.Status.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     actor = models.CharField(max_length=150)
     os_account = models.CharField(max_length=150, blank=True)

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from allocation.goals.measures import measure_label
-from allocation.goals.status import figure, level_word, status_words
+from allocation.goals.status import figure, level_word, missing_words, status_words
 
 register = template.Library()
 
@@ -55,3 +55,10 @@ def goal_level_tag(level: str) -> SafeString:
         level,
         level_word(level),
     )
+
+
+@register.filter
+def goal_missing(line: Any) -> str:
+    """Why a line has no status: nothing measured, or no target for it."""
+    value = _get(line, "value") if isinstance(line, dict) else _get(line, "year_value")
+    return missing_words(value=value, target=_get(line, "target"))
