@@ -25,7 +25,6 @@ from allocation.models import GoalTargetSet
 from cases import roles
 from cases.models import Channel
 
-
 ORDER = {m.code: i for i, m in enumerate(MEASURES)}
 
 
