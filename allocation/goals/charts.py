@@ -47,7 +47,7 @@ def _draw(ax: Any, line: FollowUpLine) -> None:
 
 def _png(fig: Any, plt: Any) -> bytes:
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(out, format="png", dpi=80, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     return out.getvalue()
 
@@ -59,9 +59,30 @@ def line_chart_png(line: FollowUpLine) -> bytes:
     return _png(fig, plt)
 
 
+def chart_png_cached(line: FollowUpLine) -> bytes:
+    """`line_chart_png`, kept a day in the cache under the line's figures and the language: the
+    same figures draw the same chart, and drawing a dozen takes seconds."""
+    import hashlib
+
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    key = "goal-chart:" + hashlib.sha256(repr((line, get_language())).encode()).hexdigest()
+    png = cache.get(key)
+    if png is None:
+        png = line_chart_png(line)
+        cache.set(key, png, 86400)
+    return png
+
+
 def lines_chart_png(lines: list[FollowUpLine]) -> bytes | None:
-    """Every line in one picture, two to a row (the evaluation report has one chart per part)."""
-    lines = [line for line in lines if any(p.value is not None for p in line.points)]
+    """Every measure over all channels, and each channel with a target, in one picture, two to a row
+    (the evaluation report has one chart per part)."""
+    lines = [
+        line
+        for line in lines
+        if any(p.value is not None for p in line.points) and (line.channel is None or line.target is not None)
+    ]
     if not lines:
         return None
     plt = _pyplot()

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from allocation.goals.charts import line_chart_png
+from allocation.goals.charts import chart_png_cached
 from allocation.goals.follow_up import follow_up, goal_years, set_targets, target_sets_listed
 from allocation.goals.forms import TargetSetForm, initial_values
 from allocation.goals.measures import MEASURES
@@ -38,10 +38,11 @@ def goals_follow_up(request: HttpRequest) -> HttpResponse:
     except ValueError:
         year = years[-1] if years else timezone.localdate().year
     result = follow_up(year=year)
+    # A chart for every measure over all channels, and for the channels that have a target.
     charts = [
-        (line, "data:image/png;base64," + base64.b64encode(line_chart_png(line)).decode())
+        (line, "data:image/png;base64," + base64.b64encode(chart_png_cached(line)).decode())
         for line in result.lines
-        if any(p.value is not None for p in line.points)
+        if any(p.value is not None for p in line.points) and (line.channel is None or line.target is not None)
     ]
     return render(
         request,
