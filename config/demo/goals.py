@@ -63,7 +63,7 @@ def seed_goals(*, finance: Any, steering: Any, months: list[date]) -> list[GoalT
         target_set = goal_target_set_save(
             year=year, values=_year_targets(year - years[-1]), user=finance, comment=f"Effektmål för {year}."
         )
-        goal_target_set_decide(
+        target_set = goal_target_set_decide(
             target_set=target_set, status="proposed", user=finance, comment="Förslag till styrgruppen."
         )
         if year <= years[-1]:

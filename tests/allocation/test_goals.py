@@ -378,3 +378,17 @@ def test_the_command_keeps_four_eyes_whatever_name_the_proposer_gives(finance_us
     with pytest.raises(CommandError) as unknown:
         call_command("decide_goal_targets", "--target-set", 999999, "--decision", "approved", "--user", "styrgrupp")
     assert unknown.value.returncode == 2
+
+
+def test_the_demo_approves_its_years_targets_by_another_person_and_starts_over(finance_user, steering_user):
+    from config.demo.goals import seed_goals
+
+    months = month_range(date(2025, 11, 1), date(2026, 10, 1))
+    seed_goals(finance=finance_user, steering=steering_user, months=months)
+    made = seed_goals(finance=finance_user, steering=steering_user, months=months)  # again: past the freeze
+    assert [(s.year, s.status) for s in made] == [(2025, "approved"), (2026, "approved"), (2027, "proposed")]
+    assert GoalTargetSet.objects.count() == 3
+    for target_set in made[:2]:
+        proposer = target_set.decisions.get(to_status="proposed").user
+        approver = target_set.decisions.get(to_status="approved").user
+        assert proposer == finance_user and approver == steering_user
