@@ -84,7 +84,7 @@ def goal_target_set_save(
                 _("Target set #%(id)s is %(status)s: only a draft can be changed; make a new set.")
                 % {"id": target_set.pk, "status": target_set.get_status_display()}
             )
-        before = {"year": target_set.year, "targets": _targets_snapshot(target_set)}
+        before = {"year": str(target_set.year), "targets": _targets_snapshot(target_set)}
         target_set.year, target_set.comment = year, comment
     target_set.full_clean()
     target_set.save()
@@ -95,7 +95,7 @@ def goal_target_set_save(
         obj_type="goal_target_set",
         obj_id=target_set.pk,
         before=before,
-        after={"year": target_set.year, "targets": _targets_snapshot(target_set)},
+        after={"year": str(target_set.year), "targets": _targets_snapshot(target_set)},
     )
     return target_set
 
@@ -146,7 +146,7 @@ def goal_target_set_decide(*, target_set: GoalTargetSet, status: str, user: Any,
             obj=target_set,
             decision=decision,
             url=f"/allocation/mal/malvarden/{target_set.pk}/",
-            name=str(_("targets %(year)s") % {"year": target_set.year}),
+            name=str(_("targets %(year)s") % {"year": str(target_set.year)}),
         )
         audit_record(
             user=user,
@@ -154,6 +154,6 @@ def goal_target_set_decide(*, target_set: GoalTargetSet, status: str, user: Any,
             obj_type="goal_target_set",
             obj_id=target_set.pk,
             before={"status": before},
-            after={"status": status, "comment": comment, "year": target_set.year},
+            after={"status": status, "comment": comment, "year": str(target_set.year)},
         )
     return target_set

@@ -392,3 +392,11 @@ def test_the_demo_approves_its_years_targets_by_another_person_and_starts_over(f
         proposer = target_set.decisions.get(to_status="proposed").user
         approver = target_set.decisions.get(to_status="approved").user
         assert proposer == finance_user and approver == steering_user
+
+
+def test_the_audit_log_says_the_targets_decision_in_words(approved_2026, finance_user):
+    client = Client()
+    client.force_login(finance_user)
+    page = client.get("/andringslogg/").content.decode()
+    assert "Godkände målvärden för effektmålen" in page and "effektmålens målvärden" in page
+    assert "2 026" not in page  # a year is not a number with thousands
