@@ -35,4 +35,5 @@ urlpatterns = [
     path("ramjustering/", include("allocation.frames.urls")),
     path("utvardering/", include("allocation.evaluation.urls")),
     path("overforingar/", include("allocation.transfers.urls")),
+    path("mal/", include("allocation.goals.urls")),
 ]

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from allocation.goals.follow_up import target_sets_awaiting
 from allocation.models import AllocationKey, AllocationRun, CostPool, PoolPrice, Publication, Settlement
 from allocation.selectors import months_unpublished
 from cases import formats, roles
@@ -156,5 +157,6 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("pk")
         if roles.is_steering(user)
         else [],
+        "goal_targets_awaiting": target_sets_awaiting() if roles.is_steering(user) else [],
     }
     return render(request, "cases/home.html", context)

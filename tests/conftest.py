@@ -275,6 +275,7 @@ def world(volumes, finance_user, steering_user, head_user):  # type: ignore[no-u
         "settlement_id": 1,
         "adjustment_id": 1,
         "transfer_id": 1,
+        "target_set_id": 1,
         "fmt": "csv",
         "month": "2026-03",
         "year": 2026,

@@ -81,6 +81,12 @@ ACCESS: dict[str, set[str] | str] = {
     "allocation:hour-cost": FINANCE,
     "allocation:benefit": HEADS_TOO,  # a head sees the municipality's total and their own rows
     "allocation:benefit-administration": OWN_ADMIN,
+    "allocation:goals:follow-up": HEADS_TOO,
+    "allocation:goals:target-sets": READERS,
+    "allocation:goals:target-set": READERS,
+    "allocation:goals:target-set-new": FINANCE,
+    "allocation:goals:target-set-edit": FINANCE,
+    "allocation:goals:target-set-decision": READERS,  # POST only; a GET goes to the set's page
     "organisation:administrations": READERS,
     "organisation:administration": FINANCE,
     "organisation:sources": READERS,

@@ -18,6 +18,7 @@ from allocation.evaluation.sections import Section
 from allocation.forecast import evaluation_part as forecast_part
 from allocation.frames import evaluation_part as frames_part
 from allocation.funding import evaluation_part as funding_part
+from allocation.goals import evaluation_part as goals_part
 from allocation.models import EvaluationText
 from allocation.selectors import co_financing_pools
 from allocation.transfers import evaluation_part as transfers_part
@@ -32,6 +33,7 @@ SECTION_PROVIDERS: tuple[Callable[..., Section], ...] = (
     volumes.section,
     shares.section,
     costs.section,
+    goals_part.section,
     transfers_part.section,
     funding_part.section,
     frames_part.section,

@@ -63,6 +63,20 @@ _REFUSALS = {
             "another name (four eyes). Another person decides, from their own account or on the web."
         ),
     },
+    "goal_targets": {
+        "anonymous": gettext_lazy("A decision on targets needs a signed-in user."),
+        "service": gettext_lazy("A service account makes no decisions on targets."),
+        "propose": gettext_lazy("Only finance staff (finance) propose targets."),
+        "decide": gettext_lazy("Only the steering group approves or rejects targets."),
+        "own": gettext_lazy(
+            "You proposed target set #%(id)s and therefore cannot decide on it (four eyes). "
+            "Another member of the steering group decides."
+        ),
+        "own_account": gettext_lazy(
+            "Target set #%(id)s was proposed from the operating-system account %(account)s, which now gives "
+            "another name (four eyes). Another person decides, from their own account or on the web."
+        ),
+    },
 }
 
 
@@ -127,11 +141,16 @@ _PROPOSED = {
         gettext_lazy("Price proposed for decision: #%(id)s %(name)s"),
         gettext_lazy("%(actor)s proposes price #%(id)s %(name)s for the steering group's decision."),
     ),
+    "goal_targets": (
+        gettext_lazy("Targets proposed for decision: #%(id)s %(name)s"),
+        gettext_lazy("%(actor)s proposes target set #%(id)s %(name)s for the steering group's decision."),
+    ),
 }
 _DECIDED = {
     "key": gettext_lazy("Key #%(id)s %(name)s is %(verdict)s"),
     "settlement": gettext_lazy("Settlement #%(id)s %(name)s is %(verdict)s"),
     "price": gettext_lazy("Price #%(id)s %(name)s is %(verdict)s"),
+    "goal_targets": gettext_lazy("Target set #%(id)s %(name)s is %(verdict)s"),
 }
 
 

@@ -6,6 +6,7 @@ from allocation.models.evaluation import EvaluationText
 from allocation.models.forecast import DigitalisationAssumption
 from allocation.models.frames import FrameAdjustment, FrameChange
 from allocation.models.funding import Extension, ExtensionRegister, FundingSource, FundingSourceAmount
+from allocation.models.goals import GoalTarget, GoalTargetDecision, GoalTargetSet
 from allocation.models.keys import (
     AllocationKey,
     AllocationKeyQuerySet,
@@ -57,6 +58,9 @@ __all__ = [
     "FundingLine",
     "FundingSource",
     "FundingSourceAmount",
+    "GoalTarget",
+    "GoalTargetDecision",
+    "GoalTargetSet",
     "GroupingTransfer",
     "JournalLine",
     "KeyDecision",

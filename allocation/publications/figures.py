@@ -18,6 +18,7 @@ from typing import Any, TypedDict
 from django.db.models import Max
 
 from allocation.calculation import percentages
+from allocation.goals.follow_up import month_goals_doc
 from allocation.models import AllocationRun, RunAmount
 from allocation.runs.explanations import charge_explanations
 from allocation.selectors import co_financing_key, map_owners
@@ -103,6 +104,7 @@ class Overview(TypedDict):
     key: KeyRef | None
     administrations: list[AdministrationRow]
     charged_total: Figure
+    goals: dict[str, Any]  # allocation.goals.follow_up.month_goals_doc (absent in older publications)
 
 
 class AdministrationFigures(TypedDict):
@@ -272,6 +274,7 @@ def month_figures(month: date) -> MonthFigures:
             for code, name, _cc in admins
         ],
         "charged_total": sum(charged.values(), Decimal(0)) if charged else None,
+        "goals": month_goals_doc(month),
     }
     figures: MonthFigures = _text({"overview": overview, "administrations": {a[0]: admin_doc(*a) for a in admins}})
     return figures

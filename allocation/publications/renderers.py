@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from allocation.goals.sheet import goals_sheet
 from allocation.publications.workbooks import write_sheet
 from allocation.transfers.sheets import benefit_sheet
 from cases import formats
@@ -183,6 +184,7 @@ def workbook(doc: dict[str, Any], *, overview: bool) -> bytes:
     line.set_categories(Reference(trend, min_col=1, min_row=2, max_row=len(doc["trend"]) + 1))
     trend.add_chart(line, "D2")
     if overview:
+        goals_sheet(write=sheet, doc=doc.get("goals"))
         sheet(
             _("Administrations"),
             [

@@ -66,6 +66,7 @@ from config.demo import funding as demo_funding
 from config.demo import names as demo_names
 from config.demo import transfers as demo_transfers
 from config.demo.forecast import seed_forecast
+from config.demo.goals import seed_goals
 from imports.models import ImportBatch, ImportRowError, StagedCase
 from imports.selectors import import_batch_wait
 from imports.services import import_batch_create
@@ -125,6 +126,7 @@ class Command(BaseCommand):
         demo_funding.seed_funding(year=last.year, users=users)
         seed_forecast(year=last.year + 1, user=users["ekonom"])
         demo_transfers.seed_transfers(groupings=groupings, last=last, user=users["ekonom"])
+        seed_goals(finance=users["ekonom"], steering=users["styrgrupp"], months=months)
         summary = {
             "administrations": Administration.objects.count(),
             "groupings": Grouping.objects.count(),
