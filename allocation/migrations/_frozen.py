@@ -334,13 +334,17 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def install_truncate_guard(schema_editor: Any) -> None:
+# Made by a later migration than the first guard (allocation.migrations._frozen_goals freezes their rows).
+GOAL_TRUNCATE_TABLES = ["allocation_goaltargetset", "allocation_goaltarget", "allocation_goaltargetdecision"]
+
+
+def install_truncate_guard(schema_editor: Any, tables: list[str] = TRUNCATE_TABLES) -> None:
     connection = schema_editor.connection
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute(PG_TRUNCATE_FUNCTION)
-        for table in TRUNCATE_TABLES:
+        for table in tables:
             name = f"frozen_{table.split('_', 1)[1]}_truncate"
             cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
             cursor.execute(
@@ -348,14 +352,15 @@ def install_truncate_guard(schema_editor: Any) -> None:
             )
 
 
-def remove_truncate_guard(schema_editor: Any) -> None:
+def remove_truncate_guard(schema_editor: Any, tables: list[str] = TRUNCATE_TABLES) -> None:
     connection = schema_editor.connection
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for table in TRUNCATE_TABLES:
+        for table in tables:
             cursor.execute(f"DROP TRIGGER IF EXISTS frozen_{table.split('_', 1)[1]}_truncate ON {table}")
-        cursor.execute("DROP FUNCTION IF EXISTS frozen_truncate()")
+        if tables is TRUNCATE_TABLES:
+            cursor.execute("DROP FUNCTION IF EXISTS frozen_truncate()")
 
 
 def install(schema_editor: Any) -> None:

@@ -13,7 +13,7 @@ from django.db import connection
 from allocation.goals.measures import Line
 from allocation.goals.targets import goal_target_set_decide, goal_target_set_save
 from allocation.models import GoalTarget, GoalTargetDecision, GoalTargetSet
-from cases.maintenance import sqlite_triggers_lifted
+from cases.maintenance import frozen_records_lifted
 
 # The last year's targets, set around what the demo's centre measures (about 56 % answered within
 # 60 s, 69 % resolved at first contact, 13 % forwarded, 74 s wait), so its months show every status.
@@ -43,13 +43,13 @@ def _year_targets(offset: int) -> dict[Line, Decimal]:
 
 def _clear() -> None:
     """Approved target sets refuse changes in the database; the demo starts over from nothing."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(
-                "TRUNCATE allocation_goaltargetdecision, allocation_goaltarget, allocation_goaltargetset CASCADE"
-            )
-        return
-    with sqlite_triggers_lifted(connection.alias):
+    with frozen_records_lifted(connection.alias):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute(
+                    "TRUNCATE allocation_goaltargetdecision, allocation_goaltarget, allocation_goaltargetset CASCADE"
+                )
+            return
         for model in (GoalTargetDecision, GoalTarget, GoalTargetSet):
             model.objects.all()._raw_delete(connection.alias)
 
