@@ -40,11 +40,13 @@ class Table:
 
 @dataclass(frozen=True)
 class Section:
-    """One part of the evaluation. `slug` is stable (anchors, sheet names); the texts are in the
-    language active when the section was built."""
+    """One part of the evaluation. `slug` is stable (anchors); the texts are in the language active
+    when the section was built. `sheet` names the workbook's sheet when the title is longer than
+    Excel's 31 characters."""
 
     slug: str
     title: str
     summary: str
     tables: tuple[Table, ...] = ()
     chart_png: bytes | None = None
+    sheet: str = ""

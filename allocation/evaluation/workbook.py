@@ -26,7 +26,10 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def sheet_name(title: str, taken: set[str]) -> str:
-    base = _SHEET_FORBIDDEN.sub(" ", title).strip()[:31] or "–"
+    base = _SHEET_FORBIDDEN.sub(" ", title).strip()
+    if len(base) > 31:  # cut at a word, not inside one ("Överföringar och nyttorealiseri")
+        base = base[:32].rsplit(" ", 1)[0].rstrip(" ,–-:;") if " " in base[:32] else base[:31]
+    base = base or "–"
     name, n = base, 2
     while name.lower() in taken:
         suffix = f" {n}"
@@ -56,7 +59,7 @@ def _text_sheet(wb: Workbook, report: Report) -> None:
 
 
 def _section_sheet(wb: Workbook, section: Section, taken: set[str]) -> None:
-    ws = wb.create_sheet(sheet_name(section.title, taken))
+    ws = wb.create_sheet(sheet_name(section.sheet or section.title, taken))
     ws.append([safe_cell(section.title)])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([safe_cell(section.summary)])

@@ -27,6 +27,7 @@ def section(*, year: int) -> Section:
         return Section(
             slug="transfers",
             title=title,
+            sheet=_("Transfers and benefit"),
             summary=_(
                 "No grouping is registered as transferred to the contact centre by %(year)s and no case logs are "
                 "loaded for the year. Finance staff register transfers (or import a file) and each administration's "
@@ -126,6 +127,7 @@ def section(*, year: int) -> Section:
     return Section(
         slug="transfers",
         title=title,
+        sheet=_("Transfers and benefit"),
         summary=" ".join(summary),
         tables=(wave_table, benefit_table),
         chart_png=_chart(benefit) if benefit.months else None,
