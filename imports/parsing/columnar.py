@@ -1,0 +1,331 @@
+"""Checking case-log rows a column at a time (pyarrow compute, in C): the rows that are plainly
+valid come out as columns ready for COPY; every other row goes to CaseRowValidator, which is the
+definition of a valid row and the only place a row error is worded.
+
+The column check accepts a row only where the row validator would accept it with the same values
+(a subset of its fast path: exact shapes, known codes, no surrounding whitespace), so the two can
+never disagree; `tests/imports/test_columnar.py` compares them row by row on generated files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from imports.parsing.columns import CHANNEL_SYNONYMS, FALSE_WORDS, TRUE_WORDS, normalise_header
+from imports.parsing.headers import Header, ProfiledHeader
+from imports.parsing.rows import References
+from imports.parsing.values import NULL, OUTCOMES
+
+# Every character str.strip() removes, as an RE2 class: a cell with one at either end is left to
+# the row validator, which strips it (so the column check never needs to strip).
+_SPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x110000)) if c.isspace()) + "]"
+_PADDED = f"^{_SPACE}|{_SPACE}$"
+# A case id the fast path copies verbatim: not a formula start, no COPY escape needed.
+_CASE_ID = f"^[^=+\\-@\\\\\\t\\n\\r{_SPACE[1:-1]}](?:[^\\\\\\t\\n\\r]*[^\\\\\\t\\n\\r{_SPACE[1:-1]}])?$"
+_ISO_TIME = r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d)?$"
+_SECONDS = r"^[0-9]{1,9}$"
+_MINUTES = r"^[0-9]{1,7}$"  # × 60 stays below the 10⁹ s the row validator allows
+# strptime directives the C parser reads exactly as Python's strptime does (checked by writing
+# the parsed time back with the same format and comparing it with the cell).
+_COLUMN_DIRECTIVES = set("YymdHMS")
+STAMP = "%Y-%m-%d %H:%M:%S"
+
+
+@dataclass
+class ColumnBatch:
+    """Rows of a file as columns of text (every row as wide as the header), their row numbers
+    in the file, and the rows of another width, which only the row validator reads."""
+
+    row_nos: np.ndarray
+    columns: list[pa.Array]
+    stray: list[tuple[int, list[str]]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.row_nos)
+
+    def rows(self, indices: np.ndarray) -> Iterator[tuple[int, list[str]]]:
+        """(row number, cells) of the rows at `indices`, as the row validator reads them."""
+        if not len(indices):
+            return iter(())
+        taken = pa.array(indices)
+        cells = [c.take(taken).to_pylist() for c in self.columns]
+        return zip(self.row_nos[indices].tolist(), (list(r) for r in zip(*cells, strict=True)), strict=True)
+
+
+@dataclass
+class Checked:
+    """One batch after the column check: the valid rows' output columns (COPY text), the rows
+    the profile skips (header=value → count) and the rows the row validator must read."""
+
+    out: dict[str, pa.Array]
+    row_nos: np.ndarray
+    skipped: dict[str, int]
+    to_row_validator: np.ndarray
+    months: dict[str, int]
+
+    @property
+    def valid(self) -> int:
+        return len(self.row_nos)
+
+
+def _repeat(value: str, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(value, pa.string()), n)
+
+
+def _lookup(values: pa.Array, table: dict[str, str]) -> pa.Array:
+    """`values` translated through `table` (null where a value is not in it)."""
+    if not table:
+        return pa.nulls(len(values), pa.string())
+    keys = pa.array(list(table), pa.string())
+    return pc.take(pa.array(list(table.values()), pa.string()), pc.index_in(values, value_set=keys))
+
+
+def _unpadded(values: pa.Array) -> pa.Array:
+    return pc.invert(pc.match_substring_regex(values, _PADDED))
+
+
+class ColumnChecker:
+    """The column twin of CaseRowValidator's fast path, for one file's header (or profile)."""
+
+    def __init__(
+        self,
+        *,
+        header: Header | ProfiledHeader,
+        refs: References,
+        declared_month: date | None = None,
+        date_format: str = "",
+        duration_unit: str = "seconds",
+    ) -> None:
+        self.header = header
+        self.declared = f"{declared_month:%Y-%m}" if declared_month else None
+        self.date_format = date_format
+        self.duration_unit = duration_unit
+        directives = set(re.findall(r"%(.)", date_format))
+        self.column_dates = not date_format or directives <= _COLUMN_DIRECTIVES
+        self.groupings = {code: str(i) for code, i in refs.groupings.items()}
+        self.administrations = {code: str(i) for code, i in refs.administrations.items()}
+        self.channel_ids = {
+            alias: str(refs.channels[code]) for alias, code in CHANNEL_SYNONYMS.items() if code in refs.channels
+        }
+        flags = {"": NULL, **dict.fromkeys(TRUE_WORDS, "t"), **dict.fromkeys(FALSE_WORDS, "f")}
+        self.flags = flags
+        self.outcomes = {"": "handled", **OUTCOMES}
+
+    # --- the canonical columns of a batch, and where they are plain -----------------------
+
+    def _canonical(self, batch: ColumnBatch, ok: list[pa.Array]) -> dict[str, pa.Array]:
+        n = len(batch)
+        cols = batch.columns
+        if isinstance(self.header, Header):
+            return {c: cols[i] for c, i in self.header.index.items()}
+        out: dict[str, pa.Array] = {}
+        for canonical, constant, indices, joiner, mapping in self.header.plan:
+            if constant is not None:
+                value = _repeat(constant, n)
+            elif len(indices) == 1:
+                value = cols[indices[0]]
+                ok.append(_unpadded(value))
+            else:
+                parts = [cols[i] for i in indices]
+                for part in parts:
+                    ok.append(pc.and_(_unpadded(part), pc.not_equal(part, "")))
+                value = pc.binary_join_element_wise(*parts, joiner)
+            if mapping is not None:
+                empty = pc.equal(value, "")
+                mapped = _lookup(value, mapping)
+                ok.append(pc.or_(empty, pc.is_valid(mapped)))
+                value = pc.if_else(empty, value, mapped)
+            out[canonical] = value
+        return out
+
+    def _skips(self, batch: ColumnBatch, ok: list[pa.Array]) -> tuple[pa.Array | None, dict[str, int]]:
+        """The rows the profile skips (a cell exactly one of the values), in the profile's order."""
+        if isinstance(self.header, Header) or not self.header.skip:
+            return None, {}
+        counts: dict[str, int] = {}
+        skipped: pa.Array | None = None
+        for index, name, values in self.header.skip:
+            cell = batch.columns[index]
+            ok.append(_unpadded(cell))  # " PHANTOM" is skipped too: the row validator strips it
+            hit = pc.is_in(cell, value_set=pa.array(sorted(values), pa.string()))
+            if skipped is not None:
+                hit = pc.and_(hit, pc.invert(skipped))
+            for value, count in _value_counts(pc.filter(cell, hit)).items():
+                key = f"{name}={value}"
+                counts[key] = counts.get(key, 0) + count
+            skipped = hit if skipped is None else pc.or_(skipped, hit)
+        return skipped, counts
+
+    def _opened(self, text: pa.Array, ok: list[pa.Array]) -> tuple[pa.Array, pa.Array]:
+        """(opened_at as COPY text, month 'YYYY-MM-01'); rows not plainly valid marked in `ok`."""
+        n = len(text)
+        if not self.column_dates:
+            ok.append(pa.repeat(pa.scalar(False), n))
+            return pa.nulls(n, pa.string()), pa.nulls(n, pa.string())
+        if self.date_format:
+            moment = pc.strptime(text, format=self.date_format, unit="s", error_is_null=True)
+            ok.append(pc.fill_null(pc.equal(pc.strftime(moment, format=self.date_format), text), False))
+            year = pc.year(moment)
+            ok.append(pc.fill_null(pc.and_(pc.greater_equal(year, 1990), pc.less_equal(year, 2100)), False))
+            out, month = pc.strftime(moment, format=STAMP), pc.strftime(moment, format="%Y-%m-01")
+        else:
+            shaped = pc.match_substring_regex(text, _ISO_TIME)
+            year = pc.utf8_slice_codeunits(text, 0, 4)
+            ok.append(shaped)
+            ok.append(pc.and_(pc.greater_equal(year, "2000"), pc.less_equal(year, "2100")))
+            # Written back in one shape, the time must read as it was written (no 30 February).
+            plain = pc.if_else(shaped, text, "2000-01-01 00:00")
+            seconds = pc.if_else(
+                pc.equal(pc.utf8_length(plain), 16), pc.binary_join_element_wise(plain, ":00", ""), plain
+            )
+            seconds = pc.utf8_replace_slice(seconds, 10, 11, " ")
+            moment = pc.strptime(seconds, format=STAMP, unit="s", error_is_null=True)
+            ok.append(pc.fill_null(pc.equal(pc.strftime(moment, format=STAMP), seconds), False))
+            out = text
+            month = pc.binary_join_element_wise(pc.utf8_slice_codeunits(text, 0, 7), "-01", "")
+        if self.declared is not None:
+            ok.append(pc.fill_null(pc.equal(pc.utf8_slice_codeunits(month, 0, 7), self.declared), False))
+        return out, month
+
+    def _duration(self, values: pa.Array, ok: list[pa.Array]) -> pa.Array:
+        empty = pc.equal(values, "")
+        if self.duration_unit == "minutes":
+            digits = pc.match_substring_regex(values, _MINUTES)
+            ok.append(pc.or_(empty, digits))
+            safe = pc.if_else(digits, values, "0")
+            seconds = pc.cast(pc.multiply(pc.cast(safe, pa.int64()), 60), pa.string())
+            return pc.if_else(empty, NULL, seconds)
+        ok.append(pc.or_(empty, pc.match_substring_regex(values, _SECONDS)))
+        return pc.if_else(empty, NULL, values)
+
+    def _code(self, values: pa.Array, table: dict[str, str], ok: list[pa.Array], optional: bool) -> pa.Array:
+        ids = _lookup(values, table)
+        if not optional:
+            ok.append(pc.and_(pc.is_valid(ids), _unpadded(values)))
+            return ids
+        empty = pc.equal(values, "")
+        ok.append(pc.or_(empty, pc.and_(pc.is_valid(ids), _unpadded(values))))
+        return pc.if_else(empty, NULL, ids)
+
+    def _channel(self, values: pa.Array, ok: list[pa.Array]) -> pa.Array:
+        spellings = pc.unique(values).to_pylist()
+        table = {s: self.channel_ids[normalise_header(s)] for s in spellings if normalise_header(s) in self.channel_ids}
+        ids = _lookup(values, table)
+        ok.append(pc.is_valid(ids))
+        return ids
+
+    def _mapped(self, values: pa.Array | None, table: dict[str, str], ok: list[pa.Array], n: int) -> pa.Array:
+        """A column read through a table of its exact spellings; NULL where the file lacks it."""
+        if values is None:
+            return _repeat(NULL, n)
+        mapped = _lookup(values, table)
+        ok.append(pc.is_valid(mapped))
+        return mapped
+
+    # --- one batch ----------------------------------------------------------------------------
+
+    def check(self, batch: ColumnBatch) -> Checked:
+        n = len(batch)
+        ok: list[pa.Array] = []
+        skipped, skip_counts = self._skips(batch, ok)
+        cols = self._canonical(batch, ok)
+        case_id = cols["case_id"]
+        ok.append(pc.match_substring_regex(case_id, _CASE_ID))
+        ok.append(pc.less_equal(pc.utf8_length(case_id), 100))
+        opened, month = self._opened(cols["opened_at"], ok)
+        out = {
+            "case_id": case_id,
+            "opened_at": opened,
+            "month": month,
+            "channel_id": self._channel(cols["channel"], ok),
+            "grouping_id": self._code(cols["grouping"], self.groupings, ok, optional=False),
+        }
+        for name in ("handle_seconds", "wait_seconds"):
+            out[name] = self._duration(cols[name], ok) if name in cols else _repeat(NULL, n)
+        out["resolved"] = self._mapped(cols.get("resolved_first_contact"), self.flags, ok, n)
+        if "forwarded_to" in cols:
+            out["forwarded_to_id"] = self._code(cols["forwarded_to"], self.administrations, ok, optional=True)
+        else:
+            out["forwarded_to_id"] = _repeat(NULL, n)
+        out["outcome"] = self._mapped(cols.get("outcome"), self.outcomes, ok, n)
+        valid = pa.repeat(pa.scalar(True), n)
+        for part in ok:
+            valid = pc.and_(valid, pc.fill_null(part, False))
+        rest = pc.invert(valid)
+        if skipped is not None:
+            valid = pc.and_(valid, pc.invert(skipped))
+            rest = pc.and_(rest, pc.invert(skipped))
+        mask = valid.to_numpy(zero_copy_only=False)
+        kept = {name: pc.filter(column, valid) for name, column in out.items()}
+        return Checked(
+            out=kept,
+            row_nos=batch.row_nos[mask],
+            skipped=skip_counts,
+            to_row_validator=np.flatnonzero(rest.to_numpy(zero_copy_only=False)),
+            months=_value_counts(kept["month"]),
+        )
+
+
+def _value_counts(values: pa.Array) -> dict[str, int]:
+    counts = pc.value_counts(values)
+    return dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))
+
+
+COPY_FIELDS = (
+    "case_id",
+    "opened_at",
+    "month",
+    "channel_id",
+    "grouping_id",
+    "handle_seconds",
+    "wait_seconds",
+    "resolved",
+    "forwarded_to_id",
+    "outcome",
+)
+
+
+def copy_text(checked: Checked, prefix: str) -> memoryview:
+    """The valid rows as COPY text lines (the loader's `prefix` columns first), in one buffer."""
+    fields = [checked.out[name] for name in COPY_FIELDS]
+    lines = pc.binary_join_element_wise(pa.scalar(prefix.rstrip("\t")), *fields, "\t")
+    lines = pc.binary_join_element_wise(lines, "\n", "")
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=len(lines) + 1, offset=lines.offset * 4)
+    data = lines.buffers()[2]
+    if data is None or not len(lines):
+        return memoryview(b"")
+    return memoryview(data)[int(offsets[0]) : int(offsets[-1])]
+
+
+def as_tuples(checked: Checked) -> list[tuple[Any, ...]]:
+    """The valid rows as CaseRowValidator's tuples (for the staging table and SQLite)."""
+    out = checked.out
+
+    def number(values: pa.Array) -> list[int | None]:
+        return [None if v == NULL else int(v) for v in values.to_pylist()]
+
+    flags: dict[str, bool | None] = {"t": True, "f": False, NULL: None}
+    return list(
+        zip(
+            checked.row_nos.tolist(),
+            out["case_id"].to_pylist(),
+            out["opened_at"].to_pylist(),
+            out["month"].to_pylist(),
+            [int(v) for v in out["channel_id"].to_pylist()],
+            [int(v) for v in out["grouping_id"].to_pylist()],
+            number(out["handle_seconds"]),
+            number(out["wait_seconds"]),
+            [flags[v] for v in out["resolved"].to_pylist()],
+            number(out["forwarded_to_id"]),
+            [None if v == NULL else v for v in out["outcome"].to_pylist()],
+            strict=True,
+        )
+    )
