@@ -24,19 +24,20 @@ from imports.parsing.headers import Header, ProfiledHeader
 from imports.parsing.rows import References
 from imports.parsing.values import NULL, OUTCOMES
 
-# Every character str.strip() removes, as an RE2 class: a cell with one at either end is left to
-# the row validator, which strips it (so the column check never needs to strip).
-_SPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x110000)) if c.isspace()) + "]"
-_PADDED = f"^{_SPACE}|{_SPACE}$"
-# A case id the fast path copies verbatim: not a formula start, no COPY escape needed.
-_CASE_ID = f"^[^=+\\-@\\\\\\t\\n\\r{_SPACE[1:-1]}](?:[^\\\\\\t\\n\\r]*[^\\\\\\t\\n\\r{_SPACE[1:-1]}])?$"
-_ISO_TIME = r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d)?$"
-_SECONDS = r"^[0-9]{1,9}$"
-_MINUTES = r"^[0-9]{1,7}$"  # × 60 stays below the 10⁹ s the row validator allows
-# strptime directives the C parser reads exactly as Python's strptime does (checked by writing
-# the parsed time back with the same format and comparing it with the cell).
-_COLUMN_DIRECTIVES = set("YymdHMS")
+# Every character str.strip() removes (those whose str.isspace() is true): a cell starting or
+# ending with one is left to the row validator, which strips it (the column check never strips).
+SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_SPACE_SET = pa.array(list(SPACES), pa.string())
+# A case id's first character that makes it a formula, or needs the row validator's look.
+_SUSPECT_FIRST = pa.array(sorted(set(SPACES) | set("=+-@")), pa.string())
+# Characters COPY's text format would need escaped: such a case id takes the row validator's tuple.
+_COPY_ESCAPED = ("\\", "\t", "\n", "\r")
+_DIRECTIVE_WIDTH = {"Y": 4, "y": 2, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
 STAMP = "%Y-%m-%d %H:%M:%S"
+_DAYS = pa.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], pa.int64())
 
 
 @dataclass
@@ -88,8 +89,95 @@ def _lookup(values: pa.Array, table: dict[str, str]) -> pa.Array:
     return pc.take(pa.array(list(table.values()), pa.string()), pc.index_in(values, value_set=keys))
 
 
+def _ascii(values: pa.Array) -> bool:
+    return bool(pc.all(pc.string_is_ascii(values)).as_py()) if len(values) else True
+
+
+def _slice(values: pa.Array, start: int, stop: int, ascii: bool) -> pa.Array:
+    """Characters start..stop; by bytes (several times faster) where every text is ASCII."""
+    if ascii:
+        return pc.binary_slice(values.view(pa.binary()), start, stop).view(pa.string())
+    return pc.utf8_slice_codeunits(values, start, stop)
+
+
 def _unpadded(values: pa.Array) -> pa.Array:
-    return pc.invert(pc.match_substring_regex(values, _PADDED))
+    """True where the text neither starts nor ends with whitespace (an empty text is unpadded)."""
+    ascii = _ascii(values)
+    first = pc.is_in(_slice(values, 0, 1, ascii), value_set=_SPACE_SET)
+    last = pc.is_in(_slice(values, -1, 2**31 - 1, ascii), value_set=_SPACE_SET)
+    return pc.invert(pc.or_(first, last))
+
+
+def _digits(values: pa.Array) -> pa.Array:
+    return pc.fill_null(pc.ascii_is_decimal(values), False)
+
+
+def _fixed_time(text: pa.Array, fmt: str, stamp: bool = True) -> tuple[pa.Array, pa.Array, pa.Array | None, pa.Array]:
+    """Times written exactly in `fmt` (zero-padded %Y %y %m %d %H %M %S and literal characters):
+    (plain, year, 'YYYY-MM-DD HH:MM:SS', 'YYYY-MM-01'). Plain means each field is digits at its
+    place, the literals are there and the time exists (no 30 February, no 24:00); it then reads as
+    Python's strptime reads it."""
+    fields: dict[str, pa.Array] = {}
+    width = len(re.sub(r"%[YymdHMS]", lambda m: "0" * _DIRECTIVE_WIDTH[m[0][1]], fmt))
+    # ASCII rows only, so that characters are bytes and the fields are cut by bytes.
+    ok = pc.and_(pc.string_is_ascii(text), pc.equal(pc.binary_length(text), width))
+    position = 0
+    for token in re.findall(r"%[YymdHMS]|[^%]+", fmt):
+        width = _DIRECTIVE_WIDTH[token[1]] if token.startswith("%") else len(token)
+        part = _slice(text, position, position + width, ascii=True)
+        if token.startswith("%"):
+            fields[token[1]] = part
+            ok = pc.and_(ok, _digits(part))
+        else:
+            ok = pc.and_(ok, pc.equal(part, token))
+        position += width
+    ok = pc.fill_null(ok, False)
+    n = len(text)
+    if "Y" in fields:
+        year_text = fields["Y"]
+    elif "y" in fields:  # strptime's POSIX pivot: 69–99 are 1969–1999, 00–68 are 2000–2068
+        century = pc.if_else(pc.greater_equal(fields["y"], "69"), "19", "20")
+        year_text = pc.binary_join_element_wise(century, fields["y"], "")
+    else:
+        year_text = _repeat("1900", n)
+    texts = {k: fields.get(k, _repeat(default, n)) for k, default in (("m", "01"), ("d", "01"))}
+    texts.update({k: fields.get(k, _repeat("00", n)) for k in "HMS"})
+    # Cast only digits: where a row is not plain its fields are read as 1 (it is refused anyway).
+    shaped = bool(pc.all(ok).as_py()) or not len(text)
+    safe = {
+        k: pc.cast(v if shaped else pc.if_else(ok, v, "1"), pa.int64()) for k, v in {"Y": year_text, **texts}.items()
+    }
+    year, month, day = safe["Y"], safe["m"], safe["d"]
+    leap = pc.and_(
+        pc.equal(pc.multiply(pc.divide(year, 4), 4), year),
+        pc.or_(
+            pc.not_equal(pc.multiply(pc.divide(year, 100), 100), year),
+            pc.equal(pc.multiply(pc.divide(year, 400), 400), year),
+        ),
+    )
+    in_range = pc.and_(pc.greater_equal(month, 1), pc.less_equal(month, 12))
+    days = pc.add(
+        pc.take(_DAYS, pc.subtract(pc.if_else(in_range, month, 1), 1)),
+        pc.cast(pc.and_(leap, pc.equal(month, 2)), pa.int64()),
+    )
+    for check in (
+        in_range,
+        pc.greater_equal(day, 1),
+        pc.less_equal(day, days),
+        pc.less_equal(safe["H"], 23),
+        pc.less_equal(safe["M"], 59),
+        pc.less_equal(safe["S"], 59),
+    ):
+        ok = pc.and_(ok, check)
+    month_text = pc.binary_join_element_wise(year_text, texts["m"], "01", "-")
+    if not stamp:
+        return ok, year, None, month_text
+    written = pc.binary_join_element_wise(
+        pc.binary_join_element_wise(year_text, texts["m"], texts["d"], "-"),
+        pc.binary_join_element_wise(texts["H"], texts["M"], texts["S"], ":"),
+        " ",
+    )
+    return ok, year, written, month_text
 
 
 class ColumnChecker:
@@ -109,7 +197,7 @@ class ColumnChecker:
         self.date_format = date_format
         self.duration_unit = duration_unit
         directives = set(re.findall(r"%(.)", date_format))
-        self.column_dates = not date_format or directives <= _COLUMN_DIRECTIVES
+        self.column_dates = not date_format or directives <= set(_DIRECTIVE_WIDTH)
         self.groupings = {code: str(i) for code, i in refs.groupings.items()}
         self.administrations = {code: str(i) for code, i in refs.administrations.items()}
         self.channel_ids = {
@@ -171,40 +259,35 @@ class ColumnChecker:
             ok.append(pa.repeat(pa.scalar(False), n))
             return pa.nulls(n, pa.string()), pa.nulls(n, pa.string())
         if self.date_format:
-            moment = pc.strptime(text, format=self.date_format, unit="s", error_is_null=True)
-            ok.append(pc.fill_null(pc.equal(pc.strftime(moment, format=self.date_format), text), False))
-            year = pc.year(moment)
-            ok.append(pc.fill_null(pc.and_(pc.greater_equal(year, 1990), pc.less_equal(year, 2100)), False))
-            out, month = pc.strftime(moment, format=STAMP), pc.strftime(moment, format="%Y-%m-01")
+            plain, year, out, month = _fixed_time(text, self.date_format)
+            ok.append(pc.and_(plain, pc.and_(pc.greater_equal(year, 1990), pc.less_equal(year, 2100))))
         else:
-            shaped = pc.match_substring_regex(text, _ISO_TIME)
-            year = pc.utf8_slice_codeunits(text, 0, 4)
-            ok.append(shaped)
-            ok.append(pc.and_(pc.greater_equal(year, "2000"), pc.less_equal(year, "2100")))
-            # Written back in one shape, the time must read as it was written (no 30 February).
-            plain = pc.if_else(shaped, text, "2000-01-01 00:00")
-            seconds = pc.if_else(
-                pc.equal(pc.utf8_length(plain), 16), pc.binary_join_element_wise(plain, ":00", ""), plain
-            )
-            seconds = pc.utf8_replace_slice(seconds, 10, 11, " ")
-            moment = pc.strptime(seconds, format=STAMP, unit="s", error_is_null=True)
-            ok.append(pc.fill_null(pc.equal(pc.strftime(moment, format=STAMP), seconds), False))
+            # 'YYYY-MM-DD HH:MM[:SS]' with a space or a T, copied as written (PostgreSQL reads both).
+            length = pc.utf8_length(text)
+            short = pc.equal(length, 16)
+            shaped = pc.or_(short, pc.equal(length, 19))
+            seconds = text
+            if pc.any(short).as_py():
+                seconds = pc.if_else(short, pc.binary_join_element_wise(text, ":00", ""), text)
+            separator = _slice(seconds, 10, 11, _ascii(seconds))
+            ok.append(pc.and_(shaped, pc.or_(pc.equal(separator, " "), pc.equal(separator, "T"))))
+            plain, year, _none, month = _fixed_time(pc.utf8_replace_slice(seconds, 10, 11, " "), STAMP, stamp=False)
+            ok.append(pc.and_(plain, pc.and_(pc.greater_equal(year, 2000), pc.less_equal(year, 2100))))
             out = text
-            month = pc.binary_join_element_wise(pc.utf8_slice_codeunits(text, 0, 7), "-01", "")
         if self.declared is not None:
-            ok.append(pc.fill_null(pc.equal(pc.utf8_slice_codeunits(month, 0, 7), self.declared), False))
+            ok.append(pc.fill_null(pc.equal(pc.utf8_slice_codeunits(month, 0, 7), self.declared), False))  # few
         return out, month
 
     def _duration(self, values: pa.Array, ok: list[pa.Array]) -> pa.Array:
         empty = pc.equal(values, "")
         if self.duration_unit == "minutes":
-            digits = pc.match_substring_regex(values, _MINUTES)
+            digits = pc.and_(_digits(values), pc.less_equal(pc.binary_length(values), 7))
             ok.append(pc.or_(empty, digits))
             safe = pc.if_else(digits, values, "0")
             seconds = pc.cast(pc.multiply(pc.cast(safe, pa.int64()), 60), pa.string())
             return pc.if_else(empty, NULL, seconds)
-        ok.append(pc.or_(empty, pc.match_substring_regex(values, _SECONDS)))
-        return pc.if_else(empty, NULL, values)
+        ok.append(pc.or_(empty, pc.and_(_digits(values), pc.less_equal(pc.binary_length(values), 9))))
+        return pc.if_else(empty, NULL, values) if pc.any(empty).as_py() else values
 
     def _code(self, values: pa.Array, table: dict[str, str], ok: list[pa.Array], optional: bool) -> pa.Array:
         ids = _lookup(values, table)
@@ -238,8 +321,12 @@ class ColumnChecker:
         skipped, skip_counts = self._skips(batch, ok)
         cols = self._canonical(batch, ok)
         case_id = cols["case_id"]
-        ok.append(pc.match_substring_regex(case_id, _CASE_ID))
-        ok.append(pc.less_equal(pc.utf8_length(case_id), 100))
+        length = pc.utf8_length(case_id)
+        ok.append(pc.and_(pc.greater(length, 0), pc.less_equal(length, 100)))
+        ok.append(pc.invert(pc.is_in(_slice(case_id, 0, 1, _ascii(case_id)), value_set=_SUSPECT_FIRST)))
+        ok.append(_unpadded(case_id))
+        for escaped in _COPY_ESCAPED:
+            ok.append(pc.invert(pc.match_substring(case_id, escaped)))
         opened, month = self._opened(cols["opened_at"], ok)
         out = {
             "case_id": case_id,
@@ -296,8 +383,8 @@ COPY_FIELDS = (
 def copy_text(checked: Checked, prefix: str) -> memoryview:
     """The valid rows as COPY text lines (the loader's `prefix` columns first), in one buffer."""
     fields = [checked.out[name] for name in COPY_FIELDS]
+    fields[-1] = pc.binary_join_element_wise(fields[-1], "\n", "")  # short texts: the line's end is cheap here
     lines = pc.binary_join_element_wise(pa.scalar(prefix.rstrip("\t")), *fields, "\t")
-    lines = pc.binary_join_element_wise(lines, "\n", "")
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=len(lines) + 1, offset=lines.offset * 4)
     data = lines.buffers()[2]
     if data is None or not len(lines):
