@@ -9,6 +9,7 @@ never disagree; `tests/imports/test_columnar.py` compares them row by row on gen
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from imports.parsing.columns import CHANNEL_SYNONYMS, FALSE_WORDS, TRUE_WORDS, normalise_header
 from imports.parsing.headers import Header, ProfiledHeader
@@ -381,15 +383,26 @@ COPY_FIELDS = (
 
 
 def copy_text(checked: Checked, prefix: str) -> memoryview:
-    """The valid rows as COPY text lines (the loader's `prefix` columns first), in one buffer."""
-    fields = [checked.out[name] for name in COPY_FIELDS]
-    fields[-1] = pc.binary_join_element_wise(fields[-1], "\n", "")  # short texts: the line's end is cheap here
-    lines = pc.binary_join_element_wise(pa.scalar(prefix.rstrip("\t")), *fields, "\t")
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=len(lines) + 1, offset=lines.offset * 4)
-    data = lines.buffers()[2]
-    if data is None or not len(lines):
+    """The valid rows as COPY text lines (the loader's `prefix` columns first), in one buffer,
+    written by pyarrow's CSV writer (no quoting: no field holds a tab, a line break or a
+    backslash, and a field with a quotation mark makes the writer refuse, see below)."""
+    n = checked.valid
+    if not n:
         return memoryview(b"")
-    return memoryview(data)[int(offsets[0]) : int(offsets[-1])]
+    fields = [_repeat(value, n) for value in prefix.rstrip("\t").split("\t")]
+    fields += [checked.out[name] for name in COPY_FIELDS]
+    table = pa.table(fields, names=[f"c{i}" for i in range(len(fields))])
+    out = io.BytesIO()
+    try:
+        pacsv.write_csv(
+            table,
+            out,
+            write_options=pacsv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none"),
+        )
+    except pa.ArrowInvalid:  # a quotation mark in a case id: the writer will not leave it bare
+        lines = pc.binary_join_element_wise(*fields, "\t").to_pylist()
+        return memoryview("".join(f"{line}\n" for line in lines).encode())
+    return out.getbuffer()
 
 
 def as_tuples(checked: Checked) -> list[tuple[Any, ...]]:

@@ -203,3 +203,14 @@ def test_a_header_row_after_quoted_lines_sends_the_file_to_the_csv_module():
     stream = io.BytesIO(b'"a title\nover two lines"\ncase_id,opened_at\n')
     assert header_end(stream, 2) is None
     assert header_end(io.BytesIO(b"a title\ncase_id,opened_at\n"), 2) == len(b"a title\ncase_id,opened_at\n")
+
+
+def test_a_case_id_with_a_quotation_mark_is_copied_as_written():
+    from imports.parsing import Header
+
+    header = Header(row=1, index={c: i for i, c in enumerate(CANONICAL)}, width=len(CANONICAL))
+    checker = ColumnChecker(header=header, refs=REFS)
+    row = ['A"1', "2026-03-01 10:00", "phone", "UF-01", "", "", "", "UF", "avbruten"]
+    checked = checker.check(next(row_batches(iter([(2, row)]), len(CANONICAL))))
+    expected = b'5\t7\tA"1\t2026-03-01 10:00\t2026-03-01\t1\t1\t\\N\t\\N\t\\N\t9\tabandoned\n'
+    assert bytes(copy_text(checked, "5\t7\t")) == expected
