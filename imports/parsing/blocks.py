@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 from imports.parsing.columnar import ColumnBatch
 from imports.parsing.files import CSV_FIELD_LIMIT, CsvLimits, Table, csv_table
 
-BLOCK_BYTES = 4 << 20  # about 60,000 rows of a case log: a chunk for COPY and for progress
+BLOCK_BYTES = 2 << 20  # about 30,000 rows of a case log: a chunk for COPY and for progress
 BATCH_ROWS = 50_000
 
 

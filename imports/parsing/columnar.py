@@ -114,25 +114,27 @@ def _digits(values: pa.Array) -> pa.Array:
     return pc.fill_null(pc.ascii_is_decimal(values), False)
 
 
-def _fixed_time(text: pa.Array, fmt: str, stamp: bool = True) -> tuple[pa.Array, pa.Array, pa.Array | None, pa.Array]:
-    """Times written exactly in `fmt` (zero-padded %Y %y %m %d %H %M %S and literal characters):
-    (plain, year, 'YYYY-MM-DD HH:MM:SS', 'YYYY-MM-01'). Plain means each field is digits at its
-    place, the literals are there and the time exists (no 30 February, no 24:00); it then reads as
-    Python's strptime reads it."""
+def _fixed_time(
+    text: pa.Array, fmt: str, stamp: bool = True, padded: bool = False
+) -> tuple[pa.Array, pa.Array, pa.Array | None, pa.Array]:
+    """Times written in `fmt` (%Y %y %m %d %H %M %S and literal characters):
+    (plain, year, 'YYYY-MM-DD HH:MM:SS', 'YYYY-MM-01'). Plain means the fields are found as
+    Python's strptime finds them, with ASCII digits, and the time exists (no 30 February, no
+    24:00); it then reads as strptime reads it. `padded`: every field at its full width too."""
+    from _strptime import _TimeRE_cache
+
+    # strptime's own expression, with its first match (RE2 and Python's re both prefer the first
+    # alternative), which must cover the whole text as strptime requires.
+    found = pc.extract_regex(text, f"(?i)^(?P<all>{_TimeRE_cache.pattern(fmt)})")
+    ok = pc.and_(pc.is_valid(found), pc.string_is_ascii(text))
+    ok = pc.and_(ok, pc.equal(pc.binary_length(pc.struct_field(found, "all")), pc.binary_length(text)))
     fields: dict[str, pa.Array] = {}
-    width = len(re.sub(r"%[YymdHMS]", lambda m: "0" * _DIRECTIVE_WIDTH[m[0][1]], fmt))
-    # ASCII rows only, so that characters are bytes and the fields are cut by bytes.
-    ok = pc.and_(pc.string_is_ascii(text), pc.equal(pc.binary_length(text), width))
-    position = 0
-    for token in re.findall(r"%[YymdHMS]|[^%]+", fmt):
-        width = _DIRECTIVE_WIDTH[token[1]] if token.startswith("%") else len(token)
-        part = _slice(text, position, position + width, ascii=True)
-        if token.startswith("%"):
-            fields[token[1]] = part
-            ok = pc.and_(ok, _digits(part))
-        else:
-            ok = pc.and_(ok, pc.equal(part, token))
-        position += width
+    for name in sorted(set(re.findall(r"%([YymdHMS])", fmt))):
+        part = pc.fill_null(pc.struct_field(found, name), "")
+        ok = pc.and_(ok, _digits(part))
+        if padded:
+            ok = pc.and_(ok, pc.equal(pc.binary_length(part), _DIRECTIVE_WIDTH[name]))
+        fields[name] = pc.utf8_lpad(part, _DIRECTIVE_WIDTH[name], "0")
     ok = pc.fill_null(ok, False)
     n = len(text)
     if "Y" in fields:
@@ -273,7 +275,9 @@ class ColumnChecker:
                 seconds = pc.if_else(short, pc.binary_join_element_wise(text, ":00", ""), text)
             separator = _slice(seconds, 10, 11, _ascii(seconds))
             ok.append(pc.and_(shaped, pc.or_(pc.equal(separator, " "), pc.equal(separator, "T"))))
-            plain, year, _none, month = _fixed_time(pc.utf8_replace_slice(seconds, 10, 11, " "), STAMP, stamp=False)
+            plain, year, _none, month = _fixed_time(
+                pc.utf8_replace_slice(seconds, 10, 11, " "), STAMP, stamp=False, padded=True
+            )
             ok.append(pc.and_(plain, pc.and_(pc.greater_equal(year, 2000), pc.less_equal(year, 2100))))
             out = text
         if self.declared is not None:
