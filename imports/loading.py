@@ -91,13 +91,15 @@ def cases_copy(*, batch_id: int, source_id: int, chunks: Iterable[Sequence[Any]]
             ready |= _partitions_for(chunk, ready)
             with cur.cursor.copy(f"COPY {CASES} ({columns}) FROM STDIN") as copy:
                 while chunk is not None and not _new_months(chunk, ready):
-                    # Clean rows arrive as ready lines; rows that took the full check are tuples.
-                    lines = [
-                        item if item.__class__ is str else _copy_payload(prefix, [item], with_row_no=False)
-                        for item in chunk
-                    ]
-                    copy.write("".join(lines))
-                    written += len(chunk)
+                    # The column-checked rows arrive as one ready COPY text; rows the row
+                    # validator passed are tuples.
+                    payload = getattr(chunk, "payload", None)
+                    if payload is not None:
+                        copy.write(payload)
+                        written += chunk.payload_rows  # type: ignore[attr-defined]
+                    if chunk:
+                        copy.write(_copy_payload(prefix, chunk, with_row_no=False))
+                        written += len(chunk)
                     chunk = next(pending, None)
             # The server's own count of the rows it took (COPY's command tag).
             copied += cur.cursor.rowcount

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -46,6 +47,9 @@ from imports.parsing import (
     open_table,
     profile_row,
 )
+from imports.parsing.blocks import CsvBlocks, header_end, row_batches
+from imports.parsing.columnar import ColumnBatch, ColumnChecker, as_tuples, copy_text
+from imports.parsing.files import Table
 from imports.reading import Reading, csv_limits, heartbeat, load_references, xlsx_limits
 from imports.services import import_batch_mark_failed
 
@@ -117,10 +121,13 @@ def _process(batch_id: int) -> str:
 
 
 class _Chunk(list):
-    """Validated rows, and every month ('YYYY-MM-01') seen up to and including them: the loader
-    makes a month's partition before the first row of the month goes in."""
+    """Validated rows: a COPY text `payload` of the rows the column check passed (streaming) and
+    the row validator's tuples, and every month ('YYYY-MM-01') seen up to and including them:
+    the loader makes a month's partition before the first row of the month goes in."""
 
     months: frozenset[str] = frozenset()
+    payload: memoryview | None = None
+    payload_rows: int = 0
 
 
 class _Rejected(Exception):
@@ -130,11 +137,14 @@ class _Rejected(Exception):
 def _validated_chunks(
     batch: ImportBatch, reading: Reading, refs: References, copy_prefix: str | None = None
 ) -> Iterator[list[Any]]:
-    """Stream the kept file, validate every row, and yield the valid rows in chunks.
+    """Stream the kept file in column batches, check them column by column, and yield the valid
+    rows in chunks.
 
-    With all-or-nothing, once a row has failed nothing will load, so nothing more is yielded;
-    the rest of the file is still read so that every error is reported. Items are tuples,
-    or ready COPY lines when `copy_prefix` is given (see CaseRowValidator).
+    Rows the column check cannot pass go to the row validator, which words their errors (and
+    passes the valid ones among them). With all-or-nothing, once a row has failed nothing will
+    load, so nothing more is yielded; the rest of the file is still read so that every error is
+    reported. With `copy_prefix` the column-checked rows come as one COPY text `payload` a chunk;
+    without it (the staging table) every row is a tuple.
     """
     limit = settings.IMPORT_STORED_ERRORS
     max_rows = settings.IMPORT_MAX_ROWS
@@ -155,8 +165,7 @@ def _validated_chunks(
         else:
             found = locate_profiled_header(table, profile=profile, synonyms=CASE_COLUMNS, required=CASE_REQUIRED)
             if profile.is_plain:
-                # Renamed columns (and a date format) only: the file's own rows go straight to the
-                # validator and its fast path, as canonical files do.
+                # Renamed columns (and a date format) only: the file's own cells are the canonical ones.
                 header = Header(row=found.row, index={c: i[0] for c, i in found.sources.items()}, width=found.width)
             else:
                 profiled, header = found, found.canonical
@@ -165,58 +174,64 @@ def _validated_chunks(
             refs=refs,
             declared_month=batch.declared_month,
             date_format=profile.date_format,
-            copy_prefix=copy_prefix,
             cell_separator=table.delimiter or " | ",
             duration_unit=profile.duration_unit,
         )
         validate: Any = validate_row
         if profiled is not None:
             validate = through_profile(profiled, validate_row, reading, table.delimiter or " | ")
-        chunk = _Chunk()
+        checker = ColumnChecker(
+            header=profiled or header,
+            refs=refs,
+            declared_month=batch.declared_month,
+            date_format=profile.date_format,
+            duration_unit=profile.duration_unit,
+        )
+        width = profiled.width if profiled is not None else header.width
+        batches, progress = _column_batches(stream, table, row=header.row, width=width, size=batch.size_bytes)
         months = reading.months
         rows_read = 0
-        # The hot loop: about a million iterations a file, so everything it needs is local.
-        for row_no, cells in table.rows:
-            if is_blank(cells):
-                continue
-            rows_read += 1
-            result = validate(row_no, cells)
-            if result is SKIPPED:
-                rows_read -= 1  # a skipped row is neither read as a case nor an error
-                continue
-            if result.__class__ is list:
-                reading.error_rows += 1
-                if len(reading.errors) < limit:
-                    reading.errors.extend(result)
-                if rows_read > max_rows:
-                    break
-                continue
-            if result.__class__ is tuple:
-                month = result[3]
-                months[month] = months.get(month, 0) + 1
-            if all_or_nothing and reading.error_rows:
-                continue
-            chunk.append(result)
-            if len(chunk) >= CHUNK_ROWS:
-                if rows_read > max_rows:
-                    break
-                chunk.months = frozenset(months) | frozenset(validate_row.line_months)
+        for column_batch in batches:
+            checked = checker.check(column_batch)
+            for key, count in checked.skipped.items():
+                reading.skipped[key] = reading.skipped.get(key, 0) + count
+            rows_read += checked.valid
+            for month, count in checked.months.items():
+                months[month] = months.get(month, 0) + count
+            chunk = _Chunk()
+            # Only the rows the column check could not pass are read one at a time, in file order.
+            for row_no, cells in heapq.merge(column_batch.rows(checked.to_row_validator), column_batch.stray):
+                if is_blank(cells):
+                    continue
+                rows_read += 1
+                result = validate(row_no, cells)
+                if result is SKIPPED:
+                    rows_read -= 1  # a skipped row is neither read as a case nor an error
+                elif result.__class__ is list:
+                    reading.error_rows += 1
+                    if len(reading.errors) < limit:
+                        reading.errors.extend(result)
+                else:
+                    months[result[3]] = months.get(result[3], 0) + 1
+                    chunk.append(result)
+            reading.rows_read = rows_read
+            if rows_read > max_rows:
+                break
+            if not (all_or_nothing and reading.error_rows) and (chunk or checked.valid):
+                if copy_prefix is not None:
+                    chunk.payload, chunk.payload_rows = copy_text(checked, copy_prefix), checked.valid
+                else:
+                    chunk.extend(as_tuples(checked))
+                chunk.months = frozenset(months)
                 yield chunk
-                chunk = _Chunk()
-                reading.rows_read = rows_read
-                # Reading is 0–80 % of the progress bar; checks and the atomic load the rest.
-                heartbeat(batch, progress=table.progress() * 0.8, rows_read=rows_read)
+            # Reading is 0–80 % of the progress bar; checks and the atomic load the rest.
+            heartbeat(batch, progress=progress() * 0.8, rows_read=rows_read)
         reading.rows_read = rows_read
-        for month, count in validate_row.line_months.items():
-            months[month] = months.get(month, 0) + count
         if rows_read > max_rows:
             raise FileRejected(
                 _("The file has more than %(limit)s rows (the limit). Split it by month.")
                 % {"limit": formats.number(max_rows)}
             )
-        if chunk and not (all_or_nothing and reading.error_rows):
-            chunk.months = frozenset(months)
-            yield chunk
     heartbeat(batch, progress=0.8, rows_read=rows_read)
     if rows_read == 0:
         if reading.skipped:
@@ -225,6 +240,21 @@ def _validated_chunks(
                 % {"skipped": ", ".join(f"{k}: {n}" for k, n in sorted(reading.skipped.items()))}
             )
         raise FileRejected(_("The file contains a header row but no case rows."))
+
+
+def _column_batches(
+    stream: Any, table: Table, *, row: int, width: int, size: int
+) -> tuple[Iterator[ColumnBatch], Callable[[], float]]:
+    """The rows after the header as column batches, and the share of the file read so far: CSV
+    in blocks split by pyarrow where the lines are plain, otherwise (and XLSX) the reader's rows."""
+    if table.kind == "csv":
+        start = header_end(stream, row)
+        if start is not None:
+            blocks = CsvBlocks(
+                stream, table, start=start, first_row=row + 1, width=width, size=size, limits=csv_limits()
+            )
+            return iter(blocks), blocks.progress
+    return row_batches(table.rows, width), table.progress
 
 
 class _SkippedRow(list):

@@ -158,17 +158,35 @@ def _open_csv(stream: IO[bytes], *, size: int, limits: CsvLimits = CsvLimits()) 
     stream.seek(0)
     encoding = _detect_encoding(sample)
     first_line = sample.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()[0]
-    delimiter = _detect_delimiter(first_line)
+    return csv_table(stream, size=size, limits=limits, encoding=encoding, delimiter=_detect_delimiter(first_line))
+
+
+def csv_table(
+    stream: IO[bytes],
+    *,
+    size: int,
+    limits: CsvLimits,
+    encoding: str,
+    delimiter: str,
+    start: int = 0,
+    first_row: int = 1,
+) -> Table:
+    """The file's rows from byte `start` on (a line's beginning, outside any quoted cell, which is
+    row `first_row` and line `first_row`), read by the csv module with every limit and message."""
+    stream.seek(start)
+    decoding = "utf-8" if start and encoding == "utf-8-sig" else encoding  # the byte-order mark lies behind
     counter = _CountingReader(stream, max_line=limits.line_bytes)
+    counter.count = start
+    counter.lines = first_row - 1
     text = io.TextIOWrapper(
-        io.BufferedReader(counter, buffer_size=1 << 16), encoding=encoding, errors="strict", newline=""
+        io.BufferedReader(counter, buffer_size=1 << 16), encoding=decoding, errors="strict", newline=""
     )
     reader = csv.reader(text, delimiter=delimiter, strict=False)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        row_no = 0
+        row_no = first_row - 1
         try:
-            for row_no, cells in enumerate(reader, start=1):
+            for row_no, cells in enumerate(reader, start=first_row):
                 if len(cells) > limits.fields:
                     raise FileRejected(
                         _("Row %(row)s has %(count)s fields; at most %(limit)s are read. Check the delimiter.")
@@ -182,7 +200,7 @@ def _open_csv(stream: IO[bytes], *, size: int, limits: CsvLimits = CsvLimits()) 
         except UnicodeDecodeError as exc:
             # The decoder reads ahead in blocks, so the row being parsed is not where the bad
             # bytes are: find them in the file itself (this path runs once, on a refused file).
-            line, value = _first_undecodable(stream, encoding)
+            line, value = first_undecodable(stream, encoding)
             name = "Windows-1252" if encoding == "cp1252" else encoding.upper()
             raise FileRejected(
                 _(
@@ -211,7 +229,7 @@ def _open_csv(stream: IO[bytes], *, size: int, limits: CsvLimits = CsvLimits()) 
     )
 
 
-def _first_undecodable(stream: IO[bytes], encoding: str) -> tuple[int, str]:
+def first_undecodable(stream: IO[bytes], encoding: str) -> tuple[int, str]:
     """The 1-based line of the first bytes the encoding cannot read, and those bytes in words."""
     import codecs
 
