@@ -139,6 +139,25 @@ def test_a_new_source_does_not_deliver_monthly_by_default(finance_client):
 
 
 @pytest.mark.django_db
+def test_monthly_delivery_is_off_by_default_in_the_model_and_the_admin_but_add_source_keeps_its_flag(
+    finance_client, admin_client
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    assert DataSource(name="Ny").delivers_monthly is False  # the model, and so every path that creates one
+    page = admin_client.get(reverse("admin:cases_datasource_add")).content.decode()
+    box = re.search(r'<input[^>]*name="delivers_monthly"[^>]*>', page)
+    assert box and "checked" not in box.group(0)
+    # add_source's contract (DESIGN §7): monthly unless --not-monthly, for a new source and an update alike.
+    call_command("add_source", "Telefoni", stdout=StringIO())
+    assert DataSource.objects.get(name="Telefoni").delivers_monthly is True
+    call_command("add_source", "Telefoni", "--not-monthly", stdout=StringIO())
+    assert DataSource.objects.get(name="Telefoni").delivers_monthly is False
+
+
+@pytest.mark.django_db
 def test_a_csv_sample_in_the_standard_form_reads_its_headers(finance_client):
     source = DataSource.objects.create(name="Telefoni")
     data = csv_bytes(good_rows())
