@@ -98,7 +98,8 @@ class SourceForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
         help_text=_(
             "Advanced: how the export is read, as JSON (the profile form builds it from a sample file), "
-            'e.g. {"columns": {"case_id": "Ärendenummer"}, "date_format": "%d/%m/%Y %H:%M"}. Empty: the standard columns.'
+            'e.g. {"columns": {"case_id": "Ärendenummer"}, "date_format": "%d/%m/%Y %H:%M"}. '
+            "Empty: the standard columns."
         ),
     )
 
