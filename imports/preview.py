@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from imports.parsing import (
     CASE_COLUMNS,
     CASE_REQUIRED,
+    COLUMN_LABELS,
     CaseRowValidator,
     FileRejected,
     RowError,
@@ -57,17 +58,22 @@ def open_sample(stream: IO[bytes], *, size: int, sheet: str = "") -> Table:
     )
 
 
-def source_profile_preview(*, profile: Any, stream: IO[bytes], size: int, user: Any = None) -> ProfilePreview:
+def source_profile_preview(
+    *, profile: Any, stream: IO[bytes], size: int, user: Any = None, count_upload: bool = True
+) -> ProfilePreview:
     """Read the first PREVIEW_ROWS rows of a sample through `profile` (its JSON form) without
     saving anything: the canonical values each row becomes, and every row or file problem, with
     the same messages an upload would give.
 
     A sample is read as an upload is (the same limits) and counts as one against the user's
-    upload throttle: raises imports.services.UploadThrottled past it."""
+    upload throttle: raises imports.services.UploadThrottled past it. The profile form's sample
+    (at most profile_form.SAMPLE_ROWS rows, counted once when it was read) is tried with
+    count_upload=False, so its preview can follow every answer as it is given."""
     from cases.source_profiles import ProfileError, profile_from_json
     from imports.services import upload_throttle_check
 
-    upload_throttle_check(user=user)
+    if count_upload:
+        upload_throttle_check(user=user)
     preview = ProfilePreview()
     try:
         parsed = profile_from_json(profile)
@@ -87,7 +93,7 @@ def source_profile_preview(*, profile: Any, stream: IO[bytes], size: int, user: 
             cell_separator=table.delimiter or " | ",
         )
         validate = through_profile(found, validate_row, reading, table.delimiter or " | ")
-        preview.columns = list(found.order)
+        preview.columns = [str(COLUMN_LABELS.get(c, c)) for c in found.order]  # in the reader's words
         for row_no, cells in table.rows:
             if is_blank(cells):
                 continue

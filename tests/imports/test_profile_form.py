@@ -244,3 +244,75 @@ def test_the_form_shows_the_sample_as_it_will_be_read_without_saving(finance_cli
     assert 'id="preview-rows"' in response.content.decode()
     source.refresh_from_db()
     assert source.profile == {}
+
+
+@pytest.mark.django_db
+def test_the_live_preview_answers_each_change_with_the_date_formats_and_the_rows_without_counting_uploads(
+    finance_client, settings
+):
+    ensure_channels()
+    settings.UPLOAD_THROTTLE_RATE = "1/minute"  # the sample's reading is the one upload counted
+    source = DataSource.objects.create(name="Banken")
+    token = _token(finance_client.post(reverse("imports:source-profile", args=[source.pk]), {"file": _bank_sample()}))
+    live = reverse("imports:source-profile-live", args=[source.pk])
+    # The date columns chosen, no format yet: the formats that read them are offered, the save's refusal said.
+    partial = {k: v for k, v in BANK_FORM.items() if k != "date_format"}
+    first = finance_client.post(live, {"sample": token, **partial})
+    page = first.content.decode()
+    assert first.status_code == 200 and 'id="date-format-row"' in page
+    assert "990201 7:02:47 → 1 februari 1999 07:02:47" in page
+    assert "Välj det datumformat som läser provfilens datum." in page and 'id="preview-rows"' not in page
+    # The format chosen: the rows as they will be read, columns in words; nothing saved.
+    for _ in range(3):
+        answer = finance_client.post(live, {"sample": token, **BANK_FORM})
+        assert answer.status_code == 200
+    page = answer.content.decode()
+    assert 'id="preview-rows"' in page and '<th scope="col">ärende-id</th>' in page
+    assert len(answer.context["preview"].rows) == 20
+    source.refresh_from_db()
+    assert source.profile == {}
+
+
+@pytest.mark.django_db
+def test_the_live_preview_refuses_an_altered_sample_and_leads_a_get_to_the_form(finance_client):
+    source = DataSource.objects.create(name="Banken")
+    live = reverse("imports:source-profile-live", args=[source.pk])
+    answer = finance_client.post(live, {"sample": "abc", **BANK_FORM})
+    assert "Provfilen saknas eller har ändrats" in answer.content.decode()
+    response = finance_client.get(live)
+    assert response.status_code == 302 and response["Location"] == reverse("imports:source-profile", args=[source.pk])
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_profile_forms_preview_follows_the_answers_in_the_browser(live_server, browser, finance_user, tmp_path):
+    ensure_channels()
+    sample = tmp_path / "bank.txt"
+    sample.write_bytes(_bank_sample().read())
+    source = DataSource.objects.create(name="Banken")
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "ekonom")
+    page.fill("#id_password", "pw-for-tests-only")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}{reverse('imports:source-profile', args=[source.pk])}")
+    page.set_input_files("#id_file", str(sample))
+    page.click("#sample-form button[type=submit]")
+    page.wait_for_selector("#profile-form")
+    assert page.is_visible("#profile-live-note")
+    page.select_option("#id_column_case_id", "call_id")
+    page.select_option("#id_column_grouping", "type")
+    page.fill("#id_constant_channel", "phone")
+    page.select_option("#id_column_opened_at", "date")
+    page.select_option("#id_column_opened_at_2", "vru_entry")
+    # The formats that read the chosen columns appear without a page load …
+    page.wait_for_function("() => document.querySelectorAll('#id_date_format option').length > 1")
+    page.select_option("#id_date_format", "%y%m%d %H:%M:%S")
+    # … and the sample as it will be read, also without one.
+    page.wait_for_selector("#preview-rows")
+    assert page.locator("#preview-rows tbody tr").count() == 20
+    assert "ärende-id" in page.inner_text("#preview-rows thead")
+    assert page.locator("#profile-form").get_attribute("data-previews") is not None
+    source.refresh_from_db()
+    assert source.profile == {}
