@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from cases.models import AuditEntry, DataSource
 from imports.profile_form import date_format_candidates
-from tests.conftest import csv_bytes, ensure_channels, good_rows, service_missing
+from tests.conftest import browser_login, csv_bytes, ensure_channels, good_rows, service_missing
 
 REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 BANK = REALDATA / "anonymous-bank-callcentre" / "data_anonymous_bank_february.txt"
@@ -54,6 +54,15 @@ def _bank_sample() -> SimpleUploadedFile:
     with BANK.open("rb") as fh:
         head = b"".join(fh.readline() for _ in range(200))  # a sample: the first rows of the export
     return SimpleUploadedFile("bank.txt", head, content_type="text/plain")
+
+
+def read_bank_sample_in_the_form(page: Any, folder: Path) -> None:
+    """On the profile form: the first rows of the bank export read as the sample."""
+    sample = folder / "bank.txt"
+    sample.write_bytes(_bank_sample().read())
+    page.set_input_files("#id_file", str(sample))
+    page.click("#sample-form button[type=submit]")
+    page.wait_for_selector("#profile-form")
 
 
 def _token(response: Any) -> str:
@@ -171,19 +180,12 @@ def test_a_csv_sample_in_the_standard_form_reads_its_headers(finance_client):
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_finance_connects_the_bank_export_in_the_browser(live_server, browser, finance_user, tmp_path):
-    sample = tmp_path / "bank.txt"
-    sample.write_bytes(_bank_sample().read())
     source = DataSource.objects.create(name="Banken")
     page = browser.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "ekonom")
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    browser_login(page, live_server.url, "ekonom")
     page.goto(f"{live_server.url}{reverse('organisation:source', args=[source.pk])}")
     page.click("#profile-form-link")
-    page.set_input_files("#id_file", str(sample))
-    page.click("#sample-form button[type=submit]")
+    read_bank_sample_in_the_form(page, tmp_path)
     for name, value in BANK_FORM.items():
         field = page.locator(f"#id_{name}")
         if name == "date_format":
@@ -287,19 +289,11 @@ def test_the_live_preview_refuses_an_altered_sample_and_leads_a_get_to_the_form(
 @pytest.mark.django_db(transaction=True)
 def test_the_profile_forms_preview_follows_the_answers_in_the_browser(live_server, browser, finance_user, tmp_path):
     ensure_channels()
-    sample = tmp_path / "bank.txt"
-    sample.write_bytes(_bank_sample().read())
     source = DataSource.objects.create(name="Banken")
     page = browser.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "ekonom")
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    browser_login(page, live_server.url, "ekonom")
     page.goto(f"{live_server.url}{reverse('imports:source-profile', args=[source.pk])}")
-    page.set_input_files("#id_file", str(sample))
-    page.click("#sample-form button[type=submit]")
-    page.wait_for_selector("#profile-form")
+    read_bank_sample_in_the_form(page, tmp_path)
     assert page.is_visible("#profile-live-note")
     page.select_option("#id_column_case_id", "call_id")
     page.select_option("#id_column_grouping", "type")
