@@ -364,7 +364,7 @@ def map_rows_for_export(on: date) -> list[list[Any]]:
                     code,
                     names.get(code, ""),
                     line.administration or "",
-                    format(line.fraction.normalize(), "f"),
+                    line.fraction.normalize(),  # a number cell in the workbook; "0.6" in the CSV
                     1 if line.central else 0,
                     0,
                     line.since.isoformat(),
