@@ -230,5 +230,8 @@ def net_amount(gross: Decimal, funding: Iterable[Decimal]) -> Decimal:
 
 
 def format_amount(amount: Decimal) -> str:
-    """An amount for a terminal summary: thin thousands groups, two decimals (14 550 000.00)."""
-    return f"{amount:,.2f}".replace(",", " ")
+    """An amount for a command's summary, which is written in Swedish: 14 550 000,00."""
+    from django.utils import translation
+
+    with translation.override("sv"):
+        return formats.number(amount, 2)
