@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from imports.parsing import (
     CASE_COLUMNS,
     CASE_REQUIRED,
+    CHANNEL_WORDS,
     COLUMN_LABELS,
     CaseRowValidator,
     FileRejected,
@@ -44,6 +45,16 @@ class ProfilePreview:
 
 
 PREVIEW_ROWS = 20
+
+
+def shown_in_words(columns: list[str], values: list[str]) -> list[str]:
+    """A shaped row as a reader reads it: channel and outcome codes in the reader's words
+    ("phone" → "telefon", "abandoned" → "avbruten"); other values as the file has them."""
+    from cases.models import CaseRecord
+
+    outcomes = dict(CaseRecord._meta.get_field("outcome").choices or [])
+    words: dict[str, Any] = {"channel": CHANNEL_WORDS, "outcome": outcomes}
+    return [str(words.get(c, {}).get(v, v)) for c, v in zip(columns, values, strict=False)]
 
 
 def open_sample(stream: IO[bytes], *, size: int, sheet: str = "") -> Table:
@@ -104,7 +115,7 @@ def source_profile_preview(
             if isinstance(result, list):
                 preview.errors.extend(describe_error(e.row, e.column, e.value, e.reason) for e in result)
             if isinstance(shaped, list) and shaped and not isinstance(shaped[0], RowError):
-                preview.rows.append((row_no, shaped))
+                preview.rows.append((row_no, shown_in_words(list(found.order), shaped)))
             if len(preview.rows) >= PREVIEW_ROWS:
                 break
     except FileRejected as exc:

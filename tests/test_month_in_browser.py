@@ -10,7 +10,7 @@ import pytest
 from cases.models import DataSource
 from imports.models import ImportBatch
 from tests.conftest import browser_login
-from tests.imports.test_profile_form import BANK, BANK_FORM, read_bank_sample_in_the_form
+from tests.imports.test_profile_form import BANK, fill_bank_form, read_bank_sample_in_the_form
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -58,17 +58,7 @@ def test_a_finance_officer_does_the_whole_month_in_the_browser_and_the_head_read
     # 2. Its profile built from a sample: drop-downs of the sample's headers, no JSON written.
     page.click("#profile-form-link")
     read_bank_sample_in_the_form(page, tmp_path)
-    for name, value in BANK_FORM.items():
-        if name == "date_format":
-            continue
-        field = page.locator(f"#id_{name}")
-        if field.evaluate("e => e.tagName") == "SELECT":
-            field.select_option(value)
-        else:
-            field.fill(value)
-    page.wait_for_function("() => document.querySelectorAll('#id_date_format option').length > 1")
-    page.select_option("#id_date_format", BANK_FORM["date_format"])
-    page.wait_for_selector("#preview-rows")
+    fill_bank_form(page)
     page.click("#profile-save")
     page.wait_for_selector("text=Profilen för Banken är sparad.")
     assert DataSource.objects.get(name="Banken").profile["columns"]["grouping"] == "type"
