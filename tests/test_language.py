@@ -364,3 +364,35 @@ def test_every_e_mail_is_swedish_with_swedish_numbers_and_months(swedish_world):
         failures += [f"{note.subject}: …{n}…" for n in unswedish_numbers(text)]
         failures += [f"{note.subject}: ISO month {m}" for m in re.findall(r"(?<![\w/-])\d{4}-\d{2}(?![\w/-])", text)]
     assert not failures, "\n".join(failures)
+
+
+@pytest.fixture
+def chart_labels(monkeypatch):  # type: ignore[no-untyped-def]
+    """Every tick label of every chart drawn while the test runs (publications, pages)."""
+    from matplotlib.figure import Figure
+
+    seen: list[str] = []
+    original = Figure.savefig
+
+    def recording(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        result = original(self, *args, **kwargs)  # drawn: the tick labels now hold their text
+        for ax in self.axes:
+            if not ax.axison:  # an empty panel of small multiples draws no axis
+                continue
+            labels = [*ax.get_xticklabels(), *ax.get_yticklabels()]
+            labels += [ax.xaxis.get_offset_text(), ax.yaxis.get_offset_text()]
+            seen.extend(t.get_text() for t in labels if t.get_text() and t.get_visible())
+        return result
+
+    monkeypatch.setattr(Figure, "savefig", recording)
+    return seen
+
+
+def test_every_chart_axis_writes_numbers_and_months_the_swedish_way(chart_labels, swedish_world):
+    users, samples = swedish_world
+    for _path, _page in _pages(users, samples, "finance", "sv"):
+        pass  # the pages draw their charts (drift, robustness, shares); publications drew theirs
+    assert len(chart_labels) > 20, chart_labels
+    text = "\n".join(chart_labels)
+    assert not unswedish_numbers(text), unswedish_numbers(text)
+    assert not re.findall(r"(?<![\w/-])\d{4}-\d{2}(?![\w/-])", text), sorted(set(chart_labels))
