@@ -189,7 +189,7 @@ def test_the_map_pages_edit_a_grouping_from_a_date_and_download_what_uploads_aga
     bad = finance.post(
         "/organisation/karta/gruppering/UF-01/", {"valid_from": "2026-09-01", "owners": "UF; 0,5", "save": "1"}
     ).content.decode()
-    assert "summerar till 0.5" in bad
+    assert "summerar till 0,5" in bad
     diff = finance.get("/organisation/karta/skillnad/?from=2026-06-01&to=2026-08-01").content.decode()
     assert "UF-01" in diff and "TF-01" not in diff
     exported = finance.get("/organisation/karta/export.csv?on=2026-08-01").content
