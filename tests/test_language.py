@@ -28,6 +28,14 @@ QUOTED = ("WCAG 2.1",)  # names that contain a number, not figures
 SKIPPED_TAGS = {"script", "style", "code", "pre", "kbd", "samp", "textarea", "template"}
 
 
+@pytest.fixture(autouse=True)
+def language_reset():  # type: ignore[no-untyped-def]
+    """The test client's last request leaves its language active in this thread: the next test
+    file must not inherit English from the English walk."""
+    yield
+    translation.deactivate()
+
+
 class _VisibleText(HTMLParser):
     """The text a reader sees: no scripts, styles or code samples (case ids, JSON and file names
     are shown there as they are written)."""
