@@ -14,6 +14,8 @@ from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
+from cases import formats
+
 ORE = Decimal("0.01")
 KRONA = Decimal("1")
 SHARE_PLACES = Decimal("0.000000000001")  # 12 decimals: never the source of a rounding error
@@ -211,7 +213,9 @@ def fixed_key_check(percent: Mapping[str, Decimal]) -> None:
     if any(v < 0 for v in percent.values()):
         raise AllocationError(_("A fixed key cannot have negative percentages."))
     if total != Decimal(100):
-        raise AllocationError(_("The fixed percentages add up to %(total)s, not 100.") % {"total": total})
+        raise AllocationError(
+            _("The fixed percentages add up to %(total)s, not 100.") % {"total": formats.decimal(total)}
+        )
 
 
 def net_amount(gross: Decimal, funding: Iterable[Decimal]) -> Decimal:
@@ -226,5 +230,8 @@ def net_amount(gross: Decimal, funding: Iterable[Decimal]) -> Decimal:
 
 
 def format_amount(amount: Decimal) -> str:
-    """An amount for a terminal summary: thin thousands groups, two decimals (14 550 000.00)."""
-    return f"{amount:,.2f}".replace(",", " ")
+    """An amount for a command's summary, which is written in Swedish: 14 550 000,00."""
+    from django.utils import translation
+
+    with translation.override("sv"):
+        return formats.number(amount, 2)

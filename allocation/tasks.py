@@ -82,6 +82,7 @@ def publish_due() -> str | None:
 
 def notify_missing_sources(month: date) -> None:
     """On the publication day: finance staff are told of monthly sources without that month."""
+    from cases.formats import month as month_name
     from cases.models import DataSource, MonthlyAggregate
     from cases.notifications import notify, people_in
     from cases.roles import FINANCE
@@ -95,10 +96,10 @@ def notify_missing_sources(month: date) -> None:
                 recipients=people_in(FINANCE),
                 subject=(
                     _("The source %(source)s has not delivered %(month)s")
-                    % {"source": source.name, "month": f"{month:%Y-%m}"}
+                    % {"source": source.name, "month": month_name(month)}
                 ),
                 body=_("The source %(source)s has no data for %(month)s on the publication day.")
-                % {"source": source.name, "month": f"{month:%Y-%m}"},
+                % {"source": source.name, "month": month_name(month)},
             )
 
 

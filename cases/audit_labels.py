@@ -11,7 +11,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases import formats
+from cases import formats, roles
 
 # Actions by their code, or by the code's first part ("key.approved" → "key").
 ACTION_LABELS = {
@@ -79,6 +79,16 @@ OBJECT_LABELS = {
     "settlement": gettext_lazy("settlement"),
     "token": gettext_lazy("API token"),
     "user": gettext_lazy("user"),
+    "group": gettext_lazy("role"),
+}
+
+# Codes stored as values (a decision's status, a role) in the reader's words.
+STATUS_LABELS = {
+    "draft": gettext_lazy("draft"),
+    "proposed": gettext_lazy("proposed"),
+    "approved": gettext_lazy("approved"),
+    "rejected": gettext_lazy("rejected"),
+    "superseded": gettext_lazy("superseded"),
 }
 
 # Fields that are the technical record of a change rather than the change itself.
@@ -148,6 +158,10 @@ def value_shown(value: Any) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {value_shown(v)}" for k, v in value.items()) or formats.DASH
     text = str(value)
+    if text in STATUS_LABELS:
+        return str(STATUS_LABELS[text])
+    if text in (roles.FINANCE, roles.DEPARTMENT_HEAD, roles.STEERING_GROUP):
+        return roles.role_label(text)
     if DECIMAL.fullmatch(text):
         return formats.number(text, len(text.split(".")[1]))
     return text

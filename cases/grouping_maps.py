@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from cases import formats
 from cases.models import Administration, Grouping, GroupingMapEntry, GroupingMapVersion
 from cases.services import audit_record
 
@@ -77,7 +78,7 @@ def _map_row_errors(rows: list[MapRow], *, valid_from: date, admins: dict[str, A
         if total != Decimal(1):
             errors.append(
                 _("Grouping %(code)s (rows %(rows)s): the fractions add up to %(total)s, not 1.")
-                % {"code": code, "rows": lines, "total": total}
+                % {"code": code, "rows": lines, "total": formats.decimal(total)}
             )
         owners = [r.administration for r in group_rows]
         if len(set(owners)) != len(owners):

@@ -160,12 +160,17 @@ class DataSource(models.Model):
         default=False,
         help_text=_("Another organisation's statistics: never part of this municipality's own volumes."),
     )
-    delivers_monthly = models.BooleanField(_("delivers every month"), default=True)
+    # Off until finance says so: a source that claims monthly deliveries and misses one makes every
+    # key and memo warn (add_source keeps its own contract: monthly unless --not-monthly).
+    delivers_monthly = models.BooleanField(_("delivers every month"), default=False)
     profile = models.JSONField(
         _("profile"),
         default=dict,
         blank=True,
-        help_text=_('How the export is read, as JSON (DESIGN.md §6), e.g. {"columns": {"case_id": "call_id"}}.'),
+        help_text=_(
+            "How the export is read, as JSON. The profile form builds it from a sample file; "
+            'e.g. {"columns": {"case_id": "call_id"}}.'
+        ),
     )
 
     class Meta:

@@ -97,8 +97,9 @@ class SourceForm(forms.ModelForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
         help_text=_(
-            'How the export is read (DESIGN.md §6), e.g. {"columns": {"case_id": "Ärendenummer"}, '
-            '"date_format": "%d/%m/%Y %H:%M"}. Empty: the standard columns.'
+            "Advanced: how the export is read, as JSON (the profile form builds it from a sample file), "
+            'e.g. {"columns": {"case_id": "Ärendenummer"}, "date_format": "%d/%m/%Y %H:%M"}. '
+            "Empty: the standard columns."
         ),
     )
 
@@ -113,12 +114,8 @@ class SourceForm(forms.ModelForm):
 @login_required
 def source_list(request: HttpRequest) -> HttpResponse:
     roles.require_reader(request)
-    # A new source does not claim monthly deliveries until finance says so (else every key warns).
-    form = (
-        SourceForm(request.POST or None, initial={"delivers_monthly": False})
-        if roles.is_finance(request.user)
-        else None
-    )
+    # A new source does not claim monthly deliveries until finance says so (the model's default).
+    form = SourceForm(request.POST or None) if roles.is_finance(request.user) else None
     if request.method == "POST":
         roles.require_finance(request)
         assert form is not None
@@ -367,7 +364,7 @@ def map_rows_for_export(on: date) -> list[list[Any]]:
                     code,
                     names.get(code, ""),
                     line.administration or "",
-                    format(line.fraction.normalize(), "f"),
+                    line.fraction.normalize(),  # a number cell in the workbook; "0.6" in the CSV
                     1 if line.central else 0,
                     0,
                     line.since.isoformat(),

@@ -154,16 +154,30 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 def _audit_export(entries: Any, fmt: str) -> HttpResponse:
+    """The entries in words (what was done to what, each change as "field: before → after"),
+    with the stored record as JSON beside them for whoever needs the technical detail."""
     import json
 
-    header = [_("time"), _("who"), _("action"), _("object type"), _("object id"), _("before"), _("after")]
+    from cases.audit_labels import action_label, changes_in_words, object_label
+
+    header = [
+        _("time"),
+        _("who"),
+        _("action"),
+        _("object type"),
+        _("object id"),
+        _("changes"),
+        _("before"),
+        _("after"),
+    ]
     rows = (
         [
             timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
             e.actor,
-            e.action,
-            e.object_type,
+            action_label(e.action),
+            object_label(e.object_type),
             e.object_id,
+            "; ".join(f"{field}: {old} → {new}" for field, old, new in changes_in_words(e.before, e.after)),
             "" if e.before is None else json.dumps(e.before, ensure_ascii=False),
             "" if e.after is None else json.dumps(e.after, ensure_ascii=False),
         ]

@@ -87,10 +87,10 @@ def attention_items() -> list[Attention]:
                     Attention(
                         (
                             _("The source %(source)s lacks %(month)s (last %(seen)s).")
-                            % {"source": source.name, "month": f"{last:%Y-%m}", "seen": f"{seen:%Y-%m}"}
+                            % {"source": source.name, "month": formats.month(last), "seen": formats.month(seen)}
                             if seen
                             else _("The source %(source)s lacks %(month)s (no data at all).")
-                            % {"source": source.name, "month": f"{last:%Y-%m}"}
+                            % {"source": source.name, "month": formats.month(last)}
                         ),
                         reverse("imports:upload"),
                     )

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from imports.parsing import (
     CASE_COLUMNS,
     CASE_REQUIRED,
+    CHANNEL_WORDS,
+    COLUMN_LABELS,
     CaseRowValidator,
     FileRejected,
     RowError,
@@ -45,6 +47,16 @@ class ProfilePreview:
 PREVIEW_ROWS = 20
 
 
+def shown_in_words(columns: list[str], values: list[str]) -> list[str]:
+    """A shaped row as a reader reads it: channel and outcome codes in the reader's words
+    ("phone" → "telefon", "abandoned" → "avbruten"); other values as the file has them."""
+    from cases.models import CaseRecord
+
+    outcomes = dict(CaseRecord._meta.get_field("outcome").choices or [])
+    words: dict[str, Any] = {"channel": CHANNEL_WORDS, "outcome": outcomes}
+    return [str(words.get(c, {}).get(v, v)) for c, v in zip(columns, values, strict=False)]
+
+
 def open_sample(stream: IO[bytes], *, size: int, sheet: str = "") -> Table:
     """A sample file opened with the bounds of an upload (the preview and the profile form)."""
     return open_table(
@@ -57,17 +69,22 @@ def open_sample(stream: IO[bytes], *, size: int, sheet: str = "") -> Table:
     )
 
 
-def source_profile_preview(*, profile: Any, stream: IO[bytes], size: int, user: Any = None) -> ProfilePreview:
+def source_profile_preview(
+    *, profile: Any, stream: IO[bytes], size: int, user: Any = None, count_upload: bool = True
+) -> ProfilePreview:
     """Read the first PREVIEW_ROWS rows of a sample through `profile` (its JSON form) without
     saving anything: the canonical values each row becomes, and every row or file problem, with
     the same messages an upload would give.
 
     A sample is read as an upload is (the same limits) and counts as one against the user's
-    upload throttle: raises imports.services.UploadThrottled past it."""
+    upload throttle: raises imports.services.UploadThrottled past it. The profile form's sample
+    (at most profile_form.SAMPLE_ROWS rows, counted once when it was read) is tried with
+    count_upload=False, so its preview can follow every answer as it is given."""
     from cases.source_profiles import ProfileError, profile_from_json
     from imports.services import upload_throttle_check
 
-    upload_throttle_check(user=user)
+    if count_upload:
+        upload_throttle_check(user=user)
     preview = ProfilePreview()
     try:
         parsed = profile_from_json(profile)
@@ -87,7 +104,7 @@ def source_profile_preview(*, profile: Any, stream: IO[bytes], size: int, user: 
             cell_separator=table.delimiter or " | ",
         )
         validate = through_profile(found, validate_row, reading, table.delimiter or " | ")
-        preview.columns = list(found.order)
+        preview.columns = [str(COLUMN_LABELS.get(c, c)) for c in found.order]  # in the reader's words
         for row_no, cells in table.rows:
             if is_blank(cells):
                 continue
@@ -98,7 +115,7 @@ def source_profile_preview(*, profile: Any, stream: IO[bytes], size: int, user: 
             if isinstance(result, list):
                 preview.errors.extend(describe_error(e.row, e.column, e.value, e.reason) for e in result)
             if isinstance(shaped, list) and shaped and not isinstance(shaped[0], RowError):
-                preview.rows.append((row_no, shaped))
+                preview.rows.append((row_no, shown_in_words(list(found.order), shaped)))
             if len(preview.rows) >= PREVIEW_ROWS:
                 break
     except FileRejected as exc:

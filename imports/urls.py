@@ -12,4 +12,9 @@ urlpatterns = [
     path("organisation/karta/ladda-upp/", views.map_upload, name="map-upload"),
     path("organisation/kallor/prova/", views.source_preview, name="source-preview"),
     path("organisation/kallor/<int:source_id>/profil/", views.source_profile_form, name="source-profile"),
+    path(
+        "organisation/kallor/<int:source_id>/profil/forhandsvisning/",
+        views.source_profile_live,
+        name="source-profile-live",
+    ),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -113,8 +115,6 @@ def source_preview(request: HttpRequest) -> HttpResponse:
 def source_profile_form(request: HttpRequest, source_id: int) -> HttpResponse:
     """Build a source's profile from a sample file: upload the sample, map each field to one of
     its columns, choose the date format that reads it; saved through the audited service."""
-    import io
-
     from django.contrib import messages
     from django.http import HttpResponseRedirect
     from django.shortcuts import render
@@ -124,7 +124,6 @@ def source_profile_form(request: HttpRequest, source_id: int) -> HttpResponse:
     from cases.models import DataSource
     from cases.services import data_source_save
     from imports.parsing import FileRejected
-    from imports.preview import source_profile_preview
     from imports.profile_form import ProfileBuilderForm, initial_from_profile, sample_from_signed, sample_read
     from imports.services import UploadThrottled, upload_throttle_check
 
@@ -154,13 +153,7 @@ def source_profile_form(request: HttpRequest, source_id: int) -> HttpResponse:
         else:
             form = ProfileBuilderForm(request.POST, sample=sample)
             if form.is_valid() and request.POST.get("action") == "preview":
-                data = form.taken.as_csv()
-                try:
-                    preview = source_profile_preview(
-                        profile=form.profile, stream=io.BytesIO(data), size=len(data), user=request.user
-                    )
-                except UploadThrottled as exc:
-                    error, status = " ".join(exc.messages), 429
+                preview = sample_preview(form)
             elif form.is_valid():
                 source.profile = form.profile
                 data_source_save(source=source, user=request.user)
@@ -182,3 +175,45 @@ def source_profile_form(request: HttpRequest, source_id: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+def sample_preview(form: Any) -> Any:
+    """The profile form's sample read through its answers (a ProfilePreview). The sample was
+    counted against the upload throttle when it was read; trying answers on it is not counted."""
+    import io
+
+    from imports.preview import source_profile_preview
+
+    data = form.taken.as_csv()
+    return source_profile_preview(profile=form.profile, stream=io.BytesIO(data), size=len(data), count_upload=False)
+
+
+@login_required
+def source_profile_live(request: HttpRequest, source_id: int) -> HttpResponse:
+    """The profile form's answers so far → the date formats that read the chosen date columns and
+    the sample as it will be read (or what stops it), as a fragment the form's script puts in
+    place on every change. POST only: a GET leads to the form."""
+    from django.http import HttpResponseRedirect
+    from django.shortcuts import render
+    from django.urls import reverse
+
+    from cases import roles
+    from cases.models import DataSource
+    from imports.preview import ProfilePreview
+    from imports.profile_form import ProfileBuilderForm, sample_from_signed
+
+    if not roles.is_finance(request.user):
+        raise PermissionDenied
+    source = get_object_or_404(DataSource, pk=source_id)
+    if request.method != "POST":
+        return HttpResponseRedirect(reverse("imports:source-profile", args=[source.pk]))
+    try:
+        sample = sample_from_signed(request.POST.get("sample", ""))
+    except ValueError as exc:
+        return render(request, "organisation/_profile_live.html", {"preview": ProfilePreview(file_error=str(exc))})
+    form = ProfileBuilderForm(request.POST, sample=sample)
+    if form.is_valid():
+        preview = sample_preview(form)
+    else:  # what the save would refuse, said before it is pressed
+        preview = ProfilePreview(errors=[str(m) for errors in form.errors.values() for m in errors])
+    return render(request, "organisation/_profile_live.html", {"form": form, "preview": preview})

@@ -323,3 +323,12 @@ def browser():  # type: ignore[no-untyped-def]
         finally:
             instance.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def browser_login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    """Log in through the login page as a person does (every test user has the same password)."""
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw-for-tests-only")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base}/")

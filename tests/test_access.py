@@ -99,6 +99,7 @@ ACCESS: dict[str, set[str] | str] = {
     "imports:map-upload": FINANCE,
     "imports:source-preview": FINANCE,
     "imports:source-profile": FINANCE,
+    "imports:source-profile-live": FINANCE,  # POST only: the role first; a GET leads to the form
     "statistics:list": HEADS_TOO,
     "statistics:publish": FINANCE,  # POST only; a GET from finance staff answers 405
     "statistics:overview": HEADS_TOO,

@@ -8,18 +8,11 @@ import pytest
 
 from allocation.keys.decisions import allocation_key_decide
 from allocation.models import AllocationKey
+from tests.conftest import browser_login as _login
 from tests.conftest import make_user
 from tests.conftest import measured_key as _key
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def _login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def test_the_steering_group_approves_a_proposed_key_in_the_browser(volumes, live_server, browser, finance_user):

@@ -28,6 +28,14 @@ QUOTED = ("WCAG 2.1",)  # names that contain a number, not figures
 SKIPPED_TAGS = {"script", "style", "code", "pre", "kbd", "samp", "textarea", "template"}
 
 
+@pytest.fixture(autouse=True)
+def language_reset():  # type: ignore[no-untyped-def]
+    """The test client's last request leaves its language active in this thread: the next test
+    file must not inherit English from the English walk."""
+    yield
+    translation.deactivate()
+
+
 class _VisibleText(HTMLParser):
     """The text a reader sees: no scripts, styles or code samples (case ids, JSON and file names
     are shown there as they are written)."""
@@ -138,19 +146,27 @@ def test_every_page_writes_numbers_the_swedish_way(large_world, role):
     assert not failures, "\n".join(failures)
 
 
-def _swedish_texts() -> list[str]:
-    """The Swedish catalogue's texts that cannot be English: the longest piece between
-    placeholders of every translation that differs from its English msgid."""
+def _catalogue_texts(side: str) -> list[str]:
+    """The texts of one side of the Swedish catalogue ("msgid": English, "msgstr": Swedish) that
+    cannot be the other language: the longest piece between placeholders of every entry whose
+    translation differs from its msgid (plural forms by their msgid)."""
     catalog = translation.trans_real.translation("sv")._catalog  # type: ignore[attr-defined]
     texts = set()
     for msgid, msgstr in catalog.items():
+        if side == "msgid" and isinstance(msgid, tuple):  # a plural form: (msgid, index)
+            msgid = msgid[0]
         if not isinstance(msgid, str) or not msgid or not isinstance(msgstr, str) or msgstr == msgid:
             continue
-        pieces = [p.strip(" .,:;()–") for p in re.split(r"%\(\w+\)[sdr]|%[sdr]|\{\w*\}", msgstr)]
+        text = msgid if side == "msgid" else msgstr
+        pieces = [p.strip(" .,:;()–") for p in re.split(r"%\(\w+\)[sdr]|%[sdr]|\{\w*\}", text)]
         longest = max(pieces, key=len)
         if len(longest) >= 12 and " " in longest:
             texts.add(longest)
     return sorted(texts)
+
+
+def _swedish_texts() -> list[str]:
+    return _catalogue_texts("msgstr")
 
 
 @pytest.mark.parametrize("role", ["finance", "steering", "head"])
@@ -165,3 +181,226 @@ def test_the_english_interface_shows_no_swedish_text(large_world, role):
         failures += [f"{path}: {s!r}" for s in swedish if s in text]
     assert checked >= (5 if role == "head" else 25), checked
     assert not failures, "\n".join(failures)
+
+
+# --- The Swedish interface: no English text in pages, workbooks or e-mails ---------------------
+
+# English words a Swedish reader must not meet (codes and technical names that leaked before):
+# whole words, as written. Channel, status and role codes, an audit's action names, Python's values.
+ENGLISH_WORDS = (
+    "phone",
+    "email",
+    "chat",
+    "eservice",
+    "handled",
+    "abandoned",
+    "draft",
+    "proposed",
+    "approved",
+    "rejected",
+    "superseded",
+    "finance",
+    "steering_group",
+    "department_head",
+    "allocation_key",
+    "auth.login",
+    "None",
+    "True",
+    "False",
+    "Not Found",
+    "Forbidden",
+    "Language",
+)
+_ENGLISH_WORD = re.compile(r"(?<![\w.@/-])(" + "|".join(re.escape(w) for w in ENGLISH_WORDS) + r")(?![\w@/-]|\.\w)")
+
+
+def _english_texts() -> list[str]:
+    return _catalogue_texts("msgid")
+
+
+def english_in(text: str, english: list[str]) -> list[str]:
+    """English catalogue texts and English words found in a text meant to be Swedish."""
+    found = [repr(t) for t in english if t in text]
+    found += [text[max(m.start() - 30, 0) : m.end() + 20].replace("\n", " | ") for m in _ENGLISH_WORD.finditer(text)]
+    return found
+
+
+def workbook_text(data: bytes) -> str:
+    """Every string a reader sees in a workbook: sheet names and string cells, one a line."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(BytesIO(data), read_only=True)
+    lines = []
+    for sheet in book.worksheets:
+        lines.append(sheet.title)
+        for row in sheet.iter_rows(values_only=True):
+            # A stored record as JSON (an audit entry's before and after) is data as it is kept.
+            lines += [v for v in row if isinstance(v, str) and not (v[:1] in "{[" and v[-1:] in "}]")]
+    return "\n".join(lines)
+
+
+def test_the_english_scan_finds_what_it_should():
+    english = ["Nothing needs attention"]
+    assert len(english_in("Status: draft → proposed", english)) == 2
+    assert english_in("Nothing needs attention here", english) == ["'Nothing needs attention'"]
+    assert not english_in("utkast → föreslagen, telefon, e-post, chatt, ekonom@example.se, phone.csv", english)
+    assert not english_in("BANK-PS, PHANTOM, Chatten, e-tjänst, Godkänd", english)
+
+
+XLSX = "spreadsheetml"
+# The Django admin and the API's browsable pages show stored codes as they are kept (a channel's
+# code, an audit entry's action): the technical record. The site's own pages say it in words.
+TECHNICAL = ("/admin/", "/api/")
+
+
+@pytest.fixture
+def in_swedish():  # type: ignore[no-untyped-def]
+    """The service's own language for what the world's services write (an import's row errors
+    are kept in the language they were written in), whatever an earlier test left active."""
+    with translation.override("sv"):
+        yield
+
+
+@pytest.fixture
+def swedish_world(in_swedish, large_world):
+    """The walk's world with a settlement, and every kind of e-mail the service sends written to
+    its outbox: a key proposed and decided, a month published, an import failed, a monthly
+    source missing, a settlement proposed and decided."""
+    from datetime import date
+
+    from allocation.keys.compute import allocation_key_compute_measured
+    from allocation.keys.decisions import allocation_key_decide
+    from allocation.ledger.settlements import settlement_create, settlement_decide
+    from allocation.publications.publishing import publication_create
+    from cases.models import DataSource
+    from imports.services import import_batch_mark_failed
+    from tests.conftest import csv_bytes, good_rows, make_user
+    from tests.imports.helpers import run_import
+
+    users, samples = large_world
+    for role in ("finance", "steering", "head"):
+        users[role].email = f"{users[role].username}@example.se"
+        users[role].save()
+    other_steering = make_user("styr.två", "steering_group")
+    other_steering.email = "styr2@example.se"
+    other_steering.save()
+    key = allocation_key_compute_measured(
+        name="Mejlad",
+        window_from=date(2026, 3, 1),
+        window_to=date(2026, 4, 1),
+        basis="cases",
+        valid_from=date(2027, 1, 1),
+    )
+    allocation_key_decide(key=key, status="proposed", user=users["finance"], comment="Inför mötet")
+    allocation_key_decide(key=key, status="rejected", user=users["steering"], comment="Fel period")
+    key_in_force = CostPool.objects.get(name="KC").key
+    pool = CostPool.objects.create(
+        name="Medfinansiering", year=2026, gross_amount=Decimal("1200000.00"), key=key_in_force, is_co_financing=True
+    )
+    allocation_run_create(key=pool.key, pool=pool)
+    settlement = settlement_create(pool=pool, user=users["finance"], missing_months_confirmed=True)
+    settlement_decide(settlement=settlement, status="proposed", user=users["finance"])
+    settlement_decide(settlement=settlement, status="approved", user=users["steering"], comment="Ok")
+    samples = {**samples, "settlement_id": settlement.pk}
+    publication_create(month=date(2026, 4, 1))
+    from unittest.mock import patch
+
+    with patch("imports.services._enqueue"):
+        pending = run_import(samples_source(), csv_bytes(good_rows(month="2026-06")))
+    import_batch_mark_failed(batch_id=pending.pk, reason="arbetaren stoppades")
+    DataSource.objects.create(name="E-post", delivers_monthly=True)
+    from allocation.tasks import notify_missing_sources
+
+    notify_missing_sources(date(2026, 4, 1))
+    return users, samples
+
+
+def samples_source():  # type: ignore[no-untyped-def]
+    from cases.models import DataSource
+
+    return DataSource.objects.get(name="Telefoni")
+
+
+def _downloads(client: Client, path: str, page: str) -> Iterator[tuple[str, bytes]]:
+    """The workbooks a page links to."""
+    from urllib.parse import urljoin
+
+    for link in sorted(set(re.findall(r'href="([^"]+)"', page))):
+        href = urljoin(path, link.replace("&amp;", "&"))
+        if any(w in href.lower() for w in ("xlsx", "excel", "format=workbook")):
+            response = client.get(href)
+            if response.status_code == 200 and XLSX in response.get("Content-Type", ""):
+                yield href, b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.parametrize("role", ["finance", "steering", "head"])
+def test_the_swedish_interface_shows_no_english_in_pages_and_workbooks(swedish_world, role):
+    users, samples = swedish_world
+    english = _english_texts()
+    assert len(english) > 200, len(english)
+    client = Client()
+    client.force_login(users[role])
+    failures, pages, books = [], 0, set()
+    for path, page in _pages(users, samples, role, "sv"):
+        pages += 1
+        if not path.startswith(TECHNICAL):
+            failures += [f"{path}: {found}" for found in english_in(visible_text(page), english)]
+        for href, data in _downloads(client, path, page):
+            if href in books:
+                continue
+            books.add(href)
+            failures += [f"{href} (workbook): {found}" for found in english_in(workbook_text(data), english)]
+            failures += [f"{href} (workbook): …{n}…" for n in unswedish_numbers(workbook_text(data))]
+    assert pages >= (5 if role == "head" else 25), pages
+    assert len(books) >= (1 if role == "head" else 5), sorted(books)
+    assert not failures, "\n".join(failures)
+
+
+def test_every_e_mail_is_swedish_with_swedish_numbers_and_months(swedish_world):
+    from cases.models import Notification
+
+    english = _english_texts()
+    notes = list(Notification.objects.order_by("id"))
+    kinds = {n.kind for n in notes}
+    assert {"month_published", "failure"} <= kinds and len(notes) >= 6, [(n.kind, n.subject) for n in notes]
+    failures = []
+    for note in notes:
+        text = f"{note.subject}\n{note.body}"
+        failures += [f"{note.subject}: {found}" for found in english_in(text, english)]
+        failures += [f"{note.subject}: …{n}…" for n in unswedish_numbers(text)]
+        failures += [f"{note.subject}: ISO month {m}" for m in re.findall(r"(?<![\w/-])\d{4}-\d{2}(?![\w/-])", text)]
+    assert not failures, "\n".join(failures)
+
+
+@pytest.fixture
+def chart_labels(monkeypatch):  # type: ignore[no-untyped-def]
+    """Every tick label of every chart drawn while the test runs (publications, pages)."""
+    from matplotlib.figure import Figure
+
+    seen: list[str] = []
+    original = Figure.savefig
+
+    def recording(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        result = original(self, *args, **kwargs)  # drawn: the tick labels now hold their text
+        for ax in self.axes:
+            if not ax.axison:  # an empty panel of small multiples draws no axis
+                continue
+            labels = [*ax.get_xticklabels(), *ax.get_yticklabels()]
+            labels += [ax.xaxis.get_offset_text(), ax.yaxis.get_offset_text()]
+            seen.extend(t.get_text() for t in labels if t.get_text() and t.get_visible())
+        return result
+
+    monkeypatch.setattr(Figure, "savefig", recording)
+    return seen
+
+
+def test_every_chart_axis_writes_numbers_and_months_the_swedish_way(chart_labels, swedish_world):
+    users, samples = swedish_world
+    for _path, _page in _pages(users, samples, "finance", "sv"):
+        pass  # the pages draw their charts (drift, robustness, shares); publications drew theirs
+    assert len(chart_labels) > 20, chart_labels
+    text = "\n".join(chart_labels)
+    assert not unswedish_numbers(text), unswedish_numbers(text)
+    assert not re.findall(r"(?<![\w/-])\d{4}-\d{2}(?![\w/-])", text), sorted(set(chart_labels))

@@ -64,3 +64,20 @@ def test_each_roles_pages_wear_the_design_system_in_the_municipalitys_colours(
             assert tag.inner_text() == "godkänd"
             assert page.evaluate("getComputedStyle(document.querySelector('.ds-tag')).borderRadius") != "0px"
         page.screenshot(path=str(out / f"{role}-{name}.png"), full_page=False)
+    if role == "finance":
+        _profile_form_screenshot(page, live_server.url, samples, out, tmp_path)
+
+
+def _profile_form_screenshot(page, base: str, samples: dict[str, object], out: Path, scratch: Path) -> None:  # type: ignore[no-untyped-def]
+    """The profile form with the bank export's sample read, its columns chosen and the preview
+    following them, scrolled to the date format and the preview."""
+    from tests.imports.test_profile_form import fill_bank_form, read_bank_sample_in_the_form
+
+    page.goto(f"{base}/organisation/kallor/{samples['source_id']}/profil/")
+    read_bank_sample_in_the_form(page, scratch)
+    fill_bank_form(page)
+    page.locator("h1").scroll_into_view_if_needed()
+    page.evaluate("() => { document.activeElement.blur(); window.scrollTo(0, 0); }")
+    page.screenshot(path=str(out / "finance-profile-form.png"), full_page=False)
+    page.locator("#profile-preview").scroll_into_view_if_needed()
+    page.screenshot(path=str(out / "finance-profile-form-preview.png"), full_page=False)

@@ -48,7 +48,7 @@ def robustness_chart(rows: list[dict[str, Any]]) -> str | None:
     """Each administration's share with its leave-one-out range, as an SVG data URI."""
     if not rows:
         return None
-    from allocation.publications.renderers import pyplot, svg_bytes
+    from allocation.publications.renderers import figures_axis, pyplot, svg_bytes
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 3))
@@ -60,5 +60,6 @@ def robustness_chart(rows: list[dict[str, Any]]) -> str | None:
     ax.errorbar(x, shares, yerr=[below, above], fmt="none", ecolor="#222", capsize=4, label=_("One month left out"))
     ax.set_xticks(x, [r["code"] for r in rows], rotation=45, fontsize=8)
     ax.set_ylabel(_("Share (%)"))
+    figures_axis(ax.yaxis)
     ax.legend(fontsize=8)
     return "data:image/svg+xml;base64," + base64.b64encode(svg_bytes(fig)).decode()

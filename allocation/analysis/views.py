@@ -75,7 +75,7 @@ def parse_changes(text: str) -> dict[str, list[calculation.MapOwner]]:
 
 def _share_chart(rows: list[Any]) -> str:
     """Old and new shares side by side as an SVG data URI (the page allows data: images)."""
-    from allocation.publications.renderers import pyplot, svg_bytes
+    from allocation.publications.renderers import figures_axis, pyplot, svg_bytes
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 3))
@@ -84,6 +84,7 @@ def _share_chart(rows: list[Any]) -> str:
     ax.bar([i + 0.2 for i in x], [float(r.percent_b) for r in rows], width=0.4, label=_("What if"), color="#e08a00")
     ax.set_xticks(list(x), [r.code for r in rows], rotation=45, fontsize=8)
     ax.set_ylabel(_("Share (%)"))
+    figures_axis(ax.yaxis)
     ax.legend(fontsize=8)
     return "data:image/svg+xml;base64," + base64.b64encode(svg_bytes(fig)).decode()
 
@@ -144,7 +145,8 @@ def drift_chart(months: list[str], series: dict[str, list[float | None]]) -> str
     grey, so no two coloured lines ever share a colour or need a legend to tell apart."""
     import math
 
-    from allocation.publications.renderers import pyplot, svg_bytes
+    from allocation.publications.renderers import figures_axis, pyplot, svg_bytes
+    from cases.formats import month_short
 
     plt = pyplot()
     codes = list(series)
@@ -168,8 +170,10 @@ def drift_chart(months: list[str], series: dict[str, list[float | None]]) -> str
         ax.axhline(0, color="#333", linewidth=0.6)
         ax.set_title(code, fontsize=9)
         ax.grid(alpha=0.3)
-        ax.set_xticks([x[0], x[-1]] if x else [], [months[0], months[-1]] if months else [], fontsize=7)
+        ends = [month_short(months[0]), month_short(months[-1])] if months else []
+        ax.set_xticks([x[0], x[-1]] if x else [], ends, fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
+        figures_axis(ax.yaxis)
     fig.supylabel(_("Drift (percentage points)"), fontsize=8)
     fig.tight_layout()
     return "data:image/svg+xml;base64," + base64.b64encode(svg_bytes(fig)).decode()

@@ -22,6 +22,7 @@ from allocation.selectors import (
     map_owners,
     window_volumes,
 )
+from cases import formats
 from cases.models import Administration, DataSource, Grouping
 
 
@@ -46,7 +47,8 @@ def allocation_what_if(
         total = sum((o.fraction for o in owners), Decimal(0))
         if total != 1:
             errors.append(
-                _("Grouping %(code)s: the fractions add up to %(total)s, not 1.") % {"code": grouping, "total": total}
+                _("Grouping %(code)s: the fractions add up to %(total)s, not 1.")
+                % {"code": grouping, "total": formats.decimal(total)}
             )
         bad = [o.administration for o in owners if o.administration is not None and o.administration not in admins]
         if bad:

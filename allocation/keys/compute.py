@@ -27,6 +27,7 @@ from allocation.selectors import (
     months_with_data,
     own_source_ids,
 )
+from cases import formats
 from cases.models import Administration, Channel, DataSource, Grouping
 from cases.months import month_range
 from cases.numbers import NumberError, parse_number
@@ -56,8 +57,8 @@ def key_window_check(*, window_from: date, window_to: date, valid_from: date) ->
         raise ValidationError(
             _("The window %(start)s–%(end)s covers %(months)s months; a key is measured over at most %(max)s.")
             % {
-                "start": f"{window_from:%Y-%m}",
-                "end": f"{window_to:%Y-%m}",
+                "start": formats.month(window_from),
+                "end": formats.month(window_to),
                 "months": months,
                 "max": KEY_WINDOW_MAX_MONTHS,
             }
@@ -239,13 +240,13 @@ def _window_warnings(window_from: date, window_to: date, source_ids: list[int]) 
     any_data = set().union(*present.values()) if present else set()
     for m in months:
         if m not in any_data:
-            warnings.append(_("The month %(month)s has no data at all.") % {"month": f"{m:%Y-%m}"})
+            warnings.append(_("The month %(month)s has no data at all.") % {"month": formats.month(m)})
     for source in DataSource.objects.filter(pk__in=source_ids, delivers_monthly=True):
         missing = [m for m in months if m in any_data and m not in present.get(source.pk, set())]
         if missing:
             warnings.append(
                 _("The source %(source)s delivers every month but lacks %(months)s.")
-                % {"source": source.name, "months": ", ".join(f"{m:%Y-%m}" for m in missing)}
+                % {"source": source.name, "months": ", ".join(formats.month(m) for m in missing)}
             )
     return warnings
 
@@ -343,7 +344,7 @@ def allocation_keys_flag_stale(*, months: list[date]) -> int:
             continue
         with translation.override(settings.LANGUAGE_CODE):  # stored on the key: the site's language
             warning = _("Data for %(months)s changed %(at)s after the key was computed; compute the key again.") % {
-                "months": ", ".join(f"{m:%Y-%m}" for m in touched),
+                "months": ", ".join(formats.month(m) for m in touched),
                 "at": stamp,
             }
         key.warnings = warnings_capped([*key.warnings, warning])

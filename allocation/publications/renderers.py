@@ -48,11 +48,21 @@ def pyplot() -> Any:
     return plt
 
 
-def _figures_axis(axis: Any, places: int = 0) -> None:
-    """Tick labels as the reader writes numbers (5 000, 12,5), through cases.formats."""
+def figures_axis(axis: Any, places: int = 0) -> None:
+    """Tick labels as the reader writes numbers (5 000, 12,5, −0,04), through cases.formats: at
+    least `places` decimals, and as many as the ticks' spacing needs (0,02 steps get two)."""
+    import itertools
+    import math
+
     from matplotlib.ticker import FuncFormatter
 
-    axis.set_major_formatter(FuncFormatter(lambda value, _pos: formats.number(float(value), places)))
+    def label(value: float, _pos: Any) -> str:
+        ticks = sorted(axis.get_majorticklocs())
+        steps = [b - a for a, b in itertools.pairwise(ticks) if b > a]
+        needed = max(0, -math.floor(math.log10(min(steps)) + 1e-9)) if steps else 0
+        return formats.number(float(value) + 0.0, max(places, needed))  # + 0.0: no "-0"
+
+    axis.set_major_formatter(FuncFormatter(label))
 
 
 def chart_trend(trend: list[dict[str, Any]], title: str) -> bytes:
@@ -67,7 +77,7 @@ def chart_trend(trend: list[dict[str, Any]], title: str) -> bytes:
     )
     ax.set_title(title)
     ax.set_ylabel(_("Cases"))
-    _figures_axis(ax.yaxis)
+    figures_axis(ax.yaxis)
     ax.tick_params(axis="x", rotation=45, labelsize=8)
     ax.grid(alpha=0.3)
     return svg_bytes(fig)
@@ -79,7 +89,9 @@ def chart_channels(channels: list[dict[str, Any]], title: str) -> bytes:
     ax.barh([c["name"] for c in channels][::-1], [float(c["cases"]) for c in channels][::-1], color="#4a90b8")
     ax.set_title(title)
     ax.set_xlabel(_("Cases"))
-    _figures_axis(ax.xaxis)
+    figures_axis(ax.xaxis)
+    if not channels:  # no bars: no numeric axis of matplotlib's own (−0.06 …) where names would be
+        ax.set_yticks([])
     return svg_bytes(fig)
 
 
@@ -93,7 +105,7 @@ def chart_shares(rows: list[dict[str, Any]]) -> bytes:
     ax.bar([i + 0.27 for i in x], [float(r["share_key"] or 0) for r in rows], width=0.27, label=_("Approved key"))
     ax.set_xticks(list(x), codes, rotation=45, fontsize=8)
     ax.set_ylabel(_("Share (%)"))
-    _figures_axis(ax.yaxis, 1)
+    figures_axis(ax.yaxis, 1)
     ax.legend(fontsize=8)
     ax.set_title(_("Share of co-financed cases compared with the key"))
     return svg_bytes(fig)

@@ -13,6 +13,8 @@ from openpyxl.utils import get_column_letter
 
 from allocation.calculation import percentages
 from allocation.models import AllocationKey, AllocationRun
+from cases import formats
+from cases.models import Channel
 from cases.spreadsheet import safe_cell, workbook_bytes
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
@@ -67,6 +69,7 @@ def key_workbook(key: AllocationKey) -> bytes:
         {3: "#,##0.00", 4: SHARE, 5: PERCENT},
     )
     lines = key.lines.select_related("grouping", "administration").order_by("grouping__code", "channel")
+    channel_names = dict(Channel.objects.values_list("code", "name"))  # "Telefon", not the code "phone"
     write_sheet(
         wb,
         _("Load by grouping"),
@@ -75,7 +78,7 @@ def key_workbook(key: AllocationKey) -> bytes:
             [
                 line.grouping.code,
                 line.grouping.name,
-                line.channel,
+                channel_names.get(line.channel, line.channel),
                 line.administration.code if line.administration else _("central"),
                 line.cases,
                 line.load,
@@ -88,11 +91,19 @@ def key_workbook(key: AllocationKey) -> bytes:
         [_("Key"), f"#{key.pk} {key.name}"],
         [_("Kind"), key.get_kind_display()],
         [_("Basis"), key.get_basis_display() if key.basis else "–"],
-        [_("Period"), f"{key.window_from:%Y-%m}–{key.window_to:%Y-%m}" if key.window_from and key.window_to else "–"],
+        [
+            _("Period"),
+            f"{formats.month(key.window_from)}–{formats.month(key.window_to)}"
+            if key.window_from and key.window_to
+            else "–",
+        ],
         [_("Valid from"), key.valid_from.isoformat()],
         [_("Grouping map"), str(key.map_version) if key.map_version else "–"],
         [_("Sources"), ", ".join(key.sources)],
-        [_("Channel weights"), ", ".join(f"{k}={v}" for k, v in key.channel_weights.items()) or "–"],
+        [
+            _("Channel weights"),
+            ", ".join(f"{channel_names.get(k, k)} {formats.decimal(v)}" for k, v in key.channel_weights.items()) or "–",
+        ],
         [_("Central load (not co-financed)"), key.central_load],
         [_("Status"), key.get_status_display()],
         *[[_("Warning"), w] for w in key.warnings],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import pgettext_lazy
+
 # --- Column names --------------------------------------------------------------------------
 
 
@@ -102,6 +104,18 @@ CHANNEL_SYNONYMS = {
     "brev": "letter",
     "unspecified": "unspecified",
     "ospecificerad": "unspecified",
+}
+
+# The channels as a reader of the file's errors is told them (each is also accepted in a file).
+CHANNEL_WORDS = {
+    "phone": pgettext_lazy("channel in a file", "phone"),
+    "email": pgettext_lazy("channel in a file", "email"),
+    "chat": pgettext_lazy("channel in a file", "chat"),
+    "visit": pgettext_lazy("channel in a file", "visit"),
+    "eservice": pgettext_lazy("channel in a file", "eservice"),
+    "social": pgettext_lazy("channel in a file", "social"),
+    "letter": pgettext_lazy("channel in a file", "letter"),
+    "unspecified": pgettext_lazy("channel in a file", "unspecified"),
 }
 
 TRUE_WORDS = {"1", "true", "ja", "j", "yes", "y", "sant"}

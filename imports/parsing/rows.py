@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
-from imports.parsing.columns import CHANNEL_SYNONYMS, FALSE_WORDS, TRUE_WORDS, normalise_header
+from imports.parsing.columns import CHANNEL_SYNONYMS, CHANNEL_WORDS, FALSE_WORDS, TRUE_WORDS, normalise_header
 from imports.parsing.errors import RowError, columns_phrase, too_few_columns
 from imports.parsing.headers import Header
 from imports.parsing.values import NULL, OUTCOMES, SUSPECT_START, clip, date_parser, duration_cell
@@ -302,7 +302,8 @@ class CaseRowValidator:
             reason = (
                 _("channel missing")
                 if not raw_channel.strip()
-                else _("unknown channel; allowed: %(channels)s") % {"channels": ", ".join(sorted(self.refs.channels))}
+                else _("unknown channel; allowed: %(channels)s")
+                % {"channels": ", ".join(sorted(str(CHANNEL_WORDS.get(c, c)) for c in self.refs.channels))}
             )
             errors.append(RowError(row_no, "channel", clip(raw_channel), reason))
         raw_grouping = cells[self._i_grp].strip()

@@ -29,7 +29,7 @@ def test_finance_computes_a_measured_key_in_a_form_seeing_the_checks_first(volum
         "valid_from": "2027-01-01",
     }
     page = finance.post("/allocation/keys/new/measured/", {**form, "check": "1"}).content.decode()
-    assert "Månaden 2026-05 saknar data helt" in page and 'id="key-preview"' in page
+    assert "Månaden maj 2026 saknar data helt" in page and 'id="key-preview"' in page
     assert not AllocationKey.objects.exists()  # the check saved nothing
     response = finance.post("/allocation/keys/new/measured/", {**form, "save": "1"})
     key = AllocationKey.objects.get()
@@ -189,7 +189,7 @@ def test_the_map_pages_edit_a_grouping_from_a_date_and_download_what_uploads_aga
     bad = finance.post(
         "/organisation/karta/gruppering/UF-01/", {"valid_from": "2026-09-01", "owners": "UF; 0,5", "save": "1"}
     ).content.decode()
-    assert "summerar till 0.5" in bad
+    assert "summerar till 0,5" in bad
     diff = finance.get("/organisation/karta/skillnad/?from=2026-06-01&to=2026-08-01").content.decode()
     assert "UF-01" in diff and "TF-01" not in diff
     exported = finance.get("/organisation/karta/export.csv?on=2026-08-01").content
@@ -272,11 +272,11 @@ def test_sources_are_registered_with_a_profile_in_the_web_and_with_add_source(or
 def test_the_start_page_tells_finance_staff_what_needs_attention(volumes, finance):
     from cases.models import DataSource as Source
 
-    Source.objects.create(name="E-post")  # delivers every month, has delivered nothing
+    Source.objects.create(name="E-post", delivers_monthly=True)  # has delivered nothing
     CostPool.objects.create(name="KC", year=date.today().year, gross_amount=Decimal("1"))
     page = finance.get("/").content.decode()
     assert 'id="attention"' in page
-    assert "Källan E-post saknar 2026-04" in page
+    assert "Källan E-post saknar april 2026" in page
     assert "Månader med data som inte är publicerade: mars 2026, april 2026" in page
     assert "har ingen debiteringskörning" in page
 

@@ -48,7 +48,7 @@ def test_a_key_warns_about_a_window_month_without_data(volumes):
         basis="cases",
         valid_from=date(2027, 1, 1),
     )
-    assert key.warnings == ["Månaden 2026-02 saknar data helt."]
+    assert key.warnings == ["Månaden februari 2026 saknar data helt."]
 
 
 def test_a_key_is_refused_when_a_grouping_with_volume_has_no_owner(volumes):

@@ -147,8 +147,8 @@ def test_finance_staff_hear_of_a_monthly_source_missing_on_the_publication_day(v
     from cases.models import DataSource
 
     _people()
-    DataSource.objects.create(name="E-post")  # delivers every month, nothing for March
+    DataSource.objects.create(name="E-post", delivers_monthly=True)  # nothing for March
     notify_missing_sources(date(2026, 3, 1))
     notify_missing_sources(date(2026, 3, 1))  # the beat runs again: no second mail
     subjects = [_subject(m) for _r, m in smtp.messages]
-    assert subjects == ["Källan E-post har inte levererat 2026-03"]
+    assert subjects == ["Källan E-post har inte levererat mars 2026"]

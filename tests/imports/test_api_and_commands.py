@@ -188,7 +188,7 @@ def test_import_groupings_refuses_unknown_administrations_and_changes_nothing(or
         call_command("import_groupings", str(path))
     message = str(excinfo.value)
     assert "Rad 3" in message and "XYZ" in message
-    assert "summerar till 0.9" in message
+    assert "summerar till 0,9" in message
     assert GroupingMapVersion.objects.count() == before
 
 

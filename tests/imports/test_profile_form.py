@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from cases.models import AuditEntry, DataSource
 from imports.profile_form import date_format_candidates
-from tests.conftest import csv_bytes, ensure_channels, good_rows, service_missing
+from tests.conftest import browser_login, csv_bytes, ensure_channels, good_rows, service_missing
 
 REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 BANK = REALDATA / "anonymous-bank-callcentre" / "data_anonymous_bank_february.txt"
@@ -54,6 +54,31 @@ def _bank_sample() -> SimpleUploadedFile:
     with BANK.open("rb") as fh:
         head = b"".join(fh.readline() for _ in range(200))  # a sample: the first rows of the export
     return SimpleUploadedFile("bank.txt", head, content_type="text/plain")
+
+
+def read_bank_sample_in_the_form(page: Any, folder: Path) -> None:
+    """On the profile form: the first rows of the bank export read as the sample."""
+    sample = folder / "bank.txt"
+    sample.write_bytes(_bank_sample().read())
+    page.set_input_files("#id_file", str(sample))
+    page.click("#sample-form button[type=submit]")
+    page.wait_for_selector("#profile-form")
+
+
+def fill_bank_form(page: Any) -> None:
+    """On the profile form with the bank sample read: every answer of BANK_FORM given, the date
+    format chosen once the form offers it (the live preview then shows the rows)."""
+    for name, value in BANK_FORM.items():
+        if name == "date_format":
+            continue
+        field = page.locator(f"#id_{name}")
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    page.wait_for_function("() => document.querySelectorAll('#id_date_format option').length > 1")
+    page.select_option("#id_date_format", BANK_FORM["date_format"])
+    page.wait_for_selector("#preview-rows")
 
 
 def _token(response: Any) -> str:
@@ -139,6 +164,25 @@ def test_a_new_source_does_not_deliver_monthly_by_default(finance_client):
 
 
 @pytest.mark.django_db
+def test_monthly_delivery_is_off_by_default_in_the_model_and_the_admin_but_add_source_keeps_its_flag(
+    finance_client, admin_client
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    assert DataSource(name="Ny").delivers_monthly is False  # the model, and so every path that creates one
+    page = admin_client.get(reverse("admin:cases_datasource_add")).content.decode()
+    box = re.search(r'<input[^>]*name="delivers_monthly"[^>]*>', page)
+    assert box and "checked" not in box.group(0)
+    # add_source's contract (DESIGN §7): monthly unless --not-monthly, for a new source and an update alike.
+    call_command("add_source", "Telefoni", stdout=StringIO())
+    assert DataSource.objects.get(name="Telefoni").delivers_monthly is True
+    call_command("add_source", "Telefoni", "--not-monthly", stdout=StringIO())
+    assert DataSource.objects.get(name="Telefoni").delivers_monthly is False
+
+
+@pytest.mark.django_db
 def test_a_csv_sample_in_the_standard_form_reads_its_headers(finance_client):
     source = DataSource.objects.create(name="Telefoni")
     data = csv_bytes(good_rows())
@@ -152,19 +196,12 @@ def test_a_csv_sample_in_the_standard_form_reads_its_headers(finance_client):
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_finance_connects_the_bank_export_in_the_browser(live_server, browser, finance_user, tmp_path):
-    sample = tmp_path / "bank.txt"
-    sample.write_bytes(_bank_sample().read())
     source = DataSource.objects.create(name="Banken")
     page = browser.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "ekonom")
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    browser_login(page, live_server.url, "ekonom")
     page.goto(f"{live_server.url}{reverse('organisation:source', args=[source.pk])}")
     page.click("#profile-form-link")
-    page.set_input_files("#id_file", str(sample))
-    page.click("#sample-form button[type=submit]")
+    read_bank_sample_in_the_form(page, tmp_path)
     for name, value in BANK_FORM.items():
         field = page.locator(f"#id_{name}")
         if name == "date_format":
@@ -223,5 +260,70 @@ def test_the_form_shows_the_sample_as_it_will_be_read_without_saving(finance_cli
     assert preview.errors and all("okänd ärendegrupperingskod" in e for e in preview.errors)
     assert len(preview.rows) == 20 and preview.skipped == {}
     assert 'id="preview-rows"' in response.content.decode()
+    source.refresh_from_db()
+    assert source.profile == {}
+
+
+@pytest.mark.django_db
+def test_the_live_preview_answers_each_change_with_the_date_formats_and_the_rows_without_counting_uploads(
+    finance_client, settings
+):
+    ensure_channels()
+    settings.UPLOAD_THROTTLE_RATE = "1/minute"  # the sample's reading is the one upload counted
+    source = DataSource.objects.create(name="Banken")
+    token = _token(finance_client.post(reverse("imports:source-profile", args=[source.pk]), {"file": _bank_sample()}))
+    live = reverse("imports:source-profile-live", args=[source.pk])
+    # The date columns chosen, no format yet: the formats that read them are offered, the save's refusal said.
+    partial = {k: v for k, v in BANK_FORM.items() if k != "date_format"}
+    first = finance_client.post(live, {"sample": token, **partial})
+    page = first.content.decode()
+    assert first.status_code == 200 and 'id="date-format-row"' in page
+    assert "990201 7:02:47 → 1 februari 1999 07:02:47" in page
+    assert "Välj det datumformat som läser provfilens datum." in page and 'id="preview-rows"' not in page
+    # The format chosen: the rows as they will be read, columns in words; nothing saved.
+    for _ in range(3):
+        answer = finance_client.post(live, {"sample": token, **BANK_FORM})
+        assert answer.status_code == 200
+    page = answer.content.decode()
+    assert 'id="preview-rows"' in page and '<th scope="col">ärende-id</th>' in page
+    assert "<td>telefon</td>" in page and "<td>besvarad</td>" in page and "<td>phone</td>" not in page
+    assert len(answer.context["preview"].rows) == 20
+    source.refresh_from_db()
+    assert source.profile == {}
+
+
+@pytest.mark.django_db
+def test_the_live_preview_refuses_an_altered_sample_and_leads_a_get_to_the_form(finance_client):
+    source = DataSource.objects.create(name="Banken")
+    live = reverse("imports:source-profile-live", args=[source.pk])
+    answer = finance_client.post(live, {"sample": "abc", **BANK_FORM})
+    assert "Provfilen saknas eller har ändrats" in answer.content.decode()
+    response = finance_client.get(live)
+    assert response.status_code == 302 and response["Location"] == reverse("imports:source-profile", args=[source.pk])
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_profile_forms_preview_follows_the_answers_in_the_browser(live_server, browser, finance_user, tmp_path):
+    ensure_channels()
+    source = DataSource.objects.create(name="Banken")
+    page = browser.new_page()
+    browser_login(page, live_server.url, "ekonom")
+    page.goto(f"{live_server.url}{reverse('imports:source-profile', args=[source.pk])}")
+    read_bank_sample_in_the_form(page, tmp_path)
+    assert page.is_visible("#profile-live-note")
+    page.select_option("#id_column_case_id", "call_id")
+    page.select_option("#id_column_grouping", "type")
+    page.fill("#id_constant_channel", "phone")
+    page.select_option("#id_column_opened_at", "date")
+    page.select_option("#id_column_opened_at_2", "vru_entry")
+    # The formats that read the chosen columns appear without a page load …
+    page.wait_for_function("() => document.querySelectorAll('#id_date_format option').length > 1")
+    page.select_option("#id_date_format", "%y%m%d %H:%M:%S")
+    # … and the sample as it will be read, also without one.
+    page.wait_for_selector("#preview-rows")
+    assert page.locator("#preview-rows tbody tr").count() == 20
+    assert "ärende-id" in page.inner_text("#preview-rows thead")
+    assert page.locator("#profile-form").get_attribute("data-previews") is not None
     source.refresh_from_db()
     assert source.profile == {}

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from allocation.calculation import format_amount, percentages
 from allocation.keys.compute import allocation_key_compute_measured
@@ -15,6 +16,7 @@ from allocation.keys.decisions import allocation_key_decide
 from allocation.models import AllocationKey, AllocationRun, CostPool
 from allocation.publications.publishing import publication_create
 from allocation.runs.allocate import allocation_run_create
+from cases import formats
 from cases.models import DataSource, MonthlyAggregate
 from cases.months import months_back
 
@@ -23,6 +25,8 @@ class Command(BaseCommand):
     help = "First key from reference statistics, measured key from own logs, approvals, allocations, publication."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The summary is written in Swedish, its figures too (14 550 000,00; 4,62 %; mars 2026).
+        translation.activate("sv")
         pools = {p.year: p for p in CostPool.objects.all()}
         last = MonthlyAggregate.objects.filter(source__is_reference=False).order_by("-month").first()
         reference = DataSource.objects.filter(is_reference=True).first()
@@ -63,7 +67,7 @@ class Command(BaseCommand):
         self._summary(key, run)
         publication = publication_create(month=last.month, user=finance)
         self.stdout.write(
-            f"Publicerad månadsstatistik {publication.month:%Y-%m} (version {publication.version}, "
+            f"Publicerad månadsstatistik {formats.month(publication.month)} (version {publication.version}, "
             f"{publication.files.count()} filer): http://127.0.0.1:8000/statistik/{publication.month:%Y-%m}/"
         )
 
@@ -89,15 +93,16 @@ class Command(BaseCommand):
         percent = percentages({s.administration.code: s.load for s in key_shares})
         assert key.window_from is not None and key.window_to is not None
         self.stdout.write(
-            f"\nNyckel #{key.pk} ({key.get_basis_display()}, {key.window_from:%Y-%m}–{key.window_to:%Y-%m}), "
+            f"\nNyckel #{key.pk} ({key.get_basis_display()}, "
+            f"{formats.month(key.window_from)}–{formats.month(key.window_to)}), "
             f"pool {run.pool}: netto {format_amount(run.net_amount)} kr"
         )
         self.stdout.write(f"{'Förvaltning':<50} {'Andel':>9} {'Belopp (kr)':>16}")
         for code in sorted(names):
             self.stdout.write(
-                f"{code + ' ' + names[code]:<50} {percent[code]:>8.2f}% {format_amount(amounts[code]):>16}"
+                f"{code + ' ' + names[code]:<50} {formats.share(percent[code]):>9} {format_amount(amounts[code]):>16}"
             )
         total = sum(amounts.values(), Decimal(0))
-        self.stdout.write(f"{'Summa':<50} {'100.00%':>9} {format_amount(total):>16}")
+        self.stdout.write(f"{'Summa':<50} {formats.share(100):>9} {format_amount(total):>16}")
         for warning in key.warnings:
             self.stdout.write(f"Varning: {warning}")

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
+from django.utils import translation
 
 from allocation.models import (
     AllocationKey,
@@ -45,7 +46,7 @@ from allocation.models import (
     SettlementDecision,
     SettlementLine,
 )
-from cases import roles
+from cases import formats, roles
 from cases.grouping_maps import MapRow, grouping_map_version_create
 from cases.maintenance import frozen_records_lifted
 from cases.models import (
@@ -143,11 +144,13 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(summary, ensure_ascii=False))
             return
-        self.stdout.write(
-            f"Demokommun skapad: {summary['administrations']} förvaltningar, {summary['groupings']} grupperingar, "
-            f"{loaded} ärenden i {len(files)} filer ({months[0]:%Y-%m}–{months[-1]:%Y-%m}), "
-            f"{reference_rows} referensärenden, {summary['seconds']} s."
-        )
+        with translation.override("sv"):  # the summary is Swedish, its figures too (166 701 ärenden, 12,3 s)
+            self.stdout.write(
+                f"Demokommun skapad: {summary['administrations']} förvaltningar, {summary['groupings']} grupperingar, "
+                f"{formats.number(loaded)} ärenden i {len(files)} filer "
+                f"({formats.month(months[0])}–{formats.month(months[-1])}), "
+                f"{formats.number(reference_rows)} referensärenden, {formats.number(summary['seconds'], 1)} s."
+            )
         self.stdout.write(f"Demoanvändare (lösenord för alla: {DEMO_PASSWORD}):")
         self.stdout.write("  admin        superanvändare")
         for username, full_name, role, admins in DEMO_USERS:
