@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -22,9 +22,12 @@ from allocation.goals import evaluation_part as goals_part
 from allocation.models import EvaluationText
 from allocation.selectors import co_financing_pools
 from allocation.transfers import evaluation_part as transfers_part
-from cases import roles
+from cases import formats, roles
 from cases.models import MonthlyAggregate
 from cases.services import audited_save
+
+# The most the text above the report may hold (the page, the PDF's first page).
+TEXT_MAX_LENGTH = 8000
 
 # The report's parts, in the order of the decision's evaluation: volumes and channels, shares and
 # keys, costs, the effect goals, the transfers and their benefit, funding by source (and the frame
@@ -97,8 +100,14 @@ def evaluation_text_save(*, year: int, text: str, user: Any) -> EvaluationText:
     """Finance staff's text for the year's evaluation, audited (before and after) like every edit."""
     if not roles.is_finance(user):
         raise PermissionDenied(_("Only finance staff may edit the evaluation's text."))
+    text = text.replace("\r\n", "\n").strip()  # a browser's textarea sends CRLF
+    if len(text) > TEXT_MAX_LENGTH:  # a TextField's max_length is not enforced by Django itself
+        raise ValidationError(
+            _("The text is %(length)s characters long; the evaluation holds at most %(most)s.")
+            % {"length": formats.number(len(text)), "most": formats.number(TEXT_MAX_LENGTH)}
+        )
     record = EvaluationText.objects.select_for_update().filter(year=year).first() or EvaluationText(year=year)
-    record.text = text.replace("\r\n", "\n").strip()  # a browser's textarea sends CRLF
+    record.text = text
     record.edited_by = user
     return audited_save(
         record, fields=["year", "text"], user=user, action="evaluation_text", obj_type="evaluation_text"

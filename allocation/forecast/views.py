@@ -9,7 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -95,7 +95,10 @@ def forecast_assumption(request: HttpRequest, year: int) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseRedirect(page)
     if request.POST.get("delete"):
-        assumption = get_object_or_404(DigitalisationAssumption, pk=request.POST["delete"], year=year)
+        wanted = request.POST["delete"]
+        if not (wanted.isdigit() and len(wanted) < 12):  # an id, never a 500 for a bad one
+            raise Http404
+        assumption = get_object_or_404(DigitalisationAssumption, pk=int(wanted), year=year)
         digitalisation_assumption_delete(assumption=assumption, user=request.user)
         messages.success(request, _("The assumption is removed."))
         return HttpResponseRedirect(page)

@@ -199,3 +199,13 @@ def test_the_report_prints_to_a_real_pdf(evaluated, steering_user):
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
     pages = response.content.count(b"/Type /Page") - response.content.count(b"/Type /Pages")
     assert 1 <= pages <= 6, pages
+
+
+def test_a_text_longer_than_the_page_holds_is_refused_and_nothing_changes(evaluated, finance_user):
+    from django.core.exceptions import ValidationError
+
+    evaluation_text_save(year=2026, text="Kort text.", user=finance_user)
+    with pytest.raises(ValidationError):
+        evaluation_text_save(year=2026, text="x" * 8001, user=finance_user)
+    assert evaluation_report(year=2026).text.text == "Kort text."
+    assert AuditEntry.objects.filter(object_type="evaluation_text").count() == 1

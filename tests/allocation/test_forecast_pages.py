@@ -197,3 +197,11 @@ def test_a_pool_whose_net_cannot_be_split_in_its_unit_keeps_the_shares_and_says_
     assert response.status_code == 200 and context.amount_refusal in response.content.decode()
     body = logged_in(finance_user).get("/api/v1/forecast/2027/").json()
     assert body["administrations"][0]["amount"] is None and context.amount_refusal in body["caveats"]
+
+
+def test_removing_an_assumption_by_a_malformed_id_is_not_found(volumes, finance_user):
+    client = logged_in(finance_user)
+    client.raise_request_exception = False
+    for bad in ("x", "1e3", "-1", "9" * 30):
+        response = client.post("/allocation/prognos/2027/antaganden/", {"delete": bad})
+        assert response.status_code == 404, bad
