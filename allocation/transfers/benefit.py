@@ -176,7 +176,8 @@ def benefit_total(rows: Iterable[BenefitRow]) -> BenefitTotal:
 HOURS_SHOWN = Decimal("0.0001")
 
 
-def hours(minutes: Decimal) -> Decimal:
+def hours(minutes: Decimal, places: Decimal = HOURS_SHOWN) -> Decimal:
     """Relieved minutes as hours for a page or a workbook, to 1/10 000 hour (pages show one
-    decimal through cases.formats). Only shown: the kronor are computed from the exact minutes."""
-    return fraction_decimal(Fraction(minutes) / 60).quantize(HOURS_SHOWN, rounding=ROUND_HALF_UP)
+    decimal through cases.formats) or to `places`. Only shown: the kronor are computed from the
+    exact minutes."""
+    return fraction_decimal(Fraction(minutes) / 60).quantize(places, rounding=ROUND_HALF_UP)

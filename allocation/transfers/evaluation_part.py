@@ -13,9 +13,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from allocation.evaluation.sections import Column, Section, Table
+from allocation.transfers.benefit import hours
 from allocation.transfers.selectors import YearBenefit, transfer_lines, year_benefit
 from cases import formats
 from cases.models import Administration
+
+# The report shows hours with one decimal: each administration's hours are rounded to that once and
+# the municipality's are their sum, so the column adds up as the reader sees it.
+HOURS_IN_REPORT = Decimal("0.1")
 
 
 def section(*, year: int) -> Section:
@@ -36,6 +41,8 @@ def section(*, year: int) -> Section:
             % {"year": year},
         )
     total = benefit.total()
+    hours_of = {code: hours(benefit.total(code).relieved_minutes, HOURS_IN_REPORT) for code, _name in every}
+    total_hours = sum(hours_of.values(), Decimal(0))
     wave_count = len({line.transfer.wave for line in lines})
     summary = [
         ngettext(
@@ -59,7 +66,7 @@ def section(*, year: int) -> Section:
                 "last": formats.month(benefit.months[-1]),
                 "cases": formats.cases(total.cases),
                 "solved": formats.cases(total.resolved_first),
-                "hours": formats.number(total.hours_shown, 1),
+                "hours": formats.number(total_hours, 1),
             }
         )
         if total.relieved_kronor is not None:
@@ -92,7 +99,7 @@ def section(*, year: int) -> Section:
                 t.cases,
                 t.resolved_first,
                 t.forwarded,
-                t.hours_shown,
+                hours_of[code],
                 benefit.hour_costs.get(code),
                 t.relieved_kronor,
                 t.paid,
@@ -104,7 +111,7 @@ def section(*, year: int) -> Section:
             total.cases,
             total.resolved_first,
             total.forwarded,
-            total.hours_shown,
+            total_hours,
             None,
             total.relieved_kronor,
             total.paid,

@@ -21,6 +21,7 @@ from cases.numbers import NumberError, parse_number
 MAX_BYTES = 5_000_000
 MAX_ROWS = 5_000
 MAX_XLSX_UNPACKED = 50_000_000  # a zip bomb is refused before it is opened
+MAX_WAVE = 32_767  # the register's wave column is a small integer (PostgreSQL smallint)
 COLUMNS: dict[str, tuple[str, ...]] = {
     "grouping": ("grouping", "gruppering", "ärendegruppering", "arendegruppering"),
     "administration": ("administration", "förvaltning", "forvaltning"),
@@ -73,7 +74,16 @@ def _csv_rows(data: bytes) -> list[list[str]]:
         raise TransferFileError(_("The file is not a CSV or XLSX file."))
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max((";", ",", "\t"), key=first.count)
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as exc:  # a field beyond the csv module's limit, mostly a quotation mark never closed
+        raise TransferFileError(
+            _(
+                "The CSV file cannot be read (%(reason)s). A quotation mark that is never closed makes the rest "
+                "of the file one field: check the quotation marks, or save the file again as CSV or XLSX from Excel."
+            )
+            % {"reason": exc}
+        ) from exc
 
 
 def _cell_text(value: object) -> str:
@@ -91,21 +101,30 @@ def _cell_text(value: object) -> str:
 def _xlsx_rows(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    rows: list[list[str]] = []
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNPACKED:
                 raise TransferFileError(_("The XLSX file unpacks to more than 50 MB; it cannot be a transfer list."))
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        if isinstance(exc, TransferFileError):
-            raise
-        raise TransferFileError(_("The XLSX file cannot be read: %(reason)s") % {"reason": exc}) from exc
-    rows = []
-    for values in book.worksheets[0].iter_rows(values_only=True):
-        rows.append([_cell_text(v) for v in values])
-        if len(rows) > MAX_ROWS + 1:
-            break
-    book.close()
+        try:
+            # A read-only workbook parses the sheet while it is iterated: a damaged sheet fails here.
+            for values in book.worksheets[0].iter_rows(values_only=True):
+                rows.append([_cell_text(v) for v in values])
+                if len(rows) > MAX_ROWS + 1:
+                    break
+        finally:
+            book.close()
+    except TransferFileError:
+        raise
+    except Exception as exc:  # whatever a damaged file makes openpyxl raise, the reader is told why
+        raise TransferFileError(
+            _(
+                "The XLSX file is damaged and cannot be read (%(reason)s). Open it in Excel, save it again as "
+                "XLSX or CSV and load the new file."
+            )
+            % {"reason": exc}
+        ) from exc
     return rows
 
 
@@ -149,10 +168,15 @@ def read_transfer_file(data: bytes) -> tuple[list[TransferRow], list[str]]:
         for column, value in (("grouping", grouping), ("administration", administration)):
             if not value:
                 errors.append(row_error(number, column, value, _("a code is required.")))
-        wave = _whole(cell("wave"), minimum=1)
+        wave = _whole(cell("wave"), minimum=1, maximum=MAX_WAVE)
         if wave is None:
             errors.append(
-                row_error(number, "wave", cell("wave"), _("write a whole number from 1 (the priority wave)."))
+                row_error(
+                    number,
+                    "wave",
+                    cell("wave"),
+                    _("write a whole number from 1 to %(max)s (the priority wave).") % {"max": MAX_WAVE},
+                )
             )
         try:
             transferred_on = date.fromisoformat(cell("transferred_on")[:10])
@@ -186,12 +210,12 @@ def read_transfer_file(data: bytes) -> tuple[list[TransferRow], list[str]]:
     return rows, errors
 
 
-def _whole(text: str, *, minimum: int) -> int | None:
+def _whole(text: str, *, minimum: int, maximum: int = 1_000_000_000) -> int | None:
     try:
         value = parse_number(text)
     except NumberError:
         return None
-    if value != value.to_integral_value() or value < minimum or value > 1_000_000_000:
+    if value != value.to_integral_value() or value < minimum or value > maximum:
         return None
     return int(value)
 

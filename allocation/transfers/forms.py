@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from allocation.amounts import AmountError, parse_amount
-from allocation.models import AdministrationHourCost, GroupingTransfer
+from allocation.models import GroupingTransfer
 from allocation.transfers.files import parse_minutes
 from allocation.transfers.register import TRANSFER_FIELDS
 from cases import formats
@@ -61,24 +61,22 @@ class TransferFileForm(forms.Form):
     )
 
 
-class HourCostForm(forms.ModelForm):
+class HourCostForm(forms.Form):
+    """A plain form, not a model form: the administration and year name a stored cost that the
+    service changes (audited), and a model form without that instance would refuse it as a second
+    cost of the year. The service's full_clean checks the model's rules."""
+
     administration = forms.ModelChoiceField(queryset=Administration.objects.order_by("code"), label=_("administration"))
+    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
     # Kronor as people write them (612,50 or 612.50), read by the one amount parser.
     cost_per_hour = forms.CharField(
         label=_("cost per case-officer hour"),
         help_text=_("What the administration states one hour of a case officer's time costs (kronor)."),
     )
+    comment = forms.CharField(label=_("comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean_cost_per_hour(self) -> Decimal:
         try:
             return parse_amount(self.cleaned_data["cost_per_hour"])
         except AmountError as exc:
             raise forms.ValidationError(str(exc)) from exc
-
-    class Meta:
-        model = AdministrationHourCost
-        fields = ["administration", "year", "cost_per_hour", "comment"]
-        widgets = {"comment": forms.Textarea(attrs={"rows": 2})}
-
-    def validate_unique(self) -> None:
-        """The service changes the year's stored cost instead of adding a second one."""

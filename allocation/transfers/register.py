@@ -118,7 +118,7 @@ def transfers_import(*, data: bytes, user: Any) -> TransferImportResult:
     administrations = {a.code: a for a in Administration.objects.filter(code__in=[r.administration for r in rows])}
     stored = {t.grouping.code: t for t in GroupingTransfer.objects.select_related("grouping", "administration")}
     seen: dict[str, int] = {}
-    plans: list[tuple[GroupingTransfer, tuple[Any, ...] | None]] = []
+    plans: list[tuple[int, GroupingTransfer, tuple[Any, ...] | None]] = []
     for r in rows:
         grouping, administration = groupings.get(r.grouping), administrations.get(r.administration)
         if grouping is None:
@@ -146,21 +146,41 @@ def transfers_import(*, data: bytes, user: Any) -> TransferImportResult:
         transfer.minutes_before = r.minutes_before
         transfer.expected_cases_per_year = r.expected_cases_per_year
         transfer.comment = r.comment
-        plans.append((transfer, was))
+        plans.append((r.row, transfer, was))
     if errors:
         raise TransferImportRefused(errors)
     if not plans:
         raise TransferImportRefused([_("The file contains no rows.")])
     created = changed = unchanged = 0
     with transaction.atomic():
-        for transfer, was in plans:
+        for row, transfer, was in plans:
             if was is not None and was == _values(transfer):
                 unchanged += 1  # re-stating a transfer changes nothing and writes no audit entry
                 continue
-            grouping_transfer_save(transfer=transfer, user=user)
+            try:
+                grouping_transfer_save(transfer=transfer, user=user)
+            except ValidationError as exc:
+                # A model check the reader does not repeat: the file is refused like any row error
+                # (raised inside the transaction, so the rows saved before it are undone).
+                errors.extend(_model_errors(row, transfer, exc))
+                continue
             created, changed = (created + 1, changed) if was is None else (created, changed + 1)
+        if errors:
+            raise TransferImportRefused(errors)
     return TransferImportResult(created=created, changed=changed, unchanged=unchanged)
 
 
 def _values(transfer: GroupingTransfer) -> tuple[Any, ...]:
     return tuple(getattr(transfer, name) for name in TRANSFER_FIELDS)
+
+
+def _model_errors(row: int, transfer: GroupingTransfer, exc: ValidationError) -> list[str]:
+    """A refused save as row errors; an error of no column is told on the grouping's column."""
+    by_field = exc.message_dict if hasattr(exc, "error_dict") else {"grouping": exc.messages}
+    out: list[str] = []
+    for field, messages in by_field.items():
+        column = field if field in TRANSFER_FIELDS else "grouping"
+        value = getattr(transfer, column)
+        value = value.code if column in ("grouping", "administration") else ("" if value is None else value)
+        out.extend(row_error(row, column, value, message) for message in messages)
+    return out

@@ -391,3 +391,98 @@ def test_the_register_page_asks_the_same_number_of_queries_however_many_transfer
         page = client.get("/allocation/overforingar/")
     assert "TF-01" in page.content.decode()
     assert len(four.captured_queries) == len(two.captured_queries), [q["sql"] for q in four.captured_queries]
+
+
+# Review findings: a wave beyond the column, unreadable files, changing an hour cost on the page,
+# and the evaluation's hours column that must add up as shown.
+
+
+def test_a_wave_beyond_what_the_register_holds_is_a_row_error_not_a_crash(registered, finance_user):
+    before = _state()
+    with pytest.raises(TransferImportRefused) as refused:
+        transfers_import(data=csv_bytes(["TF-01,TF,40000,2026-03-01,,"], header=HEADER), user=finance_user)
+    assert any("Row 2, column wave, value '40000'" in e for e in refused.value.errors), refused.value.errors
+    assert _state() == before
+    transfers_import(data=csv_bytes(["TF-01,TF,32767,2026-03-01,,"], header=HEADER), user=finance_user)
+    assert GroupingTransfer.objects.get(grouping__code="TF-01").wave == 32767
+
+
+def test_a_model_check_that_refuses_a_row_refuses_the_file_and_changes_nothing(registered, finance_user, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    def refuse(self):  # type: ignore[no-untyped-def]
+        raise ValidationError({"comment": "a check the reader does not know"})
+
+    monkeypatch.setattr(GroupingTransfer, "clean", refuse)
+    before = _state()
+    with pytest.raises(TransferImportRefused) as refused:
+        transfers_import(data=csv_bytes(["TF-01,TF,3,2026-03-01,8,"], header=HEADER), user=finance_user)
+    assert "Row 2, column comment, value '': a check the reader does not know" in refused.value.errors
+    assert _state() == before
+
+
+def _truncated_xlsx() -> bytes:
+    import zipfile
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["grouping", "administration", "wave", "transferred_on"])
+    for _ in range(50):
+        sheet.append(["UF-01", "UF", 1, date(2026, 3, 1)])
+    whole = io.BytesIO()
+    book.save(whole)
+    broken = io.BytesIO()
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(broken, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = content[: len(content) // 2]  # the sheet's XML ends in the middle of a row
+            target.writestr(info, content)
+    return broken.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (_truncated_xlsx(), "The XLSX file is damaged"),
+        (HEADER.encode() + b'\nUF-01,UF,1,2026-03-01,,"' + b"x" * 140_000 + b"\n", "The CSV file cannot be read"),
+    ],
+)
+def test_a_damaged_file_is_refused_with_what_to_do_and_changes_nothing(registered, finance_user, data, expected):
+    before = _state()
+    with pytest.raises(TransferImportRefused, match=re.escape(expected)):
+        transfers_import(data=data, user=finance_user)
+    assert _state() == before
+    page = _client(finance_user, "en").post(
+        "/allocation/overforingar/importera/", {"file": io.BytesIO(data)}, format="multipart"
+    )
+    assert page.status_code == 200 and expected in page.content.decode()
+
+
+def test_finance_staff_change_a_stored_hour_cost_on_the_page_and_the_change_is_audited(registered, finance_user):
+    client = _client(finance_user, "en")
+    form = client.get("/allocation/overforingar/timkostnad/?administration=UF&year=2026").content.decode()
+    assert "600.00" in form
+    response = client.post(
+        "/allocation/overforingar/timkostnad/",
+        {"administration": registered["UF"].pk, "year": 2026, "cost_per_hour": "650,25", "comment": "Ny budget"},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    cost = AdministrationHourCost.objects.get(administration=registered["UF"], year=2026)
+    assert (cost.cost_per_hour, cost.comment) == (Decimal("650.25"), "Ny budget")
+    change = AuditEntry.objects.get(action="hour_cost.change")
+    assert (change.before["cost_per_hour"], change.after["cost_per_hour"]) == ("600.00", "650.25")
+    assert AdministrationHourCost.objects.count() == 2
+
+
+def test_the_evaluations_relieved_hours_add_up_to_the_municipality_as_shown(registered, finance_user):
+    from allocation.evaluation.cells import cell_text
+
+    # SPLIT-01 at 0.9 minutes: SOF 2.7 min (0.045 h) and TF 1.8 min (0.03 h) each show 0.0 hours,
+    # but with UF's hour the municipality's exact 1.075 h would show 1.1.
+    transfer = GroupingTransfer.objects.get(grouping__code="SPLIT-01")
+    transfer.minutes_before = Decimal("0.9")
+    grouping_transfer_save(transfer=transfer, user=finance_user)
+    rows = section(year=2026).tables[1].rows
+    shown = [Decimal(cell_text(row[4], "hours").replace(",", "")) for row in rows]
+    assert shown[-1] == sum(shown[:-1]) == Decimal("1.0")
