@@ -135,7 +135,8 @@ class CostPoolAdmin(admin.ModelAdmin):
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_delete_permission(request, obj) and (obj is None or not obj.runs.exists())
+        kept = obj is not None and (obj.runs.exists() or obj.frame_adjustments.exists())
+        return super().has_delete_permission(request, obj) and not kept
 
     def delete_model(self, request: HttpRequest, obj: CostPool) -> None:
         from allocation.runs.pools import cost_pool_delete

@@ -89,37 +89,41 @@ def adjustment_detail(request: HttpRequest, adjustment_id: int) -> HttpResponse:
 def _workbook(adjustment: FrameAdjustment, centre: Decimal, rows: list[tuple[str, str, Decimal]]) -> HttpResponse:
     from openpyxl import Workbook
 
+    from allocation.publications.workbooks import KR as KRONOR_FORMAT
     from allocation.publications.workbooks import write_sheet
     from cases.spreadsheet import workbook_bytes
 
     wb = Workbook()
     wb.remove(wb.active)
-    body = [[_("Contact centre"), _("Contact centre"), float(centre)]]
-    body += [[code, name, float(change)] for code, name, change in rows]
-    body.append([_("Total"), "", float(centre + sum((c for _c, _n, c in rows), Decimal(0)))])
+    # Amounts go in as the Decimals they are (openpyxl writes them as numbers, digit for digit).
+    body: list[list[object]] = [[_("Contact centre"), _("Contact centre"), centre]]
+    body += [[code, name, change] for code, name, change in rows]
+    body.append([_("Total"), "", centre + sum((c for _c, _n, c in rows), Decimal(0))])
     write_sheet(
         wb,
         _("Frame adjustment %(year)s") % {"year": adjustment.year},
         [_("Code"), _("Administration"), _("Change of budget frame (kr)")],
         body,
-        {3: '#,##0.00 "kr"'},
+        {3: KRONOR_FORMAT},
     )
     inputs = adjustment.inputs
     facts: list[list[object]] = [
         [_("Budget year"), adjustment.year],
         [_("Cost pool"), str(adjustment.pool)],
         [_("Key"), f"#{inputs.get('key')}"],
-        [_("Gross cost (kr)"), float(Decimal(inputs.get("gross_amount", "0")))],
+        [_("Gross cost (kr)"), Decimal(inputs.get("gross_amount", "0"))],
     ]
     facts += [
-        [_("Central funding: %(label)s") % {"label": label}, float(Decimal(a))]
-        for label, a in inputs.get("funding", [])
+        [_("Central funding: %(label)s") % {"label": label}, Decimal(a)] for label, a in inputs.get("funding", [])
     ]
     facts += [
-        [_("Net amount (kr)"), float(adjustment.net_amount)],
+        [_("Net amount (kr)"), adjustment.net_amount],
         [_("Note"), _("Budget-frame changes, not internal charges: never posted to the ledger.")],
     ]
-    write_sheet(wb, _("Inputs"), [_("What"), _("Value")], facts, {})
+    sheet = write_sheet(wb, _("Inputs"), [_("What"), _("Value")], facts, {})
+    for (cell,) in sheet.iter_rows(min_row=2, min_col=2, max_col=2):
+        if isinstance(cell.value, Decimal):
+            cell.number_format = KRONOR_FORMAT
     response = HttpResponse(workbook_bytes(wb, stamp=adjustment.created_at), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="ramjustering-{adjustment.year}-{adjustment.pk}.xlsx"'
     return response

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +26,7 @@ from cases.services import audit_record
 
 MAX_BYTES = 5_000_000
 MAX_ROWS = 100_000
+MAX_XLSX_UNPACKED = 50_000_000  # a zip bomb is refused before it is opened
 HEADERS = {
     "administration": {"administration", "förvaltning", "forvaltning", "kod", "code"},
     "extension": {"extension", "anknytning", "anknytningsnummer", "nummer", "number"},
@@ -32,6 +34,8 @@ HEADERS = {
 ALLOWED = set("0123456789+- ")
 # An error list stops here: a wrong file is usually wrong on every row.
 MAX_ERRORS = 50
+# A register whose key is one of these may be replaced; a decided key keeps its evidence.
+UNDECIDED = {AllocationKey.Status.DRAFT, AllocationKey.Status.REJECTED}
 
 
 @dataclass(frozen=True)
@@ -56,24 +60,30 @@ def row_error(row: int, column: str, value: str, reason: str) -> str:
     return f"{where}, {what}: {reason}"
 
 
-def _cells(data: bytes) -> list[list[str]]:
-    """The file's rows as text cells: XLSX (first sheet) by its zip signature, CSV otherwise."""
-    if data[:2] == b"PK":
-        from openpyxl import load_workbook
+def _xlsx_cells(data: bytes) -> list[list[str]]:
+    """The first sheet's rows as text cells; a zip bomb is refused before it is opened."""
+    from openpyxl import load_workbook
 
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # a broken workbook says so, whatever openpyxl raised
-            raise ExtensionFileError([_("The Excel file cannot be read (%(error)s).") % {"error": exc}]) from exc
-        rows = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNPACKED:
+            raise ExtensionFileError(
+                [_("The Excel file unpacks to more than %(mb)s MB; it cannot be an extension list.") % {"mb": 50}]
+            )
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    rows = []
+    try:
         for values in wb.worksheets[0].iter_rows(values_only=True):
             rows.append(
                 ["" if v is None else str(int(v) if isinstance(v, float) and v.is_integer() else v) for v in values]
             )
             if len(rows) > MAX_ROWS + 1:
                 break
+    finally:
         wb.close()
-        return rows
+    return rows
+
+
+def _csv_cells(data: bytes) -> list[list[str]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -81,6 +91,36 @@ def _cells(data: bytes) -> list[list[str]]:
     first = text.split("\n", 1)[0]
     delimiter = max(("\t", ";", ","), key=first.count)
     return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _cells(data: bytes) -> list[list[str]]:
+    """The file's rows as text cells: XLSX (first sheet) by its zip signature, CSV otherwise. A file
+    that cannot be read to its end (a cut-off sheet, a field longer than any extension list has)
+    is an ExtensionFileError saying what to do, never an error page."""
+    if data[:2] == b"PK":
+        try:
+            return _xlsx_cells(data)
+        except ExtensionFileError:
+            raise
+        except Exception as exc:  # a broken workbook says so, whatever openpyxl or the XML parser raised
+            raise ExtensionFileError(
+                [
+                    _("The Excel file cannot be read (%(error)s). Save it again from Excel, or as CSV, and upload it.")
+                    % {"error": exc}
+                ]
+            ) from exc
+    try:
+        return _csv_cells(data)
+    except csv.Error as exc:
+        raise ExtensionFileError(
+            [
+                _(
+                    "The CSV file cannot be read (%(error)s). Check that it is the telephony system's list "
+                    "of extensions, one per row, with a header row."
+                )
+                % {"error": exc}
+            ]
+        ) from exc
 
 
 def read_extension_list(data: bytes, *, codes: set[str]) -> list[ExtensionRow]:
@@ -155,8 +195,16 @@ def extension_register_import(*, year: int, data: bytes, filename: str, user: An
     except ExtensionFileError as exc:
         raise ValidationError(exc.errors) from exc
     counts = Counter(r.administration for r in rows)
-    old = ExtensionRegister.objects.filter(year=year).first()
+    old = ExtensionRegister.objects.select_related("key").filter(year=year).first()
     before = None
+    if old is not None and old.key is not None and old.key.status not in UNDECIDED:
+        raise ValidationError(
+            _(
+                "The extension list of %(year)s is the evidence behind key #%(key)s, which is %(status)s; "
+                "it is kept and nothing was changed. A new list is imported when that key is a draft or rejected."
+            )
+            % {"year": year, "key": old.key.pk, "status": old.key.get_status_display()}
+        )
     if old is not None:
         before = {"file": old.filename, "counts": extension_counts(old), "key": old.key_id}
         old.delete()

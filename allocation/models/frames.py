@@ -21,7 +21,7 @@ class FrameAdjustment(models.Model):
     """A frame-adjustment run of a year's co-financing pool by its approved key."""
 
     year = models.PositiveIntegerField(_("budget year"))
-    pool = models.ForeignKey(CostPool, on_delete=models.CASCADE, related_name="frame_adjustments")
+    pool = models.ForeignKey(CostPool, on_delete=models.PROTECT, related_name="frame_adjustments")
     key = models.ForeignKey(AllocationKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     net_amount = models.DecimalField(_("net amount"), max_digits=16, decimal_places=2)
     inputs = models.JSONField(_("inputs"), default=dict)

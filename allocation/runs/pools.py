@@ -54,15 +54,24 @@ def cost_pool_save(*, pool: CostPool, user: Any, funding: list[FundingInput] | N
     pool.full_clean()
     pool.save()
     if funding is not None:
+        # A line sent back with its label unchanged keeps its source (a renamed source stays one).
+        kept = {
+            line.label.strip().casefold(): line.source
+            for line in pool.funding_lines.select_related("source")
+            if line.source is not None
+        }
         pool.funding_lines.all().delete()
         # Each line names a source of the register (allocation.funding); an unknown name registers one.
-        sources = [funding_source_for_label(label=f.label, user=user) for f in funding]
-        FundingLine.objects.bulk_create(
-            [
-                FundingLine(pool=pool, label=s.name, amount=f.amount, source=s)
-                for f, s in zip(funding, sources, strict=True)
-            ]
-        )
+        lines = []
+        for f in funding:
+            source = kept.get(f.label.strip().casefold())
+            if source is None:
+                source = funding_source_for_label(label=f.label, user=user)
+                label = source.name
+            else:  # the label keeps the name the line was made with
+                label = f.label.strip()
+            lines.append(FundingLine(pool=pool, label=label, amount=f.amount, source=source))
+        FundingLine.objects.bulk_create(lines)
     after = _pool_snapshot(pool)
     if before != after:
         audit_record(
@@ -89,6 +98,12 @@ def cost_pool_delete(*, pool: CostPool, user: Any) -> None:
     """Delete a cost pool that no run used (the admin offers no other); audited with what it held."""
     if pool.runs.exists():
         raise ValidationError(_("The cost pool %(pool)s has runs and is kept for the record.") % {"pool": pool})
+    adjustments = list(pool.frame_adjustments.order_by("id").values_list("id", flat=True))
+    if adjustments:
+        raise ValidationError(
+            _("The cost pool %(pool)s has frame adjustments (%(adjustments)s) and is kept for the record.")
+            % {"pool": pool, "adjustments": ", ".join(f"#{pk}" for pk in adjustments)}
+        )
     before = _pool_snapshot(pool)
     pk = pool.pk
     pool.delete()

@@ -147,3 +147,62 @@ def test_finance_makes_a_frame_adjustment_on_the_page_and_downloads_its_workbook
 def test_the_budget_frames_page_still_reads_the_co_financing_amounts(year_2027, steering_user):
     page = _client(steering_user).get("/allocation/budgetramar/?year=2027")
     assert page.status_code == 200 and "ramjustering" in page.content.decode()
+
+
+# --- Review fixes -----------------------------------------------------------------------------------
+
+
+def test_a_pool_with_a_frame_adjustment_is_kept_and_the_refusal_names_the_adjustment(year_2027, finance_user):
+    from django.contrib.admin import site
+    from django.db.models import ProtectedError
+    from django.test import RequestFactory
+
+    from allocation.runs.pools import cost_pool_delete
+
+    adjustment = frame_adjustment_create(year=2027, user=finance_user)
+    with pytest.raises(ValidationError, match=f"#{adjustment.pk}"):
+        cost_pool_delete(pool=year_2027, user=finance_user)
+    with pytest.raises(ProtectedError):  # the database keeps it too, whatever path tries
+        CostPool.objects.filter(pk=year_2027.pk).delete()
+    request = RequestFactory().get("/")
+    request.user = finance_user
+    finance_user.is_superuser = True
+    assert not site._registry[CostPool].has_delete_permission(request, year_2027)
+    assert FrameAdjustment.objects.filter(pk=adjustment.pk, pool=year_2027).exists()
+    assert not AuditEntry.objects.filter(action="pool.delete").exists()
+
+
+def test_the_workbook_holds_the_kronor_as_the_decimals_decided_not_as_floats(volumes, finance_user, monkeypatch):
+    from openpyxl import load_workbook
+
+    from cases import spreadsheet
+
+    written = []
+    original = spreadsheet.workbook_bytes
+
+    def keep(wb, **kwargs):  # type: ignore[no-untyped-def]
+        written.append(wb)
+        return original(wb, **kwargs)
+
+    monkeypatch.setattr(spreadsheet, "workbook_bytes", keep)
+    key = approve_key(measured_key())
+    gross, funding = Decimal("1000000.10"), Decimal("0.30")  # neither is a float exactly
+    cost_pool_save(
+        pool=CostPool(name="KC", year=2027, gross_amount=gross, key=key, is_co_financing=True),
+        user=finance_user,
+        funding=[FundingInput("Växeln", funding)],
+    )
+    adjustment = frame_adjustment_create(year=2027, user=finance_user)
+    centre, changes = adjustment_changes(adjustment)
+    response = _client(finance_user).get(f"/allocation/ramjustering/{adjustment.pk}/?format=xlsx")
+    (book,) = written
+    frames, inputs = book.worksheets
+    amounts = [row[2] for row in frames.iter_rows(min_row=2, values_only=True)]
+    assert amounts == [centre, *(changes[code] for code in sorted(changes)), Decimal(0)]
+    assert all(isinstance(a, Decimal) for a in amounts)
+    facts = [row[1] for row in inputs.iter_rows(min_row=2, values_only=True) if isinstance(row[1], Decimal)]
+    assert facts == [gross, funding, adjustment.net_amount] == [gross, funding, gross - funding]
+    saved = load_workbook(io.BytesIO(response.content))
+    assert all("kr" in row[2].number_format for row in saved.worksheets[0].iter_rows(min_row=2))
+    money = [row[1] for row in saved.worksheets[1].iter_rows(min_row=2) if isinstance(row[1].value, float)]
+    assert len(money) == 3 and all("kr" in cell.number_format for cell in money)

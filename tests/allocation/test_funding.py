@@ -321,3 +321,119 @@ def test_the_demo_seeds_the_three_sources_with_the_start_up_grant_phased_out(tmp
     assert register.key is not None and register.key.status == AllocationKey.Status.PROPOSED
     assert register.extensions.count() == 1655
     assert CostPool.objects.filter(year=2026, pricing="per_minute").exists()
+
+
+# --- Review fixes -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["proposed", "approved", "superseded"])
+def test_a_decided_extension_key_keeps_its_register_when_the_list_is_imported_again(
+    org, finance_user, steering_user, status
+):
+    from django.utils import translation
+
+    from allocation.keys.decisions import allocation_key_decide
+    from allocation.models import Extension
+
+    first = extension_register_import(year=2027, data=_list("UF;2001", "SOF;2002"), filename="a.csv", user=finance_user)
+    key = first.key
+    allocation_key_decide(key=key, status="proposed", user=finance_user)
+    if status != "proposed":
+        allocation_key_decide(key=key, status="approved", user=steering_user)
+    if status == "superseded":
+        AllocationKey.objects.filter(pk=key.pk).update(status=status)
+    keys, extensions = AllocationKey.objects.count(), Extension.objects.count()
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        extension_register_import(year=2027, data=_list("UF;3001"), filename="b.csv", user=finance_user)
+    message = " ".join(caught.value.messages)
+    assert f"#{key.pk}" in message and status in message, message
+    assert ExtensionRegister.objects.get(year=2027).pk == first.pk
+    assert AllocationKey.objects.count() == keys and Extension.objects.count() == extensions
+
+
+@pytest.mark.parametrize("status", ["draft", "rejected"])
+def test_an_undecided_extension_key_is_replaced_by_the_new_list(org, finance_user, steering_user, status):
+    from allocation.keys.decisions import allocation_key_decide
+
+    first = extension_register_import(year=2027, data=_list("UF;2001"), filename="a.csv", user=finance_user)
+    if status == "rejected":
+        allocation_key_decide(key=first.key, status="proposed", user=finance_user)
+        allocation_key_decide(key=first.key, status="rejected", user=steering_user)
+    second = extension_register_import(year=2027, data=_list("SOF;3001"), filename="b.csv", user=finance_user)
+    assert ExtensionRegister.objects.get(year=2027).pk == second.pk
+    assert list(second.extensions.values_list("number", flat=True)) == ["3001"]
+
+
+def _xlsx(*rows: list[object]) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _truncated_sheet(data: bytes) -> bytes:
+    """The workbook with its first sheet's XML cut off in the middle (a broken download)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = content[: len(content) * 2 // 3]
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (_truncated_sheet(_xlsx(["förvaltning", "anknytning"], *[["UF", 1000 + i] for i in range(200)])), "Excel"),
+        (_list("UF;" + "1" * 200_000), "CSV"),
+    ],
+)
+def test_a_broken_extension_file_is_refused_with_a_reason_not_an_error_page(org, finance_user, data, expected):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        extension_register_import(year=2027, data=data, filename="bad", user=finance_user)
+    assert any(expected in message for message in caught.value.messages), caught.value.messages
+    assert not ExtensionRegister.objects.exists()
+    response = _client(finance_user).post(
+        "/allocation/finansiering/anknytningar/",
+        {"year": "2027", "file": SimpleUploadedFile("bad", data)},
+    )
+    assert response.status_code == 200 and not ExtensionRegister.objects.exists()
+
+
+def test_an_excel_extension_file_that_unpacks_too_large_is_refused_before_it_is_read(org, finance_user, monkeypatch):
+    from allocation.funding import extensions
+
+    data = _xlsx(["förvaltning", "anknytning"], ["UF", 2001])
+    monkeypatch.setattr(extensions, "MAX_XLSX_UNPACKED", 1000)
+    with pytest.raises(extensions.ExtensionFileError, match="MB"):
+        extensions.read_extension_list(data, codes={"UF"})
+
+
+def test_a_renamed_source_stays_one_source_when_its_pool_is_saved_again(register, finance_user):
+    pool = cost_pool_save(
+        pool=CostPool(name="KC", year=2026, gross_amount=Decimal("10000000")),
+        user=finance_user,
+        funding=[FundingInput("Växeln", Decimal("100"))],
+    )
+    switchboard = register[1]
+    switchboard.name = "Växeln (kontaktcenter)"
+    funding_source_save(source=switchboard, user=finance_user)
+    # The pool is saved again with the lines it shows (the admin's inline sends them back as they are).
+    cost_pool_save(
+        pool=pool, user=finance_user, funding=[FundingInput(f.label, f.amount) for f in pool.funding_lines.all()]
+    )
+    (line,) = pool.funding_lines.select_related("source")
+    assert line.source == switchboard and line.label == "Växeln"  # the name the line was made with
+    assert FundingSource.objects.count() == 3
+    assert not AuditEntry.objects.filter(action="funding_source.create_from_pool").exists()
