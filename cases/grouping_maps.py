@@ -78,7 +78,7 @@ def _map_row_errors(rows: list[MapRow], *, valid_from: date, admins: dict[str, A
         if total != Decimal(1):
             errors.append(
                 _("Grouping %(code)s (rows %(rows)s): the fractions add up to %(total)s, not 1.")
-                % {"code": code, "rows": lines, "total": formats.decimal(total)}
+                % {"code": code, "rows": lines, "total": formats.decimal(total.normalize())}
             )
         owners = [r.administration for r in group_rows]
         if len(set(owners)) != len(owners):

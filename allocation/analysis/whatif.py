@@ -48,7 +48,7 @@ def allocation_what_if(
         if total != 1:
             errors.append(
                 _("Grouping %(code)s: the fractions add up to %(total)s, not 1.")
-                % {"code": grouping, "total": formats.decimal(total)}
+                % {"code": grouping, "total": formats.decimal(total.normalize())}
             )
         bad = [o.administration for o in owners if o.administration is not None and o.administration not in admins]
         if bad:

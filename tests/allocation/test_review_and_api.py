@@ -147,7 +147,7 @@ def test_what_if_refuses_fractions_that_do_not_add_up(volumes, finance_user):
     }
     response = _api(finance_user).post(f"/api/v1/keys/{key.pk}/what-if/", body, format="json")
     assert response.status_code == 400
-    assert "0.9" in str(response.json())
+    assert "till 0,9, inte 1" in str(response.json())  # the sum as written, not "0,900000"
 
 
 def test_key_and_run_excel_files_hold_the_figures_of_the_page(volumes, finance_user):
