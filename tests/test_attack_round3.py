@@ -80,7 +80,7 @@ def test_a_key_stores_a_bounded_number_of_warnings_and_counts_the_rest(volumes, 
 
     # Ten sources that deliver every month and have nothing: one warning each, and a month without data.
     for i in range(10):
-        DataSource.objects.create(name=f"Tom {i}")
+        DataSource.objects.create(name=f"Tom {i}", delivers_monthly=True)
     settings.KEY_MAX_WARNINGS = 5
     key = keys.allocation_key_compute_measured(
         name="K",

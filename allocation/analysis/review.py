@@ -48,7 +48,8 @@ def robustness_chart(rows: list[dict[str, Any]]) -> str | None:
     """Each administration's share with its leave-one-out range, as an SVG data URI."""
     if not rows:
         return None
-    from allocation.publications.renderers import figures_axis, pyplot, svg_bytes
+    from allocation.axes import figures_axis
+    from allocation.publications.renderers import pyplot, svg_bytes
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 3))

@@ -75,7 +75,8 @@ def parse_changes(text: str) -> dict[str, list[calculation.MapOwner]]:
 
 def _share_chart(rows: list[Any]) -> str:
     """Old and new shares side by side as an SVG data URI (the page allows data: images)."""
-    from allocation.publications.renderers import figures_axis, pyplot, svg_bytes
+    from allocation.axes import figures_axis
+    from allocation.publications.renderers import pyplot, svg_bytes
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 3))
@@ -145,7 +146,8 @@ def drift_chart(months: list[str], series: dict[str, list[float | None]]) -> str
     grey, so no two coloured lines ever share a colour or need a legend to tell apart."""
     import math
 
-    from allocation.publications.renderers import figures_axis, pyplot, svg_bytes
+    from allocation.axes import figures_axis
+    from allocation.publications.renderers import pyplot, svg_bytes
     from cases.formats import month_short
 
     plt = pyplot()

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from allocation.axes import figures_axis
 from allocation.goals.follow_up import FollowUpLine
 from cases import formats
 
@@ -25,8 +26,6 @@ def _pyplot() -> Any:
 def _draw(ax: Any, line: FollowUpLine) -> None:
     """The line's months as points (a month without a value is a gap), the target as a dashed line
     and the baseline as a dotted one; the y axis in percent or seconds as the reader writes them."""
-    from matplotlib.ticker import FuncFormatter
-
     scale = 100.0 if line.unit == "rate" else 1.0
     labels = [formats.month_short(p.month) for p in line.points]
     values = [float(p.value) * scale if p.value is not None else float("nan") for p in line.points]
@@ -39,7 +38,7 @@ def _draw(ax: Any, line: FollowUpLine) -> None:
         ax.axhline(float(line.baseline) * scale, color="#E69F00", linestyle=":", label=_("Baseline"))
     ax.set_title(line.label, fontsize=10)
     ax.set_ylabel(_("Percent") if line.unit == "rate" else _("Seconds"))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: formats.number(value, 1 if scale == 100 else 0)))
+    figures_axis(ax.yaxis, 1 if scale == 100 else 0)
     ax.tick_params(axis="x", rotation=45, labelsize=8)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="best")
@@ -92,5 +91,6 @@ def lines_chart_png(lines: list[FollowUpLine]) -> bytes | None:
         _draw(ax, line)
     for ax in list(axes.flat)[len(lines) :]:
         ax.set_visible(False)
+        ax.axis("off")  # no axis of its own (0.0 … 1.0) on a panel left empty
     fig.tight_layout()
     return _png(fig, plt)

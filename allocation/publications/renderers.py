@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from allocation.axes import figures_axis
 from allocation.goals.sheet import goals_sheet
 from allocation.publications.workbooks import write_sheet
 from allocation.transfers.sheets import benefit_sheet
@@ -46,23 +47,6 @@ def pyplot() -> Any:
     import matplotlib.pyplot as plt
 
     return plt
-
-
-def figures_axis(axis: Any, places: int = 0) -> None:
-    """Tick labels as the reader writes numbers (5 000, 12,5, −0,04), through cases.formats: at
-    least `places` decimals, and as many as the ticks' spacing needs (0,02 steps get two)."""
-    import itertools
-    import math
-
-    from matplotlib.ticker import FuncFormatter
-
-    def label(value: float, _pos: Any) -> str:
-        ticks = sorted(axis.get_majorticklocs())
-        steps = [b - a for a, b in itertools.pairwise(ticks) if b > a]
-        needed = max(0, -math.floor(math.log10(min(steps)) + 1e-9)) if steps else 0
-        return formats.number(float(value) + 0.0, max(places, needed))  # + 0.0: no "-0"
-
-    axis.set_major_formatter(FuncFormatter(label))
 
 
 def chart_trend(trend: list[dict[str, Any]], title: str) -> bytes:

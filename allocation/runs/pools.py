@@ -150,7 +150,7 @@ def funding_frozen_check(*, pool: CostPool, funding: list[FundingInput]) -> None
     """What a charging run deducted stays what it was: once a charging run used the pool, its
     funding lines are frozen (an unchanged list passes; names compared with case ignored)."""
     stored = [(f.label.casefold(), f.amount) for f in FundingLine.objects.filter(pool_id=pool.pk).order_by("id")]
-    wanted = [(f.label.strip().casefold(), f.amount.quantize(Decimal("0.01"))) for f in funding]
+    wanted = [(f.label.strip().casefold(), f.amount) for f in funding]  # Decimals compare by value
     if wanted != stored and pool.runs.filter(is_charging=True).exists():
         raise ValidationError(
             _("The cost pool %(pool)s has a charging run: its central funding lines are frozen.") % {"pool": pool}

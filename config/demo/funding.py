@@ -11,6 +11,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Sum
 
+from allocation.calculation import round_kronor
 from allocation.funding.extensions import extension_register_import
 from allocation.funding.sources import funding_source_save
 from allocation.keys.decisions import allocation_key_decide
@@ -105,7 +106,7 @@ def _buy_and_sell_pool(*, year: int, user: Any) -> None:
         return
     net = co.gross_amount - sum((f.amount for f in co.funding_lines.all()), Decimal(0))
     minutes_a_year = Decimal(seconds) / 60 * 12 / months
-    price = (net / minutes_a_year).quantize(Decimal("0.01"))
+    price = round_kronor(net / minutes_a_year)
     pool = CostPool(
         name="Jämförelse: köp och sälj",
         year=year,

@@ -30,6 +30,10 @@ NOT_MONEY = {
     ("cases/formats.py", "_group"): "display to the places shown, the same half-up rule (test below)",
     ("cases/formats.py", "duration"): "seconds to whole seconds",
     ("imports/parsing/values.py", "parse_duration"): "a duration to whole seconds",
+    ("allocation/goals/forms.py", "clean"): "a target rate or number of seconds as entered",
+    ("allocation/transfers/benefit.py", "hours"): "relieved minutes shown as hours (kronor come from the minutes)",
+    ("allocation/transfers/benefit.py", "measured_minutes"): "a measured handle time in minutes",
+    ("allocation/transfers/files.py", "parse_minutes"): "whether minutes have at most two decimals",
 }
 
 

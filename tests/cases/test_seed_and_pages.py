@@ -116,8 +116,8 @@ def test_the_main_job_prints_shares_and_amounts_that_add_up(tmp_path, capsys):
     _seed(tmp_path)
     call_command("run_demo_job")
     out = capsys.readouterr().out
-    assert "Summa" in out and "100.00%" in out
-    assert "14 550 000.00" in out
+    assert "Summa" in out and "100,00" in out  # written the Swedish way (tests/test_demo_summary.py)
+    assert "14\u00a0550\u00a0000,00" in out
 
 
 def test_the_demo_starts_over_after_months_were_published_on_request(tmp_path):
