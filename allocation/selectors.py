@@ -10,6 +10,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from allocation.calculation import MapOwner, VolumeCell
+from cases import statistics
 from cases.models import DataSource, GroupingMapVersion, MonthlyAggregate
 
 if TYPE_CHECKING:
@@ -58,6 +59,31 @@ def months_with_data(*, window_from: date, window_to: date, source_ids: list[int
 
 def own_source_ids() -> list[int]:
     return list(DataSource.objects.filter(is_reference=False).values_list("id", flat=True))
+
+
+def month_cells(months: list[date]) -> dict[date, list[statistics.Cell]]:
+    """Each month's aggregate cells of the centre's own sources (reference statistics are another
+    city's): what the published figures, the rolling share and the effect goals are computed from."""
+    rows = MonthlyAggregate.objects.filter(month__in=months, source_id__in=own_source_ids()).values_list(
+        "month",
+        "grouping__code",
+        "channel__code",
+        "cases",
+        "handle_seconds",
+        "handle_known",
+        "wait_seconds",
+        "wait_known",
+        "answered_within_60",
+        "resolved_first",
+        "resolved_known",
+        "forwarded",
+        "abandoned",
+        "outcome_reported",
+    )
+    out: dict[date, list[statistics.Cell]] = {}
+    for r in rows:
+        out.setdefault(r[0], []).append(statistics.Cell(*r))
+    return out
 
 
 def map_owners(version: GroupingMapVersion) -> dict[str, list[MapOwner]]:

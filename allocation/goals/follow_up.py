@@ -8,7 +8,6 @@ first 12 consecutive months with data. The pages say which months it is.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,34 +18,10 @@ from django.db.models import QuerySet
 from allocation.goals.measures import BY_CODE, MEASURES, Line, measure_label, measure_values
 from allocation.goals.status import Level, measure_level
 from allocation.models import GoalTargetSet
-from allocation.selectors import own_source_ids
-from cases import formats, statistics
+from allocation.selectors import month_cells, own_source_ids
+from cases import formats
 from cases.models import Channel, MonthlyAggregate
 from cases.months import month_range
-
-
-def month_cells(months: list[date]) -> dict[date, list[statistics.Cell]]:
-    """The aggregate cells of the centre's own sources (reference statistics are another city's)."""
-    rows = MonthlyAggregate.objects.filter(month__in=months, source_id__in=own_source_ids()).values_list(
-        "month",
-        "grouping__code",
-        "channel__code",
-        "cases",
-        "handle_seconds",
-        "handle_known",
-        "wait_seconds",
-        "wait_known",
-        "answered_within_60",
-        "resolved_first",
-        "resolved_known",
-        "forwarded",
-        "abandoned",
-        "outcome_reported",
-    )
-    out: dict[date, list[statistics.Cell]] = defaultdict(list)
-    for r in rows:
-        out[r[0]].append(statistics.Cell(*r))
-    return dict(out)
 
 
 def months_with_data() -> list[date]:

@@ -21,10 +21,10 @@ from allocation.calculation import percentages
 from allocation.goals.follow_up import month_goals_doc
 from allocation.models import AllocationRun, RunAmount
 from allocation.runs.explanations import charge_explanations
-from allocation.selectors import co_financing_key, map_owners
+from allocation.selectors import co_financing_key, map_owners, month_cells
 from allocation.transfers.selectors import benefit_for_publication
 from cases import statistics
-from cases.models import Administration, Channel, DataSource, Grouping, MonthlyAggregate
+from cases.models import Administration, Channel, Grouping
 from cases.months import months_back
 from cases.selectors import grouping_map_in_force
 
@@ -141,30 +141,6 @@ def _text(value: Any) -> Any:
     return value
 
 
-def _cells(months: list[date]) -> dict[date, list[statistics.Cell]]:
-    own = list(DataSource.objects.filter(is_reference=False).values_list("id", flat=True))
-    rows = MonthlyAggregate.objects.filter(month__in=months, source_id__in=own).values_list(
-        "month",
-        "grouping__code",
-        "channel__code",
-        "cases",
-        "handle_seconds",
-        "handle_known",
-        "wait_seconds",
-        "wait_known",
-        "answered_within_60",
-        "resolved_first",
-        "resolved_known",
-        "forwarded",
-        "abandoned",
-        "outcome_reported",
-    )
-    out: dict[date, list[statistics.Cell]] = defaultdict(list)
-    for r in rows:
-        out[r[0]].append(statistics.Cell(*r))
-    return out
-
-
 def _owners_for(month: date, cache: dict[int, statistics.Owners]) -> statistics.Owners:
     version = grouping_map_in_force(on=month)
     if version is None:
@@ -180,7 +156,7 @@ def month_figures(month: date) -> MonthFigures:
     """Every figure of the month's pages, for the municipality and each administration."""
     month = month.replace(day=1)
     trend_months = months_back(month, 13)
-    cells = _cells(trend_months)
+    cells = month_cells(trend_months)
     owners_cache: dict[int, statistics.Owners] = {}
     owners = _owners_for(month, owners_cache)
     # Administrations that exist during the month: one ended before it is not listed.
@@ -310,7 +286,7 @@ def rolling_share(*, month: date, administrations: list[str] | None = None) -> R
     codes = (
         administrations if administrations is not None else list(Administration.objects.values_list("code", flat=True))
     )
-    return _rolling(window, _cells(window), {}, codes)
+    return _rolling(window, month_cells(window), {}, codes)
 
 
 def _rolling(
