@@ -65,20 +65,7 @@ def month_cells(months: list[date]) -> dict[date, list[statistics.Cell]]:
     """Each month's aggregate cells of the centre's own sources (reference statistics are another
     city's): what the published figures, the rolling share and the effect goals are computed from."""
     rows = MonthlyAggregate.objects.filter(month__in=months, source_id__in=own_source_ids()).values_list(
-        "month",
-        "grouping__code",
-        "channel__code",
-        "cases",
-        "handle_seconds",
-        "handle_known",
-        "wait_seconds",
-        "wait_known",
-        "answered_within_60",
-        "resolved_first",
-        "resolved_known",
-        "forwarded",
-        "abandoned",
-        "outcome_reported",
+        "month", "grouping__code", "channel__code", *statistics.AGGREGATE_FIGURES
     )
     out: dict[date, list[statistics.Cell]] = {}
     for r in rows:

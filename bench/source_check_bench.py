@@ -92,7 +92,7 @@ def main() -> None:
     def measure(window: list[date]) -> dict[str, Any]:
         marks = ", ".join(["%s"] * len(window))
         with transaction.atomic():  # as the loader runs it: inside the loading transaction
-            check, (checked, found) = _median_seconds(
+            check, found = _median_seconds(
                 lambda: ids_in_other_sources(
                     batch_id=BATCH_ID, source_id=own.pk, months=window, source_ids=[other.pk], staged=False
                 ),
@@ -110,10 +110,9 @@ def main() -> None:
                 lambda: count(f"SELECT COUNT(*) FROM cases_caserecord WHERE month IN ({marks})", [*window]),
                 args.repeat,
             )
-        assert checked == batch_rows, (checked, batch_rows)
         return {
             "months": len(window),
-            "batch_rows": checked,
+            "batch_rows": batch_rows,
             "found_in_other_source": found,
             "rows_read": both_rows,
             "check_seconds": round(check, 3),

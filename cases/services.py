@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Administration, AuditEntry, MonthlyAggregate
 from cases.processes import os_account
+from cases.statistics import AGGREGATE_FIGURES
 
 
 def audit_actor(user: Any) -> str:
@@ -328,6 +329,28 @@ def monthly_aggregates_replace(
         ],
         batch_size=2000,
     )
+
+
+def monthly_aggregates_write(
+    *, source_id: int, months: list[date], cells: dict[tuple[str, int, int], list[int]]
+) -> None:
+    """A source's months given the cells the import summed while reading its rows: (month
+    'YYYY-MM-01', grouping id, channel id) → the AGGREGATE_FIGURES. The same cells as
+    monthly_aggregates_refresh would sum from the rows just loaded, without reading them back.
+    Inside the loading transaction."""
+    MonthlyAggregate.objects.filter(source_id=source_id, month__in=months).delete()
+    columns = ", ".join(("source_id", "month", "grouping_id", "channel_id", *AGGREGATE_FIGURES))
+    rows: list[Any] = [
+        (source_id, month, grouping, channel, *figures) for (month, grouping, channel), figures in cells.items()
+    ]
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            text = "".join("\t".join(map(str, row)) + "\n" for row in rows)  # numbers and dates only
+            with cur.cursor.copy(f"COPY cases_monthlyaggregate ({columns}) FROM STDIN") as copy:
+                copy.write(text)
+        else:
+            marks = ", ".join(["%s"] * (4 + len(AGGREGATE_FIGURES)))
+            cur.executemany(f"INSERT INTO cases_monthlyaggregate ({columns}) VALUES ({marks})", rows)
 
 
 @contextmanager

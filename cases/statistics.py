@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 
@@ -32,6 +32,10 @@ class Cell:
     forwarded: int
     abandoned: int = 0
     outcome_reported: int = 0
+
+
+# The figures of an aggregate cell (cases.models.MonthlyAggregate), in the order of Cell.
+AGGREGATE_FIGURES = tuple(f.name for f in fields(Cell))[3:]
 
 
 Owners = Mapping[str, list[tuple[str | None, Decimal]]]  # grouping → [(administration or None, fraction)]

@@ -6,15 +6,14 @@ PostgreSQL gets `COPY` into an unlogged staging table; SQLite (the embedded demo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from cases.partitions import cross_month_duplicate, partition_months, partitions_ensure
-from cases.services import month_partitions_read_whole
+from cases.partitions import cross_month_duplicate, partitions_ensure
 from imports.parsing import STOCKHOLM, References, RowError
 
 STAGE = "imports_stagedcase"
@@ -68,13 +67,23 @@ def cases_copy_prefix(source_id: int, batch_id: int) -> str:
     return f"{source_id}\t{batch_id}\t"
 
 
-def cases_copy(*, batch_id: int, source_id: int, chunks: Iterable[Sequence[Any]]) -> int:
+def cases_copy(
+    *,
+    batch_id: int,
+    source_id: int,
+    chunks: Iterable[Sequence[Any]],
+    before_months: Callable[[list[date]], None] = lambda months: None,
+) -> tuple[int, dict[date, int]]:
     """PostgreSQL: COPY validated rows straight into the case table. Call inside a transaction.
 
-    Returns the number of rows the server took. Naive timestamps are Stockholm time (SET LOCAL
-    lasts only for this transaction and is reset right after). A chunk that brings a month
-    without a partition (its `months`) ends the running COPY, the partition is made, and a new
-    COPY goes on: a COPY sees only the partitions there were when it began.
+    Returns (the number of rows the server took, the source's rows each month the rows brought
+    had before, 0 included).
+    Naive timestamps are Stockholm time (SET LOCAL lasts only for this transaction and is reset
+    right after). A chunk that brings a month the batch has not reached yet (its `months`) ends
+    the running COPY; `before_months` may refuse those months (it raises); the month's partition
+    is made, the source's old rows of the month are deleted (and counted), and a new COPY goes on.
+    The new rows therefore never meet the old ones in the unique index: no row waits for the
+    deferred uniqueness check, which only rows repeated within the file reach.
     """
     columns = (
         "source_id, batch_id, case_id, opened_at, month, channel_id, grouping_id, "
@@ -82,15 +91,22 @@ def cases_copy(*, batch_id: int, source_id: int, chunks: Iterable[Sequence[Any]]
     )
     prefix = cases_copy_prefix(source_id, batch_id)
     written = copied = 0
-    ready: set[date] = set(partition_months())  # a COPY goes on through months that have one
+    claimed: set[date] = set()
+    old: dict[date, int] = {}
     pending = iter(chunks)
     chunk = next(pending, None)
     with connection.cursor() as cur:
         cur.execute("SET LOCAL TIME ZONE 'Europe/Stockholm'")
         while chunk is not None:
-            ready |= _partitions_for(chunk, ready)
+            months = sorted(_new_months(chunk, claimed))
+            if months:
+                before_months(months)
+                partitions_ensure(set(months))
+                old.update(dict.fromkeys(months, 0))
+                old.update(cases_delete_months(source_id=source_id, months=months))
+                claimed.update(months)
             with cur.cursor.copy(f"COPY {CASES} ({columns}) FROM STDIN") as copy:
-                while chunk is not None and not _new_months(chunk, ready):
+                while chunk is not None and not _new_months(chunk, claimed):
                     # The column-checked rows arrive as one ready COPY text; rows the row
                     # validator passed are tuples.
                     payload = getattr(chunk, "payload", None)
@@ -106,32 +122,25 @@ def cases_copy(*, batch_id: int, source_id: int, chunks: Iterable[Sequence[Any]]
         cur.execute("SET LOCAL TIME ZONE 'UTC'")
     if copied != written:
         raise IntegrityError(f"COPY took {copied} rows of the {written} sent")
-    return copied
+    return copied, old
 
 
-def _new_months(chunk: Sequence[Any], ready: set[date]) -> set[date]:
-    return {date.fromisoformat(m) for m in getattr(chunk, "months", ())} - ready
+def _new_months(chunk: Sequence[Any], claimed: set[date]) -> set[date]:
+    return {date.fromisoformat(m) for m in getattr(chunk, "months", ())} - claimed
 
 
-def _partitions_for(chunk: Sequence[Any], ready: set[date]) -> set[date]:
-    """Make the partitions the chunk's months need; returns those months."""
-    months = _new_months(chunk, ready)
-    partitions_ensure(months)
-    return months
-
-
-def cases_delete_replaced(*, batch_id: int, source_id: int, months: list[date]) -> dict[date, int]:
-    """Remove the source's older rows for the covered months (the batch's own copied rows stay).
-
-    Returns how many rows each month had before: the numbers the replacement check compares
-    the file with. Call inside the loading transaction, after the COPY.
-    """
+def cases_delete_months(*, source_id: int, months: list[date]) -> dict[date, int]:
+    """Remove the source's rows of `months`; returns how many each month had (the numbers the
+    replacement check compares the file with). Inside the loading transaction: a refusal later
+    on rolls the delete back with the rest."""
+    if not months:
+        return {}
     placeholders = ", ".join(["%s"] * len(months))
-    with connection.cursor() as cur, month_partitions_read_whole(cur):
+    with connection.cursor() as cur:
         cur.execute(
             f"WITH gone AS (DELETE FROM {CASES} WHERE source_id = %s AND month IN ({placeholders}) "
-            "AND batch_id IS DISTINCT FROM %s RETURNING month) SELECT month, COUNT(*) FROM gone GROUP BY month",
-            [source_id, *months, batch_id],
+            "RETURNING month) SELECT month, COUNT(*) FROM gone GROUP BY month",
+            [source_id, *months],
         )
         return {_as_date(m): int(n) for m, n in cur.fetchall()}
 
@@ -344,16 +353,17 @@ def staged_replacement_counts(*, batch_id: int, source_id: int, months: list[dat
 
 def ids_in_other_sources(
     *, batch_id: int, source_id: int, months: list[date], source_ids: list[int], staged: bool
-) -> tuple[int, int]:
+) -> int:
     """How many of the batch's case ids already exist in `source_ids` in the batch's months: a
-    file uploaded under the wrong source. Returns (the batch's case ids, those found elsewhere).
+    file uploaded under the wrong source.
 
     Every id is looked at, by one semi-join of the batch's rows with the other sources' rows of
-    the same months (on PostgreSQL only those months' partitions are read).
+    the same months (on PostgreSQL only those months' partitions are read), unless the other
+    sources have no row in those months at all (one index probe), which is the usual case.
     `bench/source_check_bench.py` measures it at 5 M rows beside a plain count of the same rows.
     """
     if not source_ids or not months:
-        return 0, 0
+        return 0
     month_marks = ", ".join(["%s"] * len(months))
     source_marks = ", ".join(["%s"] * len(source_ids))
     if staged:
@@ -363,18 +373,25 @@ def ids_in_other_sources(
         # The batch's rows are already in the case table (uncommitted): through its own months.
         batch_rows = f"FROM {CASES} n WHERE n.source_id = %s AND n.month IN ({month_marks}) AND n.batch_id = %s"
         params = [source_id, *months, batch_id]
+    others = f"FROM {CASES} o WHERE o.source_id IN ({source_marks}) AND o.month IN ({month_marks})"
     with connection.cursor() as cur:
-        cur.execute(f"SELECT COUNT(*) {batch_rows}", params)
-        checked = cur.fetchone()[0]
-        # EXISTS, not IN: the planner makes it a (hash) semi-join, which may spill to disk,
-        # rather than a subplan it could only hash if it fitted in memory.
+        cur.execute(f"SELECT EXISTS (SELECT 1 {others})", [*source_ids, *months])
+        if not cur.fetchone()[0]:
+            return 0
+        # EXISTS, not IN: a semi-join. The batch's fresh rows have no statistics yet, and the
+        # planner would probe the other sources' index once a row (seconds at a million rows):
+        # it hashes the other sources' ids instead, which may spill to disk rather than fail.
+        if is_postgres():
+            cur.execute("SET LOCAL enable_nestloop = off")
         cur.execute(
             f"SELECT COUNT(*) {batch_rows} AND EXISTS (SELECT 1 FROM {CASES} o WHERE o.case_id = n.case_id "
             f"AND o.source_id IN ({source_marks}) AND o.month IN ({month_marks}))",
             [*params, *source_ids, *months],
         )
         found = cur.fetchone()[0]
-    return int(checked), int(found)
+        if is_postgres():
+            cur.execute("SET LOCAL enable_nestloop = on")
+    return int(found)
 
 
 def _as_date(value: Any) -> date:

@@ -114,7 +114,9 @@ def replacement_refusal(batch: ImportBatch, counts: list[tuple[date, int, int]],
             }
         )
     others = dict(DataSource.objects.filter(is_reference=False).exclude(pk=batch.source_id).values_list("pk", "name"))
-    checked, found = loading.ids_in_other_sources(
+    # Every row of the batch has a case id: the ids checked are the rows it brings.
+    checked = sum(new for _month, _old, new in counts)
+    found = loading.ids_in_other_sources(
         batch_id=batch.pk,
         source_id=batch.source_id,
         months=[month for month, _old, _new in counts],

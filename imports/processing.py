@@ -7,6 +7,7 @@ import heapq
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
@@ -19,10 +20,11 @@ from django.utils.translation import gettext as _
 
 from cases import formats
 from cases.models import DataSource
-from cases.services import monthly_aggregates_refresh
+from cases.services import monthly_aggregates_refresh, monthly_aggregates_write
 from cases.source_profiles import ProfileError
 from imports import loading
 from imports.aggregated import process_aggregated
+from imports.cells import MonthCells
 from imports.models import ImportBatch, ImportRowError
 from imports.outcomes import (
     NeedsConfirmation,
@@ -58,6 +60,7 @@ logger = logging.getLogger(__name__)
 # Rows per staging write and progress update: large enough that COPY overhead is
 # negligible, small enough that progress moves every second or so.
 CHUNK_ROWS = 50_000
+HEARTBEAT_SECONDS = 0.5
 
 
 # --- Processing ----------------------------------------------------------------------------
@@ -135,7 +138,11 @@ class _Rejected(Exception):
 
 
 def _validated_chunks(
-    batch: ImportBatch, reading: Reading, refs: References, copy_prefix: str | None = None
+    batch: ImportBatch,
+    reading: Reading,
+    refs: References,
+    copy_prefix: str | None = None,
+    tally: MonthCells | None = None,
 ) -> Iterator[list[Any]]:
     """Stream the kept file in column batches, check them column by column, and yield the valid
     rows in chunks.
@@ -144,7 +151,8 @@ def _validated_chunks(
     passes the valid ones among them). With all-or-nothing, once a row has failed nothing will
     load, so nothing more is yielded; the rest of the file is still read so that every error is
     reported. With `copy_prefix` the column-checked rows come as one COPY text `payload` a chunk;
-    without it (the staging table) every row is a tuple.
+    without it (the staging table) every row is a tuple. `tally` sums the aggregate cells of
+    every row handed on.
     """
     limit = settings.IMPORT_STORED_ERRORS
     max_rows = settings.IMPORT_MAX_ROWS
@@ -191,6 +199,7 @@ def _validated_chunks(
         batches, progress = _column_batches(stream, table, row=header.row, width=width, size=batch.size_bytes)
         months = reading.months
         rows_read = 0
+        beat = time.monotonic()
         for column_batch in batches:
             checked = checker.check(column_batch)
             for key, count in checked.skipped.items():
@@ -218,14 +227,20 @@ def _validated_chunks(
             if rows_read > max_rows:
                 break
             if not (all_or_nothing and reading.error_rows) and (chunk or checked.valid):
+                if tally is not None:
+                    tally.add_rows(chunk)
+                    tally.add_columns(checked.out)
                 if copy_prefix is not None:
                     chunk.payload, chunk.payload_rows = copy_text(checked, copy_prefix), checked.valid
                 else:
                     chunk.extend(as_tuples(checked))
                 chunk.months = frozenset(months)
                 yield chunk
-            # Reading is 0–80 % of the progress bar; checks and the atomic load the rest.
-            heartbeat(batch, progress=progress() * 0.8, rows_read=rows_read)
+            # Reading is 0–80 % of the progress bar; checks and the atomic load the rest. Twice a
+            # second is often enough for a person and costs the reader little.
+            if time.monotonic() - beat >= HEARTBEAT_SECONDS:
+                heartbeat(batch, progress=progress() * 0.8, rows_read=rows_read)
+                beat = time.monotonic()
         reading.rows_read = rows_read
         if rows_read > max_rows:
             raise FileRejected(
@@ -345,20 +360,25 @@ def _process_cases_streaming(batch: ImportBatch) -> None:
     constraint is deferred), after the source's old rows for the covered months are gone.
     """
     reading = Reading()
+    cells = MonthCells()
+
+    def refuse_archived(months: list[date]) -> None:
+        refusal = archived_months_refusal(months)
+        if refusal:
+            raise FileRejected(refusal)  # before a row of the month is touched; rolls all back
+
     try:
         with transaction.atomic():
             # Imports of one source serialise on its row: two uploads never interleave.
             DataSource.objects.select_for_update().get(pk=batch.source_id)
             refs = load_references()
             loading.references_lock(refs)
-            copied = loading.cases_copy(
+            prefix = loading.cases_copy_prefix(batch.source_id, batch.pk)
+            copied, old = loading.cases_copy(
                 batch_id=batch.pk,
                 source_id=batch.source_id,
-                chunks=_in_background(
-                    _validated_chunks(
-                        batch, reading, refs, copy_prefix=loading.cases_copy_prefix(batch.source_id, batch.pk)
-                    )
-                ),
+                chunks=_in_background(_validated_chunks(batch, reading, refs, copy_prefix=prefix, tally=cells)),
+                before_months=refuse_archived,
             )
             if reading.error_rows and not batch.load_valid_rows:
                 raise _Rejected
@@ -369,15 +389,17 @@ def _process_cases_streaming(batch: ImportBatch) -> None:
             if archived:
                 raise FileRejected(archived)  # rolls the copied rows (and any partition made) back
             heartbeat(batch, progress=0.85, rows_read=reading.rows_read)
-            # The old rows go first (one pass that also counts them); a refusal rolls both back.
-            old = loading.cases_delete_replaced(batch_id=batch.pk, source_id=batch.source_id, months=month_dates)
+            # The old rows of the months the rows brought went before their first new row; a
+            # declared month without a row loses its old rows here. A refusal rolls all back.
+            rowless = sorted(set(month_dates) - set(old))
+            old.update(loading.cases_delete_months(source_id=batch.source_id, months=rowless))
             new = reading.month_counts()
             counts = [(m, old.get(m, 0), new.get(m, 0)) for m in month_dates]
             refusal = replacement_refusal(batch, counts, staged=False)
             if refusal:
                 raise NeedsConfirmation(refusal)  # rolls the copied rows and the delete back
             loading.cases_check_unique(source_id=batch.source_id, months=month_dates)
-            monthly_aggregates_refresh(source_id=batch.source_id, months=month_dates)
+            monthly_aggregates_write(source_id=batch.source_id, months=month_dates, cells=cells.cells)
             mark_loaded(
                 batch, month_dates=month_dates, reading=reading, inserted=copied, month_counts=_new_counts(counts)
             )

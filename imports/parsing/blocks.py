@@ -1,11 +1,11 @@
 """Reading a file's rows after its header as column batches (ColumnBatch).
 
 A CSV file is cut into blocks of whole lines. A block of plain lines (no quotation mark, no NUL, no
-lone carriage return, every line as wide as the header, decodable) is split into columns by pyarrow's
-CSV reader, in C; there a line is a row, as it is for the csv module. From the first block that
-is not plain on, the rest of the file is read by the csv module (`files.csv_table`, with every
-limit and message of the row reader) and its rows are gathered into columns the same way an XLSX
-sheet's rows are.
+lone carriage return, every line as wide as the header, decodable) is split into columns by
+pyarrow's CSV reader, in C; there a line is a row, as it is for the csv module. From the first
+block that is not plain on, the rest of the file is read by the csv module (`files.csv_table`,
+with every limit and message of the row reader) and its rows are gathered into columns the same
+way an XLSX sheet's rows are.
 """
 
 from __future__ import annotations
@@ -65,6 +65,32 @@ def header_end(stream: IO[bytes], header_row: int) -> int | None:
     if b'"' in prefix or prefix.count(b"\r") != prefix.count(b"\r\n"):
         return None
     return end
+
+
+def _split(block: bytes, delimiter: str, width: int) -> list[pa.Array] | None:
+    """A block of plain lines (UTF-8, no quotation mark) split into `width` columns of text by
+    pyarrow's CSV reader, in C; None when a line has another width or the text is not UTF-8.
+    Empty lines are passed over, as the row reader passes over them; an empty cell is an empty
+    text, never a missing value. (pandas' pyarrow engine is this reader behind a DataFrame:
+    `bench/reader_bench.py` measures the two side by side.)"""
+    names = [f"c{i}" for i in range(width)]
+    try:
+        parsed = pacsv.read_csv(
+            io.BytesIO(block),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=len(block) + 1),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, quote_char=False, double_quote=False, ignore_empty_lines=True
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                check_utf8=True,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    return [column.combine_chunks() for column in parsed.columns]
 
 
 class CsvBlocks:
@@ -135,29 +161,14 @@ class CsvBlocks:
                 block = block.decode("cp1252").encode("utf-8")
             except UnicodeDecodeError:
                 return None
-        try:
-            parsed = pacsv.read_csv(
-                io.BytesIO(block),
-                read_options=pacsv.ReadOptions(
-                    column_names=[f"c{i}" for i in range(self.width)], use_threads=False, block_size=len(block) + 1
-                ),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=self.table.delimiter, quote_char=False, double_quote=False, ignore_empty_lines=True
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={f"c{i}": pa.string() for i in range(self.width)},
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                    check_utf8=True,
-                ),
-            )
-        except (pa.ArrowInvalid, UnicodeDecodeError):
+        columns = _split(block, self.table.delimiter, self.width)
+        if columns is None:
             return None
         row_nos = self.row + np.flatnonzero(filled)
-        if parsed.num_rows != len(row_nos):
+        if len(columns[0]) != len(row_nos):
             return None
         self.row += len(lengths)
-        return ColumnBatch(row_nos=row_nos.astype(np.int64), columns=[c.combine_chunks() for c in parsed.columns])
+        return ColumnBatch(row_nos=row_nos.astype(np.int64), columns=columns)
 
     def _rest(self) -> Iterator[ColumnBatch]:
         self.fallback = csv_table(

@@ -208,6 +208,20 @@ def test_the_block_reader_reads_the_rows_the_csv_module_reads(body, newline, enc
     assert got == expected
 
 
+def test_lines_all_wider_than_the_header_are_read_as_the_csv_module_reads_them():
+    """pandas, given fewer names than cells, would make the first cells an index and shift the
+    columns: such a block goes to the csv module, and the rows to the row validator whole."""
+    data = b"h1;h2;h3\nA;B;C;D\nE;F;G;H\n"
+    stream = io.BytesIO(data)
+    table = csv_table(stream, size=len(data), limits=CsvLimits(), encoding="utf-8", delimiter=";")
+    start = header_end(stream, 1)
+    blocks = CsvBlocks(stream, table, start=start or 0, first_row=2, width=3, size=len(data), limits=CsvLimits())
+    got = []
+    for batch in blocks:
+        got += list(batch.rows(list(range(len(batch))))) + batch.stray
+    assert got == [(2, ["A", "B", "C", "D"]), (3, ["E", "F", "G", "H"])]
+
+
 def test_a_header_row_after_quoted_lines_sends_the_file_to_the_csv_module():
     stream = io.BytesIO(b'"a title\nover two lines"\ncase_id,opened_at\n')
     assert header_end(stream, 2) is None

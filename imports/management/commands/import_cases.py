@@ -20,6 +20,9 @@ from imports.services import import_batch_create
 
 class Command(BaseCommand):
     help = "Import a case log (or aggregated statistics) through the same path as an upload."
+    # A data command: the system checks (which import every view and the API schema, half a second
+    # of a start) belong to deploying (`manage.py check --deploy`), not to every file loaded.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path")
