@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from cases.partitions import cross_month_duplicate, partitions_ensure
-from imports.parsing import STOCKHOLM, References, RowError
+from imports.parsing import STOCKHOLM, References, RowError, binary
 
 STAGE = "imports_stagedcase"
 CASES = "cases_caserecord"
@@ -76,53 +76,94 @@ def cases_copy(
 ) -> tuple[int, dict[date, int]]:
     """PostgreSQL: COPY validated rows straight into the case table. Call inside a transaction.
 
-    Returns (the number of rows the server took, the source's rows each month the rows brought
-    had before, 0 included).
-    Naive timestamps are Stockholm time (SET LOCAL lasts only for this transaction and is reset
-    right after). A chunk that brings a month the batch has not reached yet (its `months`) ends
-    the running COPY; `before_months` may refuse those months (it raises); the month's partition
-    is made, the source's old rows of the month are deleted (and counted), and a new COPY goes on.
-    The new rows therefore never meet the old ones in the unique index: no row waits for the
-    deferred uniqueness check, which only rows repeated within the file reach.
+    A chunk brings the column-checked rows as one binary COPY `payload` (parsing.binary) and the
+    rows the row validator passed as tuples, which go in COPY's text format; a COPY is in one
+    format, so the loader switches between the two where a chunk has both. Returns (the number
+    of rows the server took, the source's rows each month the rows brought had before, 0
+    included). Naive timestamps in the text format are Stockholm time (SET LOCAL lasts only for
+    this transaction and is reset right after). A chunk that brings a month the batch has not
+    reached yet (its `months`) ends the running COPY; `before_months` may refuse those months (it
+    raises); the month's partition is made, the source's old rows of the month are deleted (and
+    counted), and a new COPY goes on. The new rows therefore never meet the old ones in the
+    unique index: no row waits for the deferred uniqueness check, which only rows repeated
+    within the file reach.
     """
-    columns = (
-        "source_id, batch_id, case_id, opened_at, month, channel_id, grouping_id, "
-        "handle_seconds, wait_seconds, resolved_first_contact, forwarded_to_id, outcome"
-    )
     prefix = cases_copy_prefix(source_id, batch_id)
-    written = copied = 0
+    written = 0
     claimed: set[date] = set()
     old: dict[date, int] = {}
-    pending = iter(chunks)
-    chunk = next(pending, None)
     with connection.cursor() as cur:
         cur.execute("SET LOCAL TIME ZONE 'Europe/Stockholm'")
-        while chunk is not None:
-            months = sorted(_new_months(chunk, claimed))
-            if months:
-                before_months(months)
-                partitions_ensure(set(months))
-                old.update(dict.fromkeys(months, 0))
-                old.update(cases_delete_months(source_id=source_id, months=months))
-                claimed.update(months)
-            with cur.cursor.copy(f"COPY {CASES} ({columns}) FROM STDIN") as copy:
-                while chunk is not None and not _new_months(chunk, claimed):
-                    # The column-checked rows arrive as one ready COPY text; rows the row
-                    # validator passed are tuples.
-                    payload = getattr(chunk, "payload", None)
-                    if payload is not None:
-                        copy.write(payload)
-                        written += chunk.payload_rows  # type: ignore[attr-defined]
-                    if chunk:
-                        copy.write(_copy_payload(prefix, chunk, with_row_no=False))
-                        written += len(chunk)
-                    chunk = next(pending, None)
-            # The server's own count of the rows it took (COPY's command tag).
-            copied += cur.cursor.rowcount
+        stream = _CopyStream(cur.cursor)
+        try:
+            for chunk in chunks:
+                months = sorted(_new_months(chunk, claimed))
+                if months:
+                    stream.close()
+                    before_months(months)
+                    partitions_ensure(set(months))
+                    old.update(dict.fromkeys(months, 0))
+                    old.update(cases_delete_months(source_id=source_id, months=months))
+                    claimed.update(months)
+                payload = getattr(chunk, "payload", None)
+                if payload:
+                    stream.write("binary", payload)
+                    written += chunk.payload_rows  # type: ignore[attr-defined]
+                if chunk:
+                    stream.write("text", _copy_payload(prefix, chunk, with_row_no=False).encode())
+                    written += len(chunk)
+            stream.close()
+        except BaseException as exc:
+            stream.abort(exc)
+            raise
         cur.execute("SET LOCAL TIME ZONE 'UTC'")
-    if copied != written:
-        raise IntegrityError(f"COPY took {copied} rows of the {written} sent")
-    return copied, old
+    if stream.copied != written:
+        raise IntegrityError(f"COPY took {stream.copied} rows of the {written} sent")
+    return stream.copied, old
+
+
+# The COPY of case rows into the case table, in each of its two formats.
+CASES_COPY_SQL = {
+    "binary": f"COPY {CASES} ({binary.COLUMNS}) FROM STDIN (FORMAT BINARY)",
+    "text": f"COPY {CASES} ({binary.COLUMNS}) FROM STDIN",
+}
+
+
+class _CopyStream:
+    """The COPY into the case table in progress, in the binary or the text format, or none; the
+    rows the server took (its own count, COPY's command tag) summed over every COPY."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        self.kind: str | None = None
+        self.context: Any = None
+        self.copy: Any = None
+        self.copied = 0
+
+    def write(self, kind: str, data: bytes | memoryview) -> None:
+        if kind != self.kind:
+            self.close()
+            self.context = self.cursor.copy(CASES_COPY_SQL[kind])
+            self.copy = self.context.__enter__()
+            self.kind = kind
+            if kind == "binary":
+                self.copy.write(binary.SIGNATURE)
+        self.copy.write(data)
+
+    def close(self) -> None:
+        if self.context is None:
+            return
+        if self.kind == "binary":
+            self.copy.write(binary.TRAILER)
+        context, self.context, self.copy, self.kind = self.context, None, None, None
+        context.__exit__(None, None, None)
+        self.copied += self.cursor.rowcount
+
+    def abort(self, exc: BaseException) -> None:
+        """End a COPY cut short by `exc` (the server discards it; the transaction rolls back)."""
+        if self.context is not None:
+            context, self.context = self.context, None
+            context.__exit__(type(exc), exc, exc.__traceback__)
 
 
 def _new_months(chunk: Sequence[Any], claimed: set[date]) -> set[date]:

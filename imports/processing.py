@@ -49,8 +49,9 @@ from imports.parsing import (
     open_table,
     profile_row,
 )
+from imports.parsing.binary import copy_binary
 from imports.parsing.blocks import CsvBlocks, header_end, row_batches
-from imports.parsing.columnar import ColumnBatch, ColumnChecker, as_tuples, copy_text
+from imports.parsing.columnar import Checked, ColumnBatch, ColumnChecker, as_tuples
 from imports.parsing.files import Table
 from imports.reading import Reading, csv_limits, heartbeat, load_references, xlsx_limits
 from imports.services import import_batch_mark_failed
@@ -141,7 +142,7 @@ def _validated_chunks(
     batch: ImportBatch,
     reading: Reading,
     refs: References,
-    copy_prefix: str | None = None,
+    encode: Callable[[Checked], memoryview] | None = None,
     tally: MonthCells | None = None,
 ) -> Iterator[list[Any]]:
     """Stream the kept file in column batches, check them column by column, and yield the valid
@@ -150,7 +151,7 @@ def _validated_chunks(
     Rows the column check cannot pass go to the row validator, which words their errors (and
     passes the valid ones among them). With all-or-nothing, once a row has failed nothing will
     load, so nothing more is yielded; the rest of the file is still read so that every error is
-    reported. With `copy_prefix` the column-checked rows come as one COPY text `payload` a chunk;
+    reported. With `encode` the column-checked rows come as one binary COPY `payload` a chunk;
     without it (the staging table) every row is a tuple. `tally` sums the aggregate cells of
     every row handed on.
     """
@@ -230,8 +231,8 @@ def _validated_chunks(
                 if tally is not None:
                     tally.add_rows(chunk)
                     tally.add_columns(checked.out)
-                if copy_prefix is not None:
-                    chunk.payload, chunk.payload_rows = copy_text(checked, copy_prefix), checked.valid
+                if encode is not None:
+                    chunk.payload, chunk.payload_rows = encode(checked), checked.valid
                 else:
                     chunk.extend(as_tuples(checked))
                 chunk.months = frozenset(months)
@@ -373,11 +374,14 @@ def _process_cases_streaming(batch: ImportBatch) -> None:
             DataSource.objects.select_for_update().get(pk=batch.source_id)
             refs = load_references()
             loading.references_lock(refs)
-            prefix = loading.cases_copy_prefix(batch.source_id, batch.pk)
+
+            def encode(checked: Checked) -> memoryview:
+                return copy_binary(checked.out, source_id=batch.source_id, batch_id=batch.pk)
+
             copied, old = loading.cases_copy(
                 batch_id=batch.pk,
                 source_id=batch.source_id,
-                chunks=_in_background(_validated_chunks(batch, reading, refs, copy_prefix=prefix, tally=cells)),
+                chunks=_in_background(_validated_chunks(batch, reading, refs, encode=encode, tally=cells)),
                 before_months=refuse_archived,
             )
             if reading.error_rows and not batch.load_valid_rows:

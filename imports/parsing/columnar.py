@@ -9,7 +9,6 @@ never disagree; `tests/imports/test_columnar.py` compares them row by row on gen
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,7 +18,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from imports.parsing.columns import CHANNEL_SYNONYMS, FALSE_WORDS, TRUE_WORDS, normalise_header
 from imports.parsing.headers import Header, ProfiledHeader
@@ -370,43 +368,6 @@ class ColumnChecker:
 def _value_counts(values: pa.Array) -> dict[str, int]:
     counts = pc.value_counts(values)
     return dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))
-
-
-COPY_FIELDS = (
-    "case_id",
-    "opened_at",
-    "month",
-    "channel_id",
-    "grouping_id",
-    "handle_seconds",
-    "wait_seconds",
-    "resolved",
-    "forwarded_to_id",
-    "outcome",
-)
-
-
-def copy_text(checked: Checked, prefix: str) -> memoryview:
-    """The valid rows as COPY text lines (the loader's `prefix` columns first), in one buffer,
-    written by pyarrow's CSV writer (no quoting: no field holds a tab, a line break or a
-    backslash, and a field with a quotation mark makes the writer refuse, see below)."""
-    n = checked.valid
-    if not n:
-        return memoryview(b"")
-    fields = [_repeat(value, n) for value in prefix.rstrip("\t").split("\t")]
-    fields += [checked.out[name] for name in COPY_FIELDS]
-    table = pa.table(fields, names=[f"c{i}" for i in range(len(fields))])
-    out = io.BytesIO()
-    try:
-        pacsv.write_csv(
-            table,
-            out,
-            write_options=pacsv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none"),
-        )
-    except pa.ArrowInvalid:  # a quotation mark in a case id: the writer will not leave it bare
-        lines = pc.binary_join_element_wise(*fields, "\t").to_pylist()
-        return memoryview("".join(f"{line}\n" for line in lines).encode())
-    return out.getbuffer()
 
 
 def as_tuples(checked: Checked) -> list[tuple[Any, ...]]:

@@ -8,7 +8,8 @@ profile skips. Generated files are read both by the block reader and by the csv 
 from __future__ import annotations
 
 import io
-from datetime import date
+import struct
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,8 +27,9 @@ from imports.parsing import (
     open_table,
     profile_row,
 )
+from imports.parsing.binary import copy_binary
 from imports.parsing.blocks import CsvBlocks, header_end, row_batches
-from imports.parsing.columnar import ColumnChecker, as_tuples, copy_text
+from imports.parsing.columnar import ColumnChecker, as_tuples
 from imports.parsing.files import CsvLimits, csv_table
 
 REFS = References(
@@ -155,15 +157,45 @@ def test_a_profiled_row_the_column_check_passes_or_skips_is_what_the_profile_mak
     assert sum(checked.skipped.values()) + rest_skipped == skipped_by_rows
 
 
-def test_the_copy_text_is_one_line_a_row_with_nulls_written_as_copy_reads_them():
+def _field(kind: str, value: object) -> bytes:
+    """One field of COPY's binary format: its length and its value (NULL: length -1, no value)."""
+    if value is None:
+        return struct.pack(">i", -1)
+    data = value.encode() if kind == "text" else struct.pack(kind, value)  # type: ignore[union-attr]
+    return struct.pack(">i", len(data)) + data
+
+
+def _binary_row(case_id, opened_utc, month, handle, wait, resolved, forwarded, outcome):  # type: ignore[no-untyped-def]
+    since_2000 = opened_utc - datetime(2000, 1, 1, tzinfo=UTC)
+    return struct.pack(">h", 12) + b"".join(
+        [
+            _field(">q", 5),
+            _field(">q", 7),
+            _field("text", case_id),
+            _field(">q", since_2000 // timedelta(microseconds=1)),
+            _field(">i", (month - date(2000, 1, 1)).days),
+            _field(">q", 1),
+            _field(">q", 1),
+            _field(">i", handle),
+            _field(">i", wait),
+            _field(">?", resolved),
+            _field(">q", forwarded),
+            _field("text", outcome),
+        ]
+    )
+
+
+def test_the_binary_copy_is_one_tuple_a_row_with_nulls_written_as_copy_reads_them():
     from imports.parsing import Header
 
     header = Header(row=1, index={c: i for i, c in enumerate(CANONICAL)}, width=len(CANONICAL))
     checker = ColumnChecker(header=header, refs=REFS)
     cells = [["A1", "2026-03-01 10:00", "phone", "UF-01", "12", "", "ja", "", ""]]
     checked = checker.check(next(row_batches(iter([(2, cells[0])]), len(CANONICAL))))
-    expected = b"5\t7\tA1\t2026-03-01 10:00\t2026-03-01\t1\t1\t12\t\\N\tt\t\\N\thandled\n"
-    assert bytes(copy_text(checked, "5\t7\t")) == expected
+    # 10:00 in Stockholm in March (CET) is 09:00 UTC.
+    opened = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    expected = _binary_row("A1", opened, date(2026, 3, 1), 12, None, True, None, "handled")
+    assert bytes(copy_binary(checked.out, source_id=5, batch_id=7)) == expected
 
 
 lines = st.lists(
@@ -233,7 +265,9 @@ def test_a_case_id_with_a_quotation_mark_is_copied_as_written():
 
     header = Header(row=1, index={c: i for i, c in enumerate(CANONICAL)}, width=len(CANONICAL))
     checker = ColumnChecker(header=header, refs=REFS)
-    row = ['A"1', "2026-03-01 10:00", "phone", "UF-01", "", "", "", "UF", "avbruten"]
+    row = ['A"1', "2026-07-01T10:00", "phone", "UF-01", "", "", "", "UF", "avbruten"]
     checked = checker.check(next(row_batches(iter([(2, row)]), len(CANONICAL))))
-    expected = b'5\t7\tA"1\t2026-03-01 10:00\t2026-03-01\t1\t1\t\\N\t\\N\t\\N\t9\tabandoned\n'
-    assert bytes(copy_text(checked, "5\t7\t")) == expected
+    # 10:00 in Stockholm in July (CEST) is 08:00 UTC.
+    opened = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
+    expected = _binary_row('A"1', opened, date(2026, 7, 1), None, None, None, 9, "abandoned")
+    assert bytes(copy_binary(checked.out, source_id=5, batch_id=7)) == expected
