@@ -7,6 +7,9 @@ canonical case log of `--rows` rows (bench/out, made by common.write_canonical_c
 block, checking every block column by column as the import does (imports.parsing.columnar), with
 no database. The `pandas` runs swap the block splitter for `pandas.read_csv(engine="pyarrow")`
 into pyarrow-backed columns (ArrowDtype), the way issue 32 proposed; everything else is the same.
+pandas is not in the project's requirements: the bench installs its pinned PANDAS into
+bench/out/pandas (pip --target) and only the pandas runs see it (where pandas is installed at
+all, pyarrow imports it at its first array, which the pyarrow runs would then pay too).
 Wall time (median) and peak memory of each; writes bench/reader_bench_result.json.
 """
 
@@ -19,6 +22,8 @@ import sys
 from datetime import date
 
 from common import OUT, ROOT, run_measured, write_canonical_csv
+
+PANDAS = "pandas==3.1.1"
 
 CHILD = """
 import io, os, sys
@@ -73,11 +78,18 @@ def main() -> None:
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     path = write_canonical_csv(OUT / f"cases-{args.rows}.csv", args.rows)
+    site = OUT / "pandas"
+    if not (site / "pandas").is_dir():
+        import subprocess
+
+        pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), PANDAS]
+        subprocess.run(pip, check=True)
     runs: dict[str, dict[str, list[float]]] = {e: {"wall": [], "rss": []} for e in ("pyarrow", "pandas")}
     for _ in range(args.repeat):  # alternated: the machine is shared
         for engine in runs:
             code = CHILD.format(root=str(ROOT), engine=engine, path=str(path))
-            wall, rss, out = run_measured([sys.executable, "-c", code], {"PYTHONPATH": str(ROOT)})
+            paths = [str(ROOT)] + ([str(site)] if engine == "pandas" else [])
+            wall, rss, out = run_measured([sys.executable, "-c", code], {"PYTHONPATH": ":".join(paths)})
             if out.split() != [str(args.rows)] * 2:
                 raise RuntimeError(f"{engine} read and passed {out.strip()} rows, not {args.rows}")
             runs[engine]["wall"].append(wall)
@@ -85,6 +97,7 @@ def main() -> None:
     result = {
         "date": date.today().isoformat(),
         "rows": args.rows,
+        "pandas_version": PANDAS,
         "command": f"cd bench && ../.venv/bin/python reader_bench.py --rows {args.rows} --repeat {args.repeat}",
         **{
             engine: {

@@ -1,7 +1,7 @@
 """Ten years of a large city (issue: speed and scale), each figure beside its reference.
 
 Run: make bench-scale   (PostgreSQL on 127.0.0.1:5432, wrk from Debian; scratch database costshare_scale)
-Options: --years 10 --cases-per-year 5000000 --month-rows 400000 --seconds 15
+Options: --years 10 --cases-per-year 5000000 --month-rows 400000 --seconds 15 [--imports-only]
 
 Loads `--years` years of `--cases-per-year` cases each through the real import path
 (`import_cases`, one file a year), and after the first year and after the last runs the same
@@ -137,6 +137,8 @@ def measure(rows_loaded: int, last_year: int, args: argparse.Namespace, round_no
         "all_bare_copy_s": [round(x, 2) for x in copies],
     }
     print(json.dumps(result["replace_month"]), flush=True)
+    if args.imports_only:
+        return result
 
     key = json.loads(
         manage("shell", "-c", KEY_TIMING.format(y=last_year, raw_sql=RAW_LOADS_SQL)).stdout.strip().splitlines()[-1]
@@ -174,6 +176,11 @@ def main() -> None:
     parser.add_argument("--cases-per-year", type=int, default=5_000_000)
     parser.add_argument("--month-rows", type=int, default=400_000)
     parser.add_argument("--seconds", type=int, default=15, help="wrk duration per URL")
+    parser.add_argument(
+        "--imports-only",
+        action="store_true",
+        help="only the yearly imports and the month replaced (bench/out/scale_bench_imports.json)",
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     recreate_database()
@@ -201,6 +208,7 @@ def main() -> None:
             "rows": doc["rows_loaded"],
             "import_s": round(wall, 1),
             "bare_copy_s": round(copy_s, 1),
+            "ratio_to_copy": round(copy_s / wall, 2),
             "peak_rss_mb": round(rss),
             "rows_in_table_after": loaded,
             **disk_mb(),
@@ -211,7 +219,8 @@ def main() -> None:
             results["rounds"].append(measure(loaded, year, args, round_no=len(results["rounds"])))  # type: ignore[arg-type]
     last = results["yearly_imports"][-1]  # type: ignore[index]
     results["disk_per_year_mb"] = round((last["cases_mb"] + last["aggregates_mb"]) / args.years, 1)
-    (OUT / "scale_bench.json").write_text(json.dumps(results, indent=2))
+    name = "scale_bench_imports.json" if args.imports_only else "scale_bench.json"
+    (OUT / name).write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
 
 
