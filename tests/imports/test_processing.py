@@ -101,6 +101,35 @@ def test_other_months_and_sources_are_untouched_by_a_replace(org):
     assert CaseRecord.objects.filter(source=org["source"], month=date(2026, 3, 1)).count() == 2
 
 
+def test_a_refused_replacement_leaves_the_month_as_it_was(org):
+    """The month's old rows go before its new ones come in (on PostgreSQL a month held by one
+    source alone is emptied whole); a refusal at the end must bring every one of them back."""
+    first = run_import(org["source"], csv_bytes(good_rows(n=40)))
+    assert first.status == "loaded", first.message
+    before = database_state()
+    shrunk = run_import(org["source"], csv_bytes(good_rows(n=5, prefix="S")))
+    assert shrunk.status == "rejected" and shrunk.needs_confirmation, shrunk.message
+    assert "40" in shrunk.message and "5" in shrunk.message
+    assert database_state() == before
+    confirmed = run_import(org["source"], csv_bytes(good_rows(n=5, prefix="S")), replace=True)
+    assert confirmed.status == "loaded", confirmed.message
+    assert set(CaseRecord.objects.values_list("case_id", flat=True)) == {f"S{i}" for i in range(5)}
+    assert MonthlyAggregate.objects.aggregate(n=Sum("cases"))["n"] == 5
+
+
+def test_a_month_shared_with_another_source_keeps_the_other_sources_rows(org):
+    other = DataSource.objects.create(name="Chatt")
+    assert run_import(other, csv_bytes(good_rows(n=12, prefix="C"))).status == "loaded"
+    assert run_import(org["source"], csv_bytes(good_rows(n=12, prefix="P"))).status == "loaded"
+    again = run_import(org["source"], csv_bytes(good_rows(n=11, prefix="Q")), replace=True)
+    assert again.status == "loaded", again.message
+    assert sorted(CaseRecord.objects.filter(source=other).values_list("case_id", flat=True)) == sorted(
+        f"C{i}" for i in range(12)
+    )
+    assert CaseRecord.objects.filter(source=org["source"]).count() == 11
+    assert MonthlyAggregate.objects.filter(source=other).aggregate(n=Sum("cases"))["n"] == 12
+
+
 def test_a_case_id_twice_in_the_file_is_an_error_on_the_second_row(org):
     rows = good_rows(n=5)
     rows.append(rows[1].replace("2026-03-02", "2026-03-09"))
