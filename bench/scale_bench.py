@@ -27,6 +27,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -177,12 +178,23 @@ def main() -> None:
     parser.add_argument("--month-rows", type=int, default=400_000)
     parser.add_argument("--seconds", type=int, default=15, help="wrk duration per URL")
     parser.add_argument(
+        "--replace-only",
+        action="store_true",
+        help="only replace the month again in the database as a run left it (bench/out/scale_bench_replace.json)",
+    )
+    parser.add_argument(
         "--imports-only",
         action="store_true",
         help="only the yearly imports and the month replaced (bench/out/scale_bench_imports.json)",
     )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.replace_only:
+        args.imports_only = True
+        loaded = int(sql_value("SELECT COUNT(*) FROM cases_caserecord"))
+        replaced = measure(loaded, FIRST_YEAR + args.years - 1, args, round_no=int(time.time()) % 1000)
+        (OUT / "scale_bench_replace.json").write_text(json.dumps(replaced, indent=2))
+        return
     recreate_database()
     setup_organisation()
     results: dict[str, object] = {
