@@ -22,6 +22,7 @@ from imports.parsing.columnar import ColumnBatch
 from imports.parsing.files import CSV_FIELD_LIMIT, CsvLimits, Table, csv_table
 
 BLOCK_BYTES = 2 << 20  # about 30,000 rows of a case log: a chunk for COPY and for progress
+FIRST_BLOCK_BYTES = 256 << 10  # the first is smaller, so that PostgreSQL starts on the rows sooner
 BATCH_ROWS = 50_000
 
 
@@ -110,6 +111,7 @@ class CsvBlocks:
         self.stream = stream
         self.table = table
         self.start = start
+        self.first = start
         self.row = first_row
         self.width = width
         self.size = size
@@ -126,7 +128,7 @@ class CsvBlocks:
         stream.seek(self.start)
         carry = b""
         while True:
-            data = stream.read(BLOCK_BYTES)
+            data = stream.read(BLOCK_BYTES if self.start > self.first else FIRST_BLOCK_BYTES)
             buffer = carry + data
             if not buffer:
                 return

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
 
 from cases.models import DataSource
 from cases.months import month_argument
@@ -38,6 +41,28 @@ class Command(BaseCommand):
         parser.add_argument("--wait", action="store_true", help="Block until the batch has finished")
         parser.add_argument("--timeout", type=float, default=3600)
         parser.add_argument("--json", action="store_true")
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        """From the command line with --wait: once the batch has finished (loaded or refused, and
+        committed) and the answer is written, the process leaves without tearing the interpreter
+        down module by module (0.15 s, a tenth of a month's import); the database connections are
+        closed and the streams flushed first, so nothing is left behind. Without --wait, and from
+        `call_command`, it ends as any command does."""
+        if "--wait" not in argv:
+            super().run_from_argv(argv)
+            return
+        try:
+            super().run_from_argv(argv)
+            code = 0
+        except SystemExit as exc:
+            if exc.code is not None and not isinstance(exc.code, int):
+                print(exc.code, file=sys.stderr)
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        connections.close_all()
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"])
