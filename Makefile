@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint messages venv bench-import bench-allocation bench-source-check bench-statistics bench-batch-page bench-scale bench-forecast reliability clean
+.PHONY: demo test lint messages venv bench-import bench-reader bench-allocation bench-source-check bench-statistics bench-batch-page bench-scale bench-forecast reliability clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -40,6 +40,9 @@ test: lint
 
 bench-import: $(STAMP)
 	cd bench && ../$(PY) import_bench.py
+
+bench-reader: $(STAMP)
+	cd bench && ../$(PY) reader_bench.py
 
 bench-batch-page: $(STAMP)
 	cd bench && ../$(PY) batch_page_bench.py
