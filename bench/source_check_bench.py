@@ -6,7 +6,7 @@ Options: --rows 5000000 --months 12 --overlap 0.5 --repeat 3
 Builds, with SQL generate_series (no file, no import: the check is what is measured), a batch of
 `--rows` cases of one source spread over `--months` months of 2025, and another source holding as
 many cases in the same months, `--overlap` of whose ids the batch shares. Then runs the check
-exactly as the loader does inside its transaction (imports.loading.ids_in_other_sources: every case
+exactly as the loader does inside its transaction (imports.source_check.ids_in_other_sources: every case
 id of the batch against the other sources, one semi-join over the batch's months), the whole
 year at once and one month alone, each beside a plain COUNT(*) of the batch's rows of those months
 (the cheapest statement that reads them) and of both sources' rows. Median of `--repeat` runs.
@@ -56,7 +56,7 @@ def main() -> None:
 
     from cases.models import Channel, DataSource, Grouping
     from cases.partitions import partitions_ensure
-    from imports.loading import ids_in_other_sources
+    from imports.source_check import ids_in_other_sources
 
     months = [date(2025, m, 1) for m in range(1, args.months + 1)]
     own = DataSource.objects.create(name="Telefoni")

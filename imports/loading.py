@@ -205,7 +205,7 @@ def cases_delete_months(*, source_id: int, months: list[date]) -> dict[date, int
                 "RETURNING month) SELECT month, COUNT(*) FROM gone GROUP BY month",
                 [source_id, *rest],
             )
-            counts.update({_as_date(m): int(n) for m, n in cur.fetchall()})
+            counts.update({as_date(m): int(n) for m, n in cur.fetchall()})
     return counts
 
 
@@ -409,56 +409,13 @@ def staged_replacement_counts(*, batch_id: int, source_id: int, months: list[dat
             f"SELECT month, COUNT(*) FROM {CASES} WHERE source_id = %s AND month IN ({placeholders}) GROUP BY month",
             [source_id, *months],
         )
-        old = {_as_date(m): int(n) for m, n in cur.fetchall()}
+        old = {as_date(m): int(n) for m, n in cur.fetchall()}
         cur.execute(f"SELECT month, COUNT(*) FROM {STAGE} WHERE batch_id = %s GROUP BY month", [batch_id])
-        new = {_as_date(m): int(n) for m, n in cur.fetchall()}
+        new = {as_date(m): int(n) for m, n in cur.fetchall()}
     return [(m, old.get(m, 0), new.get(m, 0)) for m in months]
 
 
-def ids_in_other_sources(
-    *, batch_id: int, source_id: int, months: list[date], source_ids: list[int], staged: bool
-) -> int:
-    """How many of the batch's case ids already exist in `source_ids` in the batch's months: a
-    file uploaded under the wrong source.
-
-    Every id is looked at, by one semi-join of the batch's rows with the other sources' rows of
-    the same months (on PostgreSQL only those months' partitions are read), unless the other
-    sources have no row in those months at all (one index probe), which is the usual case.
-    `bench/source_check_bench.py` measures it at 5 M rows beside a plain count of the same rows.
-    """
-    if not source_ids or not months:
-        return 0
-    month_marks = ", ".join(["%s"] * len(months))
-    source_marks = ", ".join(["%s"] * len(source_ids))
-    if staged:
-        batch_rows = f"FROM {STAGE} n WHERE n.batch_id = %s"
-        params: list[Any] = [batch_id]
-    else:
-        # The batch's rows are already in the case table (uncommitted): through its own months.
-        batch_rows = f"FROM {CASES} n WHERE n.source_id = %s AND n.month IN ({month_marks}) AND n.batch_id = %s"
-        params = [source_id, *months, batch_id]
-    others = f"FROM {CASES} o WHERE o.source_id IN ({source_marks}) AND o.month IN ({month_marks})"
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT EXISTS (SELECT 1 {others})", [*source_ids, *months])
-        if not cur.fetchone()[0]:
-            return 0
-        # EXISTS, not IN: a semi-join. The batch's fresh rows have no statistics yet, and the
-        # planner would probe the other sources' index once a row (seconds at a million rows):
-        # it hashes the other sources' ids instead, which may spill to disk rather than fail.
-        if is_postgres():
-            cur.execute("SET LOCAL enable_nestloop = off")
-        cur.execute(
-            f"SELECT COUNT(*) {batch_rows} AND EXISTS (SELECT 1 FROM {CASES} o WHERE o.case_id = n.case_id "
-            f"AND o.source_id IN ({source_marks}) AND o.month IN ({month_marks}))",
-            [*params, *source_ids, *months],
-        )
-        found = cur.fetchone()[0]
-        if is_postgres():
-            cur.execute("SET LOCAL enable_nestloop = on")
-    return int(found)
-
-
-def _as_date(value: Any) -> date:
+def as_date(value: Any) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

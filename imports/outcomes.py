@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from cases import formats
 from cases.models import DataSource
 from cases.services import audit_record
-from imports import loading
 from imports.models import ImportBatch, ImportRowError
 from imports.parsing import (
     RowError,
@@ -26,6 +25,7 @@ from imports.parsing import (
 )
 from imports.reading import Reading
 from imports.signals import batch_loaded
+from imports.source_check import ids_in_other_sources
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def replacement_refusal(batch: ImportBatch, counts: list[tuple[date, int, int]],
     others = dict(DataSource.objects.filter(is_reference=False).exclude(pk=batch.source_id).values_list("pk", "name"))
     # Every row of the batch has a case id: the ids checked are the rows it brings.
     checked = sum(new for _month, _old, new in counts)
-    found = loading.ids_in_other_sources(
+    found = ids_in_other_sources(
         batch_id=batch.pk,
         source_id=batch.source_id,
         months=[month for month, _old, _new in counts],
