@@ -13,7 +13,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from cases.partitions import cross_month_duplicate, is_partitioned, partition_name, partitions_ensure
+from cases.partitions import cross_month_duplicate, partitions_ensure
 from imports.parsing import STOCKHOLM, References, RowError, binary
 
 STAGE = "imports_stagedcase"
@@ -175,38 +175,20 @@ def cases_delete_months(*, source_id: int, months: list[date]) -> dict[date, int
     replacement check compares the file with). Inside the loading transaction: a refusal later
     on rolls the delete back with the rest.
 
-    On PostgreSQL a month whose partition holds this source's rows only is emptied whole
-    (TRUNCATE, which a rollback undoes too): no row is deleted one by one, and the new rows go
-    into an empty table and index rather than beside the old rows' dead entries. It locks that
-    month's partition until the commit; another source's import of the month waits for it.
+    Row by row, never TRUNCATE, even where a month's partition seems to hold this source's rows
+    alone: another source's import of the same month may be writing into it uncommitted, and a
+    TRUNCATE waiting for its lock would then empty that source's rows the moment they commit.
     """
-    counts: dict[date, int] = {}
-    rest = list(months)
-    if is_postgres() and is_partitioned():
-        rest = []
-        with connection.cursor() as cur:
-            for month in months:
-                table = partition_name(month)
-                cur.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
-                if not cur.fetchone()[0]:
-                    continue  # no partition, no rows
-                cur.execute(f"SELECT COUNT(*), COALESCE(BOOL_OR(source_id <> %s), false) FROM {table}", [source_id])
-                rows, shared = cur.fetchone()
-                if shared:
-                    rest.append(month)
-                elif rows:
-                    cur.execute(f"TRUNCATE {table}")
-                    counts[month] = int(rows)
-    if rest:
-        placeholders = ", ".join(["%s"] * len(rest))
-        with connection.cursor() as cur:
-            cur.execute(
-                f"WITH gone AS (DELETE FROM {CASES} WHERE source_id = %s AND month IN ({placeholders}) "
-                "RETURNING month) SELECT month, COUNT(*) FROM gone GROUP BY month",
-                [source_id, *rest],
-            )
-            counts.update({as_date(m): int(n) for m, n in cur.fetchall()})
-    return counts
+    if not months:
+        return {}
+    placeholders = ", ".join(["%s"] * len(months))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"WITH gone AS (DELETE FROM {CASES} WHERE source_id = %s AND month IN ({placeholders}) "
+            "RETURNING month) SELECT month, COUNT(*) FROM gone GROUP BY month",
+            [source_id, *months],
+        )
+        return {as_date(m): int(n) for m, n in cur.fetchall()}
 
 
 def cases_check_unique(*, source_id: int, months: list[date]) -> None:
