@@ -3,7 +3,7 @@ monthly aggregates, each audited (audit_record, audited_save)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date
@@ -312,37 +312,29 @@ def monthly_aggregates_replace(
     *, source_id: int, months: list[date], cells: list[tuple[date, int, int, int, int]]
 ) -> None:
     """A reference source's months replaced by aggregated statistics: (month, grouping id, channel
-    id, cases, handle seconds) per cell. Inside the caller's transaction, which holds the source."""
-    MonthlyAggregate.objects.filter(source_id=source_id, month__in=months).delete()
-    MonthlyAggregate.objects.bulk_create(
-        [
-            MonthlyAggregate(
-                source_id=source_id,
-                month=month,
-                grouping_id=grouping,
-                channel_id=channel,
-                cases=cases,
-                handle_seconds=handle,
-                handle_known=cases if handle else 0,
-            )
+    id, cases, handle seconds) per cell; the figures such statistics lack are 0. Inside the
+    caller's transaction, which holds the source."""
+    unknown = [0] * (len(AGGREGATE_FIGURES) - 3)
+    monthly_aggregates_write(
+        source_id=source_id,
+        months=months,
+        cells=[
+            ((month, grouping, channel), [cases, handle, cases if handle else 0, *unknown])
             for month, grouping, channel, cases, handle in cells
         ],
-        batch_size=2000,
     )
 
 
 def monthly_aggregates_write(
-    *, source_id: int, months: list[date], cells: dict[tuple[str, int, int], list[int]]
+    *, source_id: int, months: list[date], cells: Iterable[tuple[tuple[Any, int, int], Sequence[int]]]
 ) -> None:
-    """A source's months given the cells the import summed while reading its rows: (month
-    'YYYY-MM-01', grouping id, channel id) → the AGGREGATE_FIGURES. The same cells as
-    monthly_aggregates_refresh would sum from the rows just loaded, without reading them back.
-    Inside the loading transaction."""
+    """A source's months given as their cells: ((month, grouping id, channel id), the
+    AGGREGATE_FIGURES) each. The import sums them while reading its rows (imports.cells), the
+    same cells as monthly_aggregates_refresh would sum from the rows just loaded, without reading
+    them back. Inside the loading transaction."""
     MonthlyAggregate.objects.filter(source_id=source_id, month__in=months).delete()
     columns = ", ".join(("source_id", "month", "grouping_id", "channel_id", *AGGREGATE_FIGURES))
-    rows: list[Any] = [
-        (source_id, month, grouping, channel, *figures) for (month, grouping, channel), figures in cells.items()
-    ]
+    rows: list[Any] = [(source_id, month, grouping, channel, *figures) for (month, grouping, channel), figures in cells]
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             text = "".join("\t".join(map(str, row)) + "\n" for row in rows)  # numbers and dates only

@@ -19,7 +19,6 @@ import pyarrow.compute as pc
 from cases.statistics import AGGREGATE_FIGURES
 from imports.parsing.values import NULL
 
-FIGURES = AGGREGATE_FIGURES
 Cell = tuple[str, int, int]  # month 'YYYY-MM-01', grouping id, channel id
 
 
@@ -71,12 +70,12 @@ class MonthCells:
             }
         )
         summed = table.group_by(["month", "grouping", "channel"], use_threads=False).aggregate(
-            [(name, "sum") for name in FIGURES]
+            [(name, "sum") for name in AGGREGATE_FIGURES]
         )
         keys = zip(
             summed["month"].to_pylist(), summed["grouping"].to_pylist(), summed["channel"].to_pylist(), strict=True
         )
-        sums = zip(*(summed[f"{name}_sum"].to_pylist() for name in FIGURES), strict=True)
+        sums = zip(*(summed[f"{name}_sum"].to_pylist() for name in AGGREGATE_FIGURES), strict=True)
         for key, values in zip(keys, sums, strict=True):
             self._add(key, [v or 0 for v in values])
 

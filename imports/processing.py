@@ -389,13 +389,11 @@ def _process_cases_streaming(batch: ImportBatch) -> None:
             month_dates = reading.month_dates(batch.declared_month)
             if reading.rows_read - reading.error_rows <= 0:
                 raise _Rejected
-            archived = archived_months_refusal(month_dates)
-            if archived:
-                raise FileRejected(archived)  # rolls the copied rows (and any partition made) back
             heartbeat(batch, progress=0.85, rows_read=reading.rows_read)
-            # The old rows of the months the rows brought went before their first new row; a
-            # declared month without a row loses its old rows here. A refusal rolls all back.
+            # The months the rows brought were checked, and lost their old rows, before their first
+            # new row; a declared month without a row is done here. A refusal rolls all back.
             rowless = sorted(set(month_dates) - set(old))
+            refuse_archived(rowless)
             old.update(loading.cases_delete_months(source_id=batch.source_id, months=rowless))
             new = reading.month_counts()
             counts = [(m, old.get(m, 0), new.get(m, 0)) for m in month_dates]
@@ -403,7 +401,7 @@ def _process_cases_streaming(batch: ImportBatch) -> None:
             if refusal:
                 raise NeedsConfirmation(refusal)  # rolls the copied rows and the delete back
             loading.cases_check_unique(source_id=batch.source_id, months=month_dates)
-            monthly_aggregates_write(source_id=batch.source_id, months=month_dates, cells=cells.cells)
+            monthly_aggregates_write(source_id=batch.source_id, months=month_dates, cells=cells.cells.items())
             mark_loaded(
                 batch, month_dates=month_dates, reading=reading, inserted=copied, month_counts=_new_counts(counts)
             )

@@ -87,15 +87,14 @@ def copy_binary(out: dict[str, pa.Array], *, source_id: int, batch_id: int) -> m
     n = len(out["case_id"])
     if not n:
         return memoryview(b"")
-    constant = np.full(n, 0, dtype=np.int64)
     resolved = out["resolved"]
     flags = pc.if_else(
         pc.equal(resolved, NULL), _NULL_FIELD, pc.if_else(pc.equal(resolved, "t"), _TRUE_FIELD, _FALSE_FIELD)
     )
     fields = [
         pa.repeat(pa.scalar(b"\x00\x0c", pa.binary()), n),  # twelve fields
-        _fixed(constant + source_id, ">i8"),
-        _fixed(constant + batch_id, ">i8"),
+        _fixed(np.full(n, source_id, dtype=np.int64), ">i8"),
+        _fixed(np.full(n, batch_id, dtype=np.int64), ">i8"),
         _text(out["case_id"]),
         _fixed(instants(out["opened_at"]), ">i8"),
         _fixed(_days(out["month"]), ">i4"),
